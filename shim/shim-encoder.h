@@ -1,0 +1,77 @@
+// shim-encoder.h — the transformer encoders (BERT, MPNet, XLM-R) as plain
+// functions over tensors, split so that the explanation engine can start
+// and stop at any layer and swap in the LRP rules.
+#pragma once
+
+#include "shim-private.h"
+
+#include <vector>
+
+namespace lk {
+
+// Which forward graph is built. The LRP graph has the same forward values,
+// but treats softmax probabilities, LayerNorm's σ and the GELU ratio as
+// constants when differentiated (METHODS.md §2).
+struct Rules {
+  bool lrp = false;
+};
+
+struct Linear {
+  torch::Tensor w, b;
+  torch::Tensor operator() (const torch::Tensor &x) const { return torch::linear (x, w, b); }
+};
+
+struct Norm {
+  torch::Tensor w, b;
+  double eps = 1e-12;
+  torch::Tensor apply (const torch::Tensor &x, const Rules &r) const;
+};
+
+struct Layer {
+  Linear q, k, v, o, up, down;
+  Norm attn_norm, out_norm;
+};
+
+struct DenseHead {
+  Linear lin;
+  lk_shim_activation act;
+};
+
+class Encoder {
+public:
+  Encoder (const lk_shim_model_params &p, torch::Device device);
+
+  int num_layers () const { return (int) layers_.size (); }
+  int hidden () const { return hidden_; }
+  int embedding_dim () const { return dim_; }
+  bool normalize () const { return normalize_; }
+  torch::Device device () const { return device_; }
+
+  // ids, mask: [B, S] int64 on the device. Returns the embedding layer's output.
+  torch::Tensor embed_tokens (const torch::Tensor &ids, const torch::Tensor &mask) const;
+  // The additive attention bias for this mask: padding (and MPNet's relative positions).
+  torch::Tensor attention_bias (const torch::Tensor &mask) const;
+  torch::Tensor layer (int i, const torch::Tensor &x, const torch::Tensor &bias, const Rules &r) const;
+  // Pooling, then the Dense modules; before any Normalize module.
+  torch::Tensor pool (const torch::Tensor &x, const torch::Tensor &mask) const;
+  torch::Tensor head (const torch::Tensor &pooled) const;
+
+  // Token ids → sentence embeddings (the whole pipeline, Normalize included).
+  torch::Tensor forward (const torch::Tensor &ids, const torch::Tensor &mask, const Run &run) const;
+
+private:
+  lk_shim_arch arch_;
+  int hidden_, heads_, dim_, max_pos_, pad_id_, buckets_;
+  lk_shim_activation act_;
+  lk_shim_pooling pooling_;
+  bool normalize_;
+  torch::Device device_;
+  torch::Tensor word_, pos_, type_, rel_bias_;
+  Norm emb_norm_;
+  std::vector<Layer> layers_;
+  std::vector<DenseHead> dense_;
+
+  torch::Tensor activation (const torch::Tensor &x, lk_shim_activation a, const Rules &r) const;
+};
+
+} // namespace lk

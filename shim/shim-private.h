@@ -1,0 +1,85 @@
+// shim-private.h — internals shared by the shim's translation units.
+#pragma once
+
+#include "likeness-shim.h"
+
+#include <torch/torch.h>
+
+#include <cstdarg>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+
+namespace lk {
+
+// An error with a status code; the only exception type the shim throws on purpose.
+struct Error : std::runtime_error {
+  lk_shim_code code;
+  Error (lk_shim_code c, const std::string &msg) : std::runtime_error (msg), code (c) {}
+};
+
+[[noreturn]] void fail (lk_shim_code code, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+void status_set (lk_shim_status *status, lk_shim_code code, const char *message);
+void status_ok (lk_shim_status *status);
+
+// A read-only memory map of a whole file, shared by the tensors that view it.
+struct MappedFile {
+  void *data = nullptr;
+  size_t size = 0;
+  explicit MappedFile (const std::string &path);
+  ~MappedFile ();
+  MappedFile (const MappedFile &) = delete;
+  MappedFile &operator= (const MappedFile &) = delete;
+};
+
+// Named tensors of one weights file (CPU, possibly viewing a memory map).
+struct Weights {
+  std::unordered_map<std::string, torch::Tensor> tensors;
+  std::shared_ptr<MappedFile> map;
+  std::string path;
+};
+
+// safetensors: parses and checks the header of data[0..size) and returns
+// CPU tensors viewing that memory; each tensor holds a reference to owner.
+std::unordered_map<std::string, torch::Tensor>
+safetensors_parse (const uint8_t *data, size_t size, const std::string &what,
+                   std::shared_ptr<const void> owner);
+
+// Loads model.safetensors (memory-mapped) or pytorch_model.bin (torch's zip format).
+Weights load_weights (const std::string &path);
+
+// Abort/progress helpers for the long calls.
+struct Run {
+  const lk_shim_run_params *p;
+  void progress (double f) const { if (p && p->progress) p->progress (f, p->user_data); }
+  void check_abort () const
+  {
+    if (p && p->abort && p->abort (p->user_data))
+      throw Error (LK_SHIM_ERROR_CANCELLED, "cancelled");
+  }
+};
+
+} // namespace lk
+
+// Every extern "C" body runs inside this: no exception crosses into C.
+#define LK_SHIM_GUARD(status, on_error, ...)                                   \
+  try {                                                                        \
+    __VA_ARGS__                                                                \
+  } catch (const lk::Error &e_) {                                              \
+    lk::status_set ((status), e_.code, e_.what ());                            \
+    on_error;                                                                  \
+  } catch (const c10::Error &e_) {                                             \
+    lk::status_set ((status), LK_SHIM_ERROR_INTERNAL, e_.what_without_backtrace ()); \
+    on_error;                                                                  \
+  } catch (const std::bad_alloc &) {                                           \
+    lk::status_set ((status), LK_SHIM_ERROR_INTERNAL, "out of memory");       \
+    on_error;                                                                  \
+  } catch (const std::exception &e_) {                                         \
+    lk::status_set ((status), LK_SHIM_ERROR_INTERNAL, e_.what ());             \
+    on_error;                                                                  \
+  } catch (...) {                                                              \
+    lk::status_set ((status), LK_SHIM_ERROR_INTERNAL, "unknown C++ exception"); \
+    on_error;                                                                  \
+  }
