@@ -131,6 +131,74 @@ int lk_shim_embed (lk_shim_model *model,
                    const lk_shim_run_params *run,
                    lk_shim_status *status);
 
+/* ---- The contribution engine (IJ, BiLRP, H×P: METHODS.md) ----
+ *
+ * For one text of S tokens it computes U (D × S): how much token i
+ * contributes to embedding dimension d, with e the embedding before any
+ * Normalize module:
+ *   U[d,i] = Σ_h Δ[i,h] · Σ_k w_k ∂e_d/∂x(α_k)[i,h],  x(α) = r + α (x − r),
+ * x the hidden state entering layer `layer`, r the reference's (zero when
+ * there is no reference), Δ = x − r. One node α = 1 with no reference is
+ * gradient × input at the point (H×P; BiLRP on the LRP graph). The pair
+ * matrix of two texts is U_aᵀ U_b. Memory stays O(D·S) plus activations. */
+
+typedef enum {
+  LK_SHIM_GRAPH_PLAIN = 0,  /* the model as it is */
+  LK_SHIM_GRAPH_LRP,        /* softmax, LayerNorm σ and the activation ratio detached */
+} lk_shim_graph;
+
+typedef enum {
+  LK_SHIM_AD_AUTO = 0,      /* forward mode when S < D, else reverse */
+  LK_SHIM_AD_FORWARD,       /* one Jacobian-vector product per token */
+  LK_SHIM_AD_REVERSE,       /* one backward pass per embedding dimension */
+} lk_shim_ad_mode;
+
+typedef enum {
+  LK_SHIM_QUAD_RIEMANN = 0, /* α_k = 1 − k/N, k = 0..N−1, weights 1/N */
+  LK_SHIM_QUAD_GAUSS,       /* Gauss–Legendre nodes and weights on [0, 1] */
+} lk_shim_quadrature;
+
+typedef struct {
+  int layer;                    /* 0 = the embedding layer's output … num_layers */
+  lk_shim_graph graph;
+  int n_steps;                  /* nodes on the path; 1 with no reference = at the point */
+  lk_shim_quadrature quadrature;
+  const int32_t *reference_ids; /* S ids of the reference sequence, or NULL */
+  lk_shim_ad_mode mode;
+  int zero_biases;              /* every bias set to zero (BiLRP's conservation check) */
+  int max_batch;                /* sequences per pass, 0 = chosen from S and H */
+  lk_shim_progress_cb progress;
+  lk_shim_abort_cb abort;
+  void *user_data;
+} lk_shim_contrib_params;
+
+void lk_shim_contrib_default_params (lk_shim_contrib_params *params);
+
+int lk_shim_model_num_layers (const lk_shim_model *model);
+int lk_shim_model_hidden_size (const lk_shim_model *model);
+
+/* U into u (D × S, row-major), and optionally e(x) and e(r) into e and e_ref
+ * (D floats each; e_ref is zero without a reference), all before Normalize.
+ * `mode_used`, when not NULL, receives the AD mode that ran. */
+int lk_shim_contributions (lk_shim_model *model,
+                           const int32_t *ids,
+                           int n_tokens,
+                           const lk_shim_contrib_params *params,
+                           float *u,
+                           float *e,
+                           float *e_ref,
+                           lk_shim_ad_mode *mode_used,
+                           lk_shim_status *status);
+
+/* Hidden states (S × H) entering layer `layer` (num_layers = the last
+ * layer's output), for one text, on the plain graph. */
+int lk_shim_hidden_states (lk_shim_model *model,
+                           const int32_t *ids,
+                           int n_tokens,
+                           int layer,
+                           float *out,
+                           lk_shim_status *status);
+
 /* Process-wide settings and facts. */
 int lk_shim_cuda_available (void);
 void lk_shim_set_num_threads (int n); /* 0 = one per core */

@@ -270,12 +270,60 @@ Encoder::pool (const torch::Tensor &x, const torch::Tensor &mask) const
 }
 
 torch::Tensor
-Encoder::head (const torch::Tensor &pooled) const
+Encoder::head (const torch::Tensor &pooled, const Rules &r) const
 {
   torch::Tensor e = pooled;
   for (const DenseHead &d : dense_)
-    e = activation (d.lin (e), d.act, Rules ());
+    e = activation (d.lin (e), d.act, r);
   return e;
+}
+
+torch::Tensor
+Encoder::hidden_at (int layer, const torch::Tensor &ids, const torch::Tensor &mask) const
+{
+  auto x = embed_tokens (ids, mask);
+  auto bias = attention_bias (mask);
+  for (int i = 0; i < layer; i++)
+    x = this->layer (i, x, bias, Rules ());
+  return x;
+}
+
+torch::Tensor
+Encoder::from_layer (int layer, const torch::Tensor &x, const torch::Tensor &bias,
+                     const torch::Tensor &mask, const Rules &r) const
+{
+  torch::Tensor h = x;
+  for (int i = layer; i < num_layers (); i++)
+    h = this->layer (i, h, bias, r);
+  return head (pool (h, mask), r);
+}
+
+namespace {
+
+void
+zero (torch::Tensor &b)
+{
+  if (b.defined ())
+    b = torch::zeros_like (b);
+}
+
+} // namespace
+
+std::unique_ptr<Encoder>
+Encoder::with_zero_biases () const
+{
+  auto z = std::make_unique<Encoder> (*this);
+  zero (z->emb_norm_.b);
+  for (Layer &L : z->layers_)
+    {
+      for (Linear *lin : { &L.q, &L.k, &L.v, &L.o, &L.up, &L.down })
+        zero (lin->b);
+      zero (L.attn_norm.b);
+      zero (L.out_norm.b);
+    }
+  for (DenseHead &d : z->dense_)
+    zero (d.lin.b);
+  return z;
 }
 
 torch::Tensor

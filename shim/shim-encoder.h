@@ -43,6 +43,7 @@ public:
 
   int num_layers () const { return (int) layers_.size (); }
   int hidden () const { return hidden_; }
+  int heads () const { return heads_; }
   int embedding_dim () const { return dim_; }
   bool normalize () const { return normalize_; }
   torch::Device device () const { return device_; }
@@ -54,7 +55,15 @@ public:
   torch::Tensor layer (int i, const torch::Tensor &x, const torch::Tensor &bias, const Rules &r) const;
   // Pooling, then the Dense modules; before any Normalize module.
   torch::Tensor pool (const torch::Tensor &x, const torch::Tensor &mask) const;
-  torch::Tensor head (const torch::Tensor &pooled) const;
+  torch::Tensor head (const torch::Tensor &pooled, const Rules &r = Rules ()) const;
+
+  // The hidden state entering layer `layer` (num_layers: the last output).
+  torch::Tensor hidden_at (int layer, const torch::Tensor &ids, const torch::Tensor &mask) const;
+  // From the input of layer `layer` to the embedding before Normalize.
+  torch::Tensor from_layer (int layer, const torch::Tensor &x, const torch::Tensor &bias,
+                            const torch::Tensor &mask, const Rules &r) const;
+  // The same model with every bias (LayerNorm's included) set to zero.
+  std::unique_ptr<Encoder> with_zero_biases () const;
 
   // Token ids → sentence embeddings (the whole pipeline, Normalize included).
   torch::Tensor forward (const torch::Tensor &ids, const torch::Tensor &mask, const Run &run) const;

@@ -5,11 +5,7 @@
 #include <numeric>
 #include <thread>
 
-struct lk_shim_model {
-  std::unique_ptr<lk::Encoder> enc;
-  std::string device_name;
-  int pad_id;
-};
+#include "shim-model-private.h"
 
 namespace {
 

@@ -1,0 +1,81 @@
+/* cli-common.c — option parsing, model loading, errors and JSON output. */
+#include "config.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "lk-model-store.h"
+
+gboolean
+cli_parse (const char    *command,
+           const char    *params,
+           const char    *summary,
+           GOptionEntry  *entries,
+           int           *argc,
+           char        ***argv)
+{
+  g_autofree char *title = g_strdup_printf ("%s %s", command, params);
+  g_autoptr(GOptionContext) ctx = g_option_context_new (title);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_set_summary (ctx, summary);
+  g_option_context_set_description (ctx,
+    "Exit status: 0 on success, 1 when the command fails (a model, file or text it cannot use), "
+    "2 for a bad command line.\n"
+    "Environment: HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_HUB_OFFLINE, LIKENESS_DEVICE (auto, cpu, cuda), LIKENESS_THREADS.");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, argc, argv, &error))
+    {
+      cli_usage (command, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+cli_usage (const char *command, const char *message)
+{
+  g_printerr ("likeness-cli %s: %s\nTry 'likeness-cli %s --help'.\n", command, message, command);
+  return CLI_EXIT_USAGE;
+}
+
+int
+cli_fail (GError *error)
+{
+  g_printerr ("likeness-cli: error: %s\n", error->message);
+  g_error_free (error);
+  return CLI_EXIT_ERROR;
+}
+
+static void
+on_download (const char *file, guint64 done, guint64 total, gpointer user_data)
+{
+  if (total > 0)
+    g_printerr ("\rdownloading %s: %5.1f%% of %.1f MB", file, 100.0 * done / total, total / 1e6);
+}
+
+LkModel *
+cli_load_model (const char *name, GError **error)
+{
+  g_autofree char *dir = lk_model_store_resolve (name, TRUE, isatty (2) ? on_download : NULL,
+                                                 NULL, NULL, error);
+  if (dir == NULL)
+    return NULL;
+  if (isatty (2))
+    g_printerr ("\r\033[K");
+  return lk_model_new_from_dir (dir, g_file_test (name, G_FILE_TEST_IS_DIR) ? NULL : name, NULL, error);
+}
+
+void
+cli_print_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  g_print ("%s\n", text);
+}

@@ -1,0 +1,42 @@
+/* cli.h — shared pieces of likeness-cli's commands. */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "lk-model.h"
+
+G_BEGIN_DECLS
+
+/* Exit codes, as documented in --help and the man page. */
+enum {
+  CLI_EXIT_OK = 0,
+  CLI_EXIT_ERROR = 1,   /* the command failed: bad input file, model, download … */
+  CLI_EXIT_USAGE = 2,   /* bad command line */
+};
+
+#define CLI_DEFAULT_MODEL "sentence-transformers/all-MiniLM-L6-v2"
+
+typedef int (*CliCommand) (int argc, char **argv);
+
+int      cli_similarity (int argc, char **argv);
+int      cli_embed      (int argc, char **argv);
+int      cli_eval_sts   (int argc, char **argv);
+int      cli_models     (int argc, char **argv);
+
+/* Parses @entries for @command; prints usage errors and returns FALSE. */
+gboolean cli_parse      (const char    *command,
+                         const char    *params,
+                         const char    *summary,
+                         GOptionEntry  *entries,
+                         int           *argc,
+                         char        ***argv);
+/* Resolves (downloading if needed, with progress on stderr) and loads. */
+LkModel *cli_load_model (const char    *name,
+                         GError       **error);
+int      cli_fail       (GError        *error);
+int      cli_usage      (const char    *command,
+                         const char    *message);
+void     cli_print_json (JsonBuilder   *builder);
+
+G_END_DECLS

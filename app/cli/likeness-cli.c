@@ -1,0 +1,52 @@
+/* likeness-cli — the headless twin of Likeness. */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include "cli.h"
+#include "likeness-shim.h"
+
+static const struct {
+  const char *name;
+  CliCommand  run;
+  const char *summary;
+} commands[] = {
+  { "similarity", cli_similarity, "cosine similarity of two texts (JSON)" },
+  { "embed", cli_embed, "sentence embeddings of texts (JSON)" },
+  { "eval-sts", cli_eval_sts, "Pearson and Spearman ×100 on an STSb, SICK or BIOSSES file" },
+  { "models", cli_models, "list the models that can be resolved" },
+};
+
+static int
+usage (FILE *out)
+{
+  fprintf (out, "Usage: likeness-cli COMMAND [OPTION…] [ARGUMENT…]\n\n"
+                "Explains why an embedding model finds two inputs alike.\n\nCommands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nOptions:\n  -h, --help     show this help (COMMAND --help for a command's options)\n"
+                "  --version      print the version\n\n"
+                "Exit status: 0 on success, 1 when the command fails, 2 for a bad command line.\n");
+  return out == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  if (argc < 2)
+    return usage (stderr);
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0)
+    return usage (stdout);
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("likeness-cli %s (libtorch %s)\n", PACKAGE_VERSION, lk_shim_libtorch_version ());
+      return CLI_EXIT_OK;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
+  fprintf (stderr, "likeness-cli: unknown command '%s'\n\n", argv[1]);
+  return usage (stderr);
+}

@@ -1,0 +1,284 @@
+/* lk-model-config.c — turns a model folder's config.json, modules.json and
+ * sentence-transformers module configs into the shim's parameters. */
+#include "config.h"
+
+#include <string.h>
+
+#include "lk-error.h"
+#include "lk-json.h"
+#include "lk-model-private.h"
+
+static gboolean
+parse_arch (const char *model_type, const char *file, lk_shim_arch *arch, GError **error)
+{
+  static const struct { const char *name; lk_shim_arch arch; } known[] = {
+    { "bert", LK_SHIM_ARCH_BERT }, { "mpnet", LK_SHIM_ARCH_MPNET },
+    { "roberta", LK_SHIM_ARCH_XLMR }, { "xlm-roberta", LK_SHIM_ARCH_XLMR },
+    { "camembert", LK_SHIM_ARCH_XLMR },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+    if (g_strcmp0 (model_type, known[i].name) == 0)
+      {
+        *arch = known[i].arch;
+        return TRUE;
+      }
+  g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+               "%s: model_type \"%s\" is not supported (expected bert, mpnet, roberta or xlm-roberta)",
+               file, model_type ? model_type : "(missing)");
+  return FALSE;
+}
+
+gboolean
+lk_model_parse_activation (const char *name, const char *file, lk_shim_activation *act, GError **error)
+{
+  static const struct { const char *name; lk_shim_activation act; } known[] = {
+    { "gelu", LK_SHIM_ACT_GELU }, { "gelu_new", LK_SHIM_ACT_GELU_TANH },
+    { "gelu_pytorch_tanh", LK_SHIM_ACT_GELU_TANH }, { "quick_gelu", LK_SHIM_ACT_QUICK_GELU },
+    { "relu", LK_SHIM_ACT_RELU }, { "tanh", LK_SHIM_ACT_TANH },
+    { "torch.nn.modules.activation.Tanh", LK_SHIM_ACT_TANH },
+    { "torch.nn.modules.activation.ReLU", LK_SHIM_ACT_RELU },
+    { "torch.nn.modules.linear.Identity", LK_SHIM_ACT_IDENTITY },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+    if (g_strcmp0 (name, known[i].name) == 0)
+      {
+        *act = known[i].act;
+        return TRUE;
+      }
+  g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED, "%s: activation \"%s\" is not supported", file, name);
+  return FALSE;
+}
+
+/* model.safetensors if present, else pytorch_model.bin. */
+static char *
+find_weights (const char *dir, GError **error)
+{
+  g_autofree char *st = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *bin = g_build_filename (dir, "pytorch_model.bin", NULL);
+
+  if (g_file_test (st, G_FILE_TEST_EXISTS))
+    return g_steal_pointer (&st);
+  if (g_file_test (bin, G_FILE_TEST_EXISTS))
+    return g_steal_pointer (&bin);
+  g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND,
+               "%s: no weights (expected model.safetensors or pytorch_model.bin)", dir);
+  return NULL;
+}
+
+static gboolean
+read_transformer (LkModelConfig *c, const char *dir, GError **error)
+{
+  g_autofree char *file = g_build_filename (dir, "config.json", NULL);
+  g_autoptr(JsonNode) root = lk_json_load (file, FALSE, error);
+  lk_shim_model_params *p = &c->params;
+  JsonObject *o;
+  gint64 v[9];
+  const char *act;
+
+  if (root == NULL)
+    return FALSE;
+  o = json_node_get_object (root);
+  c->model_type = g_strdup (lk_json_get_string (o, file, "model_type", NULL, NULL));
+  if (!parse_arch (c->model_type, file, &p->arch, error))
+    return FALSE;
+  if (!lk_json_get_int (o, file, "vocab_size", TRUE, 0, &v[0], error) ||
+      !lk_json_get_int (o, file, "hidden_size", TRUE, 0, &v[1], error) ||
+      !lk_json_get_int (o, file, "num_hidden_layers", TRUE, 0, &v[2], error) ||
+      !lk_json_get_int (o, file, "num_attention_heads", TRUE, 0, &v[3], error) ||
+      !lk_json_get_int (o, file, "intermediate_size", TRUE, 0, &v[4], error) ||
+      !lk_json_get_int (o, file, "max_position_embeddings", TRUE, 0, &v[5], error) ||
+      !lk_json_get_int (o, file, "type_vocab_size", FALSE, 2, &v[6], error) ||
+      !lk_json_get_int (o, file, "pad_token_id", FALSE, p->arch == LK_SHIM_ARCH_BERT ? 0 : 1, &v[7], error) ||
+      !lk_json_get_int (o, file, "relative_attention_num_buckets", FALSE, 32, &v[8], error) ||
+      !lk_json_get_double (o, file, "layer_norm_eps", 1e-12, &p->layer_norm_eps, error))
+    return FALSE;
+  for (guint i = 0; i < 6; i++)
+    if (v[i] <= 0 || v[i] > 1 << 22)
+      {
+        g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, "%s: sizes must be positive integers", file);
+        return FALSE;
+      }
+  p->vocab_size = v[0];
+  p->hidden_size = v[1];
+  p->num_layers = v[2];
+  p->num_heads = v[3];
+  p->intermediate_size = v[4];
+  p->max_position_embeddings = v[5];
+  p->type_vocab_size = v[6];
+  p->pad_token_id = v[7];
+  p->relative_attention_num_buckets = v[8];
+  act = lk_json_get_string (o, file, "hidden_act", "gelu", error);
+  if (act == NULL || !lk_model_parse_activation (act, file, &p->hidden_act, error))
+    return FALSE;
+  c->weights = find_weights (dir, error);
+  p->weights_path = c->weights;
+  return c->weights != NULL;
+}
+
+static gboolean
+read_pooling (LkModelConfig *c, const char *module_dir, GError **error)
+{
+  static const struct { const char *key; lk_shim_pooling mode; } modes[] = {
+    { "pooling_mode_mean_tokens", LK_SHIM_POOL_MEAN }, { "pooling_mode_cls_token", LK_SHIM_POOL_CLS },
+    { "pooling_mode_max_tokens", LK_SHIM_POOL_MAX }, { "pooling_mode_mean_sqrt_len_tokens", LK_SHIM_POOL_MEAN_SQRT_LEN },
+    { "pooling_mode_lasttoken", LK_SHIM_POOL_LAST_TOKEN },
+  };
+  g_autofree char *file = g_build_filename (module_dir, "config.json", NULL);
+  g_autoptr(JsonNode) root = lk_json_load (file, FALSE, error);
+  guint n_on = 0;
+
+  if (root == NULL)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      gboolean on;
+      if (!lk_json_get_bool (json_node_get_object (root), file, modes[i].key, FALSE, &on, error))
+        return FALSE;
+      if (on)
+        {
+          c->params.pooling = modes[i].mode;
+          n_on++;
+        }
+    }
+  if (n_on != 1)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                   "%s: exactly one pooling mode must be true (found %u); concatenated poolings are not supported",
+                   file, n_on);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_dense (LkModelConfig *c, const char *module_dir, GError **error)
+{
+  g_autofree char *file = g_build_filename (module_dir, "config.json", NULL);
+  g_autoptr(JsonNode) root = lk_json_load (file, FALSE, error);
+  lk_shim_dense *d;
+  gint64 in, out;
+  const char *act;
+  JsonObject *o;
+
+  if (root == NULL)
+    return FALSE;
+  if (c->params.n_dense >= LK_SHIM_MAX_DENSE)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED, "%s: more than %d Dense modules", file, LK_SHIM_MAX_DENSE);
+      return FALSE;
+    }
+  o = json_node_get_object (root);
+  d = &c->params.dense[c->params.n_dense];
+  if (!lk_json_get_int (o, file, "in_features", TRUE, 0, &in, error) ||
+      !lk_json_get_int (o, file, "out_features", TRUE, 0, &out, error) ||
+      !lk_json_get_bool (o, file, "bias", TRUE, &d->bias, error))
+    return FALSE;
+  act = lk_json_get_string (o, file, "activation_function", "torch.nn.modules.activation.Tanh", error);
+  if (act == NULL || !lk_model_parse_activation (act, file, &d->activation, error))
+    return FALSE;
+  d->in_features = in;
+  d->out_features = out;
+  c->dense_weights[c->params.n_dense] = find_weights (module_dir, error);
+  d->weights_path = c->dense_weights[c->params.n_dense];
+  if (d->weights_path == NULL)
+    return FALSE;
+  c->params.n_dense++;
+  return TRUE;
+}
+
+static gboolean
+read_modules (LkModelConfig *c, const char *dir, GError **error)
+{
+  g_autofree char *file = g_build_filename (dir, "modules.json", NULL);
+  g_autoptr(JsonNode) root = NULL;
+  JsonArray *mods;
+
+  if (!g_file_test (file, G_FILE_TEST_EXISTS))
+    {
+      /* A plain transformers checkpoint: mean pooling, as sentence-transformers assumes. */
+      c->params.pooling = LK_SHIM_POOL_MEAN;
+      return TRUE;
+    }
+  if ((root = lk_json_load (file, TRUE, error)) == NULL)
+    return FALSE;
+  mods = json_node_get_array (root);
+  for (guint i = 0; i < json_array_get_length (mods); i++)
+    {
+      JsonObject *m = json_array_get_object_element (mods, i);
+      const char *type = m ? lk_json_get_string (m, file, "type", NULL, NULL) : NULL;
+      const char *path = m ? lk_json_get_string (m, file, "path", "", NULL) : NULL;
+      g_autofree char *mdir = NULL;
+
+      if (type == NULL || path == NULL || strstr (path, "..") != NULL || g_path_is_absolute (path))
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+                       "%s: module %u needs a \"type\" and a relative \"path\" inside the model folder", file, i);
+          return FALSE;
+        }
+      mdir = g_build_filename (dir, path, NULL);
+      if (g_str_has_suffix (type, ".Transformer"))
+        continue;
+      else if (g_str_has_suffix (type, ".Pooling") && !read_pooling (c, mdir, error))
+        return FALSE;
+      else if (g_str_has_suffix (type, ".Dense") && !read_dense (c, mdir, error))
+        return FALSE;
+      else if (g_str_has_suffix (type, ".Normalize"))
+        c->params.normalize = 1;
+      else if (!g_str_has_suffix (type, ".Pooling") && !g_str_has_suffix (type, ".Dense"))
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED, "%s: module type \"%s\" is not supported", file, type);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* sentence_bert_config.json's max_seq_length, else the tokenizer's
+ * model_max_length, never more than the positions the model has. */
+static gboolean
+read_max_length (LkModelConfig *c, const char *dir, GError **error)
+{
+  g_autofree char *sbert = g_build_filename (dir, "sentence_bert_config.json", NULL);
+  g_autofree char *tok = g_build_filename (dir, "tokenizer_config.json", NULL);
+  gint64 positions = c->params.max_position_embeddings;
+  gint64 len = 0;
+
+  if (c->params.arch != LK_SHIM_ARCH_BERT)
+    positions -= c->params.pad_token_id + 1;
+  if (g_file_test (sbert, G_FILE_TEST_EXISTS))
+    {
+      g_autoptr(JsonNode) root = lk_json_load (sbert, FALSE, error);
+      if (root == NULL || !lk_json_get_int (json_node_get_object (root), sbert, "max_seq_length", FALSE, 0, &len, error))
+        return FALSE;
+    }
+  if (len <= 0 && g_file_test (tok, G_FILE_TEST_EXISTS))
+    {
+      g_autoptr(JsonNode) root = lk_json_load (tok, FALSE, NULL);
+      double d = 0;
+      if (root != NULL)
+        lk_json_get_double (json_node_get_object (root), tok, "model_max_length", 0, &d, NULL);
+      len = d > 0 && d < 1e6 ? (gint64) d : 0;
+    }
+  c->max_seq_length = (len > 0 && len < positions) ? len : positions;
+  return TRUE;
+}
+
+gboolean
+lk_model_config_read (LkModelConfig *c, const char *dir, GError **error)
+{
+  lk_shim_model_default_params (&c->params);
+  return read_transformer (c, dir, error) &&
+         read_modules (c, dir, error) &&
+         read_max_length (c, dir, error);
+}
+
+void
+lk_model_config_clear (LkModelConfig *c)
+{
+  g_clear_pointer (&c->model_type, g_free);
+  g_clear_pointer (&c->weights, g_free);
+  for (guint i = 0; i < LK_SHIM_MAX_DENSE; i++)
+    g_clear_pointer (&c->dense_weights[i], g_free);
+}

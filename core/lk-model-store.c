@@ -1,0 +1,759 @@
+/* lk-model-store.c — name → model folder: folders, the Hugging Face cache,
+ * and (through lk-download.c) the hub. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "lk-error.h"
+#include "lk-model-store-private.h"
+
+#define DEFAULT_ENDPOINT "https://huggingface.co"
+#define DEFAULT_REVISION "main"
+#define ST_ORG "sentence-transformers"
+#define MAX_ID_PART 96
+
+/* Files that make a folder a model: transformers' config, or the
+ * sentence-transformers pipeline (CLIP models keep config.json in 0_CLIPModel). */
+static const char * const marker_files[] = { "config.json", "modules.json", NULL };
+static const char * const weight_files[] = {
+  "model.safetensors", "model.safetensors.index.json",
+  "pytorch_model.bin", "pytorch_model.bin.index.json", NULL
+};
+
+void
+lk_model_info_free (LkModelInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->id);
+  g_free (info->revision);
+  g_free (info->path);
+  g_free (info);
+}
+
+static LkModelInfo *
+model_info_new (const char *id, const char *revision, const char *path)
+{
+  LkModelInfo *info = g_new0 (LkModelInfo, 1);
+
+  info->id = g_strdup (id);
+  info->revision = g_strdup (revision);
+  info->path = g_strdup (path);
+  return info;
+}
+
+/* ---- environment ------------------------------------------------------ */
+
+static char *
+expand_home (const char *path)
+{
+  if (g_str_equal (path, "~"))
+    return g_strdup (g_get_home_dir ());
+  if (g_str_has_prefix (path, "~/"))
+    return g_build_filename (g_get_home_dir (), path + 2, NULL);
+  return g_strdup (path);
+}
+
+static const char *
+getenv_nonempty (const char *name)
+{
+  const char *value = g_getenv (name);
+
+  return value != NULL && *value != '\0' ? value : NULL;
+}
+
+/* huggingface_hub's reading of boolean variables. */
+static gboolean
+env_is_true (const char *name)
+{
+  const char *value = getenv_nonempty (name);
+  static const char * const yes[] = { "1", "on", "yes", "true", NULL };
+
+  if (value == NULL)
+    return FALSE;
+  for (guint i = 0; yes[i] != NULL; i++)
+    if (g_ascii_strcasecmp (value, yes[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/**
+ * lk_model_store_get_cache_dir:
+ *
+ * The Hugging Face hub cache, found as huggingface_hub finds it:
+ * $HF_HUB_CACHE, else $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub,
+ * else ~/.cache/huggingface/hub.  The folder may not exist yet.
+ *
+ * Returns: (transfer full): an absolute path when the variables are.
+ */
+char *
+lk_model_store_get_cache_dir (void)
+{
+  const char *value;
+  g_autofree char *home = NULL;
+
+  if ((value = getenv_nonempty ("HF_HUB_CACHE")) != NULL)
+    return expand_home (value);
+  if ((value = getenv_nonempty ("HF_HOME")) != NULL)
+    home = expand_home (value);
+  else if ((value = getenv_nonempty ("XDG_CACHE_HOME")) != NULL)
+    home = g_build_filename (value, "huggingface", NULL);
+  else
+    home = g_build_filename (g_get_home_dir (), ".cache", "huggingface", NULL);
+  return g_build_filename (home, "hub", NULL);
+}
+
+LkStoreEnv *
+lk_store_env_new (void)
+{
+  LkStoreEnv *env = g_new0 (LkStoreEnv, 1);
+  const char *endpoint = getenv_nonempty ("HF_ENDPOINT");
+  gsize len;
+
+  env->cache_dir = lk_model_store_get_cache_dir ();
+  env->endpoint = g_strdup (endpoint != NULL ? endpoint : DEFAULT_ENDPOINT);
+  len = strlen (env->endpoint);
+  while (len > 0 && env->endpoint[len - 1] == '/')
+    env->endpoint[--len] = '\0';
+  env->token = g_strdup (getenv_nonempty ("HF_TOKEN"));
+  env->offline = env_is_true ("HF_HUB_OFFLINE");
+  return env;
+}
+
+void
+lk_store_env_free (LkStoreEnv *env)
+{
+  if (env == NULL)
+    return;
+  g_free (env->cache_dir);
+  g_free (env->endpoint);
+  g_free (env->token);
+  g_free (env);
+}
+
+/* ---- names ------------------------------------------------------------ */
+
+static gboolean
+is_name_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '.' || c == '_' || c == '-';
+}
+
+gboolean
+lk_model_store_is_safe_name (const char *name)
+{
+  if (name == NULL || *name == '\0' || *name == '.' || strlen (name) > 255)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!is_name_char (*p))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_edge_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '_';
+}
+
+/* One part of a hub id, with huggingface_hub's rules (validate_repo_id).
+ * Returns NULL when valid, else why not. */
+static const char *
+check_id_part (const char *part)
+{
+  gsize len = strlen (part);
+
+  if (len == 0)
+    return _("a part is empty");
+  if (len > MAX_ID_PART)
+    return _("a part is longer than 96 characters");
+  for (const char *p = part; *p; p++)
+    if (!is_name_char (*p))
+      return _("only letters, digits, “.”, “_” and “-” are allowed");
+  if (!is_edge_char (part[0]) || !is_edge_char (part[len - 1]))
+    return _("each part must start and end with a letter, digit or “_”");
+  /* "--" is the cache's separator; ".." could climb out of a folder. */
+  if (strstr (part, "--") != NULL || strstr (part, "..") != NULL)
+    return _("“--” and “..” are not allowed");
+  if (g_str_has_suffix (part, ".git"))
+    return _("a part may not end with “.git”");
+  return NULL;
+}
+
+/**
+ * lk_model_store_validate_id:
+ * @id: a hub id, "ORG/NAME" or "NAME"
+ *
+ * Returns: %TRUE if @id is a valid hub id, else %FALSE with
+ *   LK_ERROR_INVALID_ARGUMENT saying why.
+ */
+gboolean
+lk_model_store_validate_id (const char *id, GError **error)
+{
+  g_auto(GStrv) parts = NULL;
+  const char *why = NULL;
+
+  g_return_val_if_fail (id != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  parts = g_strsplit (id, "/", -1);
+  if (*id == '\0')
+    why = _("it is empty");
+  else if (g_strv_length (parts) > 2)
+    why = _("expected ORG/NAME or NAME");
+  for (guint i = 0; why == NULL && parts[i] != NULL; i++)
+    why = check_id_part (parts[i]);
+  if (why == NULL)
+    return TRUE;
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
+               _("“%s” is not a valid model id: %s"), id, why);
+  return FALSE;
+}
+
+char *
+lk_model_store_repo_dir (const char *cache_dir, const char *id)
+{
+  g_auto(GStrv) parts = g_strsplit (id, "/", -1);
+  g_autofree char *joined = g_strjoinv ("--", parts);
+  g_autofree char *base = g_strconcat ("models--", joined, NULL);
+
+  return g_build_filename (cache_dir, base, NULL);
+}
+
+/* ---- folders ---------------------------------------------------------- */
+
+static gboolean
+has_any_file (const char *dir, const char * const *names)
+{
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+is_model_dir (const char *dir)
+{
+  return has_any_file (dir, marker_files);
+}
+
+/* Weights at the top or in a module folder (0_CLIPModel/): a snapshot where
+ * someone fetched only config.json is not complete. */
+static gboolean
+has_weights (const char *dir)
+{
+  g_autoptr(GDir) d = NULL;
+  const char *name;
+
+  if (has_any_file (dir, weight_files))
+    return TRUE;
+  if ((d = g_dir_open (dir, 0, NULL)) == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *sub = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (sub, G_FILE_TEST_IS_DIR) && has_any_file (sub, weight_files))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A name the user meant as a path, never as a hub id. */
+static gboolean
+looks_like_path (const char *name)
+{
+  return g_path_is_absolute (name) || name[0] == '~' || name[0] == '.';
+}
+
+static char *
+resolve_folder (const char *name, GError **error)
+{
+  g_autofree char *path = expand_home (name);
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND,
+                   _("Model folder “%s” does not exist"), name);
+      return NULL;
+    }
+  if (!is_model_dir (path))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND,
+                   _("Folder “%s” is not a model: it has no config.json or modules.json"),
+                   name);
+      return NULL;
+    }
+  return g_canonicalize_filename (path, NULL);
+}
+
+/* ---- the cache -------------------------------------------------------- */
+
+static char *
+read_ref (const char *repo_dir, const char *ref)
+{
+  g_autofree char *path = g_build_filename (repo_dir, "refs", ref, NULL);
+  g_autofree char *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return NULL;
+  g_strstrip (contents);
+  return lk_model_store_is_safe_name (contents) ? g_steal_pointer (&contents) : NULL;
+}
+
+/* The newest snapshot that is a model, for caches without refs/main
+ * (downloaded at a pinned revision). */
+static char *
+newest_snapshot (const char *snapshots)
+{
+  g_autoptr(GDir) dir = g_dir_open (snapshots, 0, NULL);
+  g_autofree char *best = NULL;
+  gint64 best_mtime = G_MININT64;
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (snapshots, name, NULL);
+      GStatBuf st;
+
+      if (!is_model_dir (path) || g_stat (path, &st) != 0)
+        continue;
+      if (st.st_mtime > best_mtime)
+        {
+          best_mtime = st.st_mtime;
+          g_free (best);
+          best = g_steal_pointer (&path);
+        }
+    }
+  return g_steal_pointer (&best);
+}
+
+/* The snapshot of @id in the cache that refs/main names, else the newest. */
+static char *
+find_in_cache (const char *cache_dir, const char *id)
+{
+  g_autofree char *repo = lk_model_store_repo_dir (cache_dir, id);
+  g_autofree char *snapshots = g_build_filename (repo, "snapshots", NULL);
+  g_autofree char *commit = read_ref (repo, DEFAULT_REVISION);
+
+  if (commit != NULL)
+    {
+      g_autofree char *path = g_build_filename (snapshots, commit, NULL);
+
+      if (is_model_dir (path))
+        return g_steal_pointer (&path);
+    }
+  return newest_snapshot (snapshots);
+}
+
+/* ---- resolution ------------------------------------------------------- */
+
+/* The ids a name may stand for: itself, and for a bare NAME also
+ * sentence-transformers/NAME, as sentence-transformers itself does. */
+static GStrv
+candidate_ids (const char *id)
+{
+  GStrv ids = g_new0 (char *, 3);
+
+  ids[0] = g_strdup (id);
+  if (strchr (id, '/') == NULL)
+    ids[1] = g_strconcat (ST_ORG "/", id, NULL);
+  return ids;
+}
+
+static char *
+searched_places (const LkStoreEnv *env, const char *name, const char * const *ids)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  g_string_append_printf (s, _("a folder “%s”"), name);
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      g_autofree char *repo = lk_model_store_repo_dir (env->cache_dir, ids[i]);
+
+      g_string_append_printf (s, ", %s", repo);
+    }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* Downloads the first candidate the hub knows. */
+static char *
+download_any (const LkStoreEnv *env, const char * const *ids,
+              LkDownloadProgress progress, gpointer progress_data,
+              GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GError) first_error = NULL;
+
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      char *path = lk_download_model (env, ids[i], DEFAULT_REVISION, progress,
+                                      progress_data, cancellable, &local_error);
+
+      if (path != NULL)
+        return path;
+      if (!g_error_matches (local_error, LK_ERROR, LK_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      if (first_error == NULL)
+        first_error = g_steal_pointer (&local_error);
+    }
+  g_propagate_error (error, g_steal_pointer (&first_error));
+  return NULL;
+}
+
+static char *
+resolve_hub_id (const LkStoreEnv *env, const char *name, gboolean allow_download,
+                LkDownloadProgress progress, gpointer progress_data,
+                GCancellable *cancellable, GError **error)
+{
+  g_auto(GStrv) ids = candidate_ids (name);
+  g_autofree char *incomplete = NULL;
+  g_autofree char *places = NULL;
+
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      g_autofree char *path = find_in_cache (env->cache_dir, ids[i]);
+
+      if (path != NULL && has_weights (path))
+        return g_steal_pointer (&path);
+      if (path != NULL && incomplete == NULL)
+        incomplete = g_steal_pointer (&path);
+    }
+
+  /* Without a download, a snapshot lacking weights is still the best answer:
+   * its loader will say which file is missing. */
+  if (incomplete != NULL && (!allow_download || env->offline))
+    return g_steal_pointer (&incomplete);
+
+  places = searched_places (env, name, (const char * const *) ids);
+  if (!allow_download)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND,
+                   _("Model “%s” not found; looked in: %s"), name, places);
+      return NULL;
+    }
+  if (env->offline)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_OFFLINE,
+                   _("Model “%s” is not in the Hugging Face cache (looked in: %s), "
+                     "and HF_HUB_OFFLINE is set, so it cannot be downloaded"),
+                   name, places);
+      return NULL;
+    }
+  return download_any (env, (const char * const *) ids, progress, progress_data,
+                       cancellable, error);
+}
+
+static char *
+resolve_with_env (const LkStoreEnv *env, const char *name, gboolean allow_download,
+                  LkDownloadProgress progress, gpointer progress_data,
+                  GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GError) id_error = NULL;
+
+  if (*name != '\0' && looks_like_path (name))
+    return resolve_folder (name, error);
+  if (g_file_test (name, G_FILE_TEST_IS_DIR) && is_model_dir (name))
+    return g_canonicalize_filename (name, NULL);
+
+  if (!lk_model_store_validate_id (name, &id_error))
+    {
+      /* "org/name/sub" may be a relative folder that is not a model. */
+      if (g_file_test (name, G_FILE_TEST_IS_DIR))
+        return resolve_folder (name, error);
+      g_propagate_error (error, g_steal_pointer (&id_error));
+      return NULL;
+    }
+  return resolve_hub_id (env, name, allow_download, progress, progress_data,
+                         cancellable, error);
+}
+
+/**
+ * lk_model_store_resolve:
+ * @name: a folder path or a hub id
+ * @allow_download: whether a model missing from the cache may be fetched
+ * @progress: (nullable): called as bytes arrive
+ * @progress_data: for @progress
+ * @cancellable: (nullable): stops a download; its partial file is kept
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the absolute path of the model folder, or %NULL.
+ */
+char *
+lk_model_store_resolve (const char          *name,
+                        gboolean             allow_download,
+                        LkDownloadProgress   progress,
+                        gpointer             progress_data,
+                        GCancellable        *cancellable,
+                        GError             **error)
+{
+  g_autoptr(LkStoreEnv) env = NULL;
+
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  env = lk_store_env_new ();
+  return resolve_with_env (env, name, allow_download, progress, progress_data,
+                           cancellable, error);
+}
+
+/* ---- async ------------------------------------------------------------ */
+
+typedef struct {
+  LkStoreEnv         *env;
+  char               *name;
+  gboolean            allow_download;
+  LkDownloadProgress  progress;
+  gpointer            progress_data;
+  GMainContext       *context;
+
+  /* The latest progress, handed from the worker to the main context; one
+   * idle source at a time carries it, so a fast download cannot flood the
+   * main loop. */
+  GMutex              lock;
+  char               *file;
+  guint64             done;
+  guint64             total;
+  gboolean            scheduled;
+} ResolveJob;
+
+static void
+resolve_job_free (ResolveJob *job)
+{
+  lk_store_env_free (job->env);
+  g_free (job->name);
+  g_main_context_unref (job->context);
+  g_mutex_clear (&job->lock);
+  g_free (job->file);
+  g_free (job);
+}
+
+static gboolean
+deliver_progress (gpointer data)
+{
+  GTask *task = data;
+  ResolveJob *job = g_task_get_task_data (task);
+  g_autofree char *file = NULL;
+  guint64 done, total;
+
+  g_mutex_lock (&job->lock);
+  file = g_steal_pointer (&job->file);
+  done = job->done;
+  total = job->total;
+  job->scheduled = FALSE;
+  g_mutex_unlock (&job->lock);
+
+  /* The caller may free progress_data in its ready callback. */
+  if (!g_task_get_completed (task))
+    job->progress (file, done, total, job->progress_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs in the worker. */
+static void
+queue_progress (const char *file, guint64 done, guint64 total, gpointer data)
+{
+  GTask *task = data;
+  ResolveJob *job = g_task_get_task_data (task);
+  g_autoptr(GSource) source = NULL;
+
+  g_mutex_lock (&job->lock);
+  g_free (job->file);
+  job->file = g_strdup (file);
+  job->done = done;
+  job->total = total;
+  if (!job->scheduled)
+    {
+      job->scheduled = TRUE;
+      source = g_idle_source_new ();
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, deliver_progress, g_object_ref (task), g_object_unref);
+      g_source_set_static_name (source, "[likeness] download progress");
+      g_source_attach (source, job->context);
+    }
+  g_mutex_unlock (&job->lock);
+}
+
+static void
+resolve_thread (GTask *task, gpointer source_object, gpointer task_data,
+                GCancellable *cancellable)
+{
+  ResolveJob *job = task_data;
+  GError *error = NULL;
+  char *path;
+
+  path = resolve_with_env (job->env, job->name, job->allow_download,
+                           job->progress != NULL ? queue_progress : NULL, task,
+                           cancellable, &error);
+  if (path != NULL)
+    g_task_return_pointer (task, path, g_free);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * lk_model_store_resolve_async:
+ *
+ * Like lk_model_store_resolve(), in a worker thread.  The environment
+ * variables are read now, in the calling thread.
+ */
+void
+lk_model_store_resolve_async (const char          *name,
+                              gboolean             allow_download,
+                              LkDownloadProgress   progress,
+                              gpointer             progress_data,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ResolveJob *job;
+
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  job = g_new0 (ResolveJob, 1);
+  job->env = lk_store_env_new ();
+  job->name = g_strdup (name);
+  job->allow_download = allow_download;
+  job->progress = progress;
+  job->progress_data = progress_data;
+  job->context = g_main_context_ref_thread_default ();
+  g_mutex_init (&job->lock);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lk_model_store_resolve_async);
+  g_task_set_task_data (task, job, (GDestroyNotify) resolve_job_free);
+  g_task_run_in_thread (task, resolve_thread);
+}
+
+char *
+lk_model_store_resolve_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_model_store_resolve_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- listing ---------------------------------------------------------- */
+
+static int
+compare_info (gconstpointer a, gconstpointer b)
+{
+  const LkModelInfo *x = *(LkModelInfo * const *) a;
+  const LkModelInfo *y = *(LkModelInfo * const *) b;
+
+  return g_strcmp0 (x->id, y->id);
+}
+
+/* "models--ORG--NAME" → "ORG/NAME"; ids cannot contain "--". */
+static char *
+id_from_repo_dir (const char *base)
+{
+  g_auto(GStrv) parts = g_strsplit (base + strlen ("models--"), "--", -1);
+
+  return g_strjoinv ("/", parts);
+}
+
+static gboolean
+list_cache (const char *cache_dir, GPtrArray *infos, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GDir) dir = g_dir_open (cache_dir, 0, &local_error);
+  const char *base;
+
+  if (dir == NULL)
+    {
+      /* No cache yet is an empty cache. */
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  _("Cannot read the Hugging Face cache: "));
+      return FALSE;
+    }
+  while ((base = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *id = NULL;
+      g_autofree char *path = NULL;
+
+      if (!g_str_has_prefix (base, "models--"))
+        continue;
+      id = id_from_repo_dir (base);
+      if (!lk_model_store_validate_id (id, NULL) || (path = find_in_cache (cache_dir, id)) == NULL)
+        continue;
+      g_ptr_array_add (infos, model_info_new (id, strrchr (path, G_DIR_SEPARATOR) + 1, path));
+    }
+  g_ptr_array_sort (infos, compare_info);
+  return TRUE;
+}
+
+static void
+add_folder (GPtrArray *infos, const char *path)
+{
+  g_autofree char *canonical = g_canonicalize_filename (path, NULL);
+  g_autofree char *base = g_path_get_basename (canonical);
+
+  g_ptr_array_add (infos, model_info_new (base, NULL, canonical));
+}
+
+/* A model folder, or a folder holding model folders. */
+static void
+list_extra_folder (const char *folder, GPtrArray *infos)
+{
+  g_autofree char *path = expand_home (folder);
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) lk_model_info_free);
+  g_autoptr(GDir) dir = NULL;
+  const char *base;
+
+  if (is_model_dir (path))
+    {
+      add_folder (infos, path);
+      return;
+    }
+  if ((dir = g_dir_open (path, 0, NULL)) == NULL)
+    return;
+  while ((base = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *sub = g_build_filename (path, base, NULL);
+
+      if (g_file_test (sub, G_FILE_TEST_IS_DIR) && is_model_dir (sub))
+        add_folder (found, sub);
+    }
+  g_ptr_array_sort (found, compare_info);
+  g_ptr_array_extend_and_steal (infos, g_steal_pointer (&found));
+}
+
+/**
+ * lk_model_store_list:
+ * @extra_folders: (nullable) (array zero-terminated=1): more places to look
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer container) (element-type LkModelInfo): the models found,
+ *   or %NULL if the cache exists but cannot be read.
+ */
+GPtrArray *
+lk_model_store_list (const char * const *extra_folders, GError **error)
+{
+  g_autoptr(GPtrArray) infos = g_ptr_array_new_with_free_func ((GDestroyNotify) lk_model_info_free);
+  g_autofree char *cache_dir = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  cache_dir = lk_model_store_get_cache_dir ();
+  if (!list_cache (cache_dir, infos, error))
+    return NULL;
+  for (guint i = 0; extra_folders != NULL && extra_folders[i] != NULL; i++)
+    list_extra_folder (extra_folders[i], infos);
+  return g_steal_pointer (&infos);
+}

@@ -1,0 +1,75 @@
+/* lk-model-store.h — find a model's folder: a path, the Hugging Face cache,
+ * or a download from the hub into that cache.
+ *
+ * Resolution order for a name:
+ *  1. an existing folder (absolute, relative or "~/…") holding config.json
+ *     or modules.json;
+ *  2. the Hugging Face cache (lk_model_store_get_cache_dir()), layout
+ *     models--ORG--NAME/refs/main and snapshots/<commit>/; a bare NAME also
+ *     tries sentence-transformers/NAME;
+ *  3. when allowed, a download from $HF_ENDPOINT (default
+ *     https://huggingface.co) into that same cache, with the same layout as
+ *     huggingface_hub writes, so Python tools share what we fetch.  Never
+ *     when HF_HUB_OFFLINE=1 (then LK_ERROR_OFFLINE).  $HF_TOKEN, when set, is
+ *     sent to the endpoint only (for gated models).
+ *
+ * Errors are in the LK_ERROR domain (lk-error.h); a cancelled download gives
+ * G_IO_ERROR_CANCELLED and keeps its partial file for the next attempt.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* Called while downloading: @done and @total count bytes over all the files
+ * of the model (@total is 0 while unknown), @file is the repository path being
+ * fetched.  From the sync call it runs in the calling thread; from the async
+ * call it runs in the caller's thread-default main context, coalesced, and
+ * never after the GAsyncReadyCallback. */
+typedef void (*LkDownloadProgress) (const char *file,
+                                    guint64     done,
+                                    guint64     total,
+                                    gpointer    user_data);
+
+typedef struct {
+  char *id;       /* "ORG/NAME" for the cache, the folder's name for a folder */
+  char *revision; /* the commit hash, or NULL for a plain folder */
+  char *path;     /* absolute path of the model folder (a snapshot) */
+} LkModelInfo;
+
+void         lk_model_info_free            (LkModelInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkModelInfo, lk_model_info_free)
+
+char        *lk_model_store_get_cache_dir  (void);
+gboolean     lk_model_store_validate_id    (const char          *id,
+                                            GError             **error);
+
+/* Returns the absolute path of the model folder.  Blocks: call it from a
+ * worker thread or a command-line tool. */
+char        *lk_model_store_resolve        (const char          *name,
+                                            gboolean             allow_download,
+                                            LkDownloadProgress   progress,
+                                            gpointer             progress_data,
+                                            GCancellable        *cancellable,
+                                            GError             **error);
+
+/* Same, in a worker thread.  @progress_data must stay valid until @callback
+ * has run. */
+void         lk_model_store_resolve_async  (const char          *name,
+                                            gboolean             allow_download,
+                                            LkDownloadProgress   progress,
+                                            gpointer             progress_data,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+char        *lk_model_store_resolve_finish (GAsyncResult        *result,
+                                            GError             **error);
+
+/* The models in the cache, then those in @extra_folders (each either a model
+ * folder itself or a folder of model folders; NULL-terminated, may be NULL).
+ * An array of LkModelInfo, cache models sorted by id. */
+GPtrArray   *lk_model_store_list           (const char * const  *extra_folders,
+                                            GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,244 @@
+/* lk-model.c — a loaded embedding model: tokenizer + shim weights. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "lk-error.h"
+#include "lk-model.h"
+#include "lk-model-private.h"
+#include "lk-model-store.h"
+
+struct _LkModel
+{
+  GObject        parent_instance;
+
+  char          *id;
+  char          *path;
+  LkModelConfig  config;
+  LkTokenizer   *tokenizer;
+  lk_shim_model *shim;
+};
+
+G_DEFINE_FINAL_TYPE (LkModel, lk_model, G_TYPE_OBJECT)
+
+static void
+lk_model_finalize (GObject *object)
+{
+  LkModel *self = LK_MODEL (object);
+
+  g_clear_pointer (&self->shim, lk_shim_model_free);
+  g_clear_object (&self->tokenizer);
+  lk_model_config_clear (&self->config);
+  g_clear_pointer (&self->id, g_free);
+  g_clear_pointer (&self->path, g_free);
+  G_OBJECT_CLASS (lk_model_parent_class)->finalize (object);
+}
+
+static void
+lk_model_class_init (LkModelClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = lk_model_finalize;
+}
+
+static void
+lk_model_init (LkModel *self)
+{
+}
+
+void
+lk_model_options_init_from_env (LkModelOptions *options)
+{
+  const char *dev = g_getenv ("LIKENESS_DEVICE");
+  const char *threads = g_getenv ("LIKENESS_THREADS");
+
+  options->device = LK_DEVICE_AUTO;
+  if (g_strcmp0 (dev, "cpu") == 0)
+    options->device = LK_DEVICE_CPU;
+  else if (g_strcmp0 (dev, "cuda") == 0)
+    options->device = LK_DEVICE_CUDA;
+  options->n_threads = threads ? atoi (threads) : 0;
+}
+
+static gboolean
+shim_error (const lk_shim_status *st, const char *dir, GError **error)
+{
+  if (st->code == LK_SHIM_ERROR_CANCELLED)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, st->message);
+  else
+    g_set_error (error, LK_ERROR, LK_ERROR_BACKEND, "%s: %s", dir, st->message);
+  return FALSE;
+}
+
+LkModel *
+lk_model_new_from_dir (const char            *dir,
+                       const char            *id,
+                       const LkModelOptions  *options,
+                       GError               **error)
+{
+  g_autoptr(LkModel) self = g_object_new (LK_TYPE_MODEL, NULL);
+  LkModelOptions defaults;
+  lk_shim_status st;
+
+  g_return_val_if_fail (dir != NULL, NULL);
+
+  if (options == NULL)
+    {
+      lk_model_options_init_from_env (&defaults);
+      options = &defaults;
+    }
+  self->path = g_canonicalize_filename (dir, NULL);
+  self->id = id ? g_strdup (id) : g_path_get_basename (self->path);
+  if (!lk_model_config_read (&self->config, self->path, error))
+    return NULL;
+  if ((self->tokenizer = lk_tokenizer_new_from_dir (self->path, error)) == NULL)
+    return NULL;
+  if (lk_tokenizer_get_vocab_size (self->tokenizer) > (guint) self->config.params.vocab_size)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+                   "%s: the tokenizer has %u ids but config.json's vocab_size is %d",
+                   self->path, lk_tokenizer_get_vocab_size (self->tokenizer), self->config.params.vocab_size);
+      return NULL;
+    }
+  self->config.params.device = (lk_shim_device) options->device;
+  self->config.params.n_threads = options->n_threads;
+  self->shim = lk_shim_model_load (&self->config.params, &st);
+  if (self->shim == NULL)
+    {
+      shim_error (&st, self->path, error);
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+LkModel *
+lk_model_new (const char            *name,
+              const LkModelOptions  *options,
+              GError               **error)
+{
+  g_autofree char *dir = lk_model_store_resolve (name, FALSE, NULL, NULL, NULL, error);
+
+  if (dir == NULL)
+    return NULL;
+  return lk_model_new_from_dir (dir, g_file_test (name, G_FILE_TEST_IS_DIR) ? NULL : name, options, error);
+}
+
+const char *lk_model_get_id (LkModel *self) { return self->id; }
+const char *lk_model_get_path (LkModel *self) { return self->path; }
+const char *lk_model_get_architecture (LkModel *self) { return self->config.model_type; }
+const char *lk_model_get_device_name (LkModel *self) { return lk_shim_model_device_name (self->shim); }
+guint lk_model_get_dim (LkModel *self) { return lk_shim_model_embedding_dim (self->shim); }
+guint lk_model_get_max_seq_length (LkModel *self) { return self->config.max_seq_length; }
+gboolean lk_model_get_normalize (LkModel *self) { return self->config.params.normalize != 0; }
+LkTokenizer *lk_model_get_tokenizer (LkModel *self) { return self->tokenizer; }
+
+lk_shim_model *
+lk_model_get_shim (gpointer model)
+{
+  return LK_MODEL (model)->shim;
+}
+
+LkEncoding *
+lk_model_tokenize (LkModel     *self,
+                   const char  *text,
+                   GError     **error)
+{
+  g_return_val_if_fail (LK_IS_MODEL (self), NULL);
+  return lk_tokenizer_encode (self->tokenizer, text, self->config.max_seq_length, error);
+}
+
+typedef struct {
+  GCancellable   *cancellable;
+  LkProgressFunc  progress;
+  gpointer        data;
+} RunData;
+
+static int
+run_abort (void *user_data)
+{
+  return g_cancellable_is_cancelled (((RunData *) user_data)->cancellable);
+}
+
+static void
+run_progress (double fraction, void *user_data)
+{
+  RunData *r = user_data;
+  if (r->progress)
+    r->progress (fraction, r->data);
+}
+
+static gboolean
+text_is_blank (const char *text)
+{
+  /* Invalid UTF-8 is not blank: the tokenizer reports where it breaks. */
+  if (text != NULL && !g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  for (const char *p = text; p && *p; p = g_utf8_next_char (p))
+    if (!g_unichar_isspace (g_utf8_get_char (p)))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+lk_model_embed (LkModel            *self,
+                const char * const *texts,
+                guint               n,
+                float              *out,
+                guint              *n_truncated,
+                LkProgressFunc      progress,
+                gpointer            progress_data,
+                GCancellable       *cancellable,
+                GError            **error)
+{
+  g_autoptr(GPtrArray) encs = g_ptr_array_new_with_free_func ((GDestroyNotify) lk_encoding_free);
+  g_autofree const int32_t **ids = g_new0 (const int32_t *, n + 1);
+  g_autofree int *lens = g_new0 (int, n + 1);
+  RunData rd = { cancellable, progress, progress_data };
+  lk_shim_run_params run;
+  lk_shim_status st;
+  guint cut = 0;
+
+  g_return_val_if_fail (LK_IS_MODEL (self), FALSE);
+  g_return_val_if_fail (n == 0 || (texts != NULL && out != NULL), FALSE);
+
+  for (guint i = 0; i < n; i++)
+    {
+      LkEncoding *enc;
+      if (text_is_blank (texts[i]))
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "text %u is empty: there is nothing to embed", i + 1);
+          return FALSE;
+        }
+      if ((enc = lk_model_tokenize (self, texts[i], error)) == NULL)
+        return FALSE;
+      g_ptr_array_add (encs, enc);
+      ids[i] = enc->ids;
+      lens[i] = enc->n_tokens;
+      cut += enc->truncated;
+    }
+  if (n_truncated)
+    *n_truncated = cut;
+  lk_shim_run_default_params (&run);
+  run.abort = cancellable ? run_abort : NULL;
+  run.progress = run_progress;
+  run.user_data = &rd;
+  if (lk_shim_embed (self->shim, n, ids, lens, out, &run, &st) != 0)
+    return shim_error (&st, self->id, error);
+  return TRUE;
+}
+
+double
+lk_cosine (const float *a,
+           const float *b,
+           guint        dim)
+{
+  double ab = 0, aa = 0, bb = 0;
+
+  for (guint i = 0; i < dim; i++)
+    {
+      ab += (double) a[i] * b[i];
+      aa += (double) a[i] * a[i];
+      bb += (double) b[i] * b[i];
+    }
+  return ab / fmax (sqrt (aa) * sqrt (bb), 1e-12);
+}

@@ -1,0 +1,72 @@
+/* lk-model.h — a sentence embedding model: its tokenizer, its
+ * sentence-transformers pipeline and its weights on the shim. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "lk-tokenizer.h"
+
+G_BEGIN_DECLS
+
+#define LK_TYPE_MODEL (lk_model_get_type ())
+G_DECLARE_FINAL_TYPE (LkModel, lk_model, LK, MODEL, GObject)
+
+typedef enum {
+  LK_DEVICE_AUTO,  /* CUDA when libtorch has it and a GPU is present */
+  LK_DEVICE_CPU,
+  LK_DEVICE_CUDA,
+} LkDevice;
+
+typedef struct {
+  LkDevice device;
+  int      n_threads;   /* 0: one per core */
+} LkModelOptions;
+
+/* fraction in [0, 1] */
+typedef void (*LkProgressFunc) (double fraction, gpointer user_data);
+
+/* Fills @options from $LIKENESS_DEVICE (auto, cpu, cuda) and $LIKENESS_THREADS. */
+void         lk_model_options_init_from_env (LkModelOptions *options);
+
+/* Loads the model folder @dir; @id names it in results (NULL: the folder's name). */
+LkModel     *lk_model_new_from_dir   (const char            *dir,
+                                      const char            *id,
+                                      const LkModelOptions  *options,
+                                      GError               **error);
+/* Resolves @name through the model store (no download) and loads it. */
+LkModel     *lk_model_new            (const char            *name,
+                                      const LkModelOptions  *options,
+                                      GError               **error);
+
+const char  *lk_model_get_id             (LkModel *self);
+const char  *lk_model_get_path           (LkModel *self);
+const char  *lk_model_get_architecture   (LkModel *self); /* config.json model_type */
+const char  *lk_model_get_device_name    (LkModel *self);
+guint        lk_model_get_dim            (LkModel *self);
+guint        lk_model_get_max_seq_length (LkModel *self);
+gboolean     lk_model_get_normalize      (LkModel *self);
+LkTokenizer *lk_model_get_tokenizer      (LkModel *self);
+
+/* Token ids as the model sees them: truncated to max_seq_length. */
+LkEncoding  *lk_model_tokenize           (LkModel     *self,
+                                          const char  *text,
+                                          GError     **error);
+
+/* Embeds @n texts into @out (n × dim floats, the whole pipeline). Empty
+ * texts are an error: they carry nothing to explain. @n_truncated, when not
+ * NULL, receives how many texts were cut to max_seq_length. */
+gboolean     lk_model_embed              (LkModel            *self,
+                                          const char * const *texts,
+                                          guint               n,
+                                          float              *out,
+                                          guint              *n_truncated,
+                                          LkProgressFunc      progress,
+                                          gpointer            progress_data,
+                                          GCancellable       *cancellable,
+                                          GError            **error);
+
+double       lk_cosine                   (const float *a,
+                                          const float *b,
+                                          guint        dim);
+
+G_END_DECLS

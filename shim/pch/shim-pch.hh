@@ -1,0 +1,2 @@
+// Precompiled once: libtorch's headers dominate the shim's build time.
+#include <torch/torch.h>
