@@ -2,6 +2,7 @@
 #pragma once
 
 #include "likeness-shim.h"
+#include "shim-error.h"
 
 #include <torch/torch.h>
 
@@ -12,17 +13,6 @@
 #include <unordered_map>
 
 namespace lk {
-
-// An error with a status code; the only exception type the shim throws on purpose.
-struct Error : std::runtime_error {
-  lk_shim_code code;
-  Error (lk_shim_code c, const std::string &msg) : std::runtime_error (msg), code (c) {}
-};
-
-[[noreturn]] void fail (lk_shim_code code, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-
-void status_set (lk_shim_status *status, lk_shim_code code, const char *message);
-void status_ok (lk_shim_status *status);
 
 // A read-only memory map of a whole file, shared by the tensors that view it.
 struct MappedFile {
@@ -41,8 +31,9 @@ struct Weights {
   std::string path;
 };
 
-// safetensors: parses and checks the header of data[0..size) and returns
-// CPU tensors viewing that memory; each tensor holds a reference to owner.
+// safetensors: parses and checks the header of data[0..size) (see
+// shim-safetensors-header.h, which needs no libtorch) and returns CPU
+// tensors viewing that memory; each tensor holds a reference to owner.
 std::unordered_map<std::string, torch::Tensor>
 safetensors_parse (const uint8_t *data, size_t size, const std::string &what,
                    std::shared_ptr<const void> owner);

@@ -1,301 +1,37 @@
-// shim-safetensors.cpp — the safetensors format: an 8-byte little-endian
-// header length, a JSON header, then the raw tensor bytes.
-//
-// The header is untrusted input, so it gets its own small JSON reader with
-// a depth limit and every offset, size and shape checked against the file
-// before any tensor is made.
+// shim-safetensors.cpp — tensors from a safetensors file: the header is
+// parsed and checked in shim-safetensors-header.cpp (no libtorch); here the
+// file is mapped and each entry becomes a CPU tensor viewing that memory.
 #include "shim-private.h"
+#include "shim-safetensors-header.h"
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <vector>
 
 namespace lk {
 
 namespace {
 
-struct Json {
-  enum Kind { NUL, BOOL, NUM, STR, ARR, OBJ } kind = NUL;
-  bool is_int = false;
-  int64_t ival = 0;
-  std::string str;
-  std::vector<Json> items;                            // ARR
-  std::vector<std::pair<std::string, Json>> members;  // OBJ
-};
-
-class Reader {
-public:
-  Reader (const char *s, size_t n, const std::string &what) : p_ (s), end_ (s + n), what_ (what) {}
-
-  Json
-  document ()
-  {
-    Json v = value (0);
-    ws ();
-    if (p_ != end_)
-      error ("trailing characters after the JSON header");
-    return v;
-  }
-
-private:
-  const char *p_;
-  const char *end_;
-  const std::string &what_;
-
-  [[noreturn]] void
-  error (const char *msg)
-  {
-    fail (LK_SHIM_ERROR_FORMAT, "%s: invalid safetensors header: %s", what_.c_str (), msg);
-  }
-
-  void ws () { while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) p_++; }
-
-  bool
-  eat (char c)
-  {
-    ws ();
-    if (p_ < end_ && *p_ == c) { p_++; return true; }
-    return false;
-  }
-
-  void expect (char c, const char *msg) { if (!eat (c)) error (msg); }
-
-  void
-  literal (const char *lit)
-  {
-    size_t n = strlen (lit);
-    if ((size_t) (end_ - p_) < n || memcmp (p_, lit, n) != 0)
-      error ("unexpected token");
-    p_ += n;
-  }
-
-  Json
-  value (int depth)
-  {
-    if (depth > 32)
-      error ("nested too deeply");
-    ws ();
-    if (p_ >= end_)
-      error ("unexpected end of header");
-    Json v;
-    switch (*p_)
-      {
-      case '{': object (v, depth); break;
-      case '[': array (v, depth); break;
-      case '"': v.kind = Json::STR; v.str = string (); break;
-      case 't': literal ("true"); v.kind = Json::BOOL; break;
-      case 'f': literal ("false"); v.kind = Json::BOOL; break;
-      case 'n': literal ("null"); break;
-      default: number (v); break;
-      }
-    return v;
-  }
-
-  void
-  object (Json &v, int depth)
-  {
-    v.kind = Json::OBJ;
-    p_++;
-    if (eat ('}'))
-      return;
-    do
-      {
-        ws ();
-        if (p_ >= end_ || *p_ != '"')
-          error ("expected a string key");
-        std::string key = string ();
-        expect (':', "expected ':' after a key");
-        v.members.emplace_back (std::move (key), value (depth + 1));
-      }
-    while (eat (','));
-    expect ('}', "expected ',' or '}' in an object");
-  }
-
-  void
-  array (Json &v, int depth)
-  {
-    v.kind = Json::ARR;
-    p_++;
-    if (eat (']'))
-      return;
-    do
-      v.items.push_back (value (depth + 1));
-    while (eat (','));
-    expect (']', "expected ',' or ']' in an array");
-  }
-
-  std::string
-  string ()
-  {
-    std::string out;
-    p_++;  // opening quote
-    while (p_ < end_ && *p_ != '"')
-      {
-        unsigned char c = (unsigned char) *p_++;
-        if (c < 0x20)
-          error ("control character in a string");
-        if (c != '\\')
-          {
-            out.push_back ((char) c);
-            continue;
-          }
-        if (p_ >= end_)
-          break;
-        char e = *p_++;
-        switch (e)
-          {
-          case '"': case '\\': case '/': out.push_back (e); break;
-          case 'b': out.push_back ('\b'); break;
-          case 'f': out.push_back ('\f'); break;
-          case 'n': out.push_back ('\n'); break;
-          case 'r': out.push_back ('\r'); break;
-          case 't': out.push_back ('\t'); break;
-          case 'u': unicode_escape (out); break;
-          default: error ("bad escape in a string");
-          }
-      }
-    if (p_ >= end_)
-      error ("unterminated string");
-    p_++;  // closing quote
-    return out;
-  }
-
-  void
-  unicode_escape (std::string &out)
-  {
-    if (end_ - p_ < 4)
-      error ("short \\u escape");
-    unsigned cp = 0;
-    for (int i = 0; i < 4; i++)
-      {
-        char h = *p_++;
-        cp <<= 4;
-        if (h >= '0' && h <= '9') cp |= h - '0';
-        else if (h >= 'a' && h <= 'f') cp |= h - 'a' + 10;
-        else if (h >= 'A' && h <= 'F') cp |= h - 'A' + 10;
-        else error ("bad hex digit in a \\u escape");
-      }
-    // Metadata strings are only carried, never interpreted: encode the code
-    // unit as UTF-8 (surrogates included) without pairing.
-    if (cp < 0x80) out.push_back ((char) cp);
-    else if (cp < 0x800) { out.push_back ((char) (0xC0 | (cp >> 6))); out.push_back ((char) (0x80 | (cp & 0x3F))); }
-    else { out.push_back ((char) (0xE0 | (cp >> 12))); out.push_back ((char) (0x80 | ((cp >> 6) & 0x3F))); out.push_back ((char) (0x80 | (cp & 0x3F))); }
-  }
-
-  void
-  number (Json &v)
-  {
-    const char *start = p_;
-    if (p_ < end_ && *p_ == '-')
-      p_++;
-    bool digits = false, integral = true;
-    while (p_ < end_ && ((*p_ >= '0' && *p_ <= '9') || *p_ == '.' || *p_ == 'e' || *p_ == 'E' || *p_ == '+' || *p_ == '-'))
-      {
-        if (*p_ >= '0' && *p_ <= '9') digits = true; else integral = false;
-        p_++;
-      }
-    if (!digits)
-      error ("unexpected character");
-    v.kind = Json::NUM;
-    if (!integral || p_ - start > 18)
-      return;  // not an exact integer: fine for metadata, rejected where an integer is needed
-    v.is_int = true;
-    v.ival = std::stoll (std::string (start, p_));
-  }
-};
-
-struct Dtype {
-  const char *name;
-  torch::ScalarType type;
-  int size;
-};
-
-const Dtype dtypes[] = {
-  { "F64", torch::kFloat64, 8 }, { "F32", torch::kFloat32, 4 }, { "F16", torch::kFloat16, 2 },
-  { "BF16", torch::kBFloat16, 2 }, { "I64", torch::kInt64, 8 }, { "I32", torch::kInt32, 4 },
-  { "I16", torch::kInt16, 2 }, { "I8", torch::kInt8, 1 }, { "U8", torch::kUInt8, 1 },
-  { "BOOL", torch::kBool, 1 },
-};
-
-const Dtype &
-find_dtype (const Json &v, const std::string &what, const std::string &name)
+torch::ScalarType
+scalar_type (StDtype d)
 {
-  if (v.kind == Json::STR)
-    for (const Dtype &d : dtypes)
-      if (v.str == d.name)
-        return d;
-  fail (LK_SHIM_ERROR_UNSUPPORTED, "%s: tensor '%s' has dtype %s; expected one of F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL",
-        what.c_str (), name.c_str (), v.kind == Json::STR ? v.str.c_str () : "(not a string)");
-}
-
-const Json *
-member (const Json &obj, const char *key)
-{
-  for (const auto &m : obj.members)
-    if (m.first == key)
-      return &m.second;
-  return nullptr;
-}
-
-struct Entry {
-  std::string name;
-  const Dtype *dtype;
-  std::vector<int64_t> shape;
-  uint64_t begin, end;
-};
-
-Entry
-parse_entry (const std::string &name, const Json &v, uint64_t data_size, const std::string &what)
-{
-  if (v.kind != Json::OBJ)
-    fail (LK_SHIM_ERROR_FORMAT, "%s: header entry '%s' is not an object", what.c_str (), name.c_str ());
-  const Json *dt = member (v, "dtype"), *shape = member (v, "shape"), *offs = member (v, "data_offsets");
-  if (!dt || !shape || !offs)
-    fail (LK_SHIM_ERROR_FORMAT, "%s: tensor '%s' lacks %s", what.c_str (), name.c_str (),
-          !dt ? "\"dtype\"" : !shape ? "\"shape\"" : "\"data_offsets\"");
-  Entry e { name, &find_dtype (*dt, what, name), {}, 0, 0 };
-  if (shape->kind != Json::ARR || shape->items.size () > 8)
-    fail (LK_SHIM_ERROR_FORMAT, "%s: tensor '%s': \"shape\" must be an array of at most 8 sizes", what.c_str (), name.c_str ());
-  uint64_t numel = 1;
-  for (const Json &d : shape->items)
+  switch (d)
     {
-      if (d.kind != Json::NUM || !d.is_int || d.ival < 0 || d.ival > (int64_t) data_size)
-        fail (LK_SHIM_ERROR_FORMAT, "%s: tensor '%s': bad dimension in \"shape\"", what.c_str (), name.c_str ());
-      e.shape.push_back (d.ival);
-      if (d.ival != 0 && numel > data_size / (uint64_t) d.ival + 1)
-        fail (LK_SHIM_ERROR_FORMAT, "%s: tensor '%s': shape larger than the file", what.c_str (), name.c_str ());
-      numel *= (uint64_t) d.ival;
+    case StDtype::F64: return torch::kFloat64;
+    case StDtype::F32: return torch::kFloat32;
+    case StDtype::F16: return torch::kFloat16;
+    case StDtype::BF16: return torch::kBFloat16;
+    case StDtype::I64: return torch::kInt64;
+    case StDtype::I32: return torch::kInt32;
+    case StDtype::I16: return torch::kInt16;
+    case StDtype::I8: return torch::kInt8;
+    case StDtype::U8: return torch::kUInt8;
+    case StDtype::BOOL: return torch::kBool;
     }
-  if (offs->kind != Json::ARR || offs->items.size () != 2)
-    fail (LK_SHIM_ERROR_FORMAT, "%s: tensor '%s': \"data_offsets\" must be [begin, end]", what.c_str (), name.c_str ());
-  for (const Json &o : offs->items)
-    if (o.kind != Json::NUM || !o.is_int || o.ival < 0)
-      fail (LK_SHIM_ERROR_FORMAT, "%s: tensor '%s': \"data_offsets\" must hold non-negative integers", what.c_str (), name.c_str ());
-  e.begin = (uint64_t) offs->items[0].ival;
-  e.end = (uint64_t) offs->items[1].ival;
-  if (e.begin > e.end || e.end > data_size)
-    fail (LK_SHIM_ERROR_FORMAT, "%s: tensor '%s': data_offsets [%llu, %llu] outside the %llu data bytes",
-          what.c_str (), name.c_str (), (unsigned long long) e.begin, (unsigned long long) e.end, (unsigned long long) data_size);
-  if (e.end - e.begin != numel * (uint64_t) e.dtype->size)
-    fail (LK_SHIM_ERROR_FORMAT, "%s: tensor '%s': %llu bytes for a shape that needs %llu",
-          what.c_str (), name.c_str (), (unsigned long long) (e.end - e.begin),
-          (unsigned long long) (numel * (uint64_t) e.dtype->size));
-  return e;
-}
-
-void
-check_overlaps (std::vector<Entry> &entries, const std::string &what)
-{
-  std::sort (entries.begin (), entries.end (), [] (const Entry &a, const Entry &b) { return a.begin < b.begin; });
-  for (size_t i = 1; i < entries.size (); i++)
-    if (entries[i].begin < entries[i - 1].end)
-      fail (LK_SHIM_ERROR_FORMAT, "%s: tensors '%s' and '%s' overlap", what.c_str (),
-            entries[i - 1].name.c_str (), entries[i].name.c_str ());
+  fail (LK_SHIM_ERROR_INTERNAL, "unknown safetensors dtype %d", (int) d);
 }
 
 } // namespace
@@ -304,40 +40,19 @@ std::unordered_map<std::string, torch::Tensor>
 safetensors_parse (const uint8_t *data, size_t size, const std::string &what,
                    std::shared_ptr<const void> owner)
 {
-  if (size < 8)
-    fail (LK_SHIM_ERROR_FORMAT, "%s: %zu bytes is too short for a safetensors file", what.c_str (), size);
-  uint64_t n = 0;
-  for (int i = 7; i >= 0; i--)
-    n = (n << 8) | data[i];
-  if (n > size - 8)
-    fail (LK_SHIM_ERROR_FORMAT, "%s: header length %llu goes beyond the file (%zu bytes): truncated?",
-          what.c_str (), (unsigned long long) n, size);
-  if (n > 100u * 1024 * 1024)
-    fail (LK_SHIM_ERROR_FORMAT, "%s: header length %llu is implausibly large", what.c_str (), (unsigned long long) n);
-  Json root = Reader ((const char *) data + 8, n, what).document ();
-  if (root.kind != Json::OBJ)
-    fail (LK_SHIM_ERROR_FORMAT, "%s: the header is not a JSON object", what.c_str ());
-
-  const uint8_t *base = data + 8 + n;
-  uint64_t data_size = size - 8 - n;
-  std::vector<Entry> entries;
-  for (const auto &m : root.members)
-    if (m.first != "__metadata__")
-      entries.push_back (parse_entry (m.first, m.second, data_size, what));
-  check_overlaps (entries, what);
+  StHeader h = safetensors_read_header (data, size, what);
+  const uint8_t *base = data + h.data_offset;
 
   std::unordered_map<std::string, torch::Tensor> out;
-  for (const Entry &e : entries)
+  for (const StEntry &e : h.entries)
     {
-      if (out.count (e.name))
-        fail (LK_SHIM_ERROR_FORMAT, "%s: tensor '%s' appears twice", what.c_str (), e.name.c_str ());
-      auto opts = torch::TensorOptions ().dtype (e.dtype->type);
+      auto opts = torch::TensorOptions ().dtype (scalar_type (e.dtype));
       // from_blob needs no alignment for the CPU kernels we use, but an
       // unaligned view is cloned so that vectorised code never faults.
       const void *ptr = base + e.begin;
       // Each view holds the memory it reads, so the map lives as long as any tensor.
       torch::Tensor t = torch::from_blob (const_cast<void *> (ptr), e.shape, [owner] (void *) {}, opts);
-      if (((uintptr_t) ptr) % e.dtype->size != 0)
+      if (((uintptr_t) ptr) % e.elem_size != 0)
         t = t.clone ();
       out.emplace (e.name, t);
     }
@@ -382,7 +97,7 @@ extern "C" int
 lk_shim_safetensors_validate (const uint8_t *data, size_t size, lk_shim_status *status)
 {
   LK_SHIM_GUARD (status, return -1,
-    lk::safetensors_parse (data, size, "(memory)", nullptr);
+    lk::safetensors_read_header (data, size, "(memory)");
     lk::status_ok (status);
     return 0;
   )

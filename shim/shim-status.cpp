@@ -1,6 +1,7 @@
 // shim-status.cpp — status objects and the one error path.
-#include "shim-private.h"
+#include "shim-error.h"
 
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 

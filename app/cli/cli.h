@@ -23,6 +23,8 @@ int      cli_similarity (int argc, char **argv);
 int      cli_embed      (int argc, char **argv);
 int      cli_eval_sts   (int argc, char **argv);
 int      cli_models     (int argc, char **argv);
+int      cli_explain    (int argc, char **argv);
+int      cli_eval_perturbation (int argc, char **argv);
 
 /* Parses @entries for @command; prints usage errors and returns FALSE. */
 gboolean cli_parse      (const char    *command,

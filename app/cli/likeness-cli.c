@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -15,6 +16,8 @@ static const struct {
   { "similarity", cli_similarity, "cosine similarity of two texts (JSON)" },
   { "embed", cli_embed, "sentence embeddings of texts (JSON)" },
   { "eval-sts", cli_eval_sts, "Pearson and Spearman ×100 on an STSb, SICK or BIOSSES file" },
+  { "explain", cli_explain, "explain a pair: IJ, BiLRP, H×P or alignment matrix (JSON with --json)" },
+  { "eval-perturbation", cli_eval_perturbation, "perturbation-curve areas of methods over a data file" },
   { "models", cli_models, "list the models that can be resolved" },
 };
 

@@ -1,0 +1,111 @@
+/* lk-alignment.c — the token-embedding baseline: last-layer token cosines,
+ * each token's best partner (MaxSim) and BERTScore-style P, R and F1 over
+ * the non-special tokens. What the alignment arcs draw. */
+#include "config.h"
+
+#include <math.h>
+
+#include "lk-error.h"
+#include "lk-methods.h"
+#include "lk-model-private.h"
+
+static float *
+last_hidden (LkModel *model, const LkEncoding *enc, GError **error)
+{
+  lk_shim_model *shim = lk_model_get_shim (model);
+  int h = lk_shim_model_hidden_size (shim);
+  float *out = g_new (float, (gsize) h * enc->n_tokens);
+  lk_shim_status st;
+
+  if (lk_shim_hidden_states (shim, enc->ids, enc->n_tokens, lk_shim_model_num_layers (shim), out, &st) != 0)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_BACKEND, "%s", st.message);
+      g_free (out);
+      return NULL;
+    }
+  return out;
+}
+
+static JsonArray *
+best_partners (const LkMatrix *m, gboolean by_row)
+{
+  JsonArray *best = json_array_new ();
+  guint n = by_row ? m->rows : m->cols, other = by_row ? m->cols : m->rows;
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint arg = 0;
+      for (guint j = 1; j < other; j++)
+        {
+          double v = by_row ? m->data[(gsize) i * m->cols + j] : m->data[(gsize) j * m->cols + i];
+          double w = by_row ? m->data[(gsize) i * m->cols + arg] : m->data[(gsize) arg * m->cols + i];
+          if (v > w)
+            arg = j;
+        }
+      json_array_add_int_element (best, arg);
+    }
+  return best;
+}
+
+/* Mean over the content tokens of one side of their best cosine on the other. */
+static double
+greedy_match (const LkMatrix *m, const LkEncoding *ea, const LkEncoding *eb, gboolean rows)
+{
+  double total = 0;
+  guint n = 0;
+
+  for (guint i = 0; i < (rows ? m->rows : m->cols); i++)
+    {
+      double best = -INFINITY;
+      if ((rows ? ea : eb)->special[i])
+        continue;
+      for (guint j = 0; j < (rows ? m->cols : m->rows); j++)
+        if (!(rows ? eb : ea)->special[j])
+          best = fmax (best, rows ? m->data[(gsize) i * m->cols + j] : m->data[(gsize) j * m->cols + i]);
+      if (isfinite (best))
+        {
+          total += best;
+          n++;
+        }
+    }
+  return n ? total / n : 0;
+}
+
+gboolean lk_explain_alignment (LkExplanation *x, LkModel *model, const LkEncoding *ea, const LkEncoding *eb,
+                               GError **error);
+
+gboolean
+lk_explain_alignment (LkExplanation *x, LkModel *model, const LkEncoding *ea, const LkEncoding *eb, GError **error)
+{
+  int h = lk_shim_model_hidden_size (lk_model_get_shim (model));
+  g_autofree float *ha = last_hidden (model, ea, error);
+  g_autofree float *hb = ha ? last_hidden (model, eb, error) : NULL;
+  g_autofree float *emb = NULL;
+  const char *texts[2] = { lk_explanation_get_text (x, 0), lk_explanation_get_text (x, 1) };
+  guint dim = lk_model_get_dim (model);
+  LkMatrix m = { ea->n_tokens, eb->n_tokens, NULL };
+  JsonObject *align;
+  double p, r;
+
+  if (hb == NULL)
+    return FALSE;
+  m.data = g_new (double, (gsize) m.rows * m.cols);
+  for (guint i = 0; i < m.rows; i++)
+    for (guint j = 0; j < m.cols; j++)
+      m.data[(gsize) i * m.cols + j] = lk_cosine (ha + (gsize) i * h, hb + (gsize) j * h, h);
+  align = lk_explanation_get_extra (x, "alignment");
+  json_object_set_array_member (align, "best_a", best_partners (&m, TRUE));
+  json_object_set_array_member (align, "best_b", best_partners (&m, FALSE));
+  p = greedy_match (&m, ea, eb, TRUE);
+  r = greedy_match (&m, ea, eb, FALSE);
+  lk_explanation_take_matrix (x, &m);
+  lk_explanation_set_score (x, "precision", p);
+  lk_explanation_set_score (x, "recall", r);
+  lk_explanation_set_score (x, "f1", p + r > 0 ? 2 * p * r / (p + r) : 0);
+  emb = g_new (float, 2 * dim);
+  if (!lk_model_embed (model, texts, 2, emb, NULL, NULL, NULL, NULL, error))
+    return FALSE;
+  lk_explanation_set_score (x, "similarity", lk_cosine (emb, emb + dim, dim));
+  lk_explanation_set_score (x, "sum", lk_matrix_sum (lk_explanation_get_matrix (x)));
+  return TRUE;
+}

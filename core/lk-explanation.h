@@ -1,0 +1,72 @@
+/* lk-explanation.h — the one result type: everything a figure or an audit
+ * needs, serialised as the versioned JSON schema likeness.explanation/1
+ * (docs/explanation-schema.md). */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define LK_EXPLANATION_SCHEMA "likeness.explanation/1"
+
+#define LK_TYPE_EXPLANATION (lk_explanation_get_type ())
+G_DECLARE_FINAL_TYPE (LkExplanation, lk_explanation, LK, EXPLANATION, GObject)
+
+/* One token of one input, with where it came from. */
+typedef struct {
+  char   *text;      /* the token as the tokenizer writes it */
+  gsize   start;     /* byte offsets into the input text */
+  gsize   end;
+  gboolean special;
+  int     word;      /* index into the side's words, -1 for specials */
+} LkToken;
+
+/* A dense rows × cols matrix of doubles. */
+typedef struct {
+  guint   rows;
+  guint   cols;
+  double *data;
+} LkMatrix;
+
+LkExplanation *lk_explanation_new          (const char *method);
+
+/* The two inputs ("a" and "b"): the text and its tokens. */
+void           lk_explanation_set_text     (LkExplanation *self, guint side, const char *text);
+const char    *lk_explanation_get_text     (LkExplanation *self, guint side);
+void           lk_explanation_add_token    (LkExplanation *self, guint side, const LkToken *token);
+guint          lk_explanation_get_n_tokens (LkExplanation *self, guint side);
+const LkToken *lk_explanation_get_token    (LkExplanation *self, guint side, guint i);
+/* Words: spans of sub-word tokens; specials are words of their own. */
+guint          lk_explanation_get_n_words  (LkExplanation *self, guint side);
+char          *lk_explanation_dup_word     (LkExplanation *self, guint side, guint word);
+gboolean       lk_explanation_word_is_special (LkExplanation *self, guint side, guint word);
+/* The word each token belongs to, specials included. */
+guint          lk_explanation_token_word   (LkExplanation *self, guint side, guint token);
+
+const char    *lk_explanation_get_method   (LkExplanation *self);
+
+/* The model: id, revision, SHA-256 of the weights, architecture, device. */
+JsonObject    *lk_explanation_get_model    (LkExplanation *self);
+/* Every parameter of the method (seed included), and the scores. */
+JsonObject    *lk_explanation_get_params   (LkExplanation *self);
+JsonObject    *lk_explanation_get_scores   (LkExplanation *self);
+double         lk_explanation_get_score    (LkExplanation *self, const char *name, double fallback);
+void           lk_explanation_set_score    (LkExplanation *self, const char *name, double value);
+/* Named extras: "timings", "perturbation", … */
+JsonObject    *lk_explanation_get_extra    (LkExplanation *self, const char *name);
+
+/* Takes ownership of @matrix's data. Token-level (rows: tokens of a,
+ * columns: tokens of b); the word-level matrix is derived on set. */
+void           lk_explanation_take_matrix  (LkExplanation *self, LkMatrix *matrix);
+const LkMatrix *lk_explanation_get_matrix  (LkExplanation *self);
+const LkMatrix *lk_explanation_get_word_matrix (LkExplanation *self);
+
+JsonNode      *lk_explanation_to_json      (LkExplanation *self);
+LkExplanation *lk_explanation_new_from_json (JsonNode *node, GError **error);
+gboolean       lk_explanation_save         (LkExplanation *self, const char *path, GError **error);
+LkExplanation *lk_explanation_load         (const char *path, GError **error);
+
+void           lk_matrix_clear             (LkMatrix *m);
+double         lk_matrix_sum               (const LkMatrix *m);
+
+G_END_DECLS

@@ -1,0 +1,451 @@
+/* lk-methods.c — IJ, BiLRP, H×P and alignment over the contribution engine. */
+#include "config.h"
+
+#include <math.h>
+
+#include "lk-error.h"
+#include "lk-methods.h"
+#include "lk-model-private.h"
+
+static const char *method_names[] = { "ij", "bilrp", "hxp", "align" };
+
+const char *
+lk_method_to_string (LkMethod method)
+{
+  g_return_val_if_fail (method <= LK_METHOD_ALIGN, NULL);
+  return method_names[method];
+}
+
+gboolean
+lk_method_from_string (const char *name, LkMethod *method)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (method_names); i++)
+    if (g_strcmp0 (name, method_names[i]) == 0)
+      {
+        *method = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+void
+lk_explain_params_init (LkExplainParams *p, LkMethod method)
+{
+  memset (p, 0, sizeof *p);
+  p->method = method;
+  p->layer = -1;
+  p->quadrature = LK_QUADRATURE_GAUSS;
+  p->measure = LK_MEASURE_COS;
+  p->seed = 1;
+}
+
+typedef struct {
+  LkEncoding *enc;
+  float      *u;      /* D × S */
+  float      *e;      /* D: the embedding before Normalize */
+  float      *e_ref;  /* D */
+  int         d;
+} Side;
+
+static void
+side_clear (Side *s)
+{
+  g_clear_pointer (&s->enc, lk_encoding_free);
+  g_clear_pointer (&s->u, g_free);
+  g_clear_pointer (&s->e, g_free);
+  g_clear_pointer (&s->e_ref, g_free);
+}
+
+typedef struct {
+  LkProgressFunc  progress;
+  gpointer        data;
+  GCancellable   *cancellable;
+  double          offset, scale;
+} Progress;
+
+static void
+engine_progress (double f, void *user_data)
+{
+  Progress *p = user_data;
+  if (p->progress)
+    p->progress (p->offset + p->scale * f, p->data);
+}
+
+static int
+engine_abort (void *user_data)
+{
+  return g_cancellable_is_cancelled (((Progress *) user_data)->cancellable);
+}
+
+static gboolean
+shim_failed (const lk_shim_status *st, GError **error)
+{
+  if (st->code == LK_SHIM_ERROR_CANCELLED)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The explanation was cancelled");
+  else
+    g_set_error (error, LK_ERROR, st->code == LK_SHIM_ERROR_INVALID ? LK_ERROR_INVALID_ARGUMENT : LK_ERROR_BACKEND,
+                 "%s", st->message);
+  return FALSE;
+}
+
+/* The reference sequence: specials in place, every other token [PAD]/<pad>. */
+static gint32 *
+reference_ids (LkModel *model, const LkEncoding *enc, GError **error)
+{
+  gint32 pad = lk_tokenizer_get_special_id (lk_model_get_tokenizer (model), LK_SPECIAL_PAD);
+  gint32 *ref;
+
+  if (pad < 0)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                   "%s: the tokenizer has no padding token to build IJ's reference from", lk_model_get_id (model));
+      return NULL;
+    }
+  ref = g_new (gint32, enc->n_tokens);
+  for (guint i = 0; i < enc->n_tokens; i++)
+    ref[i] = enc->special[i] ? enc->ids[i] : pad;
+  return ref;
+}
+
+static gboolean
+run_engine (LkModel *model, Side *s, const LkExplainParams *p, int layer, Progress *prog, GError **error)
+{
+  lk_shim_model *shim = lk_model_get_shim (model);
+  g_autofree gint32 *ref = NULL;
+  lk_shim_contrib_params cp;
+  lk_shim_status st;
+
+  lk_shim_contrib_default_params (&cp);
+  cp.layer = layer;
+  cp.graph = p->method == LK_METHOD_BILRP ? LK_SHIM_GRAPH_LRP : LK_SHIM_GRAPH_PLAIN;
+  cp.zero_biases = p->zero_biases;
+  cp.mode = (lk_shim_ad_mode) p->ad_mode;
+  cp.quadrature = p->quadrature == LK_QUADRATURE_GAUSS ? LK_SHIM_QUAD_GAUSS : LK_SHIM_QUAD_RIEMANN;
+  cp.progress = engine_progress;
+  cp.abort = engine_abort;
+  cp.user_data = prog;
+  if (p->method == LK_METHOD_IJ)
+    {
+      if ((ref = reference_ids (model, s->enc, error)) == NULL)
+        return FALSE;
+      cp.reference_ids = ref;
+      cp.n_steps = p->steps;
+    }
+  s->d = lk_model_get_dim (model);
+  s->u = g_new (float, (gsize) s->d * s->enc->n_tokens);
+  s->e = g_new (float, s->d);
+  s->e_ref = g_new (float, s->d);
+  if (lk_shim_contributions (shim, s->enc->ids, s->enc->n_tokens, &cp, s->u, s->e, s->e_ref, NULL, &st) != 0)
+    return shim_failed (&st, error);
+  return TRUE;
+}
+
+static double
+dot (const float *a, const float *b, int d)
+{
+  double s = 0;
+  for (int i = 0; i < d; i++)
+    s += (double) a[i] * b[i];
+  return s;
+}
+
+/* A = U_aᵀ U_b / norm */
+static void
+pair_matrix (const Side *a, const Side *b, double norm, LkMatrix *m)
+{
+  guint sa = a->enc->n_tokens, sb = b->enc->n_tokens;
+
+  m->rows = sa;
+  m->cols = sb;
+  m->data = g_new0 (double, (gsize) sa * sb);
+  for (int d = 0; d < a->d; d++)
+    {
+      const float *ua = a->u + (gsize) d * sa, *ub = b->u + (gsize) d * sb;
+      for (guint i = 0; i < sa; i++)
+        for (guint j = 0; j < sb; j++)
+          m->data[(gsize) i * sb + j] += (double) ua[i] * ub[j];
+    }
+  for (gsize k = 0; k < (gsize) sa * sb; k++)
+    m->data[k] /= norm;
+}
+
+static void
+add_tokens (LkExplanation *x, guint side, LkModel *model, const LkEncoding *enc)
+{
+  LkTokenizer *tok = lk_model_get_tokenizer (model);
+
+  for (guint i = 0; i < enc->n_tokens; i++)
+    {
+      LkToken t = { (char *) lk_tokenizer_id_to_token (tok, enc->ids[i]), enc->starts[i], enc->ends[i],
+                    enc->special[i], enc->word_ids[i] };
+      lk_explanation_add_token (x, side, &t);
+    }
+}
+
+static void
+set_params (LkExplanation *x, const LkExplainParams *p, int layer, LkModel *model)
+{
+  JsonObject *o = lk_explanation_get_params (x);
+  JsonObject *m = lk_explanation_get_model (x);
+
+  json_object_set_int_member (o, "layer", layer);
+  json_object_set_string_member (o, "measure", p->measure == LK_MEASURE_COS ? "cos" : "dot");
+  if (p->method == LK_METHOD_IJ)
+    {
+      json_object_set_int_member (o, "steps", p->steps);
+      json_object_set_string_member (o, "quadrature", p->quadrature == LK_QUADRATURE_GAUSS ? "gauss" : "riemann");
+      json_object_set_string_member (o, "reference", "specials kept, other tokens replaced by the padding token");
+    }
+  if (p->method == LK_METHOD_BILRP)
+    json_object_set_boolean_member (o, "zero_biases", p->zero_biases);
+  if (p->method != LK_METHOD_ALIGN)
+    json_object_set_string_member (o, "ad_mode", p->ad_mode == LK_AD_FORWARD ? "forward" : p->ad_mode == LK_AD_REVERSE ? "reverse" : "auto");
+  json_object_set_int_member (o, "max_seq_length", lk_model_get_max_seq_length (model));
+  json_object_set_string_member (m, "id", lk_model_get_id (model));
+  json_object_set_string_member (m, "path", lk_model_get_path (model));
+  json_object_set_string_member (m, "architecture", lk_model_get_architecture (model));
+  json_object_set_string_member (m, "device", lk_model_get_device_name (model));
+  json_object_set_int_member (m, "dim", lk_model_get_dim (model));
+}
+
+/* Scores of the engine methods; norm makes A cosine-scaled when asked. */
+static void
+set_engine_scores (LkExplanation *x, const Side *a, const Side *b, const LkExplainParams *p, double norm)
+{
+  int d = a->d;
+  double score = dot (a->e, b->e, d) / norm;
+  double sum = lk_matrix_sum (lk_explanation_get_matrix (x));
+
+  lk_explanation_set_score (x, "similarity", score);
+  lk_explanation_set_score (x, "sum", sum);
+  if (p->method == LK_METHOD_IJ)
+    {
+      double t_arb = dot (a->e, b->e_ref, d) / norm, t_rab = dot (a->e_ref, b->e, d) / norm;
+      double t_rr = dot (a->e_ref, b->e_ref, d) / norm;
+      double expected = score - t_arb - t_rab + t_rr;
+      lk_explanation_set_score (x, "ref_a_rb", t_arb);
+      lk_explanation_set_score (x, "ref_ra_b", t_rab);
+      lk_explanation_set_score (x, "ref_ra_rb", t_rr);
+      lk_explanation_set_score (x, "expected", expected);
+      /* error: against what ΣA approximates; error_vs_score: against the score itself */
+      lk_explanation_set_score (x, "error", fabs (sum - expected));
+      lk_explanation_set_score (x, "error_vs_score", fabs (sum - score));
+    }
+  else
+    {
+      /* the conservation gap: ΣR against e_aᵀe_b */
+      lk_explanation_set_score (x, "error", fabs (sum - score));
+      lk_explanation_set_score (x, "error_relative", fabs (sum - score) / fmax (fabs (score), 1e-12));
+    }
+}
+
+static gboolean
+explain_engine (LkExplanation *x, LkModel *model, Side *a, Side *b, const LkExplainParams *p, int layer,
+                Progress *prog, GError **error)
+{
+  LkMatrix m = { 0 };
+  double norm = 1;
+
+  prog->scale = 0.5;
+  if (!run_engine (model, a, p, layer, prog, error))
+    return FALSE;
+  prog->offset = 0.5;
+  if (!run_engine (model, b, p, layer, prog, error))
+    return FALSE;
+  if (p->measure == LK_MEASURE_COS)
+    norm = fmax (sqrt (dot (a->e, a->e, a->d)) * sqrt (dot (b->e, b->e, b->d)), 1e-12);
+  pair_matrix (a, b, norm, &m);
+  lk_explanation_take_matrix (x, &m);
+  set_engine_scores (x, a, b, p, norm);
+  return TRUE;
+}
+
+gboolean lk_explain_alignment (LkExplanation *x, LkModel *model, const LkEncoding *ea, const LkEncoding *eb,
+                               GError **error);
+
+static int
+default_layer (LkModel *model, const LkExplainParams *p)
+{
+  int n = lk_shim_model_num_layers (lk_model_get_shim (model));
+  if (p->layer >= 0)
+    return p->layer;
+  if (p->method == LK_METHOD_IJ)
+    return MAX (n - 2, 0);
+  if (p->method == LK_METHOD_ALIGN)
+    return n;
+  return 0;
+}
+
+LkExplanation *
+lk_explain (LkModel                *model,
+            const char             *text_a,
+            const char             *text_b,
+            const LkExplainParams  *params,
+            LkProgressFunc          progress,
+            gpointer                progress_data,
+            GCancellable           *cancellable,
+            GError                **error)
+{
+  g_autoptr(LkExplanation) x = NULL;
+  LkExplainParams p = *params;
+  Side a = { 0 }, b = { 0 };
+  Progress prog = { progress, progress_data, cancellable, 0, 1 };
+  gint64 t0 = g_get_monotonic_time ();
+  const char *texts[2] = { text_a, text_b };
+  gboolean ok;
+  int layer;
+
+  g_return_val_if_fail (LK_IS_MODEL (model), NULL);
+  g_return_val_if_fail (params != NULL, NULL);
+
+  for (guint s = 0; s < 2; s++)
+    if (texts[s] == NULL || *texts[s] == '\0')
+      {
+        g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "text %c is empty: there is nothing to explain", 'A' + s);
+        return NULL;
+      }
+  if (p.method == LK_METHOD_IJ && p.steps == 0)
+    p.steps = p.quadrature == LK_QUADRATURE_GAUSS ? LK_IJ_DEFAULT_STEPS_GAUSS : LK_IJ_DEFAULT_STEPS_RIEMANN;
+  if (p.method == LK_METHOD_IJ && (p.steps < 1 || p.steps > 10000))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "%d steps: expected 1 to 10000", p.steps);
+      return NULL;
+    }
+  layer = default_layer (model, &p);
+  if (layer > lk_shim_model_num_layers (lk_model_get_shim (model)))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "layer %d is out of range: %s has layers 0 to %d",
+                   layer, lk_model_get_id (model), lk_shim_model_num_layers (lk_model_get_shim (model)));
+      return NULL;
+    }
+  if ((a.enc = lk_model_tokenize (model, text_a, error)) == NULL ||
+      (b.enc = lk_model_tokenize (model, text_b, error)) == NULL)
+    {
+      side_clear (&a);
+      return NULL;
+    }
+  x = lk_explanation_new (lk_method_to_string (p.method));
+  lk_explanation_set_text (x, 0, text_a);
+  lk_explanation_set_text (x, 1, text_b);
+  add_tokens (x, 0, model, a.enc);
+  add_tokens (x, 1, model, b.enc);
+  set_params (x, &p, layer, model);
+  json_object_set_boolean_member (lk_explanation_get_extra (x, "truncated"), "a", a.enc->truncated);
+  json_object_set_boolean_member (lk_explanation_get_extra (x, "truncated"), "b", b.enc->truncated);
+  if (p.method == LK_METHOD_ALIGN)
+    ok = lk_explain_alignment (x, model, a.enc, b.enc, error);
+  else
+    ok = explain_engine (x, model, &a, &b, &p, layer, &prog, error);
+  side_clear (&a);
+  side_clear (&b);
+  if (!ok)
+    return NULL;
+  json_object_set_double_member (lk_explanation_get_extra (x, "timings"), "explain_seconds",
+                                 (g_get_monotonic_time () - t0) / 1e6);
+  if (p.perturbation)
+    {
+      gint64 t1 = g_get_monotonic_time ();
+      if (!lk_explanation_add_perturbation (x, model, 5, p.seed, cancellable, error))
+        return NULL;
+      json_object_set_double_member (lk_explanation_get_extra (x, "timings"), "perturbation_seconds",
+                                     (g_get_monotonic_time () - t1) / 1e6);
+    }
+  return g_steal_pointer (&x);
+}
+
+/* ---- async ---- */
+
+typedef struct {
+  LkModel         *model;
+  char            *a, *b;
+  LkExplainParams  params;
+  LkProgressFunc   progress;
+  gpointer         progress_data;
+  GMainContext    *context;
+} Job;
+
+static void
+job_free (Job *j)
+{
+  g_object_unref (j->model);
+  g_free (j->a);
+  g_free (j->b);
+  g_main_context_unref (j->context);
+  g_free (j);
+}
+
+/* A copy, so that an event still queued when the job is gone stays valid. */
+typedef struct {
+  LkProgressFunc  progress;
+  gpointer        data;
+  double          fraction;
+} ProgressEvent;
+
+static gboolean
+deliver_progress (gpointer data)
+{
+  ProgressEvent *ev = data;
+  ev->progress (ev->fraction, ev->data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+worker_progress (double fraction, gpointer data)
+{
+  Job *j = data;
+  ProgressEvent *ev;
+
+  if (j->progress == NULL)
+    return;
+  ev = g_new (ProgressEvent, 1);
+  ev->progress = j->progress;
+  ev->data = j->progress_data;
+  ev->fraction = fraction;
+  g_main_context_invoke_full (j->context, G_PRIORITY_DEFAULT, deliver_progress, ev, g_free);
+}
+
+static void
+explain_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Job *j = data;
+  GError *error = NULL;
+  LkExplanation *x = lk_explain (j->model, j->a, j->b, &j->params, worker_progress, j, cancellable, &error);
+
+  if (x == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, x, g_object_unref);
+}
+
+void
+lk_explain_async (LkModel                *model,
+                  const char             *text_a,
+                  const char             *text_b,
+                  const LkExplainParams  *params,
+                  LkProgressFunc          progress,
+                  gpointer                progress_data,
+                  GCancellable           *cancellable,
+                  GAsyncReadyCallback     callback,
+                  gpointer                user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  Job *j = g_new0 (Job, 1);
+
+  j->model = g_object_ref (model);
+  j->a = g_strdup (text_a);
+  j->b = g_strdup (text_b);
+  j->params = *params;
+  j->progress = progress;
+  j->progress_data = progress_data;
+  j->context = g_main_context_ref_thread_default ();
+  g_task_set_source_tag (task, lk_explain_async);
+  g_task_set_task_data (task, j, (GDestroyNotify) job_free);
+  g_task_run_in_thread (task, explain_thread);
+}
+
+LkExplanation *
+lk_explain_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,91 @@
+/* lk-methods.h — the token-pair explanations (IJ, BiLRP, H×P, alignment)
+ * as parameter sets over the shim's one contribution engine. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "lk-explanation.h"
+#include "lk-model.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  LK_METHOD_IJ,     /* Integrated Jacobians (Moeller et al.) */
+  LK_METHOD_BILRP,  /* BiLRP with the transformer LRP rules (Vasileiou & Eberle) */
+  LK_METHOD_HXP,    /* Hessian × product: plain gradient × input at the point */
+  LK_METHOD_ALIGN,  /* last-layer token cosine alignment, BERTScore P/R/F1 */
+} LkMethod;
+
+typedef enum {
+  LK_MEASURE_COS,
+  LK_MEASURE_DOT,
+} LkMeasure;
+
+typedef enum {
+  LK_QUADRATURE_RIEMANN,
+  LK_QUADRATURE_GAUSS,
+} LkQuadrature;
+
+typedef enum {
+  LK_AD_AUTO,
+  LK_AD_FORWARD,
+  LK_AD_REVERSE,
+} LkAdMode;
+
+typedef struct {
+  LkMethod     method;
+  int          layer;         /* -1: the method's default (IJ L−2, BiLRP and H×P 0) */
+  int          steps;         /* IJ nodes; 0: the default of the quadrature */
+  LkQuadrature quadrature;
+  LkMeasure    measure;
+  gboolean     zero_biases;   /* BiLRP's diagnostic mode: conservation is exact */
+  LkAdMode     ad_mode;
+  gboolean     perturbation;  /* also compute the perturbation curve */
+  guint        seed;          /* for the perturbation curve's random baseline */
+} LkExplainParams;
+
+#define LK_IJ_DEFAULT_STEPS_RIEMANN 50
+#define LK_IJ_DEFAULT_STEPS_GAUSS   16
+
+void           lk_explain_params_init   (LkExplainParams *params,
+                                         LkMethod         method);
+const char    *lk_method_to_string      (LkMethod method);
+gboolean       lk_method_from_string    (const char *name,
+                                         LkMethod   *method);
+
+LkExplanation *lk_explain               (LkModel                *model,
+                                         const char             *text_a,
+                                         const char             *text_b,
+                                         const LkExplainParams  *params,
+                                         LkProgressFunc          progress,
+                                         gpointer                progress_data,
+                                         GCancellable           *cancellable,
+                                         GError                **error);
+
+/* Runs lk_explain() in a worker thread on copies of its inputs; @progress
+ * is called in the caller's main context. */
+void           lk_explain_async         (LkModel                *model,
+                                         const char             *text_a,
+                                         const char             *text_b,
+                                         const LkExplainParams  *params,
+                                         LkProgressFunc          progress,
+                                         gpointer                progress_data,
+                                         GCancellable           *cancellable,
+                                         GAsyncReadyCallback     callback,
+                                         gpointer                user_data);
+LkExplanation *lk_explain_finish        (GAsyncResult           *result,
+                                         GError                **error);
+
+/* The perturbation curve of METHODS.md §2 for the explanation's matrix:
+ * each side's tokens are ordered by their summed interactions, added back
+ * one by one (the rest removed) and the distance to the full embedding
+ * measured; the same for @n_random random orders. Stored in the
+ * explanation as "perturbation". */
+gboolean       lk_explanation_add_perturbation (LkExplanation *explanation,
+                                                LkModel       *model,
+                                                guint          n_random,
+                                                guint          seed,
+                                                GCancellable  *cancellable,
+                                                GError       **error);
+
+G_END_DECLS

@@ -1,0 +1,674 @@
+/* test-tokenizer.c — LkTokenizer against the Hugging Face tokenizers package.
+ *
+ * The golden files (tests/golden/tokenizers/<tok>-<set>.jsonl.gz, written by
+ * tests/oracle/make_goldens.py) hold, per line, a text and what the Python
+ * package returns for it: ids, offsets in code points, and the special-token
+ * mask. Every line must match. A missing golden or tokenizer file is a
+ * failure, never a skip.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "lk-error.h"
+#include "lk-tokenizer.h"
+#include "lk-tokenizer-private.h"
+
+static const char *const tokenizer_names[] = { "minilm", "mpnet", "xlmr" };
+static const char *const set_names[] = { "stsb-test", "stsb-dev", "sick-test", "biosses", "hostile" };
+
+/* ---- Finding files ------------------------------------------------------ */
+
+static char *
+hf_hub_cache (void)
+{
+  const char *cache = g_getenv ("HF_HUB_CACHE");
+  const char *home = g_getenv ("HF_HOME");
+
+  if (cache != NULL && *cache)
+    return g_strdup (cache);
+  if (home != NULL && *home)
+    return g_build_filename (home, "hub", NULL);
+  return g_build_filename (g_get_home_dir (), ".cache", "huggingface", "hub", NULL);
+}
+
+/* The first snapshot of all-mpnet-base-v2 that has a tokenizer.json. */
+static char *
+find_mpnet (void)
+{
+  g_autofree char *hub = hf_hub_cache ();
+  g_autofree char *snapshots = g_build_filename (hub, "models--sentence-transformers--all-mpnet-base-v2",
+                                                 "snapshots", NULL);
+  g_autoptr(GDir) dir = g_dir_open (snapshots, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      char *path = g_build_filename (snapshots, name, "tokenizer.json", NULL);
+
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        return path;
+      g_free (path);
+    }
+  return g_build_filename (snapshots, "*", "tokenizer.json", NULL);
+}
+
+static char *
+tokenizer_path (const char *name)
+{
+  if (g_str_equal (name, "minilm"))
+    {
+      const char *shared = g_getenv ("LK_SHARED_DATA");
+      return g_build_filename (shared ? shared : "shared/data", "models", "all-MiniLM-L6-v2",
+                               "tokenizer.json", NULL);
+    }
+  if (g_str_equal (name, "mpnet"))
+    return find_mpnet ();
+  return g_test_build_filename (G_TEST_DIST, "golden", "tiny", "xlmr", "tokenizer.json", NULL);
+}
+
+/* NULL (and the test failed, naming the file) when it cannot be loaded. */
+static LkTokenizer *
+load_tokenizer (const char *name)
+{
+  g_autofree char *path = tokenizer_path (name);
+  g_autoptr(GError) error = NULL;
+  LkTokenizer *tok;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_test_fail_printf ("tokenizer file for %s is missing: %s", name, path);
+      return NULL;
+    }
+  tok = lk_tokenizer_new_from_file (path, &error);
+  if (tok == NULL)
+    g_test_fail_printf ("cannot load %s: %s", path, error->message);
+  return tok;
+}
+
+/* ---- Golden files ------------------------------------------------------- */
+
+static GDataInputStream *
+open_gzip_lines (const char  *path,
+                 GError     **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) raw = g_file_read (file, NULL, error);
+  g_autoptr(GZlibDecompressor) gunzip = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+
+  if (raw == NULL)
+    return NULL;
+  gunzip = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+  stream = g_converter_input_stream_new (G_INPUT_STREAM (raw), G_CONVERTER (gunzip));
+  return g_data_input_stream_new (stream);
+}
+
+static GArray *
+int_array (JsonObject *obj,
+           const char *member)
+{
+  JsonArray *list = json_object_get_array_member (obj, member);
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonNode *node = json_array_get_element (list, i);
+      gint64 v;
+
+      if (JSON_NODE_HOLDS_ARRAY (node))
+        {
+          JsonArray *pair = json_node_get_array (node);
+          v = json_array_get_int_element (pair, 0);
+          g_array_append_val (out, v);
+          v = json_array_get_int_element (pair, 1);
+        }
+      else
+        v = json_node_get_int (node);
+      g_array_append_val (out, v);
+    }
+  return out;
+}
+
+/* Code point index of every byte offset of @text (len + 1 entries). */
+static glong *
+byte_to_char (const char *text,
+              gsize       len)
+{
+  glong *map = g_new0 (glong, len + 1);
+  glong n = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      map[i] = n;
+      if (((guchar) text[i] & 0xC0) != 0x80)
+        n++;
+    }
+  map[len] = n;
+  return map;
+}
+
+static char *
+format_ids (const gint32 *ids,
+            gsize         n,
+            gsize         stride)
+{
+  GString *s = g_string_new ("[");
+
+  for (gsize i = 0; i < n; i++)
+    g_string_append_printf (s, "%s%d", i ? ", " : "", ids[i * stride]);
+  g_string_append (s, "]");
+  return g_string_free (s, FALSE);
+}
+
+static char *
+format_golden_ids (GArray *ids)
+{
+  GString *s = g_string_new ("[");
+
+  for (guint i = 0; i < ids->len; i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? ", " : "", g_array_index (ids, gint64, i));
+  g_string_append (s, "]");
+  return g_string_free (s, FALSE);
+}
+
+/* Returns a description of the first difference, or NULL when they agree. */
+static char *
+compare_line (const LkEncoding *enc,
+              const GString    *text,
+              GArray           *ids,
+              GArray           *offsets,
+              GArray           *special)
+{
+  g_autofree glong *cp = byte_to_char (text->str, text->len);
+
+  if (enc->n_tokens != ids->len)
+    return g_strdup_printf ("%u tokens, expected %u", enc->n_tokens, ids->len);
+  for (guint i = 0; i < enc->n_tokens; i++)
+    {
+      gint64 s = g_array_index (offsets, gint64, 2 * i), e = g_array_index (offsets, gint64, 2 * i + 1);
+
+      if (enc->ids[i] != g_array_index (ids, gint64, i))
+        return g_strdup_printf ("token %u: id %d, expected %" G_GINT64_FORMAT, i, enc->ids[i],
+                                g_array_index (ids, gint64, i));
+      if (cp[enc->starts[i]] != s || cp[enc->ends[i]] != e)
+        return g_strdup_printf ("token %u: offsets (%ld, %ld), expected (%" G_GINT64_FORMAT ", %"
+                                G_GINT64_FORMAT ")", i, cp[enc->starts[i]], cp[enc->ends[i]], s, e);
+      if (special->len > i && enc->special[i] != g_array_index (special, gint64, i))
+        return g_strdup_printf ("token %u: special %d, expected %" G_GINT64_FORMAT, i,
+                                enc->special[i], g_array_index (special, gint64, i));
+    }
+  return NULL;
+}
+
+static gint
+hex4 (const char *p)
+{
+  gint v = 0;
+
+  for (gint i = 0; i < 4; i++)
+    {
+      gint d = g_ascii_xdigit_value (p[i]);
+      if (d < 0)
+        return -1;
+      v = v * 16 + d;
+    }
+  return v;
+}
+
+/* json-glib hands strings out NUL-terminated, which would cut "nul\u0000byte"
+ * short; so the "text" member is decoded here, keeping its length. */
+static GString *
+decode_text (const char *line)
+{
+  const char *p = strstr (line, "\"text\":\"");
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (p == NULL)
+    return NULL;
+  for (p += strlen ("\"text\":\""); *p && *p != '"'; p++)
+    {
+      gint c, lo;
+
+      if (*p != '\\')
+        {
+          g_string_append_c (out, *p);
+          continue;
+        }
+      switch (*++p)
+        {
+        case 'n': g_string_append_c (out, '\n'); break;
+        case 't': g_string_append_c (out, '\t'); break;
+        case 'r': g_string_append_c (out, '\r'); break;
+        case 'b': g_string_append_c (out, '\b'); break;
+        case 'f': g_string_append_c (out, '\f'); break;
+        case 'u':
+          if ((c = hex4 (p + 1)) < 0)
+            return NULL;
+          p += 4;
+          if (c >= 0xD800 && c < 0xDC00 && p[1] == '\\' && p[2] == 'u' && (lo = hex4 (p + 3)) >= 0xDC00)
+            {
+              c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+              p += 6;
+            }
+          g_string_append_unichar (out, c);
+          break;
+        case '\0':
+          return NULL;
+        default:
+          g_string_append_c (out, *p);
+        }
+    }
+  return *p == '"' ? g_steal_pointer (&out) : NULL;
+}
+
+/* Checks one line; returns whether it matched. */
+static gboolean
+check_line (LkTokenizer *tok,
+            const char  *line,
+            guint        lineno,
+            const char  *path)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = NULL, offsets = NULL, special = NULL;
+  g_autoptr(LkEncoding) enc = NULL;
+  g_autoptr(GString) text = NULL;
+  g_autofree char *diff = NULL;
+  JsonObject *obj;
+
+  if (!json_parser_load_from_data (parser, line, -1, &error))
+    {
+      g_test_message ("%s:%u: not JSON: %s", path, lineno, error->message);
+      return FALSE;
+    }
+  obj = json_node_get_object (json_parser_get_root (parser));
+  text = decode_text (line);
+  if (text == NULL)
+    text = g_string_new (json_object_get_string_member (obj, "text"));
+  ids = int_array (obj, "ids");
+  offsets = int_array (obj, "offsets");
+  special = int_array (obj, "special");
+
+  enc = lk_tokenizer_encode_len (tok, text->str, text->len, 0, &error);
+  if (enc == NULL)
+    diff = g_strdup (error->message);
+  else if (offsets->len != 2 * ids->len)
+    diff = g_strdup ("the golden line does not have one offset pair per id");
+  else
+    diff = compare_line (enc, text, ids, offsets, special);
+  if (diff != NULL)
+    {
+      g_autofree char *got = enc ? format_ids (enc->ids, enc->n_tokens, 1) : g_strdup ("(none)");
+      g_autofree char *want = format_golden_ids (ids);
+
+      g_test_message ("%s:%u: %s\n  text: %s\n  got:      %s\n  expected: %s",
+                      path, lineno, diff, text->str, got, want);
+    }
+  return diff == NULL;
+}
+
+static void
+test_golden (gconstpointer data)
+{
+  g_auto(GStrv) parts = g_strsplit (data, "/", 2);
+  g_autofree char *file = g_strdup_printf ("%s-%s.jsonl.gz", parts[0], parts[1]);
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "golden", "tokenizers", file, NULL);
+  g_autoptr(LkTokenizer) tok = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n = 0, bad = 0;
+  char *line;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_test_fail_printf ("golden file is missing: %s", path);
+      return;
+    }
+  if ((tok = load_tokenizer (parts[0])) == NULL)
+    return;
+  lines = open_gzip_lines (path, &error);
+  g_assert_no_error (error);
+
+  while ((line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error)) != NULL)
+    {
+      n++;
+      if (*line && !check_line (tok, line, n, path))
+        bad++;
+      g_free (line);
+    }
+  g_assert_no_error (error);
+  g_test_message ("%s: %u of %u lines match", file, n - bad, n);
+  if (n == 0 || bad > 0)
+    g_test_fail_printf ("%s: %u of %u lines differ", path, bad, n);
+}
+
+/* ---- Unit tests --------------------------------------------------------- */
+
+static LkTokenizer *
+minilm (void)
+{
+  LkTokenizer *tok = load_tokenizer ("minilm");
+
+  g_assert_nonnull (tok);
+  return tok;
+}
+
+static void
+test_metadata (void)
+{
+  g_autoptr(LkTokenizer) tok = minilm ();
+
+  g_assert_cmpstr (lk_tokenizer_get_model_type (tok), ==, "WordPiece");
+  g_assert_cmpuint (lk_tokenizer_get_vocab_size (tok), ==, 30522);
+  g_assert_cmpint (lk_tokenizer_get_special_id (tok, LK_SPECIAL_CLS), ==, 101);
+  g_assert_cmpint (lk_tokenizer_get_special_id (tok, LK_SPECIAL_SEP), ==, 102);
+  g_assert_cmpint (lk_tokenizer_get_special_id (tok, LK_SPECIAL_PAD), ==, 0);
+  g_assert_cmpint (lk_tokenizer_get_special_id (tok, LK_SPECIAL_MASK), ==, 103);
+  g_assert_cmpint (lk_tokenizer_get_special_id (tok, LK_SPECIAL_UNK), ==, 100);
+  g_assert_cmpstr (lk_tokenizer_id_to_token (tok, 101), ==, "[CLS]");
+  g_assert_null (lk_tokenizer_id_to_token (tok, 30522));
+  g_assert_null (lk_tokenizer_id_to_token (tok, -1));
+  g_assert_finalize_object (g_steal_pointer (&tok));
+}
+
+/* Byte offsets through lowercasing and accent stripping. */
+static void
+test_offsets (void)
+{
+  static const char *const tokens[] = { "[CLS]", "hello", ",", "cafe", "[SEP]" };
+  static const gsize starts[] = { 0, 0, 6, 8, 0 }, ends[] = { 0, 6, 7, 13, 0 };
+  static const gint words[] = { -1, 0, 1, 2, -1 };
+  g_autoptr(LkTokenizer) tok = minilm ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LkEncoding) enc = lk_tokenizer_encode (tok, "Héllo, CAFÉ", 0, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (enc->n_tokens, ==, G_N_ELEMENTS (tokens));
+  for (guint i = 0; i < enc->n_tokens; i++)
+    {
+      g_assert_cmpstr (lk_tokenizer_id_to_token (tok, enc->ids[i]), ==, tokens[i]);
+      g_assert_cmpuint (enc->starts[i], ==, starts[i]);
+      g_assert_cmpuint (enc->ends[i], ==, ends[i]);
+      g_assert_cmpint (enc->word_ids[i], ==, words[i]);
+      g_assert_cmpint (enc->special[i], ==, words[i] < 0);
+    }
+  g_assert_false (enc->truncated);
+}
+
+static void
+test_invalid_utf8 (void)
+{
+  g_autoptr(LkTokenizer) tok = minilm ();
+  g_autoptr(GError) error = NULL;
+  LkEncoding *enc = lk_tokenizer_encode (tok, "abc\xff" "def", 0, &error);
+
+  g_assert_null (enc);
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "byte offset 3"));
+}
+
+static void
+test_empty (void)
+{
+  g_autoptr(LkTokenizer) tok = minilm ();
+  g_autoptr(GError) error = NULL;
+  const char *texts[] = { "", "   \t\n", "\x01" };
+
+  for (guint t = 0; t < G_N_ELEMENTS (texts); t++)
+    {
+      g_autoptr(LkEncoding) enc = lk_tokenizer_encode (tok, texts[t], 0, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (enc->n_tokens, ==, 2);
+      g_assert_cmpint (enc->ids[0], ==, 101);
+      g_assert_cmpint (enc->ids[1], ==, 102);
+      for (guint i = 0; i < 2; i++)
+        {
+          g_assert_cmpint (enc->special[i], ==, 1);
+          g_assert_cmpint (enc->word_ids[i], ==, -1);
+          g_assert_cmpuint (enc->starts[i], ==, 0);
+          g_assert_cmpuint (enc->ends[i], ==, 0);
+        }
+    }
+}
+
+static void
+test_truncation (void)
+{
+  g_autoptr(LkTokenizer) tok = minilm ();
+  g_autoptr(GError) error = NULL;
+  const char *text = "one two three four five six seven eight nine ten";
+  g_autoptr(LkEncoding) full = lk_tokenizer_encode (tok, text, 0, &error);
+  g_autoptr(LkEncoding) exact = lk_tokenizer_encode (tok, text, 12, &error);
+  g_autoptr(LkEncoding) cut = lk_tokenizer_encode (tok, text, 5, &error);
+  LkEncoding *none;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (full->n_tokens, ==, 12);
+  g_assert_false (full->truncated);
+  g_assert_false (exact->truncated);
+  g_assert_cmpuint (exact->n_tokens, ==, 12);
+
+  g_assert_true (cut->truncated);
+  g_assert_cmpuint (cut->n_tokens, ==, 5);
+  g_assert_cmpint (cut->ids[0], ==, 101);
+  g_assert_cmpint (cut->ids[4], ==, 102);
+  g_assert_cmpint (cut->special[4], ==, 1);
+  for (guint i = 1; i < 4; i++)
+    g_assert_cmpint (cut->ids[i], ==, full->ids[i]);
+
+  none = lk_tokenizer_encode (tok, text, 1, &error);
+  g_assert_null (none);
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT);
+}
+
+/* A special token typed in the text is found as such, not split up. */
+static void
+test_special_in_text (void)
+{
+  g_autoptr(LkTokenizer) tok = minilm ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LkEncoding) enc = lk_tokenizer_encode (tok, "a [SEP] b", 0, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (enc->n_tokens, ==, 5);
+  g_assert_cmpint (enc->ids[2], ==, 102);
+  g_assert_cmpint (enc->special[2], ==, 0);
+  g_assert_cmpuint (enc->starts[2], ==, 2);
+  g_assert_cmpuint (enc->ends[2], ==, 7);
+  g_assert_cmpint (enc->word_ids[2], ==, 1);
+}
+
+/* ---- Malformed tokenizer.json ------------------------------------------- */
+
+static void
+expect_load_error (const char *json,
+                   gint        code,
+                   const char *message_part)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-tokenizer-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "tokenizer.json", NULL);
+  g_autoptr(GError) error = NULL;
+  LkTokenizer *tok;
+
+  g_assert_true (g_file_set_contents (path, json, -1, NULL));
+  tok = lk_tokenizer_new_from_dir (dir, &error);
+  g_assert_null (tok);
+  g_assert_error (error, LK_ERROR, code);
+  if (strstr (error->message, message_part) == NULL || strstr (error->message, path) == NULL)
+    g_error ("unexpected message: %s", error->message);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_malformed (void)
+{
+  expect_load_error ("{\"normalizer\": null}", LK_ERROR_INVALID_DATA, "model is missing");
+  expect_load_error ("{\"model\": {\"type\": \"BPE\", \"vocab\": {}}}", LK_ERROR_UNSUPPORTED,
+                     "model.type 'BPE' is not supported here (expected WordPiece or Unigram)");
+  expect_load_error ("{\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\"}}",
+                     LK_ERROR_INVALID_DATA, "model.vocab is missing");
+  expect_load_error ("{\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"vocab\": {\"a\": 0}}}",
+                     LK_ERROR_INVALID_DATA, "model.unk_token '[UNK]' is not in model.vocab");
+  expect_load_error ("{\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, \"vocab\": [[\"a\"]]}}",
+                     LK_ERROR_INVALID_DATA, "model.vocab[0] is not a [piece, score] pair");
+  expect_load_error ("{\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, \"vocab\": [[\"a\", -1]]},"
+                     " \"normalizer\": {\"type\": \"Precompiled\", \"precompiled_charsmap\": \"AAAA\"}}",
+                     LK_ERROR_INVALID_DATA, "normalizer.precompiled_charsmap");
+  expect_load_error ("{\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, \"vocab\": [[\"a\", -1]]},"
+                     " \"normalizer\": {\"type\": \"NFKC\"}}",
+                     LK_ERROR_UNSUPPORTED, "normalizer.type 'NFKC' is not supported");
+  expect_load_error ("{\"model\": ", LK_ERROR_INVALID_DATA, "");
+  expect_load_error ("[1, 2]", LK_ERROR_INVALID_DATA, "not a JSON object");
+}
+
+static void
+test_missing_file (void)
+{
+  g_autoptr(GError) error = NULL;
+  LkTokenizer *tok = lk_tokenizer_new_from_file ("/nonexistent/tokenizer.json", &error);
+
+  g_assert_null (tok);
+  g_assert_error (error, LK_ERROR, LK_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/tokenizer.json"));
+}
+
+/* ---- Small hand-made models --------------------------------------------- */
+
+static LkTokenizer *
+tokenizer_from_string (const char *json)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-tokenizer-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "tokenizer.json", NULL);
+  g_autoptr(GError) error = NULL;
+  LkTokenizer *tok;
+
+  g_assert_true (g_file_set_contents (path, json, -1, NULL));
+  tok = lk_tokenizer_new_from_file (path, &error);
+  g_assert_no_error (error);
+  g_unlink (path);
+  g_rmdir (dir);
+  return tok;
+}
+
+static void
+assert_ids (LkTokenizer  *tok,
+            const char   *text,
+            const gint32 *expected,
+            guint         n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LkEncoding) enc = lk_tokenizer_encode (tok, text, 0, &error);
+  g_autofree char *got = NULL, *want = NULL;
+
+  g_assert_no_error (error);
+  got = format_ids (enc->ids, enc->n_tokens, 1);
+  want = format_ids (expected, n, 1);
+  g_assert_cmpstr (got, ==, want);
+}
+
+/* Longest match first, "##" pieces, and the unknown token for a word with an
+ * unmatched part or more than max_input_chars_per_word characters. */
+static void
+test_wordpiece (void)
+{
+  g_autoptr(LkTokenizer) tok = tokenizer_from_string (
+    "{\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"max_input_chars_per_word\": 10,"
+    " \"vocab\": {\"[UNK]\": 0, \"un\": 1, \"##believ\": 2, \"##able\": 3, \"unbe\": 4, \"##lie\": 5,"
+    " \"##v\": 6, \"a\": 7}},"
+    " \"pre_tokenizer\": {\"type\": \"WhitespaceSplit\"}}");
+  static const gint32 word[] = { 4, 5, 6 }, unk[] = { 0 }, two[] = { 7, 0 };
+
+  assert_ids (tok, "unbeliev", word, G_N_ELEMENTS (word));
+  assert_ids (tok, "unbelievable", unk, 1);   /* 12 characters > 10 */
+  assert_ids (tok, "unbx", unk, 1);
+  assert_ids (tok, "a unbx", two, 2);
+}
+
+/* Viterbi picks the best total score; unknown characters fuse into one. */
+static void
+test_unigram (void)
+{
+  g_autoptr(LkTokenizer) tok = tokenizer_from_string (
+    "{\"model\": {\"type\": \"Unigram\", \"unk_id\": 0,"
+    " \"vocab\": [[\"<unk>\", 0], [\"ab\", -1], [\"a\", -1], [\"b\", -1], [\"abc\", -5], [\"c\", -1]]}}");
+  static const gint32 best[] = { 1, 5 }, fused[] = { 2, 0, 3 };
+
+  assert_ids (tok, "abc", best, G_N_ELEMENTS (best));
+  assert_ids (tok, "axyb", fused, G_N_ELEMENTS (fused));
+}
+
+/* 10,000 characters take milliseconds; a quadratic step would take seconds. */
+static void
+test_long_text (void)
+{
+  for (guint t = 0; t < G_N_ELEMENTS (tokenizer_names); t++)
+    {
+      g_autoptr(LkTokenizer) tok = load_tokenizer (tokenizer_names[t]);
+      const char *fills[] = { "word ", "a", "é", "北", "[SEP]" };
+
+      if (tok == NULL)
+        continue;
+      for (guint f = 0; f < G_N_ELEMENTS (fills); f++)
+        {
+          g_autoptr(GString) text = g_string_new (NULL);
+          g_autoptr(GError) error = NULL;
+          g_autoptr(LkEncoding) enc = NULL;
+          gint64 start;
+          double seconds;
+
+          while (g_utf8_strlen (text->str, -1) < 10000)
+            g_string_append (text, fills[f]);
+          start = g_get_monotonic_time ();
+          enc = lk_tokenizer_encode (tok, text->str, 0, &error);
+          seconds = (g_get_monotonic_time () - start) / 1e6;
+          g_assert_no_error (error);
+          g_test_message ("%s, 10,000 characters (fill %u): %u tokens in %.4f s",
+                          tokenizer_names[t], f, enc->n_tokens, seconds);
+          g_assert_cmpfloat (seconds, <, 1.0);
+        }
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char **args = g_new0 (char *, argc + 2);
+
+  /* Every golden set should report, not just the first failing one. */
+  memcpy (args, argv, argc * sizeof (char *));
+  args[argc++] = (char *) "--keep-going";
+  argv = args;
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/tokenizer/metadata", test_metadata);
+  g_test_add_func ("/tokenizer/offsets", test_offsets);
+  g_test_add_func ("/tokenizer/invalid-utf8", test_invalid_utf8);
+  g_test_add_func ("/tokenizer/empty", test_empty);
+  g_test_add_func ("/tokenizer/truncation", test_truncation);
+  g_test_add_func ("/tokenizer/special-in-text", test_special_in_text);
+  g_test_add_func ("/tokenizer/malformed", test_malformed);
+  g_test_add_func ("/tokenizer/missing-file", test_missing_file);
+  g_test_add_func ("/tokenizer/wordpiece", test_wordpiece);
+  g_test_add_func ("/tokenizer/unigram", test_unigram);
+  g_test_add_func ("/tokenizer/long-text", test_long_text);
+
+  for (guint t = 0; t < G_N_ELEMENTS (tokenizer_names); t++)
+    for (guint s = 0; s < G_N_ELEMENTS (set_names); s++)
+      {
+        char *name = g_strdup_printf ("%s/%s", tokenizer_names[t], set_names[s]);
+        char *path = g_strdup_printf ("/tokenizer/golden/%s", name);
+
+        /* The strings live as long as the program. */
+        g_test_add_data_func_full (path, name, test_golden, g_free);
+        g_free (path);
+      }
+
+  return g_test_run ();
+}

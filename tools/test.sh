@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# The project's test command (also what CI runs, through .ci/run):
+#
+#   tools/test.sh
+#
+# Idempotent and non-interactive. In order:
+#   1. tools/setup.sh: Debian packages, the pinned models, a build in build/;
+#   2. meson test -C build: every suite (the long fuzz runs are not in it);
+#   3. the core's and the shim's tests again under AddressSanitizer and
+#      UndefinedBehaviorSanitizer, in build-asan/ (settings below);
+#   4. a short libFuzzer run of every target (tests/fuzz/run-fuzz.sh 20),
+#      in build-fuzz/, built with clang.
+# Every step runs even when an earlier one failed; the script exits non-zero
+# if any failed and ends with one line, "N passed, N failed", counting the
+# meson tests of steps 2 and 3 and the fuzz targets of step 4 (a step that
+# fails before running its tests, e.g. a build error, counts as one failure).
+#
+# The tests read ../shared/data (beside the checkout; tests/meson.build
+# passes it as LK_SHARED_DATA).
+#
+# Sanitizers (step 3). build-asan is configured with meson's own
+#   -Db_sanitize=address,undefined  instruments our code (core, shim, tests);
+#                                   libtorch, OpenBLAS and GLib are not.
+#   -Db_lundef=false                meson's default -Wl,--no-undefined does
+#                                   not go with the sanitizer runtimes.
+# and the tests run with
+#   ASAN_OPTIONS=detect_leaks=1:check_initialization_order=1:strict_init_order=1:
+#                detect_stack_use_after_return=1:abort_on_error=1
+#     leaks are checked (LeakSanitizer); any ASan report aborts the test.
+#   LSAN_OPTIONS=suppressions=tests/sanitizers/lsan.supp:print_suppressions=0
+#     the suppressions name only third-party libraries (libtorch's and
+#     OpenMP's one-time allocations, GLib's type system and the like); see
+#     that file for why each is there. Our own leaks are never suppressed.
+#   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+#     UBSan (which only reports and goes on by default) fails the test at
+#     its first report, with a stack.
+#   G_SLICE=always-malloc, so that GLib's slice allocator hides nothing from
+#   ASan (tests/meson.build already sets G_DEBUG=gc-friendly).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+
+passed=0
+failed=0
+failed_steps=()
+
+# Adds the results of the last `meson test` in build folder $1 to the counts;
+# $2 is its exit status. Reads meson-logs/testlog.json, one JSON per test.
+count_meson () {
+  local dir="$1" rc="$2" counts p f
+  counts="$(python3 - "$dir/meson-logs/testlog.json" <<'PY'
+import json, sys
+ok = bad = 0
+try:
+    with open(sys.argv[1]) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            r = json.loads(line).get("result", "")
+            if r in ("OK", "EXPECTEDFAIL"):
+                ok += 1
+            elif r != "SKIP":
+                bad += 1
+except OSError:
+    pass
+print(ok, bad)
+PY
+)"
+  read -r p f <<<"$counts"
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    f=1   # meson failed before or outside the tests (build error, no tests)
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  [ "$rc" -eq 0 ] || failed_steps+=("$3")
+}
+
+if [ ! -d "$root/../shared/data" ]; then
+  echo "test: $root/../shared/data is missing: the tests need the shared data" \
+       "folder (models, datasets) beside the checkout" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+step () { echo; echo "==== test: $* ===="; }
+
+# 1. Packages, models, build/.
+step "setup"
+if ! tools/setup.sh; then
+  failed_steps+=("setup")
+  failed=$((failed + 1))
+fi
+
+# 2. Every suite in build/.
+step "meson test -C build"
+rm -f build/meson-logs/testlog.json
+meson test -C build --print-errorlogs --no-suite fuzz
+count_meson build $? "tests"
+
+# 3. The core and the shim under ASan + UBSan.
+step "meson test -C build-asan (AddressSanitizer, UndefinedBehaviorSanitizer)"
+if [ ! -f build-asan/build.ninja ]; then
+  meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
+fi
+rm -f build-asan/meson-logs/testlog.json
+ASAN_OPTIONS="detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1:abort_on_error=1" \
+LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0" \
+UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+G_SLICE=always-malloc \
+  meson test -C build-asan --suite core --suite shim --print-errorlogs
+count_meson build-asan $? "sanitizers"
+
+# 4. A short fuzz run of every target.
+step "fuzz (20 s per target)"
+fuzz_out="$(mktemp)"
+tests/fuzz/run-fuzz.sh 20 2>&1 | tee "$fuzz_out"
+fuzz_rc=${PIPESTATUS[0]}
+read -r fp ff < <(sed -n 's/^fuzz: Ok: \([0-9]*\) Fail: \([0-9]*\)$/\1 \2/p' "$fuzz_out" | tail -n 1)
+rm -f "$fuzz_out"
+fp=${fp:-0}; ff=${ff:-0}
+if [ "$fuzz_rc" -ne 0 ] && [ "$ff" -eq 0 ]; then
+  ff=1
+fi
+passed=$((passed + fp))
+failed=$((failed + ff))
+[ "$fuzz_rc" -eq 0 ] || failed_steps+=("fuzz")
+
+echo
+if [ ${#failed_steps[@]} -gt 0 ]; then
+  echo "test: failed: ${failed_steps[*]}" >&2
+fi
+echo "$passed passed, $failed failed"
+[ ${#failed_steps[@]} -eq 0 ] && [ "$failed" -eq 0 ]
