@@ -1,0 +1,96 @@
+/* lk-render.h — the figures: heatmap, alignment arcs, saliency, aspect
+ * bars and the one-page report, drawn from an LkExplanation. The app's
+ * views and likeness-cli's exports call the same code, so an exported
+ * figure is exactly what the window shows. */
+#pragma once
+
+#include <cairo.h>
+
+#include "lk-explanation.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  LK_VIEW_HEATMAP,
+  LK_VIEW_ALIGNMENT,
+  LK_VIEW_SALIENCY,
+  LK_VIEW_ASPECTS,
+  LK_VIEW_REPORT,
+} LkView;
+
+typedef enum {
+  LK_PALETTE_BLUE_RED,   /* diverging, colour-blind safe, symmetric about 0 */
+  LK_PALETTE_PURPLE_GREEN,
+  LK_PALETTE_GRAYSCALE,  /* prints well in black and white */
+} LkPalette;
+
+typedef enum {
+  LK_EXPORT_SVG,
+  LK_EXPORT_PNG,
+  LK_EXPORT_PDF,
+} LkExportFormat;
+
+typedef struct {
+  LkPalette palette;
+  gboolean  words;          /* merge sub-words into words */
+  gboolean  specials;       /* show special tokens */
+  int       top_k;          /* alignment: strongest k links (0 = all above threshold) */
+  double    threshold;      /* alignment: hide links below this share of the largest |value| */
+  gboolean  dark;           /* dark style colours for the on-screen view */
+  int       highlight_a;    /* a token/word of A to highlight, -1 none */
+  int       highlight_b;
+  int       saliency_word;  /* image–caption: the caption word whose map to show, -1 all */
+  double    overlay_alpha;  /* image saliency opacity */
+} LkRenderOptions;
+
+void      lk_render_options_init (LkRenderOptions *options);
+
+/* The natural size of the figure in points (1/72 inch). */
+void      lk_render_get_size     (LkExplanation          *x,
+                                  LkView                  view,
+                                  const LkRenderOptions  *options,
+                                  double                 *width,
+                                  double                 *height);
+
+/* Draws the figure into @cr, scaled to fit width × height. */
+void      lk_render_cairo        (LkExplanation          *x,
+                                  LkView                  view,
+                                  const LkRenderOptions  *options,
+                                  cairo_t                *cr,
+                                  double                  width,
+                                  double                  height);
+
+/* Writes the figure to @path (through a temporary file and a rename). SVG
+ * and PDF keep text as text; PNG is rendered at @scale (1 = 72 dpi… 2 = crisp
+ * on HiDPI). */
+gboolean  lk_render_export       (LkExplanation          *x,
+                                  LkView                  view,
+                                  const LkRenderOptions  *options,
+                                  LkExportFormat          format,
+                                  double                  scale,
+                                  const char             *path,
+                                  GError                **error);
+
+/* The format for a file name's extension (.svg, .png, .pdf). */
+gboolean  lk_export_format_from_path (const char       *path,
+                                      LkExportFormat   *format,
+                                      GError          **error);
+
+/* A sentence for screen readers: what the figure shows and its strongest pairs. */
+char     *lk_render_describe     (LkExplanation          *x,
+                                  LkView                  view,
+                                  const LkRenderOptions  *options);
+
+/* Hit testing for hover and click: which cell/token is at (x, y) of a figure
+ * drawn at width × height. Returns FALSE when none. */
+gboolean  lk_render_hit          (LkExplanation          *x,
+                                  LkView                  view,
+                                  const LkRenderOptions  *options,
+                                  double                  width,
+                                  double                  height,
+                                  double                  px,
+                                  double                  py,
+                                  int                    *row,
+                                  int                    *col);
+
+G_END_DECLS
