@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "likeness-shim.h"
+#include "lk-runtime.h"
 
 static const struct {
   const char *name;
@@ -19,6 +20,7 @@ static const struct {
   { "explain", cli_explain, "explain a pair: IJ, BiLRP, H×P or alignment matrix (JSON with --json)" },
   { "eval-perturbation", cli_eval_perturbation, "perturbation-curve areas of methods over a data file" },
   { "models", cli_models, "list the models that can be resolved" },
+  { "render", cli_render, "draw a saved explanation as SVG, PNG or PDF (heatmap, alignment, saliency, aspects, report)" },
 };
 
 static int
@@ -37,6 +39,7 @@ usage (FILE *out)
 int
 main (int argc, char **argv)
 {
+  lk_runtime_init (argv);
   setlocale (LC_ALL, "");
   if (argc < 2)
     return usage (stderr);

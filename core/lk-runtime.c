@@ -1,0 +1,17 @@
+/* lk-runtime.c — see lk-runtime.h. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "lk-runtime.h"
+
+void
+lk_runtime_init (char **argv)
+{
+  if (getenv ("OMP_WAIT_POLICY") != NULL)
+    return;
+  setenv ("OMP_WAIT_POLICY", "PASSIVE", 1);
+  execv ("/proc/self/exe", argv);
+  /* exec failed (no /proc?): carry on with the runtime's default policy */
+}

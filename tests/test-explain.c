@@ -1,0 +1,261 @@
+/* test-explain.c — the token-pair methods on the real all-MiniLM-L6-v2:
+ * each shows its own check, and the checks hold where the math says so. */
+#include <math.h>
+
+#include "lk-error.h"
+#include "lk-methods.h"
+#include "test-helpers.h"
+
+#define A "The coffee is bad."
+#define B "This is not a good coffee."
+
+static LkModel *model;
+
+static LkExplanation *
+explain (LkMethod method, void (*tweak) (LkExplainParams *))
+{
+  g_autoptr(GError) error = NULL;
+  LkExplainParams p;
+  LkExplanation *x;
+
+  lk_explain_params_init (&p, method);
+  if (tweak)
+    tweak (&p);
+  x = lk_explain (model, A, B, &p, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return x;
+}
+
+static void zero_biases (LkExplainParams *p) { p->zero_biases = TRUE; }
+static void reverse (LkExplainParams *p) { p->ad_mode = LK_AD_REVERSE; p->zero_biases = TRUE; }
+static void riemann (LkExplainParams *p) { p->quadrature = LK_QUADRATURE_RIEMANN; }
+static void dot (LkExplainParams *p) { p->measure = LK_MEASURE_DOT; }
+
+static void
+test_bilrp_conservation (void)
+{
+  g_autoptr(LkExplanation) x = explain (LK_METHOD_BILRP, zero_biases);
+  g_autoptr(LkExplanation) y = explain (LK_METHOD_BILRP, reverse);
+  const LkMatrix *mx = lk_explanation_get_matrix (x), *my = lk_explanation_get_matrix (y);
+  double sim = lk_explanation_get_score (x, "similarity", NAN), diff = 0, scale = 0;
+
+  /* with zero biases ΣR = e_aᵀe_b (cosine-scaled) */
+  g_assert_cmpfloat (fabs (lk_explanation_get_score (x, "sum", NAN) - sim) / fabs (sim), <, 1e-4);
+  g_assert_cmpfloat (lk_explanation_get_score (x, "error_relative", 1), <, 1e-4);
+  /* forward and reverse mode give the same matrix */
+  g_assert_cmpuint (mx->rows * mx->cols, ==, my->rows * my->cols);
+  for (guint i = 0; i < mx->rows * mx->cols; i++)
+    {
+      diff = fmax (diff, fabs (mx->data[i] - my->data[i]));
+      scale = fmax (scale, fabs (my->data[i]));
+    }
+  g_test_message ("forward vs reverse: max difference %.3g of max |R| %.3g", diff, scale);
+  g_assert_cmpfloat (diff / scale, <, 1e-5);
+}
+
+static void
+test_bilrp_gap_reported (void)
+{
+  g_autoptr(LkExplanation) x = explain (LK_METHOD_BILRP, NULL);
+  double gap = lk_explanation_get_score (x, "error", NAN);
+  double sum = lk_explanation_get_score (x, "sum", NAN), sim = lk_explanation_get_score (x, "similarity", NAN);
+
+  g_assert_cmpfloat_with_epsilon (gap, fabs (sum - sim), 1e-9);
+  g_assert_cmpfloat (sim, >, 0.5);
+}
+
+static void
+test_ij (void)
+{
+  g_autoptr(LkExplanation) g = explain (LK_METHOD_IJ, NULL);
+  g_autoptr(LkExplanation) r = explain (LK_METHOD_IJ, riemann);
+  JsonObject *params = lk_explanation_get_params (g);
+
+  g_assert_cmpint (json_object_get_int_member (params, "layer"), ==, 4);  /* L − 2 of 6 */
+  g_assert_cmpstr (json_object_get_string_member (params, "quadrature"), ==, "gauss");
+  /* ΣA approximates the expected value; both errors are reported */
+  g_assert_cmpfloat (lk_explanation_get_score (g, "error", NAN), <, 1e-3 * fabs (lk_explanation_get_score (g, "expected", NAN)));
+  g_assert_cmpfloat (lk_explanation_get_score (g, "error", 1), <, lk_explanation_get_score (r, "error", 0));
+  g_assert_true (isfinite (lk_explanation_get_score (g, "error_vs_score", NAN)));
+  g_assert_cmpfloat_with_epsilon (lk_explanation_get_score (g, "expected", 0),
+                                  lk_explanation_get_score (g, "similarity", 0) - lk_explanation_get_score (g, "ref_a_rb", 0)
+                                  - lk_explanation_get_score (g, "ref_ra_b", 0) + lk_explanation_get_score (g, "ref_ra_rb", 0), 1e-9);
+}
+
+static void
+test_dot_measure (void)
+{
+  g_autoptr(LkExplanation) c = explain (LK_METHOD_HXP, NULL);
+  g_autoptr(LkExplanation) d = explain (LK_METHOD_HXP, dot);
+
+  /* MiniLM's embedding before Normalize is not unit length: dot ≠ cos */
+  g_assert_cmpfloat (fabs (lk_explanation_get_score (d, "similarity", 0) - lk_explanation_get_score (c, "similarity", 0)), >, 1e-3);
+}
+
+static void
+test_alignment (void)
+{
+  g_autoptr(LkExplanation) x = explain (LK_METHOD_ALIGN, NULL);
+  const LkMatrix *m = lk_explanation_get_matrix (x);
+  double p = lk_explanation_get_score (x, "precision", NAN), r = lk_explanation_get_score (x, "recall", NAN);
+
+  g_assert_cmpuint (m->rows, ==, lk_explanation_get_n_tokens (x, 0));
+  for (guint i = 0; i < m->rows * m->cols; i++)
+    g_assert_cmpfloat (fabs (m->data[i]), <=, 1 + 1e-6);
+  g_assert_cmpfloat_with_epsilon (lk_explanation_get_score (x, "f1", 0), 2 * p * r / (p + r), 1e-12);
+}
+
+static void
+test_words_and_json (void)
+{
+  g_autoptr(LkExplanation) x = explain (LK_METHOD_HXP, NULL);
+  g_autoptr(JsonNode) node = lk_explanation_to_json (x);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LkExplanation) y = lk_explanation_new_from_json (node, &error);
+  const LkMatrix *m = lk_explanation_get_matrix (x), *w = lk_explanation_get_word_matrix (x);
+  const LkMatrix *m2;
+
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (lk_matrix_sum (w), lk_matrix_sum (m), 1e-9);
+  g_assert_cmpuint (w->rows, <=, m->rows);
+  g_assert_cmpuint (lk_explanation_get_n_words (x, 0), ==, w->rows);
+  m2 = lk_explanation_get_matrix (y);
+  g_assert_cmpuint (m2->rows, ==, m->rows);
+  g_assert_cmpuint (m2->cols, ==, m->cols);
+  for (guint i = 0; i < m->rows * m->cols; i++)
+    g_assert_cmpfloat_with_epsilon (m2->data[i], m->data[i], 1e-12);
+  g_assert_cmpstr (lk_explanation_get_text (y, 1), ==, B);
+  g_assert_cmpstr (lk_explanation_get_token (y, 0, 0)->text, ==, "[CLS]");
+  g_assert_true (lk_explanation_get_token (y, 0, 0)->special);
+  g_assert_cmpfloat_with_epsilon (lk_explanation_get_score (y, "similarity", 0), lk_explanation_get_score (x, "similarity", 1), 1e-12);
+}
+
+static void
+test_schema_errors (void)
+{
+  const char *docs[][2] = {
+    { "[1]", "expected a JSON object" },
+    { "{\"schema\": \"other/1\"}", "not a Likeness explanation" },
+    { "{\"schema\": \"likeness.explanation/9\", \"method\": {\"name\": \"ij\"}}", "newer" },
+    { "{\"schema\": \"likeness.explanation/1\"}", "method.name" },
+    { "{\"schema\": \"likeness.explanation/1\", \"method\": {\"name\": \"ij\"}, \"tokens\": {\"a\": [\"x\"], \"b\": [\"y\"]}, \"matrix\": [[1, 2]]}", "one row per token" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (docs); i++)
+    {
+      g_autoptr(JsonNode) node = json_from_string (docs[i][0], NULL);
+      g_autoptr(GError) error = NULL;
+      LkExplanation *x = lk_explanation_new_from_json (node, &error);
+      g_assert_null (x);
+      lk_test_assert_message (error, docs[i][1]);
+    }
+}
+
+static void
+test_perturbation (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LkExplanation) x = explain (LK_METHOD_BILRP, NULL);
+  JsonObject *pert;
+
+  g_assert_true (lk_explanation_add_perturbation (x, model, 3, 7, NULL, &error));
+  g_assert_no_error (error);
+  pert = lk_explanation_get_extra (x, "perturbation");
+  /* the curve ends at the full text: distance 0 */
+  {
+    JsonArray *curve = json_object_get_array_member (json_object_get_object_member (pert, "a"), "curve");
+    guint n = json_array_get_length (curve);
+    g_assert_cmpuint (n, ==, 5);  /* four words, plus the empty start */
+    g_assert_cmpfloat (json_array_get_double_element (curve, n - 1), <, 1e-6);
+    g_assert_cmpfloat (json_array_get_double_element (curve, 0), >, 0.1);
+  }
+  g_assert_cmpfloat (json_object_get_double_member (pert, "area"), >, 0);
+}
+
+static void
+test_bad_input (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) c = g_cancellable_new ();
+  LkExplainParams p;
+
+  lk_explain_params_init (&p, LK_METHOD_IJ);
+  g_assert_null (lk_explain (model, "", B, &p, NULL, NULL, NULL, &error));
+  lk_test_assert_message (error, "text A is empty");
+  g_clear_error (&error);
+  p.steps = -3;
+  g_assert_null (lk_explain (model, A, B, &p, NULL, NULL, NULL, &error));
+  lk_test_assert_message (error, "steps");
+  g_clear_error (&error);
+  p.steps = 1000000;
+  g_assert_null (lk_explain (model, A, B, &p, NULL, NULL, NULL, &error));
+  lk_test_assert_message (error, "expected 1 to 10000");
+  g_clear_error (&error);
+  lk_explain_params_init (&p, LK_METHOD_BILRP);
+  p.layer = 7;
+  g_assert_null (lk_explain (model, A, B, &p, NULL, NULL, NULL, &error));
+  lk_test_assert_message (error, "layer 7 is out of range");
+  g_clear_error (&error);
+  p.layer = -1;
+  g_cancellable_cancel (c);
+  g_assert_null (lk_explain (model, A, B, &p, NULL, NULL, c, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static void
+on_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  LkExplanation **out = data;
+  g_autoptr(GError) error = NULL;
+  *out = lk_explain_finish (res, &error);
+  g_assert_no_error (error);
+}
+
+static void
+on_progress (double f, gpointer data)
+{
+  double *last = data;
+  g_assert_cmpfloat (f, >=, 0);
+  g_assert_cmpfloat (f, <=, 1);
+  *last = f;
+}
+
+static void
+test_async (void)
+{
+  LkExplanation *x = NULL;
+  LkExplainParams p;
+  double last = -1;
+
+  lk_explain_params_init (&p, LK_METHOD_HXP);
+  lk_explain_async (model, A, B, &p, on_progress, &last, NULL, on_done, &x);
+  while (x == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpfloat (last, ==, 1.0);
+  g_assert_cmpstr (lk_explanation_get_method (x), ==, "hxp");
+  g_object_unref (x);
+}
+
+int
+main (int argc, char **argv)
+{
+  int rc;
+
+  g_test_init (&argc, &argv, NULL);
+  model = lk_test_load_model (LK_TEST_MODEL);
+  g_test_add_func ("/explain/bilrp-conservation", test_bilrp_conservation);
+  g_test_add_func ("/explain/bilrp-gap", test_bilrp_gap_reported);
+  g_test_add_func ("/explain/ij", test_ij);
+  g_test_add_func ("/explain/dot", test_dot_measure);
+  g_test_add_func ("/explain/alignment", test_alignment);
+  g_test_add_func ("/explain/words-json", test_words_and_json);
+  g_test_add_func ("/explain/schema-errors", test_schema_errors);
+  g_test_add_func ("/explain/perturbation", test_perturbation);
+  g_test_add_func ("/explain/bad-input", test_bad_input);
+  g_test_add_func ("/explain/async", test_async);
+  rc = g_test_run ();
+  g_object_unref (model);
+  return rc;
+}

@@ -1,0 +1,61 @@
+/* test-helpers.h — shared fixtures of the core tests. */
+#pragma once
+
+#include <string.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "lk-model.h"
+
+#define LK_TEST_MODEL "sentence-transformers/all-MiniLM-L6-v2"
+
+/* The real default model from the Hugging Face cache; a missing model fails
+ * the test with the reason (tools/fetch-models.py seeds it). */
+static inline LkModel *
+lk_test_load_model (const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  LkModelOptions opts = { LK_DEVICE_AUTO, 0 };
+  LkModel *m = lk_model_new (name, &opts, &error);
+
+  if (m == NULL)
+    g_error ("cannot load %s (run tools/fetch-models.py): %s", name, error->message);
+  return m;
+}
+
+static inline void
+lk_test_assert_message (const GError *error, const char *fragment)
+{
+  g_assert_nonnull (error);
+  if (strstr (error->message, fragment) == NULL)
+    g_error ("expected “%s” in the error “%s”", fragment, error->message);
+}
+
+/* A scratch copy of a folder's files (one level plus 1_Pooling). */
+static inline char *
+lk_test_copy_model_dir (const char *src)
+{
+  char *dir = g_dir_make_tmp ("lk-model-XXXXXX", NULL);
+  const char *names[] = { "config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json",
+                          "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "1_Pooling/config.json", NULL };
+  g_autofree char *pool = g_build_filename (dir, "1_Pooling", NULL);
+
+  g_mkdir (pool, 0755);
+  for (guint i = 0; names[i]; i++)
+    {
+      g_autofree char *from = g_build_filename (src, names[i], NULL);
+      g_autofree char *to = g_build_filename (dir, names[i], NULL);
+      g_autofree char *data = NULL;
+      gsize len;
+      if (g_file_get_contents (from, &data, &len, NULL))
+        g_file_set_contents (to, data, len, NULL);
+    }
+  return dir;
+}
+
+static inline void
+lk_test_rm_rf (const char *dir)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
