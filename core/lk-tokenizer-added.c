@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "lk-error.h"
 #include "lk-tokenizer-private.h"
@@ -23,7 +24,6 @@ added_token_from_json (JsonNode    *node,
                        const char  *where,
                        GError     **error)
 {
-  g_autoptr(GError) local = NULL;
   JsonObject *obj;
   const char *content;
   gint64 id;
@@ -32,7 +32,7 @@ added_token_from_json (JsonNode    *node,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   "%s: %s is a %s (expected an object)", file, where, json_node_type_name (node));
+                   _("%s: %s is a %s (expected an object)"), file, where, json_node_type_name (node));
       return NULL;
     }
   obj = json_node_get_object (node);
@@ -42,7 +42,7 @@ added_token_from_json (JsonNode    *node,
   if (id < 0 || id > G_MAXINT32)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   "%s: %s.id is missing or out of range (expected an id from 0 up)", file, where);
+                   _("%s: %s.id is missing or out of range (expected an id from 0 up)"), file, where);
       return NULL;
     }
 

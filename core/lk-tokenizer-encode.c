@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "lk-error.h"
 #include "lk-tokenizer-private.h"
@@ -213,8 +214,8 @@ check_utf8 (const char  *text,
   if (p >= end)
     return TRUE;
   g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
-               "The text is not valid UTF-8: byte 0x%02X at byte offset %" G_GSIZE_FORMAT
-               " does not start or continue a character",
+               _("The text is not valid UTF-8: byte 0x%02X at byte offset %" G_GSIZE_FORMAT
+               " does not start or continue a character"),
                (guchar) *bad, (gsize) (bad - text));
   return FALSE;
 }
@@ -235,7 +236,7 @@ lk_tokenizer_encode_len (LkTokenizer  *self,
   if (max_length > 0 && max_length < n_special)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
-                   "A maximum length of %u tokens leaves no room for the %u special tokens",
+                   _("A maximum length of %u tokens leaves no room for the %u special tokens"),
                    max_length, n_special);
       return NULL;
     }

@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "lk-error.h"
 #include "lk-tokenizer-private.h"
 
@@ -31,7 +33,7 @@ member_node (JsonObject  *parent,
       g_autofree char *name = field_name (where, member);
 
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   "%s: %s is missing (expected %s)", file, name, expected);
+                   _("%s: %s is missing (expected %s)"), file, name, expected);
     }
   if (node != NULL && JSON_NODE_HOLDS_NULL (node))
     return NULL;
@@ -50,7 +52,7 @@ set_type_error (JsonObject  *parent,
   JsonNode *node = json_object_get_member (parent, member);
 
   g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-               "%s: %s is a %s (expected %s)", file, name,
+               _("%s: %s is a %s (expected %s)"), file, name,
                json_node_type_name (node), expected);
 }
 

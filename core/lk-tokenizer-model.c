@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "lk-error.h"
 #include "lk-tokenizer-private.h"
@@ -66,7 +67,7 @@ lk_tok_model_from_json (JsonObject  *model,
   if (!g_str_equal (type, "WordPiece") && !g_str_equal (type, "Unigram"))
     {
       g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
-                   "%s: model.type '%s' is not supported here (expected WordPiece or Unigram)",
+                   _("%s: model.type '%s' is not supported here (expected WordPiece or Unigram)"),
                    file, type);
       return NULL;
     }

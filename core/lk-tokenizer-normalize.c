@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "lk-error.h"
 #include "lk-tokenizer-private.h"
 
@@ -22,17 +24,17 @@ typedef enum {
 } NormKind;
 
 struct _LkTokNormalizer {
-  NormKind       kind;
-  gboolean       clean_text;     /* BertNormalizer */
-  gboolean       chinese;
-  gboolean       strip_accents;
-  gboolean       lowercase;
-  gboolean       left;           /* Strip */
-  gboolean       right;
-  GPtrArray     *children;       /* Sequence */
+  NormKind          kind;
+  gboolean          clean_text;     /* BertNormalizer */
+  gboolean          chinese;
+  gboolean          strip_accents;
+  gboolean          lowercase;
+  gboolean          left;           /* Strip */
+  gboolean          right;
+  GPtrArray        *children;       /* Sequence */
   LkTokPrecompiled *precompiled;
-  GRegex        *regex;          /* Replace */
-  char          *content;        /* Replace, Prepend */
+  GRegex           *regex;          /* Replace */
+  char             *content;        /* Replace, Prepend */
 };
 
 /* Returns how many characters replace @c (written to @out), 0 to remove it. */
@@ -399,14 +401,14 @@ read_replace (LkTokNormalizer  *self,
   else
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   "%s: %s has neither String nor Regex", file, pattern_where);
+                   _("%s: %s has neither String nor Regex"), file, pattern_where);
       return FALSE;
     }
   self->content = g_strdup (content);
   self->regex = g_regex_new (regex, G_REGEX_OPTIMIZE, 0, &local);
   if (self->regex == NULL)
     g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                 "%s: %s is not a regular expression this program understands: %s",
+                 _("%s: %s is not a regular expression this program understands: %s"),
                  file, pattern_where, local->message);
   return self->regex != NULL;
 }
@@ -493,8 +495,8 @@ read_kind (LkTokNormalizer  *self,
         return kinds[i].read == NULL || kinds[i].read (self, obj, file, where, error);
       }
   g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
-               "%s: %s.type '%s' is not supported here (expected BertNormalizer, Sequence, "
-               "Precompiled, Replace, Strip, Prepend, Lowercase, NFD, NFKD or StripAccents)",
+               _("%s: %s.type '%s' is not supported here (expected BertNormalizer, Sequence, "
+               "Precompiled, Replace, Strip, Prepend, Lowercase, NFD, NFKD or StripAccents)"),
                file, where, type);
   return FALSE;
 }
@@ -529,7 +531,7 @@ lk_tok_normalizer_from_json (JsonNode    *node,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   "%s: %s is a %s (expected an object)", file, where, json_node_type_name (node));
+                   _("%s: %s is a %s (expected an object)"), file, where, json_node_type_name (node));
       return NULL;
     }
   return normalizer_from_object (json_node_get_object (node), file, where, error);

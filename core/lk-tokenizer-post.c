@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "lk-error.h"
 #include "lk-tokenizer-private.h"
 
@@ -113,7 +115,7 @@ add_ids (GArray      *ids,
       if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
         {
           g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                       "%s: %s.ids[%u] is not an id (expected an integer)", file, where, i);
+                       _("%s: %s.ids[%u] is not an id (expected an integer)"), file, where, i);
           return FALSE;
         }
       id = json_node_get_int (node);
@@ -148,7 +150,7 @@ read_template (LkTokPost   *self,
       else if (name == NULL)
         {
           g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                       "%s: post_processor.single[%u] is neither a SpecialToken nor a Sequence", file, i);
+                       _("%s: post_processor.single[%u] is neither a SpecialToken nor a Sequence"), file, i);
           return FALSE;
         }
       else if (!add_ids (side, specials, name, file, error))
@@ -174,7 +176,7 @@ read_pair (GArray      *ids,
   if (id == NULL || !JSON_NODE_HOLDS_VALUE (id) || json_node_get_value_type (id) != G_TYPE_INT64)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   "%s: post_processor.%s is not a [token, id] pair", file, member);
+                   _("%s: post_processor.%s is not a [token, id] pair"), file, member);
       return FALSE;
     }
   value = json_node_get_int (id);
@@ -200,8 +202,8 @@ read_kind (LkTokPost   *self,
            lk_tok_json_bool (obj, "trim_offsets", TRUE, file, "post_processor", &self->trim_offsets, error) &&
            lk_tok_json_bool (obj, "add_prefix_space", TRUE, file, "post_processor", &self->add_prefix_space, error);
   g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
-               "%s: post_processor.type '%s' is not supported here "
-               "(expected TemplateProcessing, BertProcessing or RobertaProcessing)", file, type);
+               _("%s: post_processor.type '%s' is not supported here "
+               "(expected TemplateProcessing, BertProcessing or RobertaProcessing)"), file, type);
   return FALSE;
 }
 
@@ -222,7 +224,7 @@ lk_tok_post_init (LkTokPost   *self,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   "%s: post_processor is a %s (expected an object)", file, json_node_type_name (node));
+                   _("%s: post_processor is a %s (expected an object)"), file, json_node_type_name (node));
       return FALSE;
     }
   obj = json_node_get_object (node);

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "lk-error.h"
 #include "lk-tokenizer-private.h"
@@ -51,8 +52,8 @@ lk_tok_precompiled_new (const char  *base64,
   if (len < 4 || trie_size % 4 != 0 || trie_size > len - 4)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   "%s: %s.precompiled_charsmap is not a sentencepiece charsmap "
-                   "(expected a trie size and a trie of %" G_GSIZE_FORMAT " bytes at most)",
+                   _("%s: %s.precompiled_charsmap is not a sentencepiece charsmap "
+                   "(expected a trie size and a trie of %" G_GSIZE_FORMAT " bytes at most)"),
                    file, where, len >= 4 ? len - 4 : 0);
       return NULL;
     }

@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "lk-error.h"
 #include "lk-tokenizer-private.h"
 
@@ -164,7 +166,7 @@ read_metaspace (LkTokPreTokenizer  *self,
   if (g_utf8_strlen (replacement, -1) != 1)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   "%s: pre_tokenizer.replacement '%s' is not one character", file, replacement);
+                   _("%s: pre_tokenizer.replacement '%s' is not one character"), file, replacement);
       return FALSE;
     }
   self->replacement = g_utf8_get_char (replacement);
@@ -191,7 +193,7 @@ read_metaspace (LkTokPreTokenizer  *self,
   else
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   "%s: pre_tokenizer.prepend_scheme '%s' is unknown (expected always, first or never)",
+                   _("%s: pre_tokenizer.prepend_scheme '%s' is unknown (expected always, first or never)"),
                    file, scheme);
       return FALSE;
     }
@@ -213,7 +215,7 @@ lk_tok_pre_tokenizer_from_json (JsonNode    *node,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   "%s: pre_tokenizer is a %s (expected an object)", file, json_node_type_name (node));
+                   _("%s: pre_tokenizer is a %s (expected an object)"), file, json_node_type_name (node));
       return NULL;
     }
   obj = json_node_get_object (node);
@@ -235,8 +237,8 @@ lk_tok_pre_tokenizer_from_json (JsonNode    *node,
   else
     {
       g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
-                   "%s: pre_tokenizer.type '%s' is not supported here "
-                   "(expected BertPreTokenizer, Metaspace or WhitespaceSplit)", file, type);
+                   _("%s: pre_tokenizer.type '%s' is not supported here "
+                   "(expected BertPreTokenizer, Metaspace or WhitespaceSplit)"), file, type);
       return NULL;
     }
   return g_steal_pointer (&self);

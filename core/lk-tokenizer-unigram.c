@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "lk-error.h"
 #include "lk-tokenizer-private.h"
@@ -267,7 +268,7 @@ read_piece (LkTokModel  *model,
   if (!holds (piece, G_TYPE_STRING) || (!holds (score, G_TYPE_DOUBLE) && !holds (score, G_TYPE_INT64)))
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   "%s: model.vocab[%u] is not a [piece, score] pair", file, id);
+                   _("%s: model.vocab[%u] is not a [piece, score] pair"), file, id);
       return FALSE;
     }
   lk_tok_model_set_token (model, json_node_get_string (piece), id);
@@ -298,7 +299,7 @@ lk_tok_unigram_init (LkTokModel  *model,
   if (byte_fallback)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
-                   "%s: model.byte_fallback is true, which is not supported here (expected false)", file);
+                   _("%s: model.byte_fallback is true, which is not supported here (expected false)"), file);
       return FALSE;
     }
 
@@ -313,7 +314,7 @@ lk_tok_unigram_init (LkTokModel  *model,
   if (unk_id < 0 || unk_id >= self->n_scores)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   "%s: model.unk_id is missing or out of range (expected an id below %u)",
+                   _("%s: model.unk_id is missing or out of range (expected an id below %u)"),
                    file, self->n_scores);
       return FALSE;
     }

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "lk-error.h"
 #include "lk-tokenizer-private.h"
@@ -120,7 +121,7 @@ read_vocab (LkTokModel  *model,
       if (id < 0 || id > G_MAXINT32 / 2)
         {
           g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                       "%s: model.vocab['%s'] is not a valid id (expected a number from 0 up)",
+                       _("%s: model.vocab['%s'] is not a valid id (expected a number from 0 up)"),
                        file, (const char *) l->data);
           return FALSE;
         }
@@ -161,7 +162,7 @@ lk_tok_wordpiece_init (LkTokModel  *model,
   if (model->unk_id < 0)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   "%s: model.unk_token '%s' is not in model.vocab", file, unk);
+                   _("%s: model.unk_token '%s' is not in model.vocab"), file, unk);
       return FALSE;
     }
   return TRUE;

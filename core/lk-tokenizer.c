@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "lk-error.h"
 #include "lk-tokenizer-private.h"
@@ -174,14 +175,14 @@ lk_tokenizer_new_from_file (const char  *tokenizer_json_path,
       gboolean missing = g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT);
 
       g_set_error (error, LK_ERROR, missing ? LK_ERROR_NOT_FOUND : LK_ERROR_INVALID_DATA,
-                   "%s: %s", tokenizer_json_path, local->message);
+                   _("%s: %s"), tokenizer_json_path, local->message);
       return NULL;
     }
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   "%s: the top level is not a JSON object (expected a tokenizer.json)",
+                   _("%s: the top level is not a JSON object (expected a tokenizer.json)"),
                    tokenizer_json_path);
       return NULL;
     }

@@ -115,15 +115,22 @@ cli_explain (int argc, char **argv)
 {
   ExplainOptions o = { .layer = -1 };
   g_autofree char *json_path = NULL;
+  g_autofree char *svg = NULL, *png = NULL, *pdf = NULL;
+  g_autofree char *view_name = NULL;
   GOptionEntry entries[] = {
     { "method", 0, 0, G_OPTION_ARG_STRING, &o.method, "ij (default), bilrp, hxp or align", "METHOD" },
     EXPLAIN_ENTRIES (o),
     { "perturbation", 0, 0, G_OPTION_ARG_NONE, &o.perturbation, "Also compute the perturbation curve", NULL },
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &json_path, "Write the result (schema likeness.explanation/1) to FILE", "FILE" },
+    { "svg", 0, 0, G_OPTION_ARG_FILENAME, &svg, "Write the figure as SVG", "FILE" },
+    { "png", 0, 0, G_OPTION_ARG_FILENAME, &png, "Write the figure as PNG (2× scale)", "FILE" },
+    { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &pdf, "Write the figure as PDF", "FILE" },
+    { "view", 0, 0, G_OPTION_ARG_STRING, &view_name, "Figure: heatmap (default; alignment for align), alignment, saliency or report", "VIEW" },
     { NULL }
   };
   g_autoptr(LkModel) model = NULL;
   g_autoptr(LkExplanation) x = NULL;
+  LkView view;
   LkExplainParams p;
   GError *error = NULL;
   int rc = CLI_EXIT_USAGE;
@@ -139,6 +146,12 @@ cli_explain (int argc, char **argv)
     }
   if (!to_params (&o, &p, "explain"))
     goto out;
+  view = p.method == LK_METHOD_ALIGN ? LK_VIEW_ALIGNMENT : LK_VIEW_HEATMAP;
+  if (view_name && !cli_view_from_string (view_name, &view))
+    {
+      cli_usage ("explain", "--view must be heatmap, alignment, saliency or report");
+      goto out;
+    }
   rc = CLI_EXIT_ERROR;
   if ((model = cli_load_model (o.model ? o.model : CLI_DEFAULT_MODEL, &error)) == NULL ||
       (x = lk_explain (model, argv[1], argv[2], &p, isatty (2) ? on_progress : NULL, NULL, NULL, &error)) == NULL ||
@@ -151,6 +164,13 @@ cli_explain (int argc, char **argv)
     }
   if (isatty (2))
     g_printerr ("\r    \r");
+  if ((svg && !cli_export_figure (x, svg, view, &error)) ||
+      (png && !cli_export_figure (x, png, view, &error)) ||
+      (pdf && !cli_export_figure (x, pdf, view, &error)))
+      {
+        rc = cli_fail (error);
+        goto out;
+      }
   print_summary (x);
   rc = CLI_EXIT_OK;
 out:
