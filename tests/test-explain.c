@@ -165,7 +165,7 @@ test_perturbation (void)
   {
     JsonArray *curve = json_object_get_array_member (json_object_get_object_member (pert, "a"), "curve");
     guint n = json_array_get_length (curve);
-    g_assert_cmpuint (n, ==, 5);  /* four words, plus the empty start */
+    g_assert_cmpuint (n, ==, 6);  /* five content tokens, plus the empty start */
     g_assert_cmpfloat (json_array_get_double_element (curve, n - 1), <, 1e-6);
     g_assert_cmpfloat (json_array_get_double_element (curve, 0), >, 0.1);
   }
