@@ -127,9 +127,10 @@ reference_spearman (void)
 
   g_assert_no_error (error);
   o = json_node_get_object (node);
-  o = json_object_get_object_member (o, "sentence-transformers/all-MiniLM-L6-v2");
-  o = json_object_get_object_member (o, "stsb/sts-test.csv");
-  return json_object_get_double_member (o, "spearman");
+  g_assert_cmpstr (json_object_get_string_member (o, "dataset"), ==, "stsb/sts-test.csv");
+  o = json_object_get_object_member (json_object_get_object_member (o, "models"), LK_TEST_MODEL);
+  g_assert_nonnull (o);
+  return json_object_get_double_member (o, "spearman_x100");
 }
 
 static void
