@@ -260,6 +260,23 @@ const LkMatrix *lk_explanation_get_word_matrix (LkExplanation *self) { return &s
 
 /* ---- JSON ---- */
 
+/* json_node_init_*() add a reference: these hand over the caller's. */
+static JsonNode *
+json_node_take_array_node (JsonArray *array)
+{
+  JsonNode *n = json_node_init_array (json_node_alloc (), array);
+  json_array_unref (array);
+  return n;
+}
+
+static JsonNode *
+json_node_take_object_node (JsonObject *object)
+{
+  JsonNode *n = json_node_init_object (json_node_alloc (), object);
+  json_object_unref (object);
+  return n;
+}
+
 static JsonNode *
 matrix_to_json (const LkMatrix *m)
 {
@@ -272,7 +289,7 @@ matrix_to_json (const LkMatrix *m)
         json_array_add_double_element (row, m->data[(gsize) i * m->cols + j]);
       json_array_add_array_element (rows, row);
     }
-  return json_node_init_array (json_node_alloc (), rows);
+  return json_node_take_array_node (rows);
 }
 
 static JsonObject *
@@ -358,7 +375,7 @@ lk_explanation_to_json (LkExplanation *self)
   for (GList *l = extras; l; l = l->next)
     json_object_set_member (root, l->data, json_node_copy (json_object_get_member (self->extras, l->data)));
   g_list_free (extras);
-  return json_node_init_object (json_node_alloc (), root);
+  return json_node_take_object_node (root);
 }
 
 static gboolean

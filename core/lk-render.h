@@ -82,7 +82,10 @@ char     *lk_render_describe     (LkExplanation          *x,
                                   const LkRenderOptions  *options);
 
 /* Hit testing for hover and click: which cell/token is at (x, y) of a figure
- * drawn at width × height. Returns FALSE when none. */
+ * drawn at width × height. Returns FALSE when none. @row and @col are token
+ * (or, with options->words, word) indices of A and B, -1 for "none": a cell
+ * sets both, a label of A only @row, a label of B only @col; an aspect bar
+ * sets @row to the aspect's index. */
 gboolean  lk_render_hit          (LkExplanation          *x,
                                   LkView                  view,
                                   const LkRenderOptions  *options,
@@ -92,5 +95,23 @@ gboolean  lk_render_hit          (LkExplanation          *x,
                                   double                  py,
                                   int                    *row,
                                   int                    *col);
+
+/* Additions. */
+
+/* A tooltip for what lk_render_hit() found: "coffee – coffee: 0.31 (39 % of
+ * the total)" for a cell, the item's saliency for a row or column label, the
+ * aspect for an aspect bar (@row). Row and column are indices of tokens, or
+ * of words when options->words (as lk_render_hit() returns them); NULL when
+ * there is nothing there. */
+char     *lk_render_describe_hit (LkExplanation          *x,
+                                  LkView                  view,
+                                  const LkRenderOptions  *options,
+                                  int                     row,
+                                  int                     col);
+
+/* "heatmap", "alignment", "saliency", "aspects", "report". */
+gboolean     lk_view_from_string (const char *name,
+                                  LkView     *view);
+const char  *lk_view_to_string   (LkView      view);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "lk-model.h"
+#include "lk-render.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,22 @@ int      cli_eval_sts   (int argc, char **argv);
 int      cli_models     (int argc, char **argv);
 int      cli_explain    (int argc, char **argv);
 int      cli_eval_perturbation (int argc, char **argv);
+int      cli_render     (int argc, char **argv);
+
+/* Writes @view of @x to @path, its format from the extension (.svg, .png at
+ * scale 2, .pdf), with default options; for explain --svg/--png/--pdf. */
+gboolean cli_export_figure      (LkExplanation          *x,
+                                 const char             *path,
+                                 LkView                  view,
+                                 GError                **error);
+gboolean cli_export_figure_full (LkExplanation          *x,
+                                 const char             *path,
+                                 LkView                  view,
+                                 const LkRenderOptions  *options,
+                                 double                  scale,
+                                 GError                **error);
+gboolean cli_view_from_string   (const char             *name,
+                                 LkView                 *view);
 
 /* Parses @entries for @command; prints usage errors and returns FALSE. */
 gboolean cli_parse      (const char    *command,

@@ -1,0 +1,86 @@
+/* cli-render.c — `render`: a saved explanation to a figure file, the same
+ * figure the app shows; and the export helper behind `explain --svg`. */
+#include "config.h"
+
+#include "cli.h"
+#include "lk-palette.h"
+
+gboolean
+cli_view_from_string (const char *name, LkView *view)
+{
+  return lk_view_from_string (name, view);
+}
+
+gboolean
+cli_export_figure_full (LkExplanation *x, const char *path, LkView view, const LkRenderOptions *options,
+                        double scale, GError **error)
+{
+  LkExportFormat format;
+
+  if (!lk_export_format_from_path (path, &format, error))
+    return FALSE;
+  return lk_render_export (x, view, options, format, scale, path, error);
+}
+
+gboolean
+cli_export_figure (LkExplanation *x, const char *path, LkView view, GError **error)
+{
+  LkRenderOptions options;
+
+  lk_render_options_init (&options);
+  return cli_export_figure_full (x, path, view, &options, 2.0, error);
+}
+
+int
+cli_render (int argc, char **argv)
+{
+  g_autofree char *view_name = NULL, *palette_name = NULL;
+  gboolean words = FALSE, no_specials = FALSE, describe = FALSE;
+  double scale = 2.0, threshold = 0;
+  int top_k = -1;
+  GOptionEntry entries[] = {
+    { "view", 0, 0, G_OPTION_ARG_STRING, &view_name, "heatmap (default), alignment, saliency, aspects or report", "VIEW" },
+    { "words", 0, 0, G_OPTION_ARG_NONE, &words, "Merge sub-word tokens into words", NULL },
+    { "no-specials", 0, 0, G_OPTION_ARG_NONE, &no_specials, "Hide special tokens ([CLS], [SEP], <s> …)", NULL },
+    { "palette", 0, 0, G_OPTION_ARG_STRING, &palette_name, "blue-red (default), purple-green or gray", "NAME" },
+    { "scale", 0, 0, G_OPTION_ARG_DOUBLE, &scale, "PNG pixels per point (default 2)", "S" },
+    { "top-k", 0, 0, G_OPTION_ARG_INT, &top_k, "Alignment: show the K strongest links (default 12; 0: all above --threshold)", "K" },
+    { "threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold, "Alignment: hide links below this share of the largest |value| (0–1)", "T" },
+    { "describe", 0, 0, G_OPTION_ARG_NONE, &describe, "Also print the figure's description for screen readers", NULL },
+    { NULL }
+  };
+  g_autoptr(LkExplanation) x = NULL;
+  LkRenderOptions options;
+  LkView view = LK_VIEW_HEATMAP;
+  GError *error = NULL;
+
+  if (!cli_parse ("render", "RESULT.json OUT.{svg,png,pdf}",
+                  "Draws a saved explanation (from explain --json) as a figure: SVG and PDF keep their text as text.",
+                  entries, &argc, &argv))
+    return CLI_EXIT_USAGE;
+  if (argc != 3)
+    return cli_usage ("render", "expected a result file and an output file");
+  lk_render_options_init (&options);
+  if (view_name && !cli_view_from_string (view_name, &view))
+    return cli_usage ("render", "--view must be heatmap, alignment, saliency, aspects or report");
+  if (palette_name && !lk_palette_from_string (palette_name, &options.palette))
+    return cli_usage ("render", "--palette must be blue-red, purple-green or gray");
+  if (!(scale > 0 && scale <= 16))
+    return cli_usage ("render", "--scale must be more than 0 and at most 16");
+  if (threshold < 0 || threshold > 1)
+    return cli_usage ("render", "--threshold must be between 0 and 1");
+  options.words = words;
+  options.specials = !no_specials;
+  options.threshold = threshold;
+  if (top_k >= 0)
+    options.top_k = top_k;
+  if ((x = lk_explanation_load (argv[1], &error)) == NULL ||
+      !cli_export_figure_full (x, argv[2], view, &options, scale, &error))
+    return cli_fail (error);
+  if (describe)
+    {
+      g_autofree char *text = lk_render_describe (x, view, &options);
+      g_print ("%s\n", text);
+    }
+  return CLI_EXIT_OK;
+}

@@ -1,0 +1,52 @@
+/* lk-input-pane.h — the inputs: two texts with live token counts, or an
+ * image and its caption; a menu of example pairs; highlights of the tokens
+ * picked in a figure. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "lk-model.h"
+#include "lk-session.h"
+
+G_BEGIN_DECLS
+
+#define LK_TYPE_INPUT_PANE (lk_input_pane_get_type ())
+G_DECLARE_FINAL_TYPE (LkInputPane, lk_input_pane, LK, INPUT_PANE, GtkWidget)
+
+typedef struct {
+  const char *a;
+  const char *b;
+} LkExamplePair;
+
+/* The example pairs of the Examples menu, NULL-terminated. */
+const LkExamplePair *lk_example_pairs      (void);
+
+LkInputMode  lk_input_pane_get_mode        (LkInputPane *self);
+void         lk_input_pane_set_mode        (LkInputPane *self,
+                                            LkInputMode  mode);
+char        *lk_input_pane_dup_text        (LkInputPane *self,
+                                            guint        side);
+void         lk_input_pane_set_text        (LkInputPane *self,
+                                            guint        side,
+                                            const char  *text);
+const char  *lk_input_pane_get_image       (LkInputPane *self);
+void         lk_input_pane_set_image       (LkInputPane *self,
+                                            const char  *path);
+const char  *lk_input_pane_get_caption     (LkInputPane *self);
+void         lk_input_pane_set_caption     (LkInputPane *self,
+                                            const char  *caption);
+/* The model whose tokenizer counts the tokens; NULL hides the counts. */
+void         lk_input_pane_set_model       (LkInputPane *self,
+                                            LkModel     *model);
+/* The count as shown under text @side, for tests. */
+const char  *lk_input_pane_get_count_label (LkInputPane *self,
+                                            guint        side);
+/* Highlights bytes [@start, @end) of text @side; start == end clears. */
+void         lk_input_pane_highlight       (LkInputPane *self,
+                                            guint        side,
+                                            gsize        start,
+                                            gsize        end);
+void         lk_input_pane_focus_text      (LkInputPane *self,
+                                            guint        side);
+
+G_END_DECLS

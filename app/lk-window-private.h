@@ -1,0 +1,106 @@
+/* lk-window-private.h — the window's state, shared by lk-window.c (layout,
+ * actions, views), lk-window-explain.c (models and jobs) and
+ * lk-window-files.c (sessions, export, clipboard). */
+#pragma once
+
+#include "lk-method-chooser.h"
+#include "lk-methods.h"
+#include "lk-settings.h"
+#include "lk-window.h"
+
+G_BEGIN_DECLS
+
+struct _LkWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* template children */
+  AdwToastOverlay      *toast_overlay;
+  AdwWindowTitle       *window_title;
+  LkModelChooser       *model_chooser;
+  LkMethodChooser      *method_chooser;
+  LkInputPane          *input_pane;
+  GtkRevealer          *progress_revealer;
+  GtkSpinner           *spinner;
+  GtkLabel             *progress_title;
+  GtkLabel             *progress_eta;
+  GtkProgressBar       *progress_bar;
+  GtkStack             *results_stack;
+  AdwStatusPage        *error_page;
+  GtkWidget            *error_download_button;
+  GtkLabel             *score_label;
+  GtkLabel             *summary_title;
+  GtkLabel             *summary_subtitle;
+  GtkWidget            *stale_label;
+  AdwViewStack         *view_stack;
+  LkFigureView         *matrix_view;
+  LkFigureView         *alignment_view;
+  LkFigureView         *saliency_view;
+  LkFigureView         *aspects_view;
+  GtkStack             *aspects_stack;
+  LkDetailsView        *details_view;
+  GtkWidget            *words_button;
+  GtkWidget            *specials_button;
+  GtkWidget            *topk_box;
+  GtkWidget            *opacity_box;
+  GtkWidget            *zoom_box;
+  GtkButton            *zoom_button;
+  GtkAdjustment        *topk_adjustment;
+  GtkAdjustment        *opacity_adjustment;
+
+  GSettings            *settings;
+
+  /* the model */
+  LkModel              *model;
+  char                 *model_name;     /* as chosen, for the model loaded */
+  GCancellable         *load_cancellable;
+  gboolean              explain_after_load;
+
+  /* the running explanation */
+  GCancellable         *explain_cancellable;
+  gint64                explain_started;
+  guint                 pulse_source;
+
+  /* results, by request key */
+  GHashTable           *cache;
+  LkExplanation        *current;
+  char                 *current_key;
+  char                 *last_error;
+
+  double                zoom;
+  GFile                *session_file;
+  gboolean              disposed;
+};
+
+/* lk-window.c */
+void     lk_window_update_actions   (LkWindow      *self);
+void     lk_window_show_explanation (LkWindow      *self,
+                                     LkExplanation *x,
+                                     const char    *key);
+void     lk_window_show_error       (LkWindow      *self,
+                                     const char    *icon_name,
+                                     const char    *title,
+                                     const char    *message,
+                                     gboolean       offer_download);
+void     lk_window_toast            (LkWindow      *self,
+                                     const char    *message);
+void     lk_window_refresh_results  (LkWindow      *self);
+LkFigureView *lk_window_get_visible_figure (LkWindow *self,
+                                            LkView   *view);
+
+/* lk-window-explain.c */
+char    *lk_window_request_key      (LkWindow      *self,
+                                     const char    *method);
+void     lk_window_cancel           (LkWindow      *self);
+void     lk_window_load_model       (LkWindow      *self);
+void     lk_window_explain_dispose  (LkWindow      *self);
+
+/* lk-window-files.c */
+void     lk_window_open_dialog      (LkWindow      *self);
+void     lk_window_save_dialog      (LkWindow      *self,
+                                     gboolean       save_as);
+void     lk_window_export_dialog    (LkWindow      *self,
+                                     gboolean       report);
+void     lk_window_copy_figure      (LkWindow      *self);
+
+G_END_DECLS

@@ -1,0 +1,640 @@
+/* lk-window.c — the main window's layout, actions and views. */
+#include "config.h"
+
+#include <math.h>
+
+#include <glib/gi18n.h>
+
+#include "lk-window-private.h"
+
+G_DEFINE_FINAL_TYPE (LkWindow, lk_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_BUSY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const struct {
+  const char *name;
+  LkView      view;
+} pages[] = {
+  { "matrix", LK_VIEW_HEATMAP },
+  { "alignment", LK_VIEW_ALIGNMENT },
+  { "saliency", LK_VIEW_SALIENCY },
+  { "aspects", LK_VIEW_ASPECTS },
+  { "details", LK_VIEW_REPORT },
+};
+
+static LkFigureView *
+figure_view (LkWindow *self, LkView view)
+{
+  switch (view)
+    {
+    case LK_VIEW_HEATMAP:   return self->matrix_view;
+    case LK_VIEW_ALIGNMENT: return self->alignment_view;
+    case LK_VIEW_SALIENCY:  return self->saliency_view;
+    case LK_VIEW_ASPECTS:   return self->aspects_view;
+    default:                return NULL;
+    }
+}
+
+#define FOREACH_FIGURE(self, fv) \
+  for (LkView _v = LK_VIEW_HEATMAP; _v <= LK_VIEW_ASPECTS; _v++) \
+    for (LkFigureView *fv = figure_view (self, _v); fv; fv = NULL)
+
+/* ---- state ---- */
+
+gboolean
+lk_window_get_busy (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), FALSE);
+  return self->load_cancellable != NULL || self->explain_cancellable != NULL;
+}
+
+void
+lk_window_update_actions (LkWindow *self)
+{
+  gboolean busy = lk_window_get_busy (self);
+  gboolean has = self->current != NULL;
+  const char *page = adw_view_stack_get_visible_child_name (self->view_stack);
+  gboolean figure = has && g_strcmp0 (page, "details") != 0;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.explain", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", has);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-report", has);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-figure", has);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.zoom-in", figure && self->zoom < 8);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.zoom-out", figure && self->zoom > 0.25);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.zoom-reset", figure);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
+void
+lk_window_toast (LkWindow *self, const char *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 5);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+lk_window_show_error (LkWindow *self, const char *icon_name, const char *title, const char *message,
+                      gboolean offer_download)
+{
+  g_free (self->last_error);
+  self->last_error = g_strdup (message);
+  adw_status_page_set_icon_name (self->error_page, icon_name ? icon_name : "dialog-warning-symbolic");
+  adw_status_page_set_title (self->error_page, title);
+  adw_status_page_set_description (self->error_page, message);
+  gtk_widget_set_visible (self->error_download_button, offer_download);
+  gtk_stack_set_visible_child_name (self->results_stack, "error");
+}
+
+static gboolean
+has_member (LkExplanation *x, const char *name)
+{
+  g_autoptr(JsonNode) node = lk_explanation_to_json (x);
+  return json_object_has_member (json_node_get_object (node), name);
+}
+
+/* Numbers as the figures print them (a point, whatever the locale), so the
+ * header and an exported figure read the same. */
+static const char *
+num (char *buf, const char *format, double value)
+{
+  return g_ascii_formatd (buf, G_ASCII_DTOSTR_BUF_SIZE, format, value);
+}
+
+static void
+update_summary (LkWindow *self, LkExplanation *x)
+{
+  JsonObject *model = lk_explanation_get_model (x);
+  const char *method = lk_explanation_get_method (x);
+  const char *id = model ? json_object_get_string_member_with_default (model, "id", "") : "";
+  char b1[G_ASCII_DTOSTR_BUF_SIZE], b2[G_ASCII_DTOSTR_BUF_SIZE], b3[G_ASCII_DTOSTR_BUF_SIZE], b0[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *title = g_strdup_printf (_("%s on %s"), lk_method_display_name (method), id);
+  g_autofree char *subtitle = NULL;
+
+  if (g_strcmp0 (method, "align") == 0)
+    subtitle = g_strdup_printf (_("Precision %s · Recall %s · F1 %s"),
+                                num (b1, "%.3f", lk_explanation_get_score (x, "precision", NAN)),
+                                num (b2, "%.3f", lk_explanation_get_score (x, "recall", NAN)),
+                                num (b3, "%.3f", lk_explanation_get_score (x, "f1", NAN)));
+  else
+    subtitle = g_strdup_printf (g_strcmp0 (method, "ij") == 0 ? _("ΣA %s · attribution error %s")
+                                                               : _("ΣA %s · conservation gap %s"),
+                                num (b1, "%.3f", lk_explanation_get_score (x, "sum", NAN)),
+                                num (b2, "%.4f", lk_explanation_get_score (x, "error", NAN)));
+  gtk_label_set_label (self->score_label, num (b0, "%.3f", lk_explanation_get_score (x, "similarity", NAN)));
+  gtk_label_set_label (self->summary_title, title);
+  gtk_label_set_label (self->summary_subtitle, subtitle);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->summary_title), title);
+}
+
+void
+lk_window_show_explanation (LkWindow *self, LkExplanation *x, const char *key)
+{
+  g_return_if_fail (LK_IS_EXPLANATION (x));
+
+  g_set_object (&self->current, x);
+  g_free (self->current_key);
+  self->current_key = g_strdup (key);
+  g_clear_pointer (&self->last_error, g_free);
+  FOREACH_FIGURE (self, fv)
+    lk_figure_view_set_explanation (fv, x);
+  lk_details_view_set_explanation (self->details_view, x);
+  gtk_stack_set_visible_child_name (self->aspects_stack, has_member (x, "aspects") ? "figure" : "none");
+  update_summary (self, x);
+  gtk_widget_set_visible (self->stale_label, FALSE);
+  gtk_stack_set_visible_child_name (self->results_stack, "results");
+  lk_input_pane_highlight (self->input_pane, 0, 0, 0);
+  lk_input_pane_highlight (self->input_pane, 1, 0, 0);
+  lk_window_update_actions (self);
+}
+
+/* Called whenever the inputs, the model, the method or a parameter
+ * changes: a result for the new request is shown at once when cached. */
+void
+lk_window_refresh_results (LkWindow *self)
+{
+  g_autofree char *key = lk_window_request_key (self, NULL);
+  LkExplanation *cached = g_hash_table_lookup (self->cache, key);
+
+  if (cached)
+    {
+      if (cached != self->current || gtk_widget_get_visible (self->stale_label) ||
+          g_strcmp0 (gtk_stack_get_visible_child_name (self->results_stack), "results") != 0)
+        lk_window_show_explanation (self, cached, key);
+      return;
+    }
+  gtk_widget_set_visible (self->stale_label, self->current != NULL);
+}
+
+/* ---- views ---- */
+
+static void
+apply_render_options (LkWindow *self)
+{
+  LkRenderOptions options;
+
+  lk_render_options_init (&options);
+  lk_settings_fill_render_options (lk_settings_get_default (), &options);
+  FOREACH_FIGURE (self, fv)
+    {
+      LkRenderOptions o = options;
+      o.highlight_a = lk_figure_view_get_options (fv)->highlight_a;
+      o.highlight_b = lk_figure_view_get_options (fv)->highlight_b;
+      lk_figure_view_set_options (fv, &o);
+    }
+}
+
+static void
+set_zoom (LkWindow *self, double zoom)
+{
+  g_autofree char *label = NULL;
+
+  self->zoom = CLAMP (zoom, 0.25, 8.0);
+  FOREACH_FIGURE (self, fv)
+    lk_figure_view_set_zoom (fv, self->zoom);
+  label = g_strdup_printf ("%.0f%%", 100 * self->zoom);
+  gtk_button_set_label (self->zoom_button, label);
+  lk_window_update_actions (self);
+}
+
+static void
+on_zoom_step (LkWindow *self, int direction)
+{
+  set_zoom (self, self->zoom * (direction > 0 ? 1.25 : 0.8));
+}
+
+/* The bytes of text @side that token or word @index covers. */
+static gboolean
+unit_span (LkExplanation *x, gboolean words, guint side, int index, gsize *start, gsize *end)
+{
+  gboolean found = FALSE;
+
+  if (index < 0)
+    return FALSE;
+  for (guint t = 0; t < lk_explanation_get_n_tokens (x, side); t++)
+    {
+      const LkToken *token = lk_explanation_get_token (x, side, t);
+      gboolean hit = words ? lk_explanation_token_word (x, side, t) == (guint) index : t == (guint) index;
+
+      if (!hit || token->special || token->end <= token->start)
+        continue;
+      *start = found ? MIN (*start, token->start) : token->start;
+      *end = found ? MAX (*end, token->end) : token->end;
+      found = TRUE;
+    }
+  return found;
+}
+
+static void
+highlight_side (LkWindow *self, LkExplanation *x, gboolean words, guint side, int index)
+{
+  g_autofree char *text = lk_input_pane_dup_text (self->input_pane, side);
+  gsize start = 0, end = 0;
+
+  /* Offsets only mean something in the text they were computed for. */
+  if (g_strcmp0 (text, lk_explanation_get_text (x, side)) != 0 || !unit_span (x, words, side, index, &start, &end))
+    start = end = 0;
+  lk_input_pane_highlight (self->input_pane, side, start, end);
+}
+
+static void
+on_selection_changed (LkFigureView *view, int row, int col, LkWindow *self)
+{
+  LkExplanation *x = lk_figure_view_get_explanation (view);
+  gboolean words = lk_figure_view_get_options (view)->words;
+
+  if (x == NULL)
+    return;
+  highlight_side (self, x, words, 0, row);
+  highlight_side (self, x, words, 1, col);
+  FOREACH_FIGURE (self, fv)
+    if (fv != view)
+      lk_figure_view_select (fv, row, col);
+}
+
+static void
+on_visible_view_changed (LkWindow *self)
+{
+  const char *page = adw_view_stack_get_visible_child_name (self->view_stack);
+  gboolean figure = g_strcmp0 (page, "details") != 0;
+
+  gtk_widget_set_visible (self->topk_box, g_strcmp0 (page, "alignment") == 0);
+  gtk_widget_set_visible (self->opacity_box, g_strcmp0 (page, "saliency") == 0);
+  gtk_widget_set_visible (self->words_button, figure);
+  gtk_widget_set_visible (self->specials_button, figure);
+  gtk_widget_set_visible (self->zoom_box, figure);
+  lk_window_update_actions (self);
+}
+
+LkFigureView *
+lk_window_get_visible_figure (LkWindow *self, LkView *view)
+{
+  const char *page = adw_view_stack_get_visible_child_name (self->view_stack);
+
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    if (g_strcmp0 (page, pages[i].name) == 0)
+      {
+        *view = pages[i].view;
+        return figure_view (self, pages[i].view);
+      }
+  *view = LK_VIEW_HEATMAP;
+  return self->matrix_view;
+}
+
+/* ---- inputs and settings ---- */
+
+static void
+on_inputs_changed (LkWindow *self)
+{
+  LkInputMode mode = lk_input_pane_get_mode (self->input_pane);
+
+  if ((LkInputMode) g_settings_get_enum (self->settings, "input-mode") != mode)
+    g_settings_set_enum (self->settings, "input-mode", mode);
+  lk_window_refresh_results (self);
+}
+
+static void
+on_settings_changed (LkWindow *self, const char *key)
+{
+  if (g_str_equal (key, "input-mode"))
+    lk_input_pane_set_mode (self->input_pane, g_settings_get_enum (self->settings, "input-mode"));
+  else if (g_str_equal (key, "palette") || g_str_equal (key, "merge-subwords") || g_str_equal (key, "show-specials")
+           || g_str_equal (key, "alignment-top-k") || g_str_equal (key, "saliency-opacity"))
+    apply_render_options (self);
+  else if (g_str_equal (key, "ij-steps") || g_str_equal (key, "ij-layer") || g_str_equal (key, "masks")
+           || g_str_equal (key, "method"))
+    lk_window_refresh_results (self);
+  else if (g_str_equal (key, "device") || g_str_equal (key, "threads"))
+    g_clear_pointer (&self->model_name, g_free);   /* reload with the new options next time */
+}
+
+static void
+on_model_changed (LkWindow *self)
+{
+  lk_window_refresh_results (self);
+}
+
+/* ---- actions ---- */
+
+static void
+explain_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  lk_window_explain (LK_WINDOW (widget));
+}
+
+static void
+cancel_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  lk_window_cancel (LK_WINDOW (widget));
+}
+
+static void
+open_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  lk_window_open_dialog (LK_WINDOW (widget));
+}
+
+static void
+save_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  lk_window_save_dialog (LK_WINDOW (widget), g_str_equal (action, "win.save-as"));
+}
+
+static void
+export_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  lk_window_export_dialog (LK_WINDOW (widget), g_str_equal (action, "win.export-report"));
+}
+
+static void
+copy_figure_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  lk_window_copy_figure (LK_WINDOW (widget));
+}
+
+static void
+zoom_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  LkWindow *self = LK_WINDOW (widget);
+
+  if (g_str_equal (action, "win.zoom-in"))
+    on_zoom_step (self, 1);
+  else if (g_str_equal (action, "win.zoom-out"))
+    on_zoom_step (self, -1);
+  else
+    set_zoom (self, 1.0);
+}
+
+static void
+show_view_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  lk_window_set_visible_view (LK_WINDOW (widget), g_variant_get_string (param, NULL));
+}
+
+static void
+download_model_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  LkWindow *self = LK_WINDOW (widget);
+
+  lk_model_chooser_download (self->model_chooser, lk_model_chooser_get_model (self->model_chooser));
+  lk_window_toast (self, _("Downloading the model; the model menu shows the progress"));
+}
+
+static void
+focus_text_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  lk_input_pane_focus_text (LK_WINDOW (widget)->input_pane, g_variant_get_uint32 (param));
+}
+
+/* ---- GObject ---- */
+
+/* Stateful actions straight from GSettings: the header bar's input mode,
+ * the options bar's toggles and the method shortcuts. */
+static const char * const settings_actions[] = { "input-mode", "merge-subwords", "show-specials", "method" };
+
+static void
+lk_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_BUSY:
+      g_value_set_boolean (value, lk_window_get_busy (LK_WINDOW (object)));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+lk_window_dispose (GObject *object)
+{
+  LkWindow *self = LK_WINDOW (object);
+
+  self->disposed = TRUE;
+  lk_window_explain_dispose (self);
+  /* Removed while the window's action group is alive, so that a settings
+   * change never reaches a finalized group. */
+  for (guint i = 0; i < G_N_ELEMENTS (settings_actions); i++)
+    g_action_map_remove_action (G_ACTION_MAP (self), settings_actions[i]);
+  if (self->settings)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_WINDOW);
+  g_clear_object (&self->current);
+  g_clear_object (&self->model);
+  g_clear_object (&self->session_file);
+  G_OBJECT_CLASS (lk_window_parent_class)->dispose (object);
+}
+
+static void
+lk_window_finalize (GObject *object)
+{
+  LkWindow *self = LK_WINDOW (object);
+
+  g_hash_table_unref (self->cache);
+  g_free (self->model_name);
+  g_free (self->current_key);
+  g_free (self->last_error);
+  g_clear_object (&self->settings);
+  G_OBJECT_CLASS (lk_window_parent_class)->finalize (object);
+}
+
+static void
+lk_window_class_init (LkWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = lk_window_get_property;
+  object_class->dispose = lk_window_dispose;
+  object_class->finalize = lk_window_finalize;
+
+  properties[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (LK_TYPE_MODEL_CHOOSER);
+  g_type_ensure (LK_TYPE_METHOD_CHOOSER);
+  g_type_ensure (LK_TYPE_INPUT_PANE);
+  g_type_ensure (LK_TYPE_FIGURE_VIEW);
+  g_type_ensure (LK_TYPE_DETAILS_VIEW);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/likeness/Likeness/lk-window.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, LkWindow, name)
+  BIND (toast_overlay);
+  BIND (window_title);
+  BIND (model_chooser);
+  BIND (method_chooser);
+  BIND (input_pane);
+  BIND (progress_revealer);
+  BIND (spinner);
+  BIND (progress_title);
+  BIND (progress_eta);
+  BIND (progress_bar);
+  BIND (results_stack);
+  BIND (error_page);
+  BIND (error_download_button);
+  BIND (score_label);
+  BIND (summary_title);
+  BIND (summary_subtitle);
+  BIND (stale_label);
+  BIND (view_stack);
+  BIND (matrix_view);
+  BIND (alignment_view);
+  BIND (saliency_view);
+  BIND (aspects_view);
+  BIND (aspects_stack);
+  BIND (details_view);
+  BIND (words_button);
+  BIND (specials_button);
+  BIND (topk_box);
+  BIND (opacity_box);
+  BIND (zoom_box);
+  BIND (zoom_button);
+  BIND (topk_adjustment);
+  BIND (opacity_adjustment);
+#undef BIND
+  gtk_widget_class_bind_template_callback (widget_class, on_inputs_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_visible_view_changed);
+
+  gtk_widget_class_install_action (widget_class, "win.explain", NULL, explain_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.save", NULL, save_action);
+  gtk_widget_class_install_action (widget_class, "win.save-as", NULL, save_action);
+  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "win.export-report", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "win.copy-figure", NULL, copy_figure_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, zoom_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, zoom_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-reset", NULL, zoom_action);
+  gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action);
+  gtk_widget_class_install_action (widget_class, "win.download-model", NULL, download_model_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-text", "u", focus_text_action);
+}
+
+static void
+add_settings_actions (LkWindow *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (settings_actions); i++)
+    {
+      g_autoptr(GAction) action = g_settings_create_action (self->settings, settings_actions[i]);
+      g_action_map_add_action (G_ACTION_MAP (self), action);
+    }
+}
+
+static void
+lk_window_init (LkWindow *self)
+{
+  const LkExamplePair *sample = lk_example_pairs ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->settings = g_object_ref (lk_settings_get_gsettings (lk_settings_get_default ()));
+  self->zoom = 1.0;
+
+  add_settings_actions (self);
+  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "method", self->method_chooser, "method", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "model", self->model_chooser, "model", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "alignment-top-k", self->topk_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "saliency-opacity", self->opacity_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_swapped (self->settings, "changed", G_CALLBACK (on_settings_changed), self);
+  g_signal_connect_swapped (self->model_chooser, "notify::model", G_CALLBACK (on_model_changed), self);
+
+  FOREACH_FIGURE (self, fv)
+    {
+      g_signal_connect_object (fv, "selection-changed", G_CALLBACK (on_selection_changed), self, 0);
+      g_signal_connect_object (fv, "zoom-step", G_CALLBACK (on_zoom_step), self, G_CONNECT_SWAPPED);
+    }
+  lk_input_pane_set_mode (self->input_pane, g_settings_get_enum (self->settings, "input-mode"));
+  lk_input_pane_set_text (self->input_pane, 0, sample[0].a);
+  lk_input_pane_set_text (self->input_pane, 1, sample[0].b);
+  apply_render_options (self);
+  set_zoom (self, 1.0);
+  on_visible_view_changed (self);
+  lk_window_update_actions (self);
+  if (g_strcmp0 (PROFILE, "") != 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+}
+
+LkWindow *
+lk_window_new (GtkApplication *application)
+{
+  return g_object_new (LK_TYPE_WINDOW, "application", application, NULL);
+}
+
+/* ---- accessors ---- */
+
+LkExplanation *
+lk_window_get_explanation (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
+  return self->current;
+}
+
+const char *
+lk_window_get_last_error (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
+  return self->last_error;
+}
+
+gboolean
+lk_window_get_stale (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), FALSE);
+  return gtk_widget_get_visible (self->stale_label);
+}
+
+LkInputPane *
+lk_window_get_input_pane (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
+  return self->input_pane;
+}
+
+LkModelChooser *
+lk_window_get_model_chooser (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
+  return self->model_chooser;
+}
+
+LkFigureView *
+lk_window_get_figure_view (LkWindow *self, LkView view)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
+  return figure_view (self, view);
+}
+
+LkDetailsView *
+lk_window_get_details_view (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
+  return self->details_view;
+}
+
+const char *
+lk_window_get_visible_view (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
+  return adw_view_stack_get_visible_child_name (self->view_stack);
+}
+
+void
+lk_window_set_visible_view (LkWindow *self, const char *name)
+{
+  g_return_if_fail (LK_IS_WINDOW (self));
+  if (adw_view_stack_get_child_by_name (self->view_stack, name))
+    adw_view_stack_set_visible_child_name (self->view_stack, name);
+}

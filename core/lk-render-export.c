@@ -1,0 +1,222 @@
+/* lk-render-export.c — figures to SVG, PNG and PDF files. Always in the
+ * light style; written to PATH.tmp-XXXXXX beside the target and renamed, so
+ * a reader never sees half a figure and a failure leaves nothing behind. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cairo-pdf.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+
+#include "lk-error.h"
+#include "lk-render-private.h"
+
+gboolean
+lk_export_format_from_path (const char *path, LkExportFormat *format, GError **error)
+{
+  static const struct { const char *ext; LkExportFormat format; } known[] = {
+    { ".svg", LK_EXPORT_SVG }, { ".png", LK_EXPORT_PNG }, { ".pdf", LK_EXPORT_PDF },
+  };
+  g_autofree char *lower = g_ascii_strdown (path ? path : "", -1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+    if (g_str_has_suffix (lower, known[i].ext))
+      {
+        *format = known[i].format;
+        return TRUE;
+      }
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
+               _("“%s”: unknown figure format; the name must end in .svg, .png or .pdf"), path);
+  return FALSE;
+}
+
+typedef struct {
+  int      fd;
+  int      saved_errno;
+} Sink;
+
+static gboolean
+write_all (Sink *sink, const void *data, gsize length)
+{
+  const char *p = data;
+
+  while (length > 0)
+    {
+      gssize n = write (sink->fd, p, length);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          sink->saved_errno = n < 0 ? errno : EIO;
+          return FALSE;
+        }
+      p += n;
+      length -= n;
+    }
+  return TRUE;
+}
+
+static cairo_status_t
+write_cairo (void *closure, const unsigned char *data, unsigned int length)
+{
+  return write_all (closure, data, length) ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+}
+
+static void
+draw (LkFigure *f, LkView view, cairo_t *cr, double width, double height)
+{
+  g_autoptr(LkCanvas) c = lk_canvas_new_cairo (cr);
+  double w, h;
+
+  cairo_set_source_rgb (cr, f->background.r, f->background.g, f->background.b);
+  cairo_paint (cr);
+  lk_render_view (f, view, c, &w, &h);
+}
+
+static gboolean
+write_svg (LkFigure *f, LkView view, Sink *sink, double width, double height)
+{
+  g_autoptr(LkCanvas) c = lk_canvas_new_svg ();
+  g_autofree char *doc = NULL;
+  gsize length;
+  double w, h;
+
+  lk_canvas_class (c, "background");
+  lk_canvas_rect (c, 0, 0, width, height, 0, &f->background, NULL, 0);
+  lk_render_view (f, view, c, &w, &h);
+  doc = lk_canvas_svg_finish (c, width, height, &length);
+  return write_all (sink, doc, length);
+}
+
+static cairo_status_t
+write_png (LkFigure *f, LkView view, Sink *sink, double width, double height, double scale)
+{
+  int pw = (int) ceil (width * scale), ph = (int) ceil (height * scale);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, pw, ph);
+  cairo_status_t status = cairo_surface_status (s);
+  cairo_t *cr;
+
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (s);
+      return status;
+    }
+  cr = cairo_create (s);
+  cairo_scale (cr, scale, scale);
+  draw (f, view, cr, width, height);
+  status = cairo_status (cr);
+  cairo_destroy (cr);
+  if (status == CAIRO_STATUS_SUCCESS)
+    status = cairo_surface_write_to_png_stream (s, write_cairo, sink);
+  cairo_surface_destroy (s);
+  return status;
+}
+
+static cairo_status_t
+write_pdf (LkFigure *f, LkView view, Sink *sink, double width, double height)
+{
+  cairo_surface_t *s = cairo_pdf_surface_create_for_stream (write_cairo, sink, width, height);
+  g_autofree char *title = g_strdup_printf ("%s · %s", lk_method_title (lk_explanation_get_method (f->x)),
+                                            json_object_get_string_member_with_default (lk_explanation_get_model (f->x), "id", ""));
+  cairo_status_t status;
+  cairo_t *cr;
+
+  cairo_pdf_surface_set_metadata (s, CAIRO_PDF_METADATA_TITLE, title);
+  cairo_pdf_surface_set_metadata (s, CAIRO_PDF_METADATA_CREATOR, "Likeness " PACKAGE_VERSION);
+  cr = cairo_create (s);
+  draw (f, view, cr, width, height);
+  status = cairo_status (cr);
+  cairo_destroy (cr);
+  cairo_surface_finish (s);
+  if (status == CAIRO_STATUS_SUCCESS)
+    status = cairo_surface_status (s);
+  cairo_surface_destroy (s);
+  return status;
+}
+
+static gboolean
+io_error (GError **error, int errsv, const char *format, const char *path, const char *detail)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), format, path, detail);
+  return FALSE;
+}
+
+static gboolean
+write_figure (LkFigure *f, LkView view, LkExportFormat format, double scale, Sink *sink,
+              const char *path, GError **error)
+{
+  g_autoptr(LkCanvas) probe = lk_canvas_new_null ();
+  cairo_status_t status = CAIRO_STATUS_SUCCESS;
+  double w, h;
+
+  lk_render_view (f, view, probe, &w, &h);
+  if (format == LK_EXPORT_SVG)
+    return write_svg (f, view, sink, w, h) ? TRUE
+           : io_error (error, sink->saved_errno, _("Could not write the figure “%s”: %s"), path, g_strerror (sink->saved_errno));
+  status = format == LK_EXPORT_PNG ? write_png (f, view, sink, w, h, scale) : write_pdf (f, view, sink, w, h);
+  if (status == CAIRO_STATUS_WRITE_ERROR && sink->saved_errno)
+    return io_error (error, sink->saved_errno, _("Could not write the figure “%s”: %s"), path, g_strerror (sink->saved_errno));
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_FAILED, _("Could not draw the figure “%s”: %s"), path,
+                   cairo_status_to_string (status));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+lk_render_export (LkExplanation *x, LkView view, const LkRenderOptions *options, LkExportFormat format,
+                  double scale, const char *path, GError **error)
+{
+  g_autofree char *tmp = NULL, *dir = NULL;
+  g_autoptr(GError) local = NULL;
+  LkRenderOptions opt;
+  LkFigure f;
+  Sink sink = { -1, 0 };
+  gboolean ok;
+
+  g_return_val_if_fail (LK_IS_EXPLANATION (x), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  if (!(scale > 0 && scale <= 16))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, _("The PNG scale must be between 0 and 16 (got %g)"), scale);
+      return FALSE;
+    }
+  if (options)
+    opt = *options;
+  else
+    lk_render_options_init (&opt);
+  opt.dark = FALSE;   /* exports are for paper and slides: always light */
+  dir = g_path_get_dirname (path);
+  tmp = g_strdup_printf ("%s.tmp-XXXXXX", path);
+  if ((sink.fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0666)) < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   _("Could not write “%s”: the folder “%s” cannot be written to (%s)"), path, dir, g_strerror (errsv));
+      return FALSE;
+    }
+  lk_figure_init (&f, x, &opt);
+  ok = write_figure (&f, view, format, scale, &sink, path, &local);
+  lk_figure_clear (&f);
+  if (ok && fsync (sink.fd) != 0 && errno != EINVAL)
+    ok = io_error (&local, errno, _("Could not write the figure “%s”: %s"), path, g_strerror (errno));
+  if (close (sink.fd) != 0 && ok)
+    ok = io_error (&local, errno, _("Could not write the figure “%s”: %s"), path, g_strerror (errno));
+  if (ok && g_rename (tmp, path) != 0)
+    ok = io_error (&local, errno, _("Could not save the figure as “%s”: %s"), path, g_strerror (errno));
+  if (!ok)
+    {
+      g_unlink (tmp);
+      g_propagate_error (error, g_steal_pointer (&local));
+    }
+  return ok;
+}

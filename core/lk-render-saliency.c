@@ -1,0 +1,275 @@
+/* lk-render-saliency.c — each text with its words (or tokens) shaded by
+ * saliency; for an image, the photo under a translucent map. */
+#include "config.h"
+
+#include <math.h>
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gi18n-lib.h>
+
+#include "lk-render-private.h"
+
+#define CONTENT_W 560.0
+#define CHIP_H 21.0
+#define CHIP_PAD 4.0
+#define CHIP_GAP 4.0
+#define IMAGE_BOX 300.0
+
+static double
+draw_text_side (LkFigure *f, LkCanvas *c, guint side, const double *sal, double scale, double y, double right,
+                double *used)
+{
+  LkTextStyle head, st;
+  double asc, desc, x = LK_RENDER_MARGIN;
+
+  lk_text_style_init (&head, 10, TRUE, LK_ANCHOR_START, &f->dim);
+  lk_canvas_font_extents (c, &head, &asc, &desc);
+  lk_canvas_class (c, "side-heading");
+  lk_canvas_text (c, x, y + asc, side ? _("Text B") : _("Text A"), &head);
+  y += asc + desc + 6;
+  lk_canvas_class (c, side ? "saliency-b" : "saliency-a");
+  lk_canvas_begin_group (c);
+  for (guint k = 0; k < lk_figure_n (f, side); k++)
+    {
+      int hl = side ? f->opt.highlight_b : f->opt.highlight_a;
+      gboolean highlighted = hl >= 0 && (int) lk_figure_source (f, side, k) == hl;
+      LkRgba fill, ink = { 1, 1, 1, 1 };
+      g_autofree char *text = NULL;
+      double w;
+
+      lk_palette_color (f->opt.palette, f->opt.dark, scale > 0 ? sal[k] / scale : 0, &fill);
+      if (!lk_palette_needs_light_text (&fill))
+        ink = f->opt.dark ? (LkRgba) { 0.08, 0.08, 0.1, 1 } : f->text;
+      if (f->opt.dark && lk_palette_needs_light_text (&fill))
+        ink = f->text;
+      lk_text_style_init (&st, 10.5, highlighted, LK_ANCHOR_START, &ink);
+      lk_canvas_font_extents (c, &st, &asc, &desc);
+      text = lk_canvas_ellipsize (c, lk_figure_label (f, side, k), &st, right - LK_RENDER_MARGIN - 2 * CHIP_PAD);
+      w = lk_canvas_text_width (c, text, &st) + 2 * CHIP_PAD;
+      if (x > LK_RENDER_MARGIN && x + w > right)
+        {
+          x = LK_RENDER_MARGIN;
+          y += CHIP_H + 5;
+        }
+      lk_canvas_class (c, side ? "word-b" : "word-a");
+      lk_canvas_data (c, "index", "%u", lk_figure_source (f, side, k));
+      lk_canvas_data_double (c, "value", sal[k]);
+      lk_canvas_rect (c, x, y, w, CHIP_H, 4, &fill, highlighted ? &f->accent : NULL, 2);
+      lk_canvas_class (c, side ? "label-b" : "label-a");
+      lk_canvas_text (c, x + CHIP_PAD, y + CHIP_H / 2 + (asc - desc) / 2, text, &st);
+      lk_canvas_add_hit (c, x, y, w, CHIP_H, side ? -1 : (int) lk_figure_source (f, side, k),
+                         side ? (int) lk_figure_source (f, side, k) : -1);
+      *used = MAX (*used, x + w);
+      x += w + CHIP_GAP;
+    }
+  lk_canvas_end_group (c);
+  return y + CHIP_H;
+}
+
+/* ---- image saliency ---- */
+
+typedef struct {
+  int     width, height;
+  double *values;
+  double  scale;
+  char   *image;
+} Map;
+
+static void
+map_clear (Map *m)
+{
+  g_free (m->values);
+  g_free (m->image);
+}
+
+static gboolean
+read_values (JsonNode *node, Map *m)
+{
+  JsonArray *a;
+  gsize n = (gsize) m->width * m->height;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return FALSE;
+  a = json_node_get_array (node);
+  if (json_array_get_length (a) != n)
+    return FALSE;
+  m->values = g_new0 (double, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      if (!JSON_NODE_HOLDS_VALUE (e))
+        return FALSE;
+      m->values[i] = json_node_get_double (e);
+      m->scale = MAX (m->scale, fabs (m->values[i]));
+    }
+  return TRUE;
+}
+
+/* "saliency_map": {width, height, values (row-major), image, and per caption
+ * word "maps": [{word, values}]}; @saliency_word picks one of those. */
+static gboolean
+read_map (LkFigure *f, Map *m)
+{
+  JsonNode *n = lk_figure_member (f, "saliency_map");
+  JsonNode *image = lk_figure_member (f, "image");
+  JsonNode *values;
+  JsonObject *o;
+
+  if (n == NULL || !JSON_NODE_HOLDS_OBJECT (n))
+    return FALSE;
+  o = json_node_get_object (n);
+  m->width = json_object_get_int_member_with_default (o, "width", 0);
+  m->height = json_object_get_int_member_with_default (o, "height", 0);
+  if (m->width <= 0 || m->height <= 0 || m->width > 4096 || m->height > 4096)
+    return FALSE;
+  values = json_object_get_member (o, "values");
+  if (f->opt.saliency_word >= 0 && json_object_has_member (o, "maps") &&
+      JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "maps")))
+    {
+      JsonArray *maps = json_object_get_array_member (o, "maps");
+      if ((guint) f->opt.saliency_word < json_array_get_length (maps))
+        {
+          JsonNode *e = json_array_get_element (maps, f->opt.saliency_word);
+          if (JSON_NODE_HOLDS_OBJECT (e))
+            values = json_object_get_member (json_node_get_object (e), "values");
+        }
+    }
+  m->image = g_strdup (json_object_get_string_member_with_default (o, "image",
+                       image && JSON_NODE_HOLDS_VALUE (image) ? json_node_get_string (image) : NULL));
+  return read_values (values, m);
+}
+
+static cairo_surface_t *
+surface_from_pixbuf (GdkPixbuf *pb)
+{
+  int w = gdk_pixbuf_get_width (pb), h = gdk_pixbuf_get_height (pb);
+  int nch = gdk_pixbuf_get_n_channels (pb), stride = gdk_pixbuf_get_rowstride (pb);
+  gboolean alpha = gdk_pixbuf_get_has_alpha (pb);
+  const guchar *src = gdk_pixbuf_read_pixels (pb);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
+  int dstride = cairo_image_surface_get_stride (s);
+  guchar *dst;
+
+  cairo_surface_flush (s);
+  dst = cairo_image_surface_get_data (s);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        const guchar *p = src + y * stride + x * nch;
+        guint a = alpha ? p[3] : 255;
+        guint32 *q = (guint32 *) (dst + y * dstride + x * 4);
+        *q = (a << 24) | ((p[0] * a / 255) << 16) | ((p[1] * a / 255) << 8) | (p[2] * a / 255);
+      }
+  cairo_surface_mark_dirty (s);
+  return s;
+}
+
+static cairo_surface_t *
+map_surface (LkFigure *f, Map *m)
+{
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, m->width, m->height);
+  int stride = cairo_image_surface_get_stride (s);
+  guchar *data;
+
+  cairo_surface_flush (s);
+  data = cairo_image_surface_get_data (s);
+  for (int y = 0; y < m->height; y++)
+    for (int x = 0; x < m->width; x++)
+      {
+        LkRgba col;
+        guint32 *q = (guint32 *) (data + y * stride + x * 4);
+        lk_palette_color (f->opt.palette, FALSE, m->scale > 0 ? m->values[y * m->width + x] / m->scale : 0, &col);
+        *q = 0xff000000u | ((guint32) lround (col.r * 255) << 16) | ((guint32) lround (col.g * 255) << 8) |
+             (guint32) lround (col.b * 255);
+      }
+  cairo_surface_mark_dirty (s);
+  return s;
+}
+
+static double
+draw_image_map (LkFigure *f, LkCanvas *c, Map *m, double y)
+{
+  g_autoptr(GdkPixbuf) photo = m->image ? gdk_pixbuf_new_from_file (m->image, NULL) : NULL;
+  double aspect = photo ? (double) gdk_pixbuf_get_width (photo) / gdk_pixbuf_get_height (photo)
+                        : (double) m->width / m->height;
+  double w = aspect >= 1 ? IMAGE_BOX : IMAGE_BOX * aspect, h = aspect >= 1 ? IMAGE_BOX / aspect : IMAGE_BOX;
+  double x = LK_RENDER_MARGIN, saved = f->scale;
+  cairo_surface_t *overlay = map_surface (f, m);
+
+  lk_canvas_class (c, "saliency-map");
+  lk_canvas_data (c, "width", "%d", m->width);
+  lk_canvas_data (c, "height", "%d", m->height);
+  lk_canvas_begin_group (c);
+  if (photo)
+    {
+      cairo_surface_t *ps = surface_from_pixbuf (photo);
+      lk_canvas_class (c, "photo");
+      lk_canvas_image (c, x, y, w, h, ps, 1.0, TRUE);
+      cairo_surface_destroy (ps);
+    }
+  lk_canvas_class (c, "overlay");
+  lk_canvas_image (c, x, y, w, h, overlay, photo ? CLAMP (f->opt.overlay_alpha, 0, 1) : 1.0, TRUE);
+  lk_canvas_rect (c, x, y, w, h, 0, NULL, &f->faint, 0.75);
+  lk_canvas_end_group (c);
+  cairo_surface_destroy (overlay);
+  f->scale = m->scale;
+  lk_draw_colorbar (f, c, x + w + 14, y, MIN (h, 200), TRUE);
+  f->scale = saved;
+  return y + h;
+}
+
+/* As wide as the text needs, up to CONTENT_W, and wide enough for the
+ * header and the check. */
+static double
+content_width (LkFigure *f, const double *sal_a, const double *sal_b, double scale, const char *subtitle)
+{
+  g_autoptr(LkCanvas) probe = lk_canvas_new_null ();
+  g_auto(GStrv) check = lk_check_segments (f);
+  g_autofree char *check_line = g_strjoinv (" · ", check);
+  double used = LK_RENDER_MARGIN + 380, right = LK_RENDER_MARGIN + CONTENT_W;
+  LkTextStyle st;
+
+  draw_text_side (f, probe, 0, sal_a, scale, 0, right, &used);
+  draw_text_side (f, probe, 1, sal_b, scale, 0, right, &used);
+  used = MAX (used, LK_RENDER_MARGIN + lk_header_width (f, probe, subtitle));
+  lk_text_style_init (&st, 9.5, FALSE, LK_ANCHOR_START, &f->dim);
+  used = MAX (used, LK_RENDER_MARGIN + lk_canvas_text_width (probe, check_line, &st));
+  return MIN (used - LK_RENDER_MARGIN, CONTENT_W);
+}
+
+void
+lk_render_saliency (LkFigure *f, LkCanvas *c, double *width, double *height)
+{
+  g_autofree double *sal_a = lk_figure_saliency (f, 0);
+  g_autofree double *sal_b = lk_figure_saliency (f, 1);
+  g_autofree char *subtitle = NULL;
+  double scale = 0, saved = f->scale, y, used = 0, content, w;
+  Map map = { 0 };
+  gboolean has_map = read_map (f, &map);
+
+  for (guint k = 0; k < lk_figure_n (f, 0); k++)
+    scale = MAX (scale, fabs (sal_a[k]));
+  for (guint k = 0; k < lk_figure_n (f, 1); k++)
+    scale = MAX (scale, fabs (sal_b[k]));
+  subtitle = lk_figure_member (f, "saliency")
+             ? g_strdup_printf (_("Saliency of each %s"), f->opt.words ? _("word") : _("token"))
+             : g_strdup_printf (_("Saliency of each %s: its pairs summed over the other text"),
+                                f->opt.words ? _("word") : _("token"));
+  content = content_width (f, sal_a, sal_b, scale, subtitle);
+  w = content + 2 * LK_RENDER_MARGIN;
+  y = lk_draw_header (f, c, LK_RENDER_MARGIN, LK_RENDER_MARGIN, content, subtitle);
+  if (has_map)
+    y = draw_image_map (f, c, &map, y + 16);
+  if (lk_figure_n (f, 0) > 0)
+    y = draw_text_side (f, c, 0, sal_a, scale, y + 18, w - LK_RENDER_MARGIN, &used);
+  if (lk_figure_n (f, 1) > 0)
+    y = draw_text_side (f, c, 1, sal_b, scale, y + 16, w - LK_RENDER_MARGIN, &used);
+  f->scale = scale;
+  y += 18;
+  y += lk_draw_colorbar_h (f, c, LK_RENDER_MARGIN, y, MIN (220, content), TRUE);
+  f->scale = saved;
+  y = lk_draw_check (f, c, LK_RENDER_MARGIN, y + 12, content);
+  map_clear (&map);
+  *width = w;
+  *height = y + LK_RENDER_MARGIN;
+}

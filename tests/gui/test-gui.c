@@ -1,0 +1,575 @@
+/* test-gui.c — the desktop app under a headless display: explain the
+ * sample, type texts, run every method on the real default model, check
+ * each view, export, save and reopen a session, cancel a running job; a
+ * PNG of the window for each view is kept in tests/artifacts/. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "lk-application.h"
+#include "lk-error.h"
+#include "lk-preferences-window.h"
+#include "lk-settings.h"
+#include "lk-window.h"
+
+static LkApplication *app;
+static LkWindow *win;
+static char *artifacts;
+static char *workdir;
+
+/* ---- helpers ---- */
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+iterate_for (double seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (5000);
+}
+
+static void
+wait_for (Condition condition, gpointer data, double timeout, const char *what)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (timeout * G_USEC_PER_SEC);
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("timed out after %.0f s waiting for %s", timeout, what);
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (5000);
+    }
+}
+
+static gboolean
+idle_window (gpointer data)
+{
+  return !lk_window_get_busy (LK_WINDOW (data));
+}
+
+static void
+wait_idle (LkWindow *w)
+{
+  wait_for (idle_window, w, 900, "the window to finish its work");
+}
+
+static void
+snapshot_widget (GtkWidget *widget, const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = g_strconcat (name, ".png", NULL);
+  g_autofree char *path = g_build_filename (artifacts, file, NULL);
+  GtkSnapshot *snap;
+  int width, height;
+
+  iterate_for (0.4);   /* layout and a frame for what just changed */
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  g_assert_cmpint (width, >, 0);
+  paintable = gtk_widget_paintable_new (widget);
+  snap = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snap, width, height);
+  node = gtk_snapshot_free_to_node (snap);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static void
+snapshot (const char *name)
+{
+  snapshot_widget (GTK_WIDGET (win), name);
+}
+
+static void
+set_texts (const char *a, const char *b)
+{
+  LkInputPane *pane = lk_window_get_input_pane (win);
+
+  lk_input_pane_set_text (pane, 0, a);
+  lk_input_pane_set_text (pane, 1, b);
+}
+
+static GSettings *
+settings (void)
+{
+  return lk_settings_get_gsettings (lk_settings_get_default ());
+}
+
+static void
+check_views_hold (LkExplanation *x)
+{
+  for (LkView v = LK_VIEW_HEATMAP; v <= LK_VIEW_ASPECTS; v++)
+    {
+      LkFigureView *fv = lk_window_get_figure_view (win, v);
+      g_assert_true (lk_figure_view_get_explanation (fv) == x);
+    }
+  g_assert_true (lk_details_view_get_explanation (lk_window_get_details_view (win)) == x);
+  g_assert_nonnull (lk_details_view_lookup (lk_window_get_details_view (win), "Similarity"));
+}
+
+static LkExplanation *
+explain_with (const char *method)
+{
+  LkExplanation *x;
+
+  g_settings_set_string (settings (), "method", method);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.explain", NULL));
+  wait_idle (win);
+  if (lk_window_get_last_error (win))
+    g_error ("explaining with %s failed: %s", method, lk_window_get_last_error (win));
+  x = lk_window_get_explanation (win);
+  g_assert_nonnull (x);
+  g_assert_cmpstr (lk_explanation_get_method (x), ==, method);
+  g_assert_false (lk_window_get_stale (win));
+  return x;
+}
+
+static gboolean
+mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (data));
+}
+
+static LkWindow *
+open_window (void)
+{
+  LkWindow *w = lk_window_new (GTK_APPLICATION (app));
+
+  gtk_window_set_default_size (GTK_WINDOW (w), 1180, 760);
+  gtk_window_present (GTK_WINDOW (w));
+  wait_for (mapped, w, 30, "the window to map");
+  return w;
+}
+
+/* ---- tests ---- */
+
+static void
+test_startup (void)
+{
+  LkExplanation *x;
+  g_autofree char *a = NULL;
+
+  win = open_window ();
+  a = lk_input_pane_dup_text (lk_window_get_input_pane (win), 0);
+  g_assert_cmpstr (a, ==, "The coffee is bad.");
+  /* What activate does: the sample pair with the default model and BiLRP. */
+  lk_window_explain (win);
+  g_assert_true (lk_window_get_busy (win));
+  wait_idle (win);
+  x = lk_window_get_explanation (win);
+  if (x == NULL)
+    g_error ("no explanation at startup: %s", lk_window_get_last_error (win));
+  g_assert_cmpstr (lk_explanation_get_method (x), ==, "bilrp");
+  g_assert_cmpstr (json_object_get_string_member (lk_explanation_get_model (x), "id"), ==,
+                   "sentence-transformers/all-MiniLM-L6-v2");
+  check_views_hold (x);
+  /* The model menu lists the cache, where the default model is. */
+  lk_model_chooser_refresh (lk_window_get_model_chooser (win));
+  g_assert_cmpuint (lk_model_chooser_get_n_models (lk_window_get_model_chooser (win)), >=, 1);
+  snapshot ("startup-matrix");
+}
+
+static void
+test_type (void)
+{
+  LkInputPane *pane = lk_window_get_input_pane (win);
+  g_autofree char *long_text = NULL;
+  g_autofree char *b = NULL;
+  GString *s = g_string_new (NULL);
+
+  /* New texts: the shown result is out of date, the counts follow. */
+  set_texts ("A man is playing a guitar.", "Someone plays");
+  g_assert_true (lk_window_get_stale (win));
+  lk_input_pane_set_text (pane, 1, "Someone plays an instrument.");
+  b = lk_input_pane_dup_text (pane, 1);
+  g_assert_cmpstr (b, ==, "Someone plays an instrument.");
+  g_assert_cmpstr (lk_input_pane_get_count_label (pane, 0), ==, "9 tokens");
+  g_assert_cmpstr (lk_input_pane_get_count_label (pane, 1), ==, "7 tokens");
+
+  /* Over max_seq_length (256): a warning says how much is used. */
+  for (int i = 0; i < 300; i++)
+    g_string_append (s, "word ");
+  long_text = g_string_free (s, FALSE);
+  lk_input_pane_set_text (pane, 0, long_text);
+  g_assert_nonnull (strstr (lk_input_pane_get_count_label (pane, 0), "only the first 256"));
+  snapshot ("inputs-truncated");
+  lk_input_pane_set_text (pane, 0, "A man is playing a guitar.");
+}
+
+static void
+test_methods (void)
+{
+  static const char * const methods[] = { "bilrp", "hxp", "align", "ij" };
+  static const char * const pages[] = { "matrix", "alignment", "saliency", "aspects", "details" };
+
+  /* A few IJ nodes keep the test short. */
+  g_settings_set_int (settings (), "ij-steps", 2);
+  for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
+    {
+      LkExplanation *x = explain_with (methods[i]);
+      check_views_hold (x);
+      for (guint p = 0; p < G_N_ELEMENTS (pages); p++)
+        {
+          g_autofree char *name = g_strdup_printf ("%s-%s", methods[i], pages[p]);
+          /* Every view of BiLRP; the matrix and details of the others. */
+          if (i > 0 && p != 0 && p != 4 && !(i == 2 && p == 1))
+            continue;
+          lk_window_set_visible_view (win, pages[p]);
+          g_assert_cmpstr (lk_window_get_visible_view (win), ==, pages[p]);
+          snapshot (name);
+        }
+      lk_window_set_visible_view (win, "matrix");
+    }
+}
+
+static void
+test_cache (void)
+{
+  LkExplanation *x;
+
+  /* Switching back to a method already run shows its result at once. */
+  g_settings_set_string (settings (), "method", "bilrp");
+  g_assert_false (lk_window_get_busy (win));
+  x = lk_window_get_explanation (win);
+  g_assert_cmpstr (lk_explanation_get_method (x), ==, "bilrp");
+  g_assert_false (lk_window_get_stale (win));
+  g_settings_set_string (settings (), "method", "align");
+  g_assert_cmpstr (lk_explanation_get_method (lk_window_get_explanation (win)), ==, "align");
+  g_settings_set_string (settings (), "method", "bilrp");
+}
+
+static void
+test_highlight (void)
+{
+  LkFigureView *fv = lk_window_get_figure_view (win, LK_VIEW_HEATMAP);
+
+  /* Selecting a cell highlights it in every view. */
+  lk_figure_view_select (fv, 1, 1);
+  g_assert_cmpint (lk_figure_view_get_options (lk_window_get_figure_view (win, LK_VIEW_ALIGNMENT))->highlight_a, ==, 1);
+  snapshot ("bilrp-matrix-selected");
+  lk_figure_view_select (fv, -1, -1);
+
+  /* Zoom. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.zoom-in", NULL));
+  g_assert_cmpfloat (lk_figure_view_get_zoom (fv), >, 1.0);
+  snapshot ("bilrp-matrix-zoomed");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.zoom-reset", NULL));
+  g_assert_cmpfloat (lk_figure_view_get_zoom (fv), ==, 1.0);
+}
+
+static void
+check_file (const char *path, const char *magic)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (len, >, 500);
+  if (memcmp (data, magic, strlen (magic)) != 0 && strstr (data, magic) == NULL)
+    g_error ("%s does not start with %s", path, magic);
+}
+
+static void
+test_export (void)
+{
+  static const char * const names[] = { "figure.svg", "figure.png", "figure.pdf", "report.pdf", "report.svg" };
+  g_autoptr(GError) error = NULL;
+
+  lk_window_set_visible_view (win, "matrix");
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (workdir, names[i], NULL);
+      gboolean report = g_str_has_prefix (names[i], "report");
+
+      if (!lk_window_export (win, report, path, 2, &error))
+        g_error ("exporting %s: %s", names[i], error->message);
+      check_file (path, g_str_has_suffix (path, ".svg") ? "<svg" : g_str_has_suffix (path, ".pdf") ? "%PDF" : "\x89PNG");
+    }
+  {
+    g_autofree char *png = g_build_filename (workdir, "figure.png", NULL);
+    g_autofree char *copy = g_build_filename (artifacts, "export-matrix.png", NULL);
+    g_autoptr(GdkTexture) t = gdk_texture_new_from_filename (png, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (gdk_texture_get_width (t), >, 100);
+    g_assert_true (gdk_texture_save_to_png (t, copy));
+  }
+  /* An unknown extension is a clear error. */
+  {
+    g_autofree char *bad = g_build_filename (workdir, "figure.bmp", NULL);
+    g_assert_false (lk_window_export (win, FALSE, bad, 1, &error));
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+  }
+  /* Copying puts a texture on the clipboard. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.copy-figure", NULL));
+}
+
+static char *
+explanation_json (LkExplanation *x)
+{
+  g_autoptr(JsonNode) node = lk_explanation_to_json (x);
+  return json_to_string (node, FALSE);
+}
+
+static void
+test_session (void)
+{
+  g_autofree char *path = g_build_filename (workdir, "pair.likeness", NULL);
+  g_autofree char *bad = g_build_filename (workdir, "bad.likeness", NULL);
+  g_autofree char *newer = g_build_filename (workdir, "newer.likeness", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) bad_file = g_file_new_for_path (bad);
+  g_autoptr(GFile) newer_file = g_file_new_for_path (newer);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL, *after = NULL, *a = NULL;
+  LkExplanation *x;
+
+  x = lk_window_get_explanation (win);
+  g_assert_cmpstr (lk_explanation_get_method (x), ==, "bilrp");
+  before = explanation_json (x);
+  g_assert_true (lk_window_save_session (win, file, &error));
+  g_assert_no_error (error);
+
+  /* Close and reopen in a fresh window with other texts and method. */
+  gtk_window_destroy (GTK_WINDOW (win));
+  iterate_for (0.2);
+  g_settings_set_string (settings (), "method", "hxp");
+  win = open_window ();
+  set_texts ("Something else.", "Entirely.");
+  g_assert_true (lk_window_open_session (win, file, &error));
+  g_assert_no_error (error);
+  g_assert_false (lk_window_get_busy (win));
+  a = lk_input_pane_dup_text (lk_window_get_input_pane (win), 0);
+  g_assert_cmpstr (a, ==, "A man is playing a guitar.");
+  x = lk_window_get_explanation (win);
+  g_assert_nonnull (x);
+  after = explanation_json (x);
+  g_assert_cmpstr (before, ==, after);
+  check_views_hold (x);
+  /* The other methods came back too: switching is instant. */
+  g_settings_set_string (settings (), "method", "align");
+  g_assert_cmpstr (lk_explanation_get_method (lk_window_get_explanation (win)), ==, "align");
+  g_settings_set_string (settings (), "method", "bilrp");
+  snapshot ("session-reopened");
+
+  /* A corrupt file and a newer one change nothing. */
+  g_assert_true (g_file_set_contents (bad, "{ \"schema\": \"likeness.session/1\", \"inputs\": 3 ", -1, NULL));
+  g_assert_false (lk_window_open_session (win, bad_file, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (newer, "{ \"schema\": \"likeness.session/7\" }", -1, NULL));
+  g_assert_false (lk_window_open_session (win, newer_file, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED);
+  g_clear_error (&error);
+  g_free (a);
+  a = lk_input_pane_dup_text (lk_window_get_input_pane (win), 0);
+  g_assert_cmpstr (a, ==, "A man is playing a guitar.");
+  g_assert_true (lk_window_get_explanation (win) == x);
+}
+
+static gboolean
+progressing (gpointer data)
+{
+  return !lk_window_get_busy (win) || g_get_monotonic_time () > *(gint64 *) data;
+}
+
+static void
+test_cancel (void)
+{
+  LkExplanation *before = lk_window_get_explanation (win);
+  gint64 until;
+
+  g_settings_set_int (settings (), "ij-steps", 400);
+  g_settings_set_string (settings (), "method", "ij");
+  set_texts ("The weather is lovely today.", "It is a beautiful sunny day.");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.explain", NULL));
+  g_assert_true (lk_window_get_busy (win));
+  until = g_get_monotonic_time () + 1500000;
+  wait_for (progressing, &until, 30, "the job to run a moment");
+  g_assert_true (lk_window_get_busy (win));
+  snapshot ("cancel-progress");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.cancel", NULL));
+  wait_for (idle_window, win, 120, "the job to stop after Cancel");
+  g_assert_cmpstr (lk_window_get_last_error (win), ==, "Explanation cancelled");
+  g_assert_true (lk_window_get_explanation (win) == before);
+  g_assert_true (lk_window_get_stale (win));
+  g_settings_set_int (settings (), "ij-steps", 2);
+  g_settings_set_string (settings (), "method", "bilrp");
+}
+
+static void
+test_image_mode (void)
+{
+  g_autofree char *image = g_build_filename (workdir, "figure.png", NULL);
+
+  g_settings_set_string (settings (), "input-mode", "image-caption");
+  lk_input_pane_set_image (lk_window_get_input_pane (win), image);
+  lk_input_pane_set_caption (lk_window_get_input_pane (win), "A heatmap of two sentences");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.explain", NULL));
+  wait_idle (win);
+  g_assert_nonnull (lk_window_get_last_error (win));
+  g_assert_nonnull (strstr (lk_window_get_last_error (win), "CLIP"));
+  snapshot ("image-mode");
+  g_settings_set_string (settings (), "input-mode", "text-pair");
+}
+
+static void
+test_dark (void)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+
+  set_texts ("A man is playing a guitar.", "Someone plays an instrument.");
+  g_assert_false (lk_window_get_stale (win));
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  lk_window_set_visible_view (win, "alignment");
+  snapshot ("dark-alignment");
+  lk_window_set_visible_view (win, "details");
+  snapshot ("dark-details");
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+  lk_window_set_visible_view (win, "matrix");
+}
+
+static gboolean
+chooser_idle (gpointer data)
+{
+  return !lk_model_chooser_get_busy (LK_MODEL_CHOOSER (data));
+}
+
+static GtkWidget *
+popup (GtkWidget *chooser)
+{
+  GtkMenuButton *button = GTK_MENU_BUTTON (gtk_widget_get_first_child (chooser));
+
+  gtk_menu_button_popup (button);
+  iterate_for (0.5);
+  return GTK_WIDGET (gtk_menu_button_get_popover (button));
+}
+
+static void
+test_models (void)
+{
+  LkModelChooser *chooser = lk_window_get_model_chooser (win);
+  g_autofree char *saved = g_strdup (lk_model_chooser_get_model (chooser));
+  GtkWidget *popover;
+
+  /* The model menu, with the cache's models and the download row. */
+  popover = popup (GTK_WIDGET (chooser));
+  g_assert_true (gtk_widget_get_visible (popover));
+  g_assert_cmpuint (lk_model_chooser_get_n_models (chooser), >=, 1);
+  snapshot_widget (popover, "model-menu");
+  gtk_popover_popdown (GTK_POPOVER (popover));
+
+  /* A model that is not installed: a clear page that offers the download. */
+  lk_model_chooser_set_model (chooser, "sentence-transformers/no-such-model-here");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.explain", NULL));
+  wait_idle (win);
+  g_assert_nonnull (lk_window_get_last_error (win));
+  g_assert_nonnull (strstr (lk_window_get_last_error (win), "no-such-model-here"));
+  snapshot ("model-missing");
+
+  /* Downloads: a bad id, and offline (HF_HUB_OFFLINE=1 in the tests). */
+  lk_model_chooser_download (chooser, "not a model id!");
+  g_assert_nonnull (lk_model_chooser_get_error (chooser));
+  lk_model_chooser_download (chooser, "sentence-transformers/no-such-model-here");
+  wait_for (chooser_idle, chooser, 60, "the download to fail");
+  g_assert_nonnull (lk_model_chooser_get_error (chooser));
+  g_assert_nonnull (strstr (lk_model_chooser_get_error (chooser), "HF_HUB_OFFLINE"));
+  popover = popup (GTK_WIDGET (chooser));
+  snapshot_widget (popover, "model-menu-download-error");
+  gtk_popover_popdown (GTK_POPOVER (popover));
+
+  lk_model_chooser_set_model (chooser, saved);
+  g_assert_false (lk_window_get_stale (win));
+
+  /* The method menu: four methods and two to come. */
+  popover = popup (gtk_widget_get_next_sibling (GTK_WIDGET (chooser)));
+  snapshot_widget (popover, "method-menu");
+  gtk_popover_popdown (GTK_POPOVER (popover));
+}
+
+static void
+test_shortcuts (void)
+{
+  g_auto(GStrv) explain = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.explain");
+  g_auto(GStrv) open = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.open");
+  GtkWidget *overlay;
+
+  g_assert_true (g_strv_contains ((const char * const *) explain, "<Control>Return"));
+  g_assert_true (g_strv_contains ((const char * const *) open, "<Control>o"));
+  /* The help overlay comes from the resources. */
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (win), "show-help-overlay"));
+  overlay = GTK_WIDGET (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (win)));
+  g_assert_nonnull (overlay);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "show-help-overlay", NULL);
+  iterate_for (0.5);
+  snapshot_widget (overlay, "shortcuts");
+  gtk_widget_set_visible (overlay, FALSE);
+}
+
+static void
+test_preferences (void)
+{
+  GtkWidget *prefs = NULL;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  iterate_for (0.5);
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = l->next)
+    if (LK_IS_PREFERENCES_WINDOW (l->data))
+      prefs = l->data;
+  g_assert_nonnull (prefs);
+  snapshot_widget (prefs, "preferences");
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  iterate_for (0.2);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int rc;
+
+  g_test_init (&argc, &argv, NULL);
+  artifacts = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".", "artifacts", NULL);
+  g_mkdir_with_parents (artifacts, 0755);
+  workdir = g_dir_make_tmp ("test-gui-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  app = lk_application_new (APPLICATION_ID ".Test", G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  /* Screenshots show where a transition ends, not its middle. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+  g_test_add_func ("/gui/startup", test_startup);
+  g_test_add_func ("/gui/type", test_type);
+  g_test_add_func ("/gui/methods", test_methods);
+  g_test_add_func ("/gui/cache", test_cache);
+  g_test_add_func ("/gui/highlight-zoom", test_highlight);
+  g_test_add_func ("/gui/export", test_export);
+  g_test_add_func ("/gui/session", test_session);
+  g_test_add_func ("/gui/cancel", test_cancel);
+  g_test_add_func ("/gui/image-mode", test_image_mode);
+  g_test_add_func ("/gui/dark", test_dark);
+  g_test_add_func ("/gui/models", test_models);
+  g_test_add_func ("/gui/shortcuts", test_shortcuts);
+  g_test_add_func ("/gui/preferences", test_preferences);
+  rc = g_test_run ();
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  iterate_for (0.3);
+  g_object_unref (app);
+  return rc;
+}
