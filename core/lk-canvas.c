@@ -38,24 +38,41 @@ struct _LkCanvas
   guint         n_ids;     /* for unique SVG ids */
 };
 
-static LkCanvas *
-canvas_new (Backend backend)
-{
-  LkCanvas *self = g_new0 (LkCanvas, 1);
-  PangoFontMap *map = pango_cairo_font_map_get_default ();
-  cairo_font_options_t *fo = cairo_font_options_create ();
-  Xform identity = { 0, 0, 1 };
+/* One measuring context per thread (Pango contexts are not thread-safe),
+ * kept for the thread's life: Pango caches fontsets by context settings,
+ * and a fresh context per figure would only fill those caches again. */
+static GPrivate measuring_context = G_PRIVATE_INIT (g_object_unref);
 
-  self->backend = backend;
-  self->pango = pango_font_map_create_context (map);
+static PangoContext *
+get_measuring_context (void)
+{
+  PangoContext *ctx = g_private_get (&measuring_context);
+  cairo_font_options_t *fo;
+
+  if (ctx)
+    return ctx;
+  ctx = pango_font_map_create_context (pango_cairo_font_map_get_default ());
+  fo = cairo_font_options_create ();
   /* Unhinted metrics: the same advance widths at every scale and backend. */
   cairo_font_options_set_hint_metrics (fo, CAIRO_HINT_METRICS_OFF);
   cairo_font_options_set_hint_style (fo, CAIRO_HINT_STYLE_NONE);
   cairo_font_options_set_antialias (fo, CAIRO_ANTIALIAS_GRAY);
-  pango_cairo_context_set_font_options (self->pango, fo);
-  pango_cairo_context_set_resolution (self->pango, 72);
-  pango_context_set_round_glyph_positions (self->pango, FALSE);
+  pango_cairo_context_set_font_options (ctx, fo);
+  pango_cairo_context_set_resolution (ctx, 72);
+  pango_context_set_round_glyph_positions (ctx, FALSE);
   cairo_font_options_destroy (fo);
+  g_private_set (&measuring_context, ctx);
+  return ctx;
+}
+
+static LkCanvas *
+canvas_new (Backend backend)
+{
+  LkCanvas *self = g_new0 (LkCanvas, 1);
+  Xform identity = { 0, 0, 1 };
+
+  self->backend = backend;
+  self->pango = g_object_ref (get_measuring_context ());
   self->data = g_string_new (NULL);
   self->hits = g_array_new (FALSE, FALSE, sizeof (Hit));
   self->xforms = g_array_new (FALSE, FALSE, sizeof (Xform));

@@ -95,8 +95,7 @@ lk_render_get_size (LkExplanation *x, LkView view, const LkRenderOptions *option
     *height = h;
 }
 
-/* Fits a w0 × h0 figure into width × height, centred, never enlarged
- * past what fits. */
+/* Fits a w0 × h0 figure into width × height, centred, keeping its aspect. */
 static void
 fit (double w0, double h0, double width, double height, double *scale, double *dx, double *dy)
 {

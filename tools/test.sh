@@ -121,7 +121,7 @@ LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
 G_SLICE=always-malloc \
   meson test -C build-asan --suite core --suite shim --print-errorlogs --timeout-multiplier 3 \
-    --wrapper "$root/tests/sanitizers/run-test.sh"
+    --wrapper "$root/tests/sanitizers/run-test.sh" --logbase testlog
 count_meson build-asan $? "sanitizers"
 
 # 4. A short fuzz run of every target.
