@@ -17,6 +17,7 @@
 
 #include "lk-json.h"
 #include "lk-methods.h"
+#include "lk-sts.h"
 #include "test-helpers.h"
 
 #define MPNET "sentence-transformers/all-mpnet-base-v2"
@@ -30,27 +31,6 @@ load_golden (const char *name)
 
   g_assert_no_error (error);
   return node;
-}
-
-static double
-correlation (const double *x, const double *y, gsize n)
-{
-  double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      mx += x[i];
-      my += y[i];
-    }
-  mx /= n;
-  my /= n;
-  for (gsize i = 0; i < n; i++)
-    {
-      sxy += (x[i] - mx) * (y[i] - my);
-      sxx += (x[i] - mx) * (x[i] - mx);
-      syy += (y[i] - my) * (y[i] - my);
-    }
-  return sxy / sqrt (sxx * syy);
 }
 
 static void
@@ -77,7 +57,7 @@ matrix_correlation (LkExplanation *x, JsonArray *rows, double *golden_sum)
       for (guint j = 0; j < m->cols; j++)
         *golden_sum += want[(gsize) i * m->cols + j] = json_array_get_double_element (row, j);
     }
-  return correlation (m->data, want, (gsize) m->rows * m->cols);
+  return lk_pearson (m->data, want, (gsize) m->rows * m->cols);
 }
 
 static LkExplanation *
