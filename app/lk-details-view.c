@@ -19,20 +19,6 @@ struct _LkDetailsView
 
 G_DEFINE_FINAL_TYPE (LkDetailsView, lk_details_view, GTK_TYPE_WIDGET)
 
-const char *
-lk_method_display_name (const char *method)
-{
-  if (g_strcmp0 (method, "ij") == 0)
-    return _("Integrated Jacobians");
-  if (g_strcmp0 (method, "bilrp") == 0)
-    return _("BiLRP");
-  if (g_strcmp0 (method, "hxp") == 0)
-    return _("Hessian × Product");
-  if (g_strcmp0 (method, "align") == 0)
-    return _("Token Alignment");
-  return method;
-}
-
 typedef struct {
   const char *key;
   const char *title;
@@ -173,7 +159,7 @@ add_method (LkDetailsView *self)
   GtkWidget *group = add_group (self, _("Method"), NULL);
   JsonObject *params = lk_explanation_get_params (self->explanation);
 
-  add_row (self, group, _("Method"), NULL, lk_method_display_name (lk_explanation_get_method (self->explanation)));
+  add_row (self, group, _("Method"), NULL, lk_method_title (lk_explanation_get_method (self->explanation)));
   add_object (self, group, params, known_params, G_N_ELEMENTS (known_params));
 }
 

@@ -5,6 +5,7 @@
 #include <gtk/gtk.h>
 
 #include "lk-explanation.h"
+#include "lk-render.h"  /* lk_method_title () */
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,5 @@ const char    *lk_details_view_lookup          (LkDetailsView *self,
                                                 const char    *title);
 
 /* A human name for a method's short name ("bilrp" → "BiLRP"). */
-const char    *lk_method_display_name                 (const char    *method);
 
 G_END_DECLS

@@ -50,7 +50,7 @@ method_title (const char *name)
     return _("Distance Masking");
   if (g_str_equal (name, "aspects"))
     return _("Aspects");
-  return lk_method_display_name (name);
+  return lk_method_title (name);
 }
 
 /* The button is small; the popover has the full names. */
@@ -63,7 +63,7 @@ short_name (const char *method)
     return C_("method", "H×P");
   if (g_strcmp0 (method, "align") == 0)
     return C_("method", "Alignment");
-  return lk_method_display_name (method);
+  return lk_method_title (method);
 }
 
 static void
@@ -73,7 +73,7 @@ sync_rows (LkMethodChooser *self)
   int i = 0;
 
   gtk_label_set_label (self->label, self->method ? short_name (self->method) : "");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), self->method ? lk_method_display_name (self->method) : NULL);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), self->method ? lk_method_title (self->method) : NULL);
   while ((row = GTK_WIDGET (gtk_list_box_get_row_at_index (self->list, i))))
     {
       GtkWidget *check = g_object_get_data (G_OBJECT (row), "check");

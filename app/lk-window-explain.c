@@ -171,7 +171,7 @@ start_explain (LkWindow *self, const char *a, const char *b, const char *key)
   g_object_add_weak_pointer (G_OBJECT (self), (gpointer *) &job->window);
   self->explain_cancellable = g_cancellable_new ();
   self->explain_started = g_get_monotonic_time ();
-  title = g_strdup_printf (_("Explaining with %s…"), lk_method_display_name (method_name));
+  title = g_strdup_printf (_("Explaining with %s…"), lk_method_title (method_name));
   show_progress (self, title);
   lk_window_update_actions (self);
   lk_explain_async (self->model, a, b, &params, on_explain_progress, &job->window,

@@ -117,7 +117,7 @@ update_summary (LkWindow *self, LkExplanation *x)
   const char *method = lk_explanation_get_method (x);
   const char *id = model ? json_object_get_string_member_with_default (model, "id", "") : "";
   char b1[G_ASCII_DTOSTR_BUF_SIZE], b2[G_ASCII_DTOSTR_BUF_SIZE], b3[G_ASCII_DTOSTR_BUF_SIZE], b0[G_ASCII_DTOSTR_BUF_SIZE];
-  g_autofree char *title = g_strdup_printf (_("%s on %s"), lk_method_display_name (method), id);
+  g_autofree char *title = g_strdup_printf (_("%s on %s"), lk_method_title (method), id);
   g_autofree char *subtitle = NULL;
 
   if (g_strcmp0 (method, "align") == 0)

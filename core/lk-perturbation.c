@@ -89,6 +89,11 @@ side_curves (LkModel *model, const LkEncoding *enc, const double *rel, guint n_r
       order[n++] = i;
   g_qsort_with_data (order, n, sizeof *order, by_relevance, (gpointer) rel);
   add_sequences (enc, order, n, seqs, lens);
+  /* The random orders are shuffled from the text's order, so that with one
+   * seed every method is measured against the same random baseline. */
+  for (guint i = 0, k = 0; i < enc->n_tokens; i++)
+    if (!enc->special[i])
+      order[k++] = i;
   for (guint r = 0; r < n_random; r++)
     {
       for (guint i = n; i > 1; i--)

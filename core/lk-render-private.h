@@ -44,7 +44,6 @@ double      *lk_figure_saliency    (LkFigure *f, guint side);
 /* Numbers as people read them: 3 significant digits, a real minus sign. */
 char        *lk_format_number      (double v);
 char        *lk_format_percent     (double fraction);
-const char  *lk_method_title       (const char *method);
 
 /* The title and subtitle lines at the top; returns the y below them. */
 double       lk_draw_header        (LkFigure *f, LkCanvas *c, double x, double y, double width, const char *title);

@@ -114,4 +114,8 @@ gboolean     lk_view_from_string (const char *name,
                                   LkView     *view);
 const char  *lk_view_to_string   (LkView      view);
 
+/* The method's name for people ("Integrated Jacobians", …), translated;
+ * an unknown name is returned as it is. */
+const char  *lk_method_title     (const char *method);
+
 G_END_DECLS

@@ -202,8 +202,15 @@ Encoder::embed_tokens (const torch::Tensor &ids, const torch::Tensor &mask) cons
   torch::Tensor pos;
   if (arch_ == LK_SHIM_ARCH_BERT)
     pos = torch::arange (s, ids.options ()).unsqueeze (0).expand_as (ids);
-  else  // RoBERTa-type: positions count from pad + 1, padding keeps pad
-    pos = torch::cumsum (mask, 1) * mask + pad_id_;
+  else
+    {
+      // RoBERTa-type, as transformers' create_position_ids_from_input_ids:
+      // positions count the non-<pad> tokens from pad + 1 and every <pad>
+      // keeps position pad, inside the text too (an IJ reference
+      // <s> <pad>… </s> is run so, with an all-ones mask).
+      auto real = ids.ne (pad_id_).to (mask.scalar_type ()) * mask;
+      pos = torch::cumsum (real, 1) * real + pad_id_;
+    }
   int64_t max_id = pos.max ().item<int64_t> ();
   if (max_id >= max_pos_)
     fail (LK_SHIM_ERROR_INVALID, "%lld tokens exceed the model's %d positions", (long long) s,
@@ -290,11 +297,14 @@ Encoder::hidden_at (int layer, const torch::Tensor &ids, const torch::Tensor &ma
 
 torch::Tensor
 Encoder::from_layer (int layer, const torch::Tensor &x, const torch::Tensor &bias,
-                     const torch::Tensor &mask, const Rules &r) const
+                     const torch::Tensor &mask, const Rules &r, const Run &run) const
 {
   torch::Tensor h = x;
   for (int i = layer; i < num_layers (); i++)
-    h = this->layer (i, h, bias, r);
+    {
+      run.check_abort ();
+      h = this->layer (i, h, bias, r);
+    }
   return head (pool (h, mask), r);
 }
 

@@ -59,9 +59,10 @@ public:
 
   // The hidden state entering layer `layer` (num_layers: the last output).
   torch::Tensor hidden_at (int layer, const torch::Tensor &ids, const torch::Tensor &mask) const;
-  // From the input of layer `layer` to the embedding before Normalize.
+  // From the input of layer `layer` to the embedding before Normalize;
+  // `run`'s abort callback is asked before every layer.
   torch::Tensor from_layer (int layer, const torch::Tensor &x, const torch::Tensor &bias,
-                            const torch::Tensor &mask, const Rules &r) const;
+                            const torch::Tensor &mask, const Rules &r, const Run &run = Run { nullptr }) const;
   // The same model with every bias (LayerNorm's included) set to zero.
   std::unique_ptr<Encoder> with_zero_biases () const;
 

@@ -96,7 +96,7 @@ struct Job {
   run_from (const torch::Tensor &xs) const
   {
     auto mask = torch::ones ({ xs.size (0), s }, torch::TensorOptions ().dtype (torch::kInt64).device (enc.device ()));
-    return enc.from_layer (p.layer, xs, enc.attention_bias (mask), mask, rules);
+    return enc.from_layer (p.layer, xs, enc.attention_bias (mask), mask, rules, run);
   }
 
   // One JVP per token: the tangent is Δ's row i in sequence i, zero elsewhere.

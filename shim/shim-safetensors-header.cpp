@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
+#include <functional>
 #include <unordered_set>
 #include <utility>
 
@@ -29,22 +31,30 @@ struct Json {
 
 class Reader {
 public:
-  Reader (const char *s, size_t n, const std::string &what) : p_ (s), end_ (s + n), what_ (what) {}
+  // Each member of the top-level object (but "__metadata__") goes to
+  // on_member as soon as it is read, so that no tree of the whole header
+  // is ever built.
+  using MemberFn = std::function<void (const std::string &key, const Json &value)>;
 
-  Json
+  Reader (const char *s, size_t n, const std::string &what, MemberFn on_member)
+    : p_ (s), end_ (s + n), what_ (what), on_member_ (std::move (on_member)) {}
+
+  // Reads the whole document; returns the kind of its top-level value.
+  Json::Kind
   document ()
   {
-    Json v = value (0);
+    Json v = value (0, true);
     ws ();
     if (p_ != end_)
       error ("trailing characters after the JSON header");
-    return v;
+    return v.kind;
   }
 
 private:
   const char *p_;
   const char *end_;
   const std::string &what_;
+  MemberFn on_member_;
 
   [[noreturn]] void
   error (const char *msg)
@@ -73,8 +83,29 @@ private:
     p_ += n;
   }
 
+  // Only what the entries need is kept: the members of the top object
+  // but "__metadata__" (handed to on_member_), the first "dtype", "shape"
+  // and "data_offsets" of each entry, and the first 9 items of an array in
+  // an entry (enough for its size checks). The rest is read for its syntax
+  // only and dropped, so that a crafted header cannot make a tree some 80
+  // times its size.
+  static bool
+  keep_member (const Json &obj, int depth, const std::string &key)
+  {
+    if (depth == 0)
+      return key != "__metadata__";
+    if (depth == 1 && (key == "dtype" || key == "shape" || key == "data_offsets"))
+      {
+        for (const auto &m : obj.members)
+          if (m.first == key)
+            return false;
+        return true;
+      }
+    return false;
+  }
+
   Json
-  value (int depth)
+  value (int depth, bool keep)
   {
     if (depth > 32)
       error ("nested too deeply");
@@ -84,8 +115,8 @@ private:
     Json v;
     switch (*p_)
       {
-      case '{': object (v, depth); break;
-      case '[': array (v, depth); break;
+      case '{': object (v, depth, keep); break;
+      case '[': array (v, depth, keep); break;
       case '"': v.kind = Json::STR; v.str = string (); break;
       case 't': literal ("true"); v.kind = Json::BOOL; break;
       case 'f': literal ("false"); v.kind = Json::BOOL; break;
@@ -96,7 +127,7 @@ private:
   }
 
   void
-  object (Json &v, int depth)
+  object (Json &v, int depth, bool keep)
   {
     v.kind = Json::OBJ;
     p_++;
@@ -109,21 +140,31 @@ private:
           error ("expected a string key");
         std::string key = string ();
         expect (':', "expected ':' after a key");
-        v.members.emplace_back (std::move (key), value (depth + 1));
+        if (!keep || !keep_member (v, depth, key))
+          value (depth + 1, false);
+        else if (depth == 0)
+          on_member_ (key, value (depth + 1, true));
+        else
+          v.members.emplace_back (std::move (key), value (depth + 1, true));
       }
     while (eat (','));
     expect ('}', "expected ',' or '}' in an object");
   }
 
   void
-  array (Json &v, int depth)
+  array (Json &v, int depth, bool keep)
   {
     v.kind = Json::ARR;
     p_++;
     if (eat (']'))
       return;
     do
-      v.items.push_back (value (depth + 1));
+      {
+        if (keep && depth == 2 && v.items.size () < 9)
+          v.items.push_back (value (depth + 1, false));
+        else
+          value (depth + 1, false);
+      }
     while (eat (','));
     expect (']', "expected ',' or ']' in an array");
   }
@@ -315,14 +356,30 @@ safetensors_read_header (const uint8_t *data, size_t size, const std::string &wh
           what.c_str (), (unsigned long long) n, size);
   if (n > 100u * 1024 * 1024)
     fail (LK_SHIM_ERROR_FORMAT, "%s: header length %llu is implausibly large", what.c_str (), (unsigned long long) n);
-  Json root = Reader ((const char *) data + 8, n, what).document ();
-  if (root.kind != Json::OBJ)
-    fail (LK_SHIM_ERROR_FORMAT, "%s: the header is not a JSON object", what.c_str ());
 
+  // Entries are checked as they are read, but the first fault is only
+  // reported once the whole header has parsed: a JSON error anywhere comes
+  // first, then the entries' faults in order, as if checked afterwards.
   StHeader h { {}, 8 + n, size - 8 - n };
-  for (const auto &m : root.members)
-    if (m.first != "__metadata__")
-      h.entries.push_back (parse_entry (m.first, m.second, h.data_size, what));
+  std::exception_ptr entry_error;
+  auto on_member = [&] (const std::string &key, const Json &v)
+    {
+      if (entry_error)
+        return;
+      try
+        {
+          h.entries.push_back (parse_entry (key, v, h.data_size, what));
+        }
+      catch (const Error &)
+        {
+          entry_error = std::current_exception ();
+          h.entries.clear ();
+        }
+    };
+  if (Reader ((const char *) data + 8, n, what, on_member).document () != Json::OBJ)
+    fail (LK_SHIM_ERROR_FORMAT, "%s: the header is not a JSON object", what.c_str ());
+  if (entry_error)
+    std::rethrow_exception (entry_error);
   check_overlaps (h.entries, what);
   check_unique (h.entries, what);
   return h;

@@ -57,11 +57,12 @@ passed=0
 failed=0
 failed_steps=()
 
-# Adds the results of the last `meson test` in build folder $1 to the counts;
-# $2 is its exit status. Reads meson-logs/testlog.json, one JSON per test.
+# Adds the results of a `meson test` run to the counts: $1 is its log
+# (meson-logs/testlog.json, or testlog-WRAPPER.json when run with --wrapper;
+# one JSON object per test), $2 its exit status, $3 the step's name.
 count_meson () {
-  local dir="$1" rc="$2" counts p f
-  counts="$(python3 - "$dir/meson-logs/testlog.json" <<'PY'
+  local log="$1" rc="$2" counts p f
+  counts="$(python3 - "$log" <<'PY'
 import json, sys
 ok = bad = 0
 try:
@@ -108,21 +109,21 @@ fi
 step "meson test -C build"
 rm -f build/meson-logs/testlog.json
 meson test -C build --print-errorlogs --no-suite fuzz
-count_meson build $? "tests"
+count_meson build/meson-logs/testlog.json $? "tests"
 
 # 3. The core and the shim under ASan + UBSan.
 step "meson test -C build-asan (AddressSanitizer, UndefinedBehaviorSanitizer)"
 if [ ! -f build-asan/build.ninja ]; then
   meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
 fi
-rm -f build-asan/meson-logs/testlog.json
+rm -f build-asan/meson-logs/testlog-run-test.sh.json
 ASAN_OPTIONS="detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1" \
 LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0" \
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
 G_SLICE=always-malloc \
   meson test -C build-asan --suite core --suite shim --print-errorlogs --timeout-multiplier 3 \
-    --wrapper "$root/tests/sanitizers/run-test.sh" --logbase testlog
-count_meson build-asan $? "sanitizers"
+    --wrapper "$root/tests/sanitizers/run-test.sh"
+count_meson build-asan/meson-logs/testlog-run-test.sh.json $? "sanitizers"
 
 # 4. A short fuzz run of every target.
 step "fuzz (20 s per target)"

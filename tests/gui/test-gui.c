@@ -392,9 +392,16 @@ test_cancel (void)
   LkExplanation *before = lk_window_get_explanation (win);
   gint64 until;
 
-  g_settings_set_int (settings (), "ij-steps", 400);
+  /* Long enough on any machine (1000 nodes × ~60 tokens a side, minutes)
+   * that it is still running when Cancel is pressed. */
+  g_settings_set_int (settings (), "ij-steps", 1000);
   g_settings_set_string (settings (), "method", "ij");
-  set_texts ("The weather is lovely today.", "It is a beautiful sunny day.");
+  set_texts ("The weather is lovely today, with a clear blue sky over the old harbour, a light breeze from "
+             "the sea, children playing on the beach, fishermen mending their nets on the quay and the "
+             "smell of fresh bread drifting from the bakery at the corner of the market square.",
+             "It is a beautiful sunny day in the small coastal town: the sky is clear, the wind is soft, "
+             "families walk along the shore, boats rock gently in the port and the cafés around the "
+             "square are full of people enjoying coffee and pastries in the warm afternoon light.");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.explain", NULL));
   g_assert_true (lk_window_get_busy (win));
   until = g_get_monotonic_time () + 1500000;

@@ -36,6 +36,7 @@ Usage (inside .venv-oracle, HF_HUB_OFFLINE=1):
 """
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -87,7 +88,8 @@ def build(args):
     torch.set_num_threads(args.threads)
     if args.positions == "sequential":
         sequential_positions()
-    from xplain.attribution import ModelFactory
+    with contextlib.redirect_stdout(sys.stderr):  # xplainsim prints a notice about pyemd on import
+        from xplain.attribution import ModelFactory
     model = ModelFactory.build(args.model, layer_idx=args.layer, N_steps=args.steps)
     model.eval()
     return model
@@ -127,11 +129,15 @@ def cmd_goldens(args):
            "positions": args.positions,
            "torch": torch.__version__, "transformers": transformers.__version__, "pairs": []}
     done = {}
-    if args.resume and os.path.exists(args.out):
-        with open(args.out, encoding="utf-8") as f:
-            old = json.load(f)
-        done = {(p["a"], p["b"]): p for p in old["pairs"]}
-    model = build(args)
+    for path in ([args.out] if args.resume else []) + args.reuse:
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                old = json.load(f)
+            done.update({(p["a"], p["b"]): p for p in old["pairs"]})
+    if args.subset:
+        lo, hi = (int(v) for v in args.subset.split(":"))
+        pairs = pairs[lo:hi]
+    model = build(args) if any(p not in done for p in pairs) else None
     for a, b in pairs:
         p = done.get((a, b)) or run_pair(model, a, b, args.measure)
         out["pairs"].append(p)
@@ -169,7 +175,7 @@ def cmd_compare(args):
         g = json.load(f)
     worst_r, worst_s = 1.0, 0.0
     pairs = g["pairs"][: args.limit] if args.limit else g["pairs"]
-    print(f"{'pair':>4} {'S_a':>3} {'S_b':>3} {'corr':>10} {'ΣA ours':>10} {'ΣA xplainsim':>12} {'|Δ ΣA|':>9} "
+    print(f"{'pair':>4} {'S_a':>3} {'S_b':>3} {'corr':>12} {'ΣA ours':>10} {'ΣA xplainsim':>12} {'|Δ ΣA|':>9} "
           f"{'sim Δ':>9} {'ours s':>7} {'ref s':>7}")
     for k, p in enumerate(pairs):
         o = ours(args.cli, g["model"], g["layer"], g["steps"], g["measure"], p["a"], p["b"])
@@ -182,11 +188,11 @@ def cmd_compare(args):
         r = corr(x, y)
         ds = abs(o["scores"]["sum"] - p["sum"])
         worst_r, worst_s = min(worst_r, r), max(worst_s, ds)
-        print(f"{k:>4} {len(p['tokens_a']):>3} {len(p['tokens_b']):>3} {r:>10.6f} {o['scores']['sum']:>10.6f} "
+        print(f"{k:>4} {len(p['tokens_a']):>3} {len(p['tokens_b']):>3} {r:>12.9f} {o['scores']['sum']:>10.6f} "
               f"{p['sum']:>12.6f} {ds:>9.2e} {abs(o['scores']['similarity'] - p['similarity']):>9.2e} "
               f"{o['timings']['explain_seconds']:>7.1f} {p['seconds']:>7.1f}", flush=True)
     ok = worst_r >= 0.999 and worst_s <= 1e-4
-    print(f"ij parity: {len(pairs)} pairs, min correlation {worst_r:.6f}, max |ΣA diff| {worst_s:.2e}: "
+    print(f"ij parity: {len(pairs)} pairs, min correlation {worst_r:.9f}, max |ΣA diff| {worst_s:.2e}: "
           f"{'PASS' if ok else 'FAIL'} (targets ≥ 0.999, ≤ 1e-4)")
     sys.exit(0 if ok else 1)
 
@@ -219,6 +225,8 @@ def main():
     g.add_argument("--pairs", type=int, default=10, help="STSb test pairs besides the demo pair")
     g.add_argument("--out", default=DEFAULT_OUT)
     g.add_argument("--resume", action="store_true", help="keep the pairs already in --out")
+    g.add_argument("--reuse", action="append", default=[], help="take pairs already computed from this file")
+    g.add_argument("--subset", help="A:B: only pairs A..B−1 of the list (the demo pair is 0), to split the work")
     c = sub.add_parser("compare")
     c.add_argument("--golden", default=DEFAULT_OUT)
     c.add_argument("--cli", default=os.path.join(REPO, "build", "app", "cli", "likeness-cli"))
