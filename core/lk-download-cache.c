@@ -120,12 +120,16 @@ typedef struct {
 static void
 set_cut_error (LkDownload *dl, GError **error, Transfer *t, const char *why)
 {
+  /* The numbers are formatted first: a translatable string cannot hold
+   * G_GUINT64_FORMAT, gettext would cut it there. */
+  g_autofree char *got = g_strdup_printf ("%" G_GUINT64_FORMAT, (guint64) file_size (t->partial));
+  g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT, t->expected);
+
   g_set_error (error, LK_ERROR, LK_ERROR_NETWORK,
-               _("Download of “%s” (model “%s”) stopped after %" G_GUINT64_FORMAT
-                 " of %" G_GUINT64_FORMAT " bytes (%s); the partial file %s is kept "
-                 "and the next attempt resumes it"),
-               t->file->path, dl->id, (guint64) file_size (t->partial), t->expected, why,
-               t->partial);
+               /* Translators: a file, a model, bytes received, bytes expected, the reason, a path. */
+               _("Download of “%s” (model “%s”) stopped after %s of %s bytes (%s); "
+                 "the partial file %s is kept and the next attempt resumes it"),
+               t->file->path, dl->id, got, size, why, t->partial);
 }
 
 /* Streams the body into the partial file, hashing and counting it. */
@@ -195,9 +199,12 @@ accept_response (LkDownload *dl, Transfer *t, SoupMessage *msg, const char *url,
                                               &start, &end, &total);
       if (start == t->offset)
         return TRUE;
+      g_autofree char *at = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) start);
+      g_autofree char *want = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) t->offset);
+
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   _("%s resumed at byte %" G_GINT64_FORMAT " instead of %" G_GINT64_FORMAT),
-                   url, (gint64) start, (gint64) t->offset);
+                   /* Translators: a URL, then two byte offsets. */
+                   _("%s resumed at byte %s instead of %s"), url, at, want);
       return FALSE;
     }
   if (status == SOUP_STATUS_OK)
@@ -264,11 +271,15 @@ verify (LkDownload *dl, Transfer *t, GError **error)
 
   if (t->expected > 0 && size != t->expected)
     {
+      g_autofree char *want = g_strdup_printf ("%" G_GUINT64_FORMAT, t->expected);
+      g_autofree char *got_size = g_strdup_printf ("%" G_GUINT64_FORMAT, size);
+
       g_unlink (t->partial);
       g_set_error (error, LK_ERROR, LK_ERROR_CHECKSUM,
-                   _("Size mismatch for “%s” (model “%s”): expected %" G_GUINT64_FORMAT
-                     " bytes, got %" G_GUINT64_FORMAT "; the download was discarded"),
-                   t->file->path, dl->id, t->expected, size);
+                   /* Translators: a file, a model, then two sizes in bytes. */
+                   _("Size mismatch for “%s” (model “%s”): expected %s bytes, got %s; "
+                     "the download was discarded"),
+                   t->file->path, dl->id, want, got_size);
       return FALSE;
     }
   if (is_sha256 (expected) && g_ascii_strcasecmp (expected, got) != 0)

@@ -84,7 +84,9 @@ env_is_true (const char *name)
  *
  * The Hugging Face hub cache, found as huggingface_hub finds it:
  * $HF_HUB_CACHE, else $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub,
- * else ~/.cache/huggingface/hub.  The folder may not exist yet.
+ * else ~/.cache/huggingface/hub.  Inside a Flatpak the host's cache
+ * ($HOST_XDG_CACHE_HOME, else ~/.cache) takes the place of XDG_CACHE_HOME,
+ * the app's private one.  The folder may not exist yet.
  *
  * Returns: (transfer full): an absolute path when the variables are.
  */
@@ -98,6 +100,16 @@ lk_model_store_get_cache_dir (void)
     return expand_home (value);
   if ((value = getenv_nonempty ("HF_HOME")) != NULL)
     home = expand_home (value);
+  else if (g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    {
+      /* In the Flatpak, XDG_CACHE_HOME is the app's own folder: the cache
+       * shared with the user's other tools is the host's, which the
+       * manifest opens (--filesystem=xdg-cache/huggingface). */
+      if ((value = getenv_nonempty ("HOST_XDG_CACHE_HOME")) != NULL)
+        home = g_build_filename (value, "huggingface", NULL);
+      else
+        home = g_build_filename (g_get_home_dir (), ".cache", "huggingface", NULL);
+    }
   else if ((value = getenv_nonempty ("XDG_CACHE_HOME")) != NULL)
     home = g_build_filename (value, "huggingface", NULL);
   else

@@ -213,10 +213,16 @@ check_utf8 (const char  *text,
     }
   if (p >= end)
     return TRUE;
-  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
-               _("The text is not valid UTF-8: byte 0x%02X at byte offset %" G_GSIZE_FORMAT
-               " does not start or continue a character"),
-               (guchar) *bad, (gsize) (bad - text));
+  {
+    /* Formatted first: gettext cannot translate a string holding G_GSIZE_FORMAT. */
+    g_autofree char *offset = g_strdup_printf ("%" G_GSIZE_FORMAT, (gsize) (bad - text));
+
+    g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
+                 /* Translators: a byte in hexadecimal, then its offset in the text. */
+                 _("The text is not valid UTF-8: byte 0x%02X at byte offset %s "
+                   "does not start or continue a character"),
+                 (guchar) *bad, offset);
+  }
   return FALSE;
 }
 

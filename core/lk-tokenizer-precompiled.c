@@ -51,10 +51,14 @@ lk_tok_precompiled_new (const char  *base64,
     }
   if (len < 4 || trie_size % 4 != 0 || trie_size > len - 4)
     {
+      /* Formatted first: gettext cannot translate a string holding G_GSIZE_FORMAT. */
+      g_autofree char *most = g_strdup_printf ("%" G_GSIZE_FORMAT, len >= 4 ? len - 4 : (gsize) 0);
+
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+                   /* Translators: a file, a JSON path, then a size in bytes. */
                    _("%s: %s.precompiled_charsmap is not a sentencepiece charsmap "
-                   "(expected a trie size and a trie of %" G_GSIZE_FORMAT " bytes at most)"),
-                   file, where, len >= 4 ? len - 4 : 0);
+                     "(expected a trie size and a trie of %s bytes at most)"),
+                   file, where, most);
       return NULL;
     }
 

@@ -253,6 +253,127 @@ Encoder::layer (int i, const torch::Tensor &x, const torch::Tensor &bias, const 
   return L.out_norm.apply (ff + h, r);
 }
 
+namespace {
+
+// The derivative of an elementwise activation at u, by autograd on u alone
+// (exact for every activation the encoder knows).
+torch::Tensor
+activation_slope (const Encoder &enc, const torch::Tensor &u, lk_shim_activation a)
+{
+  torch::AutoGradMode on (true);
+  auto v = u.detach ().requires_grad_ (true);
+  auto y = enc.activation (v, a, Rules ());
+  if (!y.requires_grad ())
+    return torch::ones_like (u);
+  return torch::autograd::grad ({ y.sum () }, { v })[0].detach ();
+}
+
+// LayerNorm's JVP at a (the input) for tangent ta.
+torch::Tensor
+norm_jvp (const Norm &n, const torch::Tensor &a, const torch::Tensor &ta, const Rules &r)
+{
+  auto mu = a.mean (-1, true);
+  auto c = a - mu;
+  auto tc = ta - ta.mean (-1, true);
+  if (r.lrp)
+    {
+      // σ detached: y = c / (σ + eps) · w + b
+      auto sigma = (c * c).mean (-1, true).sqrt ();
+      return tc / (sigma + n.eps) * n.w;
+    }
+  auto sigma = ((c * c).mean (-1, true) + n.eps).sqrt ();
+  auto xh = c / sigma;
+  return (tc - xh * (xh * ta).mean (-1, true)) / sigma * n.w;
+}
+
+torch::Tensor
+linear_jvp (const Linear &l, const torch::Tensor &t)
+{
+  return torch::matmul (t, l.w.t ());
+}
+
+} // namespace
+
+void
+Encoder::layer_jvp (int i, torch::Tensor &x, torch::Tensor &t, const torch::Tensor &bias, const Rules &r) const
+{
+  const Layer &L = layers_.at (i);
+  int64_t s = x.size (1), n = t.size (0), dh = hidden_ / heads_;
+  auto split = [&] (const torch::Tensor &v, int64_t b) { return v.view ({ b, s, heads_, dh }).transpose (1, 2); };
+  auto merge = [&] (const torch::Tensor &v, int64_t b) { return v.transpose (1, 2).reshape ({ b, s, hidden_ }); };
+  double scale = 1.0 / std::sqrt ((double) dh);
+
+  auto q = split (L.q (x), 1), k = split (L.k (x), 1), v = split (L.v (x), 1);
+  auto probs = torch::softmax (torch::matmul (q, k.transpose (-1, -2)) * scale + bias, -1);  // [1, heads, S, S]
+  auto tv = split (linear_jvp (L.v, t), n);
+  auto tctx = torch::matmul (probs, tv);                                                    // [n, heads, S, dh]
+  if (!r.lrp)
+    {
+      auto tq = split (linear_jvp (L.q, t), n), tk = split (linear_jvp (L.k, t), n);
+      auto ts = (torch::matmul (tq, k.transpose (-1, -2)) + torch::matmul (q, tk.transpose (-1, -2))) * scale;
+      auto tp = probs * (ts - (probs * ts).sum (-1, true));
+      tctx = tctx + torch::matmul (tp, v);
+    }
+  auto a = L.o (merge (torch::matmul (probs, v), 1)) + x;
+  auto ta = linear_jvp (L.o, merge (tctx, n)) + t;
+  auto h = L.attn_norm.apply (a, r);
+  auto th = norm_jvp (L.attn_norm, a, ta, r);
+
+  auto u = L.up (h);
+  auto tu = linear_jvp (L.up, th);
+  auto g = activation (u, act_, r);
+  torch::Tensor tg;
+  if (act_ == LK_SHIM_ACT_IDENTITY)
+    tg = tu;
+  else if (r.lrp)
+    tg = tu * (activation (u, act_, Rules ()) / (u + 1e-9));
+  else
+    tg = tu * activation_slope (*this, u, act_);
+  auto f = L.down (g) + h;
+  auto tf = linear_jvp (L.down, tg) + th;
+  x = L.out_norm.apply (f, r);
+  t = norm_jvp (L.out_norm, f, tf, r);
+}
+
+torch::Tensor
+Encoder::jvp_from_layer (int layer, const torch::Tensor &x0, const torch::Tensor &t0, const torch::Tensor &bias,
+                         const torch::Tensor &mask, const Rules &r, const Run &run) const
+{
+  torch::NoGradGuard no_grad;
+  torch::Tensor x = x0, t = t0;
+  int64_t n = t.size (0);
+  for (int i = layer; i < num_layers (); i++)
+    {
+      run.check_abort ();
+      layer_jvp (i, x, t, bias, r);
+    }
+  // Pooling: linear for every mode but max, whose tangent is the one at the
+  // primal's argmax.
+  auto tmask = mask.expand ({ n, mask.size (1) });
+  torch::Tensor e = pool (x, mask), te;
+  if (pooling_ == LK_SHIM_POOL_MAX)
+    {
+      auto m = mask.to (x.dtype ()).unsqueeze (-1);
+      auto idx = x.masked_fill (m == 0, -1e9).argmax (1);                  // [1, H]
+      te = t.gather (1, idx.unsqueeze (1).expand ({ n, 1, idx.size (1) })).squeeze (1);
+    }
+  else
+    te = pool (t, tmask);
+  for (const DenseHead &d : dense_)
+    {
+      auto z = d.lin (e);
+      auto tz = linear_jvp (d.lin, te);
+      if (d.act == LK_SHIM_ACT_IDENTITY)
+        te = tz;
+      else if (r.lrp)
+        te = tz * (activation (z, d.act, Rules ()) / (z + 1e-9));
+      else
+        te = tz * activation_slope (*this, z, d.act);
+      e = activation (z, d.act, r);
+    }
+  return te;
+}
+
 torch::Tensor
 Encoder::pool (const torch::Tensor &x, const torch::Tensor &mask) const
 {

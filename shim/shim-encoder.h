@@ -53,6 +53,10 @@ public:
   // The additive attention bias for this mask: padding (and MPNet's relative positions).
   torch::Tensor attention_bias (const torch::Tensor &mask) const;
   torch::Tensor layer (int i, const torch::Tensor &x, const torch::Tensor &bias, const Rules &r) const;
+  // An elementwise activation (under the LRP rules: x times its detached ratio).
+  torch::Tensor activation (const torch::Tensor &x, lk_shim_activation a, const Rules &r) const;
+  // One layer at the point x [1, S, H] and its tangents t [n, S, H]; both updated.
+  void layer_jvp (int i, torch::Tensor &x, torch::Tensor &t, const torch::Tensor &bias, const Rules &r) const;
   // Pooling, then the Dense modules; before any Normalize module.
   torch::Tensor pool (const torch::Tensor &x, const torch::Tensor &mask) const;
   torch::Tensor head (const torch::Tensor &pooled, const Rules &r = Rules ()) const;
@@ -63,6 +67,15 @@ public:
   // `run`'s abort callback is asked before every layer.
   torch::Tensor from_layer (int layer, const torch::Tensor &x, const torch::Tensor &bias,
                             const torch::Tensor &mask, const Rules &r, const Run &run = Run { nullptr }) const;
+  // The Jacobian-vector products of from_layer at one point x [1, S, H]
+  // for a batch of tangents t [n, S, H]: [n, D] (before Normalize). The
+  // point's activations are computed once and the tangents pushed through
+  // the linearised layers (softmax, LayerNorm and activation derivatives;
+  // under the LRP rules the detached factors give none), which is what
+  // forward-mode AD computes, without redoing the point n times.
+  torch::Tensor jvp_from_layer (int layer, const torch::Tensor &x, const torch::Tensor &t,
+                                const torch::Tensor &bias, const torch::Tensor &mask, const Rules &r,
+                                const Run &run) const;
   // The same model with every bias (LayerNorm's included) set to zero.
   std::unique_ptr<Encoder> with_zero_biases () const;
 
@@ -80,8 +93,6 @@ private:
   Norm emb_norm_;
   std::vector<Layer> layers_;
   std::vector<DenseHead> dense_;
-
-  torch::Tensor activation (const torch::Tensor &x, lk_shim_activation a, const Rules &r) const;
 };
 
 } // namespace lk

@@ -100,6 +100,8 @@ struct Job {
   }
 
   // One JVP per token: the tangent is Δ's row i in sequence i, zero elsewhere.
+  // The point's activations are computed once per node and the tangents
+  // pushed through the linearised layers (Encoder::jvp_from_layer).
   torch::Tensor
   forward_mode ()
   {
@@ -107,32 +109,22 @@ struct Job {
     auto u = torch::zeros ({ d, s }, x.options ());
     int64_t c = std::min (batch (), s);
     total = (double) q.nodes.size () * ((s + c - 1) / c);
-    uint64_t level = torch::autograd::ForwardADLevel::get_next_idx ();
-    try
+    auto mask = torch::ones ({ 1, s }, torch::TensorOptions ().dtype (torch::kInt64).device (x.device ()));
+    auto bias = enc.attention_bias (mask);
+    for (size_t k = 0; k < q.nodes.size (); k++)
       {
-        for (size_t k = 0; k < q.nodes.size (); k++)
+        auto xk = at (q.nodes[k]).unsqueeze (0);
+        for (int64_t i0 = 0; i0 < s; i0 += c)
           {
-            auto xk = at (q.nodes[k]);
-            for (int64_t i0 = 0; i0 < s; i0 += c)
-              {
-                int64_t n = std::min (c, s - i0);
-                auto tangent = torch::zeros ({ n, s, h }, x.options ());
-                auto rows = torch::arange (n, torch::TensorOptions ().dtype (torch::kInt64).device (x.device ()));
-                tangent.index_put_ ({ rows, rows + i0 }, delta.narrow (0, i0, n));
-                auto dual = at::_make_dual (xk.unsqueeze (0).expand ({ n, s, h }).contiguous (), tangent, level);
-                auto e = run_from (dual);
-                auto jvp = std::get<1> (at::_unpack_dual (e, level));  // [n, D]
-                u.narrow (1, i0, n).add_ (jvp.t (), q.weights[k]);
-                tick (1);
-              }
+            int64_t n = std::min (c, s - i0);
+            auto tangent = torch::zeros ({ n, s, h }, x.options ());
+            auto rows = torch::arange (n, torch::TensorOptions ().dtype (torch::kInt64).device (x.device ()));
+            tangent.index_put_ ({ rows, rows + i0 }, delta.narrow (0, i0, n));
+            auto jvp = enc.jvp_from_layer (p.layer, xk, tangent, bias, mask, rules, run);  // [n, D]
+            u.narrow (1, i0, n).add_ (jvp.t (), q.weights[k]);
+            tick (1);
           }
       }
-    catch (...)
-      {
-        torch::autograd::ForwardADLevel::release_idx (level);
-        throw;
-      }
-    torch::autograd::ForwardADLevel::release_idx (level);
     return u;
   }
 

@@ -15,15 +15,19 @@ cli_parse (const char    *command,
            int           *argc,
            char        ***argv)
 {
-  g_autofree char *title = g_strdup_printf ("%s %s", command, params);
-  g_autoptr(GOptionContext) ctx = g_option_context_new (title);
+  g_autofree char *prgname = g_strdup_printf ("likeness-cli %s", command);
+  g_autoptr(GOptionContext) ctx = g_option_context_new (params);
   g_autoptr(GError) error = NULL;
 
+  /* The usage line reads "likeness-cli COMMAND [OPTION…] PARAMS", as in
+   * the man page. */
+  g_set_prgname (prgname);
   g_option_context_set_summary (ctx, summary);
   g_option_context_set_description (ctx,
     "Exit status: 0 on success, 1 when the command fails (a model, file or text it cannot use), "
     "2 for a bad command line.\n"
-    "Environment: HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_HUB_OFFLINE, LIKENESS_DEVICE (auto, cpu, cuda), LIKENESS_THREADS.");
+    "Environment: HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_HUB_OFFLINE, HF_TOKEN, LIKENESS_DEVICE (auto, cpu, cuda), LIKENESS_THREADS.\n"
+    "See likeness-cli(1).");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, argc, argv, &error))
     {

@@ -199,7 +199,7 @@ cli_eval_perturbation (int argc, char **argv)
   int rc = CLI_EXIT_USAGE;
   guint n;
 
-  if (!cli_parse ("eval-perturbation", "",
+  if (!cli_parse ("eval-perturbation", "--data FILE",
                   "Mean perturbation-curve area of each method over the pairs of a data file, with the random baseline "
                   "(smaller is more faithful).", entries, &argc, &argv))
     goto out;

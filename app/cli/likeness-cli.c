@@ -3,6 +3,8 @@
 
 #include <locale.h>
 #include <stdio.h>
+
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "cli.h"
@@ -29,10 +31,11 @@ usage (FILE *out)
   fprintf (out, "Usage: likeness-cli COMMAND [OPTION…] [ARGUMENT…]\n\n"
                 "Explains why an embedding model finds two inputs alike.\n\nCommands:\n");
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-12s %s\n", commands[i].name, commands[i].summary);
-  fprintf (out, "\nOptions:\n  -h, --help     show this help (COMMAND --help for a command's options)\n"
-                "  --version      print the version\n\n"
-                "Exit status: 0 on success, 1 when the command fails, 2 for a bad command line.\n");
+    fprintf (out, "  %-18s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nOptions:\n  -h, --help         show this help (COMMAND --help for a command's options)\n"
+                "  --version          print the version\n\n"
+                "Exit status: 0 on success, 1 when the command fails, 2 for a bad command line.\n"
+                "See likeness-cli(1).\n");
   return out == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }
 
@@ -41,6 +44,9 @@ main (int argc, char **argv)
 {
   lk_runtime_init (argv);
   setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   if (argc < 2)
     return usage (stderr);
   if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0)
