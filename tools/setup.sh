@@ -30,7 +30,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Without OpenBLAS libtorch falls back to reference BLAS, about 15x slower.
-if ! ldconfig -p | grep -q libopenblas; then
+# (No `grep -q`: under pipefail its early exit fails the pipeline.)
+if ! { ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep libopenblas >/dev/null; then
   echo "setup: warning: OpenBLAS not found; libtorch will be slow" >&2
 fi
 
