@@ -20,6 +20,4 @@ void           lk_details_view_set_explanation (LkDetailsView *self,
 const char    *lk_details_view_lookup          (LkDetailsView *self,
                                                 const char    *title);
 
-/* A human name for a method's short name ("bilrp" → "BiLRP"). */
-
 G_END_DECLS

@@ -22,6 +22,19 @@ pooled_relevance (const LkMatrix *m, guint side)
 }
 
 
+/* The content (non-special) positions of @enc in text order, into @order;
+ * returns their number. */
+static guint
+content_positions (const LkEncoding *enc, guint *order)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < enc->n_tokens; i++)
+    if (!enc->special[i])
+      order[n++] = i;
+  return n;
+}
+
 static gint
 by_relevance (gconstpointer a, gconstpointer b, gpointer keys)
 {
@@ -84,16 +97,12 @@ side_curves (LkModel *model, const LkEncoding *enc, const double *rel, guint n_r
   g_autofree double *curve = NULL, *rnd = NULL;
   lk_shim_status st;
 
-  for (guint i = 0; i < enc->n_tokens; i++)
-    if (!enc->special[i])
-      order[n++] = i;
+  n = content_positions (enc, order);
   g_qsort_with_data (order, n, sizeof *order, by_relevance, (gpointer) rel);
   add_sequences (enc, order, n, seqs, lens);
   /* The random orders are shuffled from the text's order, so that with one
    * seed every method is measured against the same random baseline. */
-  for (guint i = 0, k = 0; i < enc->n_tokens; i++)
-    if (!enc->special[i])
-      order[k++] = i;
+  content_positions (enc, order);
   for (guint r = 0; r < n_random; r++)
     {
       for (guint i = n; i > 1; i--)

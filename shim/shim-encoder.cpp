@@ -255,17 +255,22 @@ Encoder::layer (int i, const torch::Tensor &x, const torch::Tensor &bias, const 
 
 namespace {
 
-// The derivative of an elementwise activation at u, by autograd on u alone
+// The tangent of an elementwise activation at u for tangent tu. Under the
+// LRP rules the activation is u times its detached ratio, so the tangent is
+// tu times that ratio; otherwise the derivative, by autograd on u alone
 // (exact for every activation the encoder knows).
 torch::Tensor
-activation_slope (const Encoder &enc, const torch::Tensor &u, lk_shim_activation a)
+activation_jvp (const Encoder &enc, const torch::Tensor &u, const torch::Tensor &tu, lk_shim_activation a,
+                const Rules &r)
 {
+  if (a == LK_SHIM_ACT_IDENTITY)
+    return tu;
+  if (r.lrp)
+    return tu * (enc.activation (u, a, Rules ()) / (u + 1e-9));
   torch::AutoGradMode on (true);
   auto v = u.detach ().requires_grad_ (true);
   auto y = enc.activation (v, a, Rules ());
-  if (!y.requires_grad ())
-    return torch::ones_like (u);
-  return torch::autograd::grad ({ y.sum () }, { v })[0].detach ();
+  return tu * torch::autograd::grad ({ y.sum () }, { v })[0].detach ();
 }
 
 // LayerNorm's JVP at a (the input) for tangent ta.
@@ -322,13 +327,7 @@ Encoder::layer_jvp (int i, torch::Tensor &x, torch::Tensor &t, const torch::Tens
   auto u = L.up (h);
   auto tu = linear_jvp (L.up, th);
   auto g = activation (u, act_, r);
-  torch::Tensor tg;
-  if (act_ == LK_SHIM_ACT_IDENTITY)
-    tg = tu;
-  else if (r.lrp)
-    tg = tu * (activation (u, act_, Rules ()) / (u + 1e-9));
-  else
-    tg = tu * activation_slope (*this, u, act_);
+  auto tg = activation_jvp (*this, u, tu, act_, r);
   auto f = L.down (g) + h;
   auto tf = linear_jvp (L.down, tg) + th;
   x = L.out_norm.apply (f, r);
@@ -349,7 +348,6 @@ Encoder::jvp_from_layer (int layer, const torch::Tensor &x0, const torch::Tensor
     }
   // Pooling: linear for every mode but max, whose tangent is the one at the
   // primal's argmax.
-  auto tmask = mask.expand ({ n, mask.size (1) });
   torch::Tensor e = pool (x, mask), te;
   if (pooling_ == LK_SHIM_POOL_MAX)
     {
@@ -358,17 +356,11 @@ Encoder::jvp_from_layer (int layer, const torch::Tensor &x0, const torch::Tensor
       te = t.gather (1, idx.unsqueeze (1).expand ({ n, 1, idx.size (1) })).squeeze (1);
     }
   else
-    te = pool (t, tmask);
+    te = pool (t, mask.expand ({ n, mask.size (1) }));
   for (const DenseHead &d : dense_)
     {
       auto z = d.lin (e);
-      auto tz = linear_jvp (d.lin, te);
-      if (d.act == LK_SHIM_ACT_IDENTITY)
-        te = tz;
-      else if (r.lrp)
-        te = tz * (activation (z, d.act, Rules ()) / (z + 1e-9));
-      else
-        te = tz * activation_slope (*this, z, d.act);
+      te = activation_jvp (*this, z, linear_jvp (d.lin, te), d.act, r);
       e = activation (z, d.act, r);
     }
   return te;

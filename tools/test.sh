@@ -23,8 +23,9 @@
 #                                   libtorch, OpenBLAS and GLib are not, and
 #                                   need not be: ASan intercepts their malloc
 #                                   and free all the same.
-# (b_lundef can stay on: everything is static libraries and executables;
-# a shared module would need -Db_lundef=false with clang's sanitizers.)
+#   -Db_lundef=false                as meson advises with sanitizers: their
+#                                   runtime supplies some symbols only when
+#                                   the program runs.
 # and the tests run, through the wrapper tests/sanitizers/run-test.sh, with
 #   ASAN_OPTIONS=detect_leaks=1:check_initialization_order=1:strict_init_order=1:
 #                detect_stack_use_after_return=1

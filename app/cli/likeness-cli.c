@@ -3,9 +3,9 @@
 
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "cli.h"
 #include "likeness-shim.h"

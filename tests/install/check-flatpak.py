@@ -14,6 +14,8 @@ import os
 import re
 import sys
 
+from report import report
+
 # The sandbox: a GUI on Wayland or X11 with GPU access, the network for
 # model downloads only, and the Hugging Face cache.
 REQUIRED_FINISH_ARGS = {
@@ -165,12 +167,8 @@ def main(argv):
     if torch and "-Dlibtorch_dir=/app" not in app.get("config-opts", []):
         bad("the app module must build against the libtorch module: -Dlibtorch_dir=/app")
 
-    for p in problems:
-        print(f"{os.path.basename(path)}: {p}", file=sys.stderr)
-    if problems:
-        return 1
-    print(f"{os.path.basename(path)}: {len(modules)} modules, finish-args {' '.join(finish)}: OK")
-    return 0
+    name = os.path.basename(path)
+    return report(problems, f"{name}: {len(modules)} modules, finish-args {' '.join(finish)}: OK", f"{name}: ")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import tempfile
 
+from report import report
+
 
 def main(argv):
     if len(argv) != 11:
@@ -89,12 +91,7 @@ def main(argv):
     finally:
         shutil.rmtree(dest, ignore_errors=True)
 
-    for p in problems:
-        print(p, file=sys.stderr)
-    if problems:
-        return 1
-    print(f"meson install: {len(expected)} files in place, app and CLI run")
-    return 0
+    return report(problems, f"meson install: {len(expected)} files in place, app and CLI run")
 
 
 if __name__ == "__main__":

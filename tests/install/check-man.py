@@ -21,6 +21,8 @@ import shutil
 import subprocess
 import sys
 
+from report import report
+
 OPTION = re.compile(r"(?:(?<=\s)|^)(?:(-[A-Za-z0-9]), )?(--[a-z0-9][a-z0-9-]*)(?:=(\S+))?")
 
 
@@ -179,12 +181,8 @@ def main(argv):
         if r.returncode != 0 or r.stderr.strip():
             problems.append(f"groff warns about the man page: {r.stderr.strip()}")
 
-    for p in problems:
-        print(p, file=sys.stderr)
-    if problems:
-        return 1
-    print(f"likeness-cli(1): {len(commands)} commands, their options, environment and exit statuses match --help")
-    return 0
+    return report(problems,
+                  f"likeness-cli(1): {len(commands)} commands, their options, environment and exit statuses match --help")
 
 
 if __name__ == "__main__":
