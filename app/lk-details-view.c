@@ -15,6 +15,7 @@ struct _LkDetailsView
   GtkWidget     *page;
   LkExplanation *explanation;
   GHashTable    *values;   /* row title → value, for lookups */
+  gboolean       dirty;    /* a new explanation, not yet in the rows */
 };
 
 G_DEFINE_FINAL_TYPE (LkDetailsView, lk_details_view, GTK_TYPE_WIDGET)
@@ -189,6 +190,7 @@ rebuild (LkDetailsView *self)
 {
   GtkWidget *group;
 
+  self->dirty = FALSE;
   g_clear_pointer (&self->page, gtk_widget_unparent);
   g_hash_table_remove_all (self->values);
   self->page = adw_preferences_page_new ();
@@ -221,6 +223,19 @@ lk_details_view_finalize (GObject *object)
   G_OBJECT_CLASS (lk_details_view_parent_class)->finalize (object);
 }
 
+/* Building the rows costs tens of milliseconds of the main loop: a hidden
+ * page is built when it is first shown (or looked up), not when the result
+ * arrives. */
+static void
+lk_details_view_map (GtkWidget *widget)
+{
+  LkDetailsView *self = LK_DETAILS_VIEW (widget);
+
+  if (self->dirty)
+    rebuild (self);
+  GTK_WIDGET_CLASS (lk_details_view_parent_class)->map (widget);
+}
+
 static void
 lk_details_view_class_init (LkDetailsViewClass *klass)
 {
@@ -229,6 +244,7 @@ lk_details_view_class_init (LkDetailsViewClass *klass)
 
   object_class->dispose = lk_details_view_dispose;
   object_class->finalize = lk_details_view_finalize;
+  widget_class->map = lk_details_view_map;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "details");
 }
@@ -258,13 +274,19 @@ lk_details_view_set_explanation (LkDetailsView *self, LkExplanation *explanation
 {
   g_return_if_fail (LK_IS_DETAILS_VIEW (self));
 
-  if (g_set_object (&self->explanation, explanation))
+  if (!g_set_object (&self->explanation, explanation))
+    return;
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
     rebuild (self);
+  else
+    self->dirty = TRUE;
 }
 
 const char *
 lk_details_view_lookup (LkDetailsView *self, const char *title)
 {
   g_return_val_if_fail (LK_IS_DETAILS_VIEW (self), NULL);
+  if (self->dirty)
+    rebuild (self);
   return g_hash_table_lookup (self->values, title);
 }

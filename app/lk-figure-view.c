@@ -19,6 +19,10 @@ struct _LkFigureView
   LkExplanation   *explanation;
   LkRenderOptions  options;
   double           zoom;
+  /* lk_render_get_size() lays out every label: measured once per figure,
+   * not on each measure, snapshot and pointer motion */
+  gboolean         size_valid;
+  double           nat_w, nat_h;
 };
 
 enum {
@@ -54,6 +58,21 @@ view_label (LkView view)
     }
 }
 
+/* The figure's natural size at zoom 1 (0 × 0 without an explanation). */
+static void
+natural_size (LkFigureView *self, double *w, double *h)
+{
+  if (!self->size_valid)
+    {
+      self->nat_w = self->nat_h = 0;
+      if (self->explanation)
+        lk_render_get_size (self->explanation, self->view, &self->options, &self->nat_w, &self->nat_h);
+      self->size_valid = TRUE;
+    }
+  *w = self->nat_w;
+  *h = self->nat_h;
+}
+
 /* The figure's box inside the widget: scaled to fit, centred. */
 static gboolean
 figure_box (LkFigureView *self, double *x, double *y, double *w, double *h)
@@ -64,7 +83,7 @@ figure_box (LkFigureView *self, double *x, double *y, double *w, double *h)
 
   if (self->explanation == NULL)
     return FALSE;
-  lk_render_get_size (self->explanation, self->view, &self->options, &nat_w, &nat_h);
+  natural_size (self, &nat_w, &nat_h);
   if (nat_w <= 0 || nat_h <= 0 || width <= 0 || height <= 0)
     return FALSE;
   s = MIN (width / nat_w, height / nat_h);
@@ -102,8 +121,7 @@ lk_figure_view_measure (GtkWidget      *widget,
   LkFigureView *self = LK_FIGURE_VIEW (widget);
   double w = 0, h = 0;
 
-  if (self->explanation)
-    lk_render_get_size (self->explanation, self->view, &self->options, &w, &h);
+  natural_size (self, &w, &h);
   *minimum = *natural = (int) ceil ((orientation == GTK_ORIENTATION_HORIZONTAL ? w : h) * self->zoom);
 }
 
@@ -374,6 +392,7 @@ lk_figure_view_set_explanation (LkFigureView *self, LkExplanation *explanation)
   if (!g_set_object (&self->explanation, explanation))
     return;
   self->options.highlight_a = self->options.highlight_b = -1;
+  self->size_valid = FALSE;
   update_accessible (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPLANATION]);
@@ -400,6 +419,7 @@ lk_figure_view_set_options (LkFigureView *self, const LkRenderOptions *options)
   /* A token index means nothing once the rows are words, and back. */
   self->options.highlight_a = words == options->words ? a : -1;
   self->options.highlight_b = words == options->words ? b : -1;
+  self->size_valid = FALSE;
   update_accessible (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }

@@ -315,6 +315,21 @@ lk_input_pane_get_image (LkInputPane *self)
   return self->image;
 }
 
+/* The photo as the model sees it: turned by its EXIF orientation (what
+ * lk_image_load () and the figures do; GtkPicture alone would not). */
+static void
+show_image (GtkPicture *picture, const char *path)
+{
+  g_autoptr(GdkPixbuf) pixbuf = path ? gdk_pixbuf_new_from_file (path, NULL) : NULL;
+  g_autoptr(GdkPixbuf) turned = pixbuf ? gdk_pixbuf_apply_embedded_orientation (pixbuf) : NULL;
+  g_autoptr(GdkTexture) texture = turned ? gdk_texture_new_for_pixbuf (turned) : NULL;
+
+  if (texture)
+    gtk_picture_set_paintable (picture, GDK_PAINTABLE (texture));
+  else
+    gtk_picture_set_filename (picture, path);   /* unreadable: GtkPicture shows its own placeholder */
+}
+
 void
 lk_input_pane_set_image (LkInputPane *self, const char *path)
 {
@@ -324,7 +339,7 @@ lk_input_pane_set_image (LkInputPane *self, const char *path)
     return;
   g_free (self->image);
   self->image = g_strdup (path);
-  gtk_picture_set_filename (self->picture, path);
+  show_image (self->picture, path);
   gtk_stack_set_visible_child_name (self->image_stack, path ? "image" : "empty");
   g_signal_emit (self, signals[CHANGED], 0);
 }

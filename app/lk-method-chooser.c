@@ -31,22 +31,21 @@ G_DEFINE_FINAL_TYPE (LkMethodChooser, lk_method_chooser, GTK_TYPE_WIDGET)
 typedef struct {
   const char *name;
   const char *description;
-  gboolean    available;
 } MethodInfo;
 
 static const MethodInfo methods[] = {
-  { "bilrp", N_("Layer-wise relevance for pairs; fast, conserves the score"), TRUE },
-  { "ij", N_("Exact path integral of the Jacobians; slower, most faithful"), TRUE },
-  { "hxp", N_("Gradient × input at the embedding; fastest, a first look"), TRUE },
-  { "align", N_("Which token of one text matches which of the other"), TRUE },
-  { "masking", N_("Masks words and measures the change"), FALSE },
-  { "aspects", N_("Similarity split into named aspects (S3BERT models)"), FALSE },
+  { "bilrp", N_("Layer-wise relevance for pairs; fast, conserves the score") },
+  { "ij", N_("Exact path integral of the Jacobians; slower, most faithful") },
+  { "hxp", N_("Gradient × input at the embedding; fastest, a first look") },
+  { "align", N_("Which token of one text matches which of the other") },
+  { "distance", N_("Masks tokens or image regions at random and ranks the masks by the distance they cause") },
+  { "aspects", N_("Similarity split into named aspects (S3BERT models)") },
 };
 
 static const char *
 method_title (const char *name)
 {
-  if (g_str_equal (name, "masking"))
+  if (g_str_equal (name, "distance"))
     return _("Distance Masking");
   if (g_str_equal (name, "aspects"))
     return _("Aspects");
@@ -87,7 +86,7 @@ on_row_activated (GtkListBox *list, GtkListBoxRow *row, LkMethodChooser *self)
 {
   int i = gtk_list_box_row_get_index (row);
 
-  if (i < 0 || i >= (int) G_N_ELEMENTS (methods) || !methods[i].available)
+  if (i < 0 || i >= (int) G_N_ELEMENTS (methods))
     return;
   lk_method_chooser_set_method (self, methods[i].name);
   gtk_popover_popdown (self->popover);
@@ -103,13 +102,7 @@ make_row (const MethodInfo *info)
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _(info->description));
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
   g_object_set_data (G_OBJECT (row), "check", check);
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), info->available);
-  if (!info->available)
-    {
-      gtk_widget_set_sensitive (row, FALSE);
-      gtk_widget_set_tooltip_text (row, _("Not available yet: this version of the core does not compute it"));
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Coming in a later version"));
-    }
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
   return row;
 }
 

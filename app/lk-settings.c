@@ -79,6 +79,8 @@ lk_settings_fill_params (LkSettings *self, LkMethod method, LkExplainParams *par
       params->steps = g_settings_get_int (self->settings, "ij-steps");
       params->layer = g_settings_get_int (self->settings, "ij-layer");
     }
+  if (method == LK_METHOD_DISTANCE)
+    params->masks = g_settings_get_int (self->settings, "masks");
 }
 
 JsonObject *

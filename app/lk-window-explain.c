@@ -155,6 +155,8 @@ on_explained (GObject *source, GAsyncResult *result, gpointer data)
   lk_window_refresh_results (self);
 }
 
+/* @a and @b: the two texts, or (image–caption mode) the image file and
+ * the caption. */
 static void
 start_explain (LkWindow *self, const char *a, const char *b, const char *key)
 {
@@ -166,6 +168,7 @@ start_explain (LkWindow *self, const char *a, const char *b, const char *key)
 
   lk_method_from_string (method_name, &method);
   lk_settings_fill_params (lk_settings_get_default (), method, &params);
+  params.image = lk_input_pane_get_mode (self->input_pane) == LK_INPUT_IMAGE_CAPTION;
   job->window = self;
   job->key = g_strdup (key);
   g_object_add_weak_pointer (G_OBJECT (self), (gpointer *) &job->window);
@@ -197,20 +200,28 @@ have_clip_model (void)
   return FALSE;
 }
 
-static void
-explain_image (LkWindow *self)
+/* The image and its caption, or FALSE (and a message) when something is
+ * missing. Which model and method fit is the core's to say. */
+static gboolean
+image_inputs (LkWindow *self, char **image, char **caption)
 {
-  if (lk_input_pane_get_image (self->input_pane) == NULL)
+  const char *path = lk_input_pane_get_image (self->input_pane);
+  const char *text = lk_input_pane_get_caption (self->input_pane);
+
+  if (path == NULL)
     {
       lk_window_toast (self, _("Choose an image first"));
-      return;
+      return FALSE;
     }
   if (!have_clip_model ())
-    lk_window_show_error (self, "image-x-generic-symbolic", _("No CLIP Model"),
-                          _("Image explanations need a CLIP model; none is installed."), FALSE);
-  else
-    lk_window_show_error (self, "image-x-generic-symbolic", _("Not Available Yet"),
-                          _("Image explanations need a CLIP model; this version cannot explain images yet."), FALSE);
+    {
+      lk_window_show_error (self, "image-x-generic-symbolic", _("No CLIP Model"),
+                            _("Image explanations need a CLIP model; none is installed."), FALSE);
+      return FALSE;
+    }
+  *image = g_strdup (path);
+  *caption = g_strdup (text ? text : "");
+  return TRUE;
 }
 
 static gboolean
@@ -235,11 +246,19 @@ lk_window_explain (LkWindow *self)
     return;
   if (lk_input_pane_get_mode (self->input_pane) == LK_INPUT_IMAGE_CAPTION)
     {
-      explain_image (self);
+      if (!image_inputs (self, &a, &b))
+        return;
+    }
+  else
+    {
+      a = lk_input_pane_dup_text (self->input_pane, 0);
+      b = lk_input_pane_dup_text (self->input_pane, 1);
+    }
+  if (lk_input_pane_get_mode (self->input_pane) == LK_INPUT_IMAGE_CAPTION && is_blank (b))
+    {
+      lk_window_toast (self, _("Type a caption for the image"));
       return;
     }
-  a = lk_input_pane_dup_text (self->input_pane, 0);
-  b = lk_input_pane_dup_text (self->input_pane, 1);
   if (is_blank (a) || is_blank (b))
     {
       lk_window_toast (self, _("Type two texts to compare"));

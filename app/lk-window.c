@@ -125,6 +125,16 @@ update_summary (LkWindow *self, LkExplanation *x)
                                 num (b1, "%.3f", lk_explanation_get_score (x, "precision", NAN)),
                                 num (b2, "%.3f", lk_explanation_get_score (x, "recall", NAN)),
                                 num (b3, "%.3f", lk_explanation_get_score (x, "f1", NAN)));
+  else if (g_strcmp0 (method, "distance") == 0)
+    /* Translators: the map's own check: how well two halves of the masks agree */
+    subtitle = g_strdup_printf (_("%s masks · split-half correlation %s"),
+                                num (b1, "%.0f", json_object_get_int_member_with_default (
+                                       lk_explanation_get_params (x), "n_masks_used", -1)),
+                                num (b2, "%.2f", lk_explanation_get_score (x, "split_half", NAN)));
+  else if (g_strcmp0 (method, "aspects") == 0)
+    subtitle = g_strdup_printf (_("Σ shares %s · gap %s"),
+                                num (b1, "%.3f", lk_explanation_get_score (x, "shares_sum", NAN)),
+                                num (b2, "%.1e", lk_explanation_get_score (x, "shares_gap", NAN)));
   else
     subtitle = g_strdup_printf (g_strcmp0 (method, "ij") == 0 ? _("ΣA %s · attribution error %s")
                                                                : _("ΣA %s · conservation gap %s"),

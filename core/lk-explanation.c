@@ -227,6 +227,13 @@ lk_explanation_get_extra (LkExplanation *self, const char *name)
   return json_object_get_object_member (self->extras, name);
 }
 
+void
+lk_explanation_take_extra (LkExplanation *self, const char *name, JsonNode *node)
+{
+  g_return_if_fail (LK_IS_EXPLANATION (self) && name != NULL && node != NULL);
+  json_object_set_member (self->extras, name, node);
+}
+
 /* Word-level matrix: the sum over each word's sub-word tokens. */
 static void
 derive_word_matrix (LkExplanation *self)

@@ -54,6 +54,8 @@ double         lk_explanation_get_score    (LkExplanation *self, const char *nam
 void           lk_explanation_set_score    (LkExplanation *self, const char *name, double value);
 /* Named extras: "timings", "perturbation", … */
 JsonObject    *lk_explanation_get_extra    (LkExplanation *self, const char *name);
+/* Sets the extra @name to @node (an array or any value; takes ownership). */
+void           lk_explanation_take_extra   (LkExplanation *self, const char *name, JsonNode *node);
 
 /* Takes ownership of @matrix's data. Token-level (rows: tokens of a,
  * columns: tokens of b); the word-level matrix is derived on set. */

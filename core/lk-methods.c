@@ -3,16 +3,19 @@
 
 #include <math.h>
 
+#include "lk-aspects.h"
+#include "lk-distance.h"
 #include "lk-error.h"
 #include "lk-methods.h"
+#include "lk-methods-private.h"
 #include "lk-model-private.h"
 
-static const char *method_names[] = { "ij", "bilrp", "hxp", "align" };
+static const char *method_names[] = { "ij", "bilrp", "hxp", "align", "distance", "aspects" };
 
 const char *
 lk_method_to_string (LkMethod method)
 {
-  g_return_val_if_fail (method <= LK_METHOD_ALIGN, NULL);
+  g_return_val_if_fail (method <= LK_METHOD_ASPECTS, NULL);
   return method_names[method];
 }
 
@@ -56,12 +59,7 @@ side_clear (Side *s)
   g_clear_pointer (&s->e_ref, g_free);
 }
 
-typedef struct {
-  LkProgressFunc  progress;
-  gpointer        data;
-  GCancellable   *cancellable;
-  double          offset, scale;
-} Progress;
+typedef LkMethodsProgress Progress;
 
 static void
 engine_progress (double f, void *user_data)
@@ -77,8 +75,27 @@ engine_abort (void *user_data)
   return g_cancellable_is_cancelled (((Progress *) user_data)->cancellable);
 }
 
-static gboolean
-shim_failed (const lk_shim_status *st, GError **error)
+void
+lk_methods_contrib_params (lk_shim_contrib_params *cp, const LkExplainParams *p, int layer, const gint32 *ref,
+                           LkMethodsProgress *prog)
+{
+  lk_shim_contrib_default_params (cp);
+  cp->layer = layer;
+  cp->graph = p->method == LK_METHOD_BILRP ? LK_SHIM_GRAPH_LRP : LK_SHIM_GRAPH_PLAIN;
+  cp->zero_biases = p->zero_biases;
+  cp->quadrature = p->quadrature == LK_QUADRATURE_GAUSS ? LK_SHIM_QUAD_GAUSS : LK_SHIM_QUAD_RIEMANN;
+  cp->progress = engine_progress;
+  cp->abort = engine_abort;
+  cp->user_data = prog;
+  if (p->method == LK_METHOD_IJ)
+    {
+      cp->reference_ids = ref;
+      cp->n_steps = p->steps;
+    }
+}
+
+gboolean
+lk_methods_shim_failed (const lk_shim_status *st, GError **error)
 {
   if (st->code == LK_SHIM_ERROR_CANCELLED)
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The explanation was cancelled");
@@ -88,11 +105,9 @@ shim_failed (const lk_shim_status *st, GError **error)
   return FALSE;
 }
 
-/* The reference sequence: specials in place, every other token [PAD]/<pad>. */
-static gint32 *
-reference_ids (LkModel *model, const LkEncoding *enc, GError **error)
+gint32 *
+lk_methods_reference_ids (LkModel *model, const LkEncoding *enc, gint32 pad, GError **error)
 {
-  gint32 pad = lk_tokenizer_get_special_id (lk_model_get_tokenizer (model), LK_SPECIAL_PAD);
   gint32 *ref;
 
   if (pad < 0)
@@ -107,6 +122,29 @@ reference_ids (LkModel *model, const LkEncoding *enc, GError **error)
   return ref;
 }
 
+gboolean
+lk_methods_check_steps (LkExplainParams *p, GError **error)
+{
+  if (p->method == LK_METHOD_IJ && p->steps == 0)
+    p->steps = p->quadrature == LK_QUADRATURE_GAUSS ? LK_IJ_DEFAULT_STEPS_GAUSS : LK_IJ_DEFAULT_STEPS_RIEMANN;
+  if (p->method == LK_METHOD_IJ && (p->steps < 1 || p->steps > 10000))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "%d steps: expected 1 to 10000", p->steps);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+lk_methods_require_vision (LkModel *model, GError **error)
+{
+  if (lk_model_has_vision (model))
+    return TRUE;
+  g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+               "%s has no vision tower: image–caption pairs need a CLIP model", lk_model_get_id (model));
+  return FALSE;
+}
+
 static gboolean
 run_engine (LkModel *model, Side *s, const LkExplainParams *p, int layer, Progress *prog, GError **error)
 {
@@ -115,33 +153,24 @@ run_engine (LkModel *model, Side *s, const LkExplainParams *p, int layer, Progre
   lk_shim_contrib_params cp;
   lk_shim_status st;
 
-  lk_shim_contrib_default_params (&cp);
-  cp.layer = layer;
-  cp.graph = p->method == LK_METHOD_BILRP ? LK_SHIM_GRAPH_LRP : LK_SHIM_GRAPH_PLAIN;
-  cp.zero_biases = p->zero_biases;
+  if (p->method == LK_METHOD_IJ &&
+      (ref = lk_methods_reference_ids (model, s->enc,
+                                       lk_tokenizer_get_special_id (lk_model_get_tokenizer (model), LK_SPECIAL_PAD),
+                                       error)) == NULL)
+    return FALSE;
+  lk_methods_contrib_params (&cp, p, layer, ref, prog);
   cp.mode = (lk_shim_ad_mode) p->ad_mode;
-  cp.quadrature = p->quadrature == LK_QUADRATURE_GAUSS ? LK_SHIM_QUAD_GAUSS : LK_SHIM_QUAD_RIEMANN;
-  cp.progress = engine_progress;
-  cp.abort = engine_abort;
-  cp.user_data = prog;
-  if (p->method == LK_METHOD_IJ)
-    {
-      if ((ref = reference_ids (model, s->enc, error)) == NULL)
-        return FALSE;
-      cp.reference_ids = ref;
-      cp.n_steps = p->steps;
-    }
   s->d = lk_model_get_dim (model);
   s->u = g_new (float, (gsize) s->d * s->enc->n_tokens);
   s->e = g_new (float, s->d);
   s->e_ref = g_new (float, s->d);
   if (lk_shim_contributions (shim, s->enc->ids, s->enc->n_tokens, &cp, s->u, s->e, s->e_ref, NULL, &st) != 0)
-    return shim_failed (&st, error);
+    return lk_methods_shim_failed (&st, error);
   return TRUE;
 }
 
-static double
-dot (const float *a, const float *b, int d)
+double
+lk_methods_dot (const float *a, const float *b, int d)
 {
   double s = 0;
   for (int i = 0; i < d; i++)
@@ -149,28 +178,33 @@ dot (const float *a, const float *b, int d)
   return s;
 }
 
-/* A = U_aᵀ U_b / norm */
-static void
-pair_matrix (const Side *a, const Side *b, double norm, LkMatrix *m)
+double
+lk_methods_norm (const LkExplainParams *p, const float *a, const float *b, int d)
 {
-  guint sa = a->enc->n_tokens, sb = b->enc->n_tokens;
+  if (p->measure != LK_MEASURE_COS)
+    return 1;
+  return fmax (sqrt (lk_methods_dot (a, a, d)) * sqrt (lk_methods_dot (b, b, d)), 1e-12);
+}
 
+void
+lk_methods_pair_matrix (const float *ua, guint sa, const float *ub, guint sb, int dim, double norm, LkMatrix *m)
+{
   m->rows = sa;
   m->cols = sb;
   m->data = g_new0 (double, (gsize) sa * sb);
-  for (int d = 0; d < a->d; d++)
+  for (int d = 0; d < dim; d++)
     {
-      const float *ua = a->u + (gsize) d * sa, *ub = b->u + (gsize) d * sb;
+      const float *ra = ua + (gsize) d * sa, *rb = ub + (gsize) d * sb;
       for (guint i = 0; i < sa; i++)
         for (guint j = 0; j < sb; j++)
-          m->data[(gsize) i * sb + j] += (double) ua[i] * ub[j];
+          m->data[(gsize) i * sb + j] += (double) ra[i] * rb[j];
     }
   for (gsize k = 0; k < (gsize) sa * sb; k++)
     m->data[k] /= norm;
 }
 
-static void
-add_tokens (LkExplanation *x, guint side, LkModel *model, const LkEncoding *enc)
+void
+lk_methods_add_tokens (LkExplanation *x, guint side, LkModel *model, const LkEncoding *enc)
 {
   LkTokenizer *tok = lk_model_get_tokenizer (model);
 
@@ -182,25 +216,12 @@ add_tokens (LkExplanation *x, guint side, LkModel *model, const LkEncoding *enc)
     }
 }
 
-static void
-set_params (LkExplanation *x, const LkExplainParams *p, int layer, LkModel *model)
+void
+lk_methods_set_model (LkExplanation *x, LkModel *model)
 {
-  JsonObject *o = lk_explanation_get_params (x);
   JsonObject *m = lk_explanation_get_model (x);
 
-  json_object_set_int_member (o, "layer", layer);
-  json_object_set_string_member (o, "measure", p->measure == LK_MEASURE_COS ? "cos" : "dot");
-  if (p->method == LK_METHOD_IJ)
-    {
-      json_object_set_int_member (o, "steps", p->steps);
-      json_object_set_string_member (o, "quadrature", p->quadrature == LK_QUADRATURE_GAUSS ? "gauss" : "riemann");
-      json_object_set_string_member (o, "reference", "specials kept, other tokens replaced by the padding token");
-    }
-  if (p->method == LK_METHOD_BILRP)
-    json_object_set_boolean_member (o, "zero_biases", p->zero_biases);
-  if (p->method != LK_METHOD_ALIGN)
-    json_object_set_string_member (o, "ad_mode", p->ad_mode == LK_AD_FORWARD ? "forward" : p->ad_mode == LK_AD_REVERSE ? "reverse" : "auto");
-  json_object_set_int_member (o, "max_seq_length", lk_model_get_max_seq_length (model));
+  json_object_set_int_member (lk_explanation_get_params (x), "max_seq_length", lk_model_get_max_seq_length (model));
   json_object_set_string_member (m, "id", lk_model_get_id (model));
   json_object_set_string_member (m, "path", lk_model_get_path (model));
   json_object_set_string_member (m, "architecture", lk_model_get_architecture (model));
@@ -208,20 +229,49 @@ set_params (LkExplanation *x, const LkExplainParams *p, int layer, LkModel *mode
   json_object_set_int_member (m, "dim", lk_model_get_dim (model));
 }
 
-/* Scores of the engine methods; norm makes A cosine-scaled when asked. */
-static void
-set_engine_scores (LkExplanation *x, const Side *a, const Side *b, const LkExplainParams *p, double norm)
+void
+lk_methods_set_params (LkExplanation *x, const LkExplainParams *p, LkModel *model, const char *reference,
+                       const char *ad_mode)
 {
-  int d = a->d;
-  double score = dot (a->e, b->e, d) / norm;
+  JsonObject *o = lk_explanation_get_params (x);
+
+  json_object_set_string_member (o, "measure", p->measure == LK_MEASURE_COS ? "cos" : "dot");
+  if (p->method == LK_METHOD_IJ)
+    {
+      json_object_set_int_member (o, "steps", p->steps);
+      json_object_set_string_member (o, "quadrature", p->quadrature == LK_QUADRATURE_GAUSS ? "gauss" : "riemann");
+      json_object_set_string_member (o, "reference", reference);
+    }
+  if (p->method == LK_METHOD_BILRP)
+    json_object_set_boolean_member (o, "zero_biases", p->zero_biases);
+  if (ad_mode)
+    json_object_set_string_member (o, "ad_mode", ad_mode);
+  lk_methods_set_model (x, model);
+}
+
+static void
+set_params (LkExplanation *x, const LkExplainParams *p, int layer, LkModel *model)
+{
+  json_object_set_int_member (lk_explanation_get_params (x), "layer", layer);
+  lk_methods_set_params (x, p, model, "specials kept, other tokens replaced by the padding token",
+                         p->method == LK_METHOD_ALIGN ? NULL
+                         : p->ad_mode == LK_AD_FORWARD ? "forward" : p->ad_mode == LK_AD_REVERSE ? "reverse" : "auto");
+}
+
+/* Scores of the engine methods; norm makes A cosine-scaled when asked. */
+void
+lk_methods_set_scores (LkExplanation *x, const float *ea, const float *ea_ref, const float *eb, const float *eb_ref,
+                       int d, const LkExplainParams *p, double norm)
+{
+  double score = lk_methods_dot (ea, eb, d) / norm;
   double sum = lk_matrix_sum (lk_explanation_get_matrix (x));
 
   lk_explanation_set_score (x, "similarity", score);
   lk_explanation_set_score (x, "sum", sum);
   if (p->method == LK_METHOD_IJ)
     {
-      double t_arb = dot (a->e, b->e_ref, d) / norm, t_rab = dot (a->e_ref, b->e, d) / norm;
-      double t_rr = dot (a->e_ref, b->e_ref, d) / norm;
+      double t_arb = lk_methods_dot (ea, eb_ref, d) / norm, t_rab = lk_methods_dot (ea_ref, eb, d) / norm;
+      double t_rr = lk_methods_dot (ea_ref, eb_ref, d) / norm;
       double expected = score - t_arb - t_rab + t_rr;
       lk_explanation_set_score (x, "ref_a_rb", t_arb);
       lk_explanation_set_score (x, "ref_ra_b", t_rab);
@@ -244,7 +294,7 @@ explain_engine (LkExplanation *x, LkModel *model, Side *a, Side *b, const LkExpl
                 Progress *prog, GError **error)
 {
   LkMatrix m = { 0 };
-  double norm = 1;
+  double norm;
 
   prog->scale = 0.5;
   if (!run_engine (model, a, p, layer, prog, error))
@@ -252,11 +302,10 @@ explain_engine (LkExplanation *x, LkModel *model, Side *a, Side *b, const LkExpl
   prog->offset = 0.5;
   if (!run_engine (model, b, p, layer, prog, error))
     return FALSE;
-  if (p->measure == LK_MEASURE_COS)
-    norm = fmax (sqrt (dot (a->e, a->e, a->d)) * sqrt (dot (b->e, b->e, b->d)), 1e-12);
-  pair_matrix (a, b, norm, &m);
+  norm = lk_methods_norm (p, a->e, b->e, a->d);
+  lk_methods_pair_matrix (a->u, a->enc->n_tokens, b->u, b->enc->n_tokens, a->d, norm, &m);
   lk_explanation_take_matrix (x, &m);
-  set_engine_scores (x, a, b, p, norm);
+  lk_methods_set_scores (x, a->e, a->e_ref, b->e, b->e_ref, a->d, p, norm);
   return TRUE;
 }
 
@@ -298,19 +347,29 @@ lk_explain (LkModel                *model,
   g_return_val_if_fail (LK_IS_MODEL (model), NULL);
   g_return_val_if_fail (params != NULL, NULL);
 
+  if (p.method == LK_METHOD_DISTANCE)
+    {
+      LkDistanceParams dp;
+      lk_distance_params_init (&dp);
+      dp.seed = p.seed;
+      if (p.masks)
+        dp.n_masks = p.masks;
+      if (p.image)
+        return lk_explain_distance_image (model, text_a, text_b, &dp, progress, progress_data, cancellable, error);
+      return lk_explain_distance_text (model, text_a, text_b, &dp, progress, progress_data, cancellable, error);
+    }
+  if (p.image)
+    return lk_explain_image (model, text_a, text_b, params, progress, progress_data, cancellable, error);
+  if (p.method == LK_METHOD_ASPECTS)
+    return lk_explain_aspects (model, NULL, text_a, text_b, cancellable, error);
   for (guint s = 0; s < 2; s++)
     if (texts[s] == NULL || *texts[s] == '\0')
       {
         g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "text %c is empty: there is nothing to explain", 'A' + s);
         return NULL;
       }
-  if (p.method == LK_METHOD_IJ && p.steps == 0)
-    p.steps = p.quadrature == LK_QUADRATURE_GAUSS ? LK_IJ_DEFAULT_STEPS_GAUSS : LK_IJ_DEFAULT_STEPS_RIEMANN;
-  if (p.method == LK_METHOD_IJ && (p.steps < 1 || p.steps > 10000))
-    {
-      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "%d steps: expected 1 to 10000", p.steps);
-      return NULL;
-    }
+  if (!lk_methods_check_steps (&p, error))
+    return NULL;
   layer = default_layer (model, &p);
   if (layer > lk_shim_model_num_layers (lk_model_get_shim (model)))
     {
@@ -327,8 +386,8 @@ lk_explain (LkModel                *model,
   x = lk_explanation_new (lk_method_to_string (p.method));
   lk_explanation_set_text (x, 0, text_a);
   lk_explanation_set_text (x, 1, text_b);
-  add_tokens (x, 0, model, a.enc);
-  add_tokens (x, 1, model, b.enc);
+  lk_methods_add_tokens (x, 0, model, a.enc);
+  lk_methods_add_tokens (x, 1, model, b.enc);
   set_params (x, &p, layer, model);
   json_object_set_boolean_member (lk_explanation_get_extra (x, "truncated"), "a", a.enc->truncated);
   json_object_set_boolean_member (lk_explanation_get_extra (x, "truncated"), "b", b.enc->truncated);

@@ -14,6 +14,8 @@ typedef enum {
   LK_METHOD_BILRP,  /* BiLRP with the transformer LRP rules (Vasileiou & Eberle) */
   LK_METHOD_HXP,    /* Hessian × product: plain gradient × input at the point */
   LK_METHOD_ALIGN,  /* last-layer token cosine alignment, BERTScore P/R/F1 */
+  LK_METHOD_DISTANCE, /* distance masking (lk-distance.h), with its defaults */
+  LK_METHOD_ASPECTS,  /* S3BERT aspect decomposition (lk-aspects.h) */
 } LkMethod;
 
 typedef enum {
@@ -42,6 +44,10 @@ typedef struct {
   LkAdMode     ad_mode;
   gboolean     perturbation;  /* also compute the perturbation curve */
   guint        seed;          /* for the perturbation curve's random baseline */
+  guint        masks;         /* distance: the number of masks; 0: its default */
+  gboolean     image;         /* text_a is an image file and text_b its caption:
+                               * distance → lk_explain_distance_image (),
+                               * ij, bilrp, hxp → lk_explain_image () */
 } LkExplainParams;
 
 #define LK_IJ_DEFAULT_STEPS_RIEMANN 50
@@ -56,6 +62,20 @@ gboolean       lk_method_from_string    (const char *name,
 LkExplanation *lk_explain               (LkModel                *model,
                                          const char             *text_a,
                                          const char             *text_b,
+                                         const LkExplainParams  *params,
+                                         LkProgressFunc          progress,
+                                         gpointer                progress_data,
+                                         GCancellable           *cancellable,
+                                         GError                **error);
+
+/* Patch × word interactions (lk-methods-image.c): IJ, BiLRP or H×P across a
+ * CLIP model's two towers. Side A is the image's tokens ("[CLS]", then the
+ * patches "p(r,c)" in raster order), side B the caption's; matrix =
+ * U_imageᵀ U_caption, scaled like lk_explain()'s. The patch grid and the
+ * image are described in the extra member "image". */
+LkExplanation *lk_explain_image         (LkModel                *model,
+                                         const char             *image_path,
+                                         const char             *caption,
                                          const LkExplainParams  *params,
                                          LkProgressFunc          progress,
                                          gpointer                progress_data,

@@ -51,22 +51,6 @@ lk_model_parse_activation (const char *name, const char *file, lk_shim_activatio
   return FALSE;
 }
 
-/* model.safetensors if present, else pytorch_model.bin. */
-static char *
-find_weights (const char *dir, GError **error)
-{
-  g_autofree char *st = g_build_filename (dir, "model.safetensors", NULL);
-  g_autofree char *bin = g_build_filename (dir, "pytorch_model.bin", NULL);
-
-  if (g_file_test (st, G_FILE_TEST_EXISTS))
-    return g_steal_pointer (&st);
-  if (g_file_test (bin, G_FILE_TEST_EXISTS))
-    return g_steal_pointer (&bin);
-  g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND,
-               "%s: no weights (expected model.safetensors or pytorch_model.bin)", dir);
-  return NULL;
-}
-
 static gboolean
 read_transformer (LkModelConfig *c, const char *dir, GError **error)
 {
@@ -112,7 +96,7 @@ read_transformer (LkModelConfig *c, const char *dir, GError **error)
   act = lk_json_get_string (o, file, "hidden_act", "gelu", error);
   if (act == NULL || !lk_model_parse_activation (act, file, &p->hidden_act, error))
     return FALSE;
-  c->weights = find_weights (dir, error);
+  c->weights = lk_model_find_weights (dir, error);
   p->weights_path = c->weights;
   return c->weights != NULL;
 }
@@ -180,7 +164,7 @@ read_dense (LkModelConfig *c, const char *module_dir, GError **error)
     return FALSE;
   d->in_features = in;
   d->out_features = out;
-  c->dense_weights[c->params.n_dense] = find_weights (module_dir, error);
+  c->dense_weights[c->params.n_dense] = lk_model_find_weights (module_dir, error);
   d->weights_path = c->dense_weights[c->params.n_dense];
   if (d->weights_path == NULL)
     return FALSE;
@@ -269,6 +253,8 @@ gboolean
 lk_model_config_read (LkModelConfig *c, const char *dir, GError **error)
 {
   lk_shim_model_default_params (&c->params);
+  if (lk_model_config_is_clip (dir))
+    return lk_model_config_read_clip (c, dir, error);
   return read_transformer (c, dir, error) &&
          read_modules (c, dir, error) &&
          read_max_length (c, dir, error);

@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "likeness-shim.h"
+#include "lk-image.h"
 
 G_BEGIN_DECLS
 
@@ -13,6 +14,8 @@ typedef struct {
   char *weights;
   char *dense_weights[LK_SHIM_MAX_DENSE];
   guint max_seq_length;
+  gboolean clip;                 /* a CLIPModel (lk-model-clip.c) */
+  LkImagePreprocess preprocess;  /* CLIP: preprocessor_config.json */
 } LkModelConfig;
 
 gboolean lk_model_config_read  (LkModelConfig *config, const char *dir, GError **error);
@@ -21,5 +24,11 @@ gboolean lk_model_parse_activation (const char *name, const char *file, lk_shim_
 
 /* The shim's model, for the explanation engine. */
 lk_shim_model *lk_model_get_shim (gpointer model);
+LkModelConfig *lk_model_get_config (gpointer model);
+
+/* lk-model-clip.c */
+gboolean lk_model_config_is_clip   (const char *dir);
+gboolean lk_model_config_read_clip (LkModelConfig *config, const char *dir, GError **error);
+char    *lk_model_find_weights     (const char *dir, GError **error);
 
 G_END_DECLS

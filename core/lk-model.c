@@ -138,6 +138,12 @@ lk_model_get_shim (gpointer model)
   return LK_MODEL (model)->shim;
 }
 
+LkModelConfig *
+lk_model_get_config (gpointer model)
+{
+  return &LK_MODEL (model)->config;
+}
+
 LkEncoding *
 lk_model_tokenize (LkModel     *self,
                    const char  *text,
@@ -223,6 +229,34 @@ lk_model_embed (LkModel            *self,
   run.progress = run_progress;
   run.user_data = &rd;
   if (lk_shim_embed (self->shim, n, ids, lens, out, &run, &st) != 0)
+    return shim_error (&st, self->id, error);
+  return TRUE;
+}
+
+gboolean
+lk_model_embed_ids (LkModel             *self,
+                    guint                n,
+                    const gint32 *const *ids,
+                    const guint         *lengths,
+                    float               *out,
+                    GCancellable        *cancellable,
+                    GError             **error)
+{
+  g_autofree int *lens = g_new0 (int, n + 1);
+  RunData rd = { cancellable, NULL, NULL };
+  lk_shim_run_params run;
+  lk_shim_status st;
+
+  g_return_val_if_fail (LK_IS_MODEL (self), FALSE);
+  g_return_val_if_fail (n == 0 || (ids != NULL && lengths != NULL && out != NULL), FALSE);
+
+  for (guint i = 0; i < n; i++)
+    lens[i] = lengths[i];
+  lk_shim_run_default_params (&run);
+  run.batch_size = MAX (n, 1);
+  run.abort = cancellable ? run_abort : NULL;
+  run.user_data = &rd;
+  if (lk_shim_embed (self->shim, n, (const int32_t *const *) ids, lens, out, &run, &st) != 0)
     return shim_error (&st, self->id, error);
   return TRUE;
 }

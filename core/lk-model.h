@@ -4,6 +4,7 @@
 
 #include <gio/gio.h>
 
+#include "lk-image.h"
 #include "lk-tokenizer.h"
 
 G_BEGIN_DECLS
@@ -62,6 +63,37 @@ gboolean     lk_model_embed              (LkModel            *self,
                                           guint              *n_truncated,
                                           LkProgressFunc      progress,
                                           gpointer            progress_data,
+                                          GCancellable       *cancellable,
+                                          GError            **error);
+
+/* Embeds @n token-id sequences (special tokens included, as the model's
+ * tokenizer writes them) into @out (n × dim floats): for masked inputs. */
+gboolean     lk_model_embed_ids          (LkModel             *self,
+                                          guint                n,
+                                          const gint32 *const *ids,
+                                          const guint         *lengths,
+                                          float               *out,
+                                          GCancellable        *cancellable,
+                                          GError             **error);
+
+/* CLIP models (a CLIPModel folder): the image side. For them, lk_model_embed
+ * and lk_model_tokenize use the text tower (the text projection of the
+ * end-of-text token) and lk_model_get_dim is the shared space's. */
+gboolean     lk_model_has_vision         (LkModel            *self);
+/* The square side the vision tower takes (224 for ViT-B/32); 0 without one. */
+guint        lk_model_get_image_size     (LkModel            *self);
+/* CLIPImageProcessor: shortest side to image_size (bicubic), centre crop,
+ * rescale, normalise; @out holds 3 × S × S floats. */
+gboolean     lk_model_preprocess_image   (LkModel            *self,
+                                          const LkImage      *image,
+                                          float              *out,
+                                          GError            **error);
+/* Image embeddings (vision tower + visual projection), n × dim, of @n
+ * preprocessed images (n × 3 × S × S floats). */
+gboolean     lk_model_embed_pixels       (LkModel            *self,
+                                          guint               n,
+                                          const float        *pixels,
+                                          float              *out,
                                           GCancellable       *cancellable,
                                           GError            **error);
 

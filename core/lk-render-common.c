@@ -442,6 +442,12 @@ lk_check_segments (LkFigure *f)
       if (has_score (f, "f1"))
         add_segment (out, _("F1 %s"), score (f, "f1"));
     }
+  else if (g_strcmp0 (method, "distance") == 0 && has_score (f, "split_half"))
+    {
+      add_segment (out, _("score %s"), score (f, "similarity"));
+      /* the reliability check of a masking method: do two halves agree? */
+      add_segment (out, _("split-half correlation %s"), score (f, "split_half"));
+    }
   else if (has_score (f, "sum") && has_score (f, "error"))
     {
       add_segment (out, _("ΣR = %s"), score (f, "sum"));

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gi18n-lib.h>
@@ -73,6 +74,7 @@ typedef struct {
   double *values;
   double  scale;
   char   *image;
+  char   *word;   /* patch × word maps: the caption word shown */
 } Map;
 
 static void
@@ -80,6 +82,7 @@ map_clear (Map *m)
 {
   g_free (m->values);
   g_free (m->image);
+  g_free (m->word);
 }
 
 static gboolean
@@ -105,7 +108,28 @@ read_values (JsonNode *node, Map *m)
   return TRUE;
 }
 
-/* "saliency_map": {width, height, values (row-major), image, and per caption
+/* The compact form: float32 little-endian, base64 (lk-distance.c). */
+static gboolean
+read_values_f32le (const char *b64, Map *m)
+{
+  gsize n = (gsize) m->width * m->height, len = 0;
+  g_autofree guchar *raw = b64 ? g_base64_decode (b64, &len) : NULL;
+
+  if (raw == NULL || len != n * 4)
+    return FALSE;
+  m->values = g_new0 (double, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      union { guint32 u; float f; } v;
+      memcpy (&v.u, raw + 4 * i, 4);
+      v.u = GUINT32_FROM_LE (v.u);
+      m->values[i] = v.f;
+      m->scale = MAX (m->scale, fabs (m->values[i]));
+    }
+  return TRUE;
+}
+
+/* "saliency_map": {width, height, values (row-major) or values_f32le, image, and per caption
  * word "maps": [{word, values}]}; @saliency_word picks one of those. */
 static gboolean
 read_map (LkFigure *f, Map *m)
@@ -134,8 +158,19 @@ read_map (LkFigure *f, Map *m)
             values = json_object_get_member (json_node_get_object (e), "values");
         }
     }
+  /* patch × word (lk-methods-image.c): name the caption word whose map is shown */
+  if (json_object_has_member (o, "maps") && JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "maps")))
+    {
+      JsonArray *maps = json_object_get_array_member (o, "maps");
+      gint64 k = f->opt.saliency_word >= 0 ? f->opt.saliency_word : json_object_get_int_member_with_default (o, "word", -1);
+      if (k >= 0 && k < json_array_get_length (maps) && JSON_NODE_HOLDS_OBJECT (json_array_get_element (maps, k)))
+        m->word = g_strdup (json_object_get_string_member_with_default (
+                              json_node_get_object (json_array_get_element (maps, k)), "word", NULL));
+    }
   m->image = g_strdup (json_object_get_string_member_with_default (o, "image",
                        image && JSON_NODE_HOLDS_VALUE (image) ? json_node_get_string (image) : NULL));
+  if (values == NULL && json_object_has_member (o, "values_f32le"))
+    return read_values_f32le (json_object_get_string_member (o, "values_f32le"), m);
   return read_values (values, m);
 }
 
@@ -189,7 +224,9 @@ map_surface (LkFigure *f, Map *m)
 static double
 draw_image_map (LkFigure *f, LkCanvas *c, Map *m, double y)
 {
-  g_autoptr(GdkPixbuf) photo = m->image ? gdk_pixbuf_new_from_file (m->image, NULL) : NULL;
+  g_autoptr(GdkPixbuf) raw = m->image ? gdk_pixbuf_new_from_file (m->image, NULL) : NULL;
+  /* maps are at the image's size after EXIF orientation, as lk_image_load reads it */
+  g_autoptr(GdkPixbuf) photo = raw ? gdk_pixbuf_apply_embedded_orientation (raw) : NULL;
   double aspect = photo ? (double) gdk_pixbuf_get_width (photo) / gdk_pixbuf_get_height (photo)
                         : (double) m->width / m->height;
   double w = aspect >= 1 ? IMAGE_BOX : IMAGE_BOX * aspect, h = aspect >= 1 ? IMAGE_BOX / aspect : IMAGE_BOX;
@@ -215,6 +252,15 @@ draw_image_map (LkFigure *f, LkCanvas *c, Map *m, double y)
   f->scale = m->scale;
   lk_draw_colorbar (f, c, x + w + 14, y, MIN (h, 200), TRUE);
   f->scale = saved;
+  if (m->word)
+    {
+      g_autofree char *label = g_strdup_printf (_("Caption word “%s” with each image patch"), m->word);
+      LkTextStyle st;
+      lk_text_style_init (&st, 10, FALSE, LK_ANCHOR_START, &f->dim);
+      lk_canvas_class (c, "saliency-word");
+      lk_canvas_text (c, x, y + h + 16, label, &st);
+      return y + h + 20;
+    }
   return y + h;
 }
 
@@ -266,7 +312,9 @@ lk_render_saliency (LkFigure *f, LkCanvas *c, double *width, double *height)
     y = draw_text_side (f, c, 1, sal_b, scale, y + 16, w - LK_RENDER_MARGIN, &used);
   f->scale = scale;
   y += 18;
-  y += lk_draw_colorbar_h (f, c, LK_RENDER_MARGIN, y, MIN (220, content), TRUE);
+  /* a map's own bar stands beside it; the texts' only when they carry values */
+  if (!has_map || scale > 0)
+    y += lk_draw_colorbar_h (f, c, LK_RENDER_MARGIN, y, MIN (220, content), TRUE);
   f->scale = saved;
   y = lk_draw_check (f, c, LK_RENDER_MARGIN, y + 12, content);
   map_clear (&map);

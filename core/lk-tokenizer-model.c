@@ -64,10 +64,10 @@ lk_tok_model_from_json (JsonObject  *model,
 
   if (type == NULL)
     return NULL;
-  if (!g_str_equal (type, "WordPiece") && !g_str_equal (type, "Unigram"))
+  if (!g_str_equal (type, "WordPiece") && !g_str_equal (type, "Unigram") && !g_str_equal (type, "BPE"))
     {
       g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
-                   _("%s: model.type '%s' is not supported here (expected WordPiece or Unigram)"),
+                   _("%s: model.type '%s' is not supported here (expected WordPiece, Unigram or BPE)"),
                    file, type);
       return NULL;
     }
@@ -80,6 +80,11 @@ lk_tok_model_from_json (JsonObject  *model,
     {
       self->type = "WordPiece";
       ok = lk_tok_wordpiece_init (self, model, file, error);
+    }
+  else if (g_str_equal (type, "BPE"))
+    {
+      self->type = "BPE";
+      ok = lk_tok_bpe_init (self, model, file, error);
     }
   else
     {

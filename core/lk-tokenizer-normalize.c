@@ -18,6 +18,7 @@ typedef enum {
   NORM_STRIP,
   NORM_LOWERCASE,
   NORM_NFD,
+  NORM_NFC,
   NORM_NFKD,
   NORM_STRIP_ACCENTS,
   NORM_PREPEND,
@@ -301,6 +302,9 @@ lk_tok_normalizer_apply (const LkTokNormalizer *self,
     case NORM_NFKD:
       decompose_all (norm, decompose_compat);
       break;
+    case NORM_NFC:
+      lk_tok_nfc (norm);
+      break;
     case NORM_STRIP_ACCENTS:
       expand (norm, keep_uncombined);
       break;
@@ -476,6 +480,7 @@ static const struct {
   { "Prepend", NORM_PREPEND, read_prepend },
   { "Lowercase", NORM_LOWERCASE, NULL },
   { "NFD", NORM_NFD, NULL },
+  { "NFC", NORM_NFC, NULL },
   { "NFKD", NORM_NFKD, NULL },
   { "StripAccents", NORM_STRIP_ACCENTS, NULL },
 };
@@ -496,7 +501,7 @@ read_kind (LkTokNormalizer  *self,
       }
   g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
                _("%s: %s.type '%s' is not supported here (expected BertNormalizer, Sequence, "
-               "Precompiled, Replace, Strip, Prepend, Lowercase, NFD, NFKD or StripAccents)"),
+               "Precompiled, Replace, Strip, Prepend, Lowercase, NFD, NFC, NFKD or StripAccents)"),
                file, where, type);
   return FALSE;
 }

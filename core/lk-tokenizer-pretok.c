@@ -14,6 +14,9 @@ typedef enum {
   PRE_BERT,
   PRE_METASPACE,
   PRE_WHITESPACE_SPLIT,
+  PRE_SEQUENCE,     /* of Split and ByteLevel (lk-tokenizer-bpe.c) */
+  PRE_SPLIT,
+  PRE_BYTE_LEVEL,
 } PreKind;
 
 typedef enum {
@@ -27,6 +30,10 @@ struct _LkTokPreTokenizer {
   gunichar       replacement;
   PrependScheme  prepend;
   gboolean       split;
+  GPtrArray     *children;  /* Sequence */
+  GRegex        *regex;     /* Split; ByteLevel with use_regex */
+  gboolean       invert;
+  gboolean       removed;
 };
 
 static void
@@ -118,6 +125,22 @@ split_metaspace (const LkTokPreTokenizer *self,
   add_word (words, start, norm->str->len);
 }
 
+/* Split and ByteLevel refine the spans they are given. */
+static void
+refine (const LkTokPreTokenizer *self,
+        LkTokNorm               *norm,
+        GArray                  *spans)
+{
+  if (self->kind == PRE_SPLIT)
+    lk_tok_split_regex (self->regex, self->invert, self->removed, norm->str->str, spans);
+  else
+    {
+      if (self->regex != NULL)
+        lk_tok_split_regex (self->regex, FALSE, FALSE, norm->str->str, spans);
+      lk_tok_byte_level (norm, spans);
+    }
+}
+
 void
 lk_tok_pre_tokenizer_apply (const LkTokPreTokenizer *self,
                             LkTokNorm               *norm,
@@ -126,6 +149,18 @@ lk_tok_pre_tokenizer_apply (const LkTokPreTokenizer *self,
   if (self == NULL)
     {
       add_word (words, 0, norm->str->len);
+      return;
+    }
+  if (self->kind == PRE_SEQUENCE || self->kind == PRE_SPLIT || self->kind == PRE_BYTE_LEVEL)
+    {
+      g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (LkTokSpan));
+
+      add_word (spans, 0, norm->str->len);
+      if (self->kind != PRE_SEQUENCE)
+        refine (self, norm, spans);
+      for (guint i = 0; self->children != NULL && i < self->children->len; i++)
+        refine (g_ptr_array_index (self->children, i), norm, spans);
+      g_array_append_vals (words, spans->data, spans->len);
       return;
     }
   switch (self->kind)
@@ -148,7 +183,100 @@ lk_tok_pre_tokenizer_apply (const LkTokPreTokenizer *self,
 void
 lk_tok_pre_tokenizer_free (LkTokPreTokenizer *self)
 {
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->children, g_ptr_array_unref);
+  g_clear_pointer (&self->regex, g_regex_unref);
   g_free (self);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkTokPreTokenizer, lk_tok_pre_tokenizer_free)
+
+static gboolean
+read_split (LkTokPreTokenizer  *self,
+            JsonObject         *obj,
+            const char         *file,
+            GError            **error)
+{
+  JsonObject *pattern = lk_tok_json_object (obj, "pattern", TRUE, file, "pre_tokenizer", error);
+  const char *behavior = lk_tok_json_string (obj, "behavior", TRUE, file, "pre_tokenizer", error);
+  const char *source;
+  g_autofree char *quoted = NULL;
+
+  if (pattern == NULL || behavior == NULL ||
+      !lk_tok_json_bool (obj, "invert", FALSE, file, "pre_tokenizer", &self->invert, error))
+    return FALSE;
+  if (!g_str_equal (behavior, "Removed") && !g_str_equal (behavior, "Isolated"))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                   _("%s: pre_tokenizer Split behavior '%s' is not supported (expected Removed or Isolated)"),
+                   file, behavior);
+      return FALSE;
+    }
+  self->removed = g_str_equal (behavior, "Removed");
+  if (json_object_has_member (pattern, "Regex"))
+    source = lk_tok_json_string (pattern, "Regex", TRUE, file, "pre_tokenizer.pattern", error);
+  else
+    {
+      const char *literal = lk_tok_json_string (pattern, "String", TRUE, file, "pre_tokenizer.pattern", error);
+      source = quoted = literal ? g_regex_escape_string (literal, -1) : NULL;
+    }
+  return source != NULL && (self->regex = lk_tok_regex_new (source, file, "pre_tokenizer.pattern", error)) != NULL;
+}
+
+static gboolean
+read_byte_level (LkTokPreTokenizer  *self,
+                 JsonObject         *obj,
+                 const char         *file,
+                 GError            **error)
+{
+  gboolean prefix_space, use_regex;
+
+  if (!lk_tok_json_bool (obj, "add_prefix_space", TRUE, file, "pre_tokenizer", &prefix_space, error) ||
+      !lk_tok_json_bool (obj, "use_regex", TRUE, file, "pre_tokenizer", &use_regex, error))
+    return FALSE;
+  if (prefix_space)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                   _("%s: pre_tokenizer ByteLevel with add_prefix_space is not supported"), file);
+      return FALSE;
+    }
+  return !use_regex || (self->regex = lk_tok_regex_new (NULL, file, "pre_tokenizer", error)) != NULL;
+}
+
+static gboolean
+read_sequence (LkTokPreTokenizer  *self,
+               JsonObject         *obj,
+               const char         *file,
+               GError            **error)
+{
+  JsonArray *items = lk_tok_json_array (obj, "pretokenizers", TRUE, file, "pre_tokenizer", error);
+
+  if (items == NULL)
+    return FALSE;
+  self->children = g_ptr_array_new_with_free_func ((GDestroyNotify) lk_tok_pre_tokenizer_free);
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonNode *node = json_array_get_element (items, i);
+      LkTokPreTokenizer *child = lk_tok_pre_tokenizer_from_json (node, file, error);
+
+      if (child == NULL)
+        {
+          if (error == NULL || *error == NULL)
+            g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+                         _("%s: pre_tokenizer.pretokenizers[%u] is null"), file, i);
+          return FALSE;
+        }
+      g_ptr_array_add (self->children, child);
+      if (child->kind != PRE_SPLIT && child->kind != PRE_BYTE_LEVEL)
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                       _("%s: pre_tokenizer.pretokenizers[%u]: only Split and ByteLevel are supported in a Sequence"),
+                       file, i);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -206,7 +334,7 @@ lk_tok_pre_tokenizer_from_json (JsonNode    *node,
                                 const char  *file,
                                 GError     **error)
 {
-  g_autofree LkTokPreTokenizer *self = NULL;
+  g_autoptr(LkTokPreTokenizer) self = NULL;
   JsonObject *obj;
   const char *type;
 
@@ -232,6 +360,13 @@ lk_tok_pre_tokenizer_from_json (JsonNode    *node,
     {
       self->kind = PRE_METASPACE;
       if (!read_metaspace (self, obj, file, error))
+        return NULL;
+    }
+  else if (g_str_equal (type, "Split") || g_str_equal (type, "ByteLevel") || g_str_equal (type, "Sequence"))
+    {
+      self->kind = g_str_equal (type, "Split") ? PRE_SPLIT : g_str_equal (type, "ByteLevel") ? PRE_BYTE_LEVEL : PRE_SEQUENCE;
+      if (!(self->kind == PRE_SPLIT ? read_split : self->kind == PRE_BYTE_LEVEL ? read_byte_level : read_sequence)
+            (self, obj, file, error))
         return NULL;
     }
   else

@@ -149,6 +149,24 @@ gboolean    lk_tok_unigram_init    (LkTokModel        *self,
                                     JsonObject        *model,
                                     const char        *file,
                                     GError           **error);
+/* lk-tokenizer-bpe.c */
+gboolean    lk_tok_bpe_init        (LkTokModel        *self,
+                                    JsonObject        *model,
+                                    const char        *file,
+                                    GError           **error);
+void        lk_tok_nfc             (LkTokNorm         *norm);
+/* NULL @pattern: GPT-2's, as ByteLevel's use_regex splits. */
+GRegex     *lk_tok_regex_new       (const char        *pattern,
+                                    const char        *file,
+                                    const char        *where,
+                                    GError           **error);
+void        lk_tok_split_regex     (const GRegex      *re,
+                                    gboolean           invert,
+                                    gboolean           removed,
+                                    const char        *s,
+                                    GArray            *spans);
+void        lk_tok_byte_level      (LkTokNorm         *norm,
+                                    GArray            *spans);
 void        lk_tok_model_set_token (LkTokModel        *self,
                                     const char        *token,
                                     gint32             id);

@@ -40,6 +40,7 @@ typedef enum {
   LK_SHIM_ARCH_BERT = 0,  /* BERT, MiniLM */
   LK_SHIM_ARCH_MPNET,     /* MPNet, with relative position bias */
   LK_SHIM_ARCH_XLMR,      /* RoBERTa and XLM-RoBERTa */
+  LK_SHIM_ARCH_CLIP,      /* CLIPModel: the fields above describe the text tower */
 } lk_shim_arch;
 
 typedef enum {
@@ -94,6 +95,17 @@ typedef struct {
   int n_dense;
   lk_shim_dense dense[LK_SHIM_MAX_DENSE];
   int normalize;                   /* a Normalize module ends the pipeline */
+  /* CLIP (LK_SHIM_ARCH_CLIP): the shared space and the vision tower */
+  int projection_dim;
+  int eos_token_id;                /* 2: the legacy rule, pool at the largest id */
+  int vision_hidden_size;
+  int vision_num_layers;
+  int vision_num_heads;
+  int vision_intermediate_size;
+  int image_size;
+  int patch_size;
+  double vision_layer_norm_eps;
+  lk_shim_activation vision_hidden_act;
   /* execution */
   lk_shim_device device;
   int n_threads;                   /* 0 = one per core */
@@ -130,6 +142,21 @@ int lk_shim_embed (lk_shim_model *model,
                    float *out,
                    const lk_shim_run_params *run,
                    lk_shim_status *status);
+
+/* CLIP: the side of the square image the vision tower takes; 0 when the
+ * model has no vision tower. For CLIP, lk_shim_embed runs the text tower
+ * (the text projection of the end-of-text token). */
+int lk_shim_model_image_size (const lk_shim_model *model);
+
+/* CLIP image embeddings (vision tower + visual projection) of n images of
+ * preprocessed pixels, n × 3 × S × S floats (S = lk_shim_model_image_size),
+ * into out (n × embedding_dim). Returns 0 on success. */
+int lk_shim_embed_images (lk_shim_model *model,
+                          int n,
+                          const float *pixels,
+                          float *out,
+                          const lk_shim_run_params *run,
+                          lk_shim_status *status);
 
 /* ---- The contribution engine (IJ, BiLRP, H×P: METHODS.md) ----
  *
@@ -190,6 +217,28 @@ int lk_shim_contributions (lk_shim_model *model,
                            lk_shim_ad_mode *mode_used,
                            lk_shim_status *status);
 
+/* CLIP: the same engine on one tower of a CLIP model. With pixels NULL, the
+ * text tower on ids (n_tokens, special tokens included); else the vision
+ * tower on one preprocessed image (3 × S × S floats), whose tokens are the
+ * class token then the patches row by row: n_tokens must be
+ * lk_shim_clip_num_image_tokens. reference_ids is for texts only (an image's
+ * reference is zero). The Jacobians are taken in reverse mode (mode_used
+ * says so). The pair matrix of an image and a caption is U_imageᵀ U_text. */
+int lk_shim_clip_contributions (lk_shim_model *model,
+                                const int32_t *ids,
+                                const float *pixels,
+                                int n_tokens,
+                                const lk_shim_contrib_params *params,
+                                float *u,
+                                float *e,
+                                float *e_ref,
+                                lk_shim_ad_mode *mode_used,
+                                lk_shim_status *status);
+/* Patches + 1; 0 without a vision tower. */
+int lk_shim_clip_num_image_tokens (const lk_shim_model *model);
+/* Layers of the text (vision 0) or vision (vision 1) tower; 0 if not CLIP. */
+int lk_shim_clip_num_layers (const lk_shim_model *model, int vision);
+
 /* Hidden states (S × H) entering layer `layer` (num_layers = the last
  * layer's output), for one text, on the plain graph. */
 int lk_shim_hidden_states (lk_shim_model *model,
@@ -197,6 +246,86 @@ int lk_shim_hidden_states (lk_shim_model *model,
                            int n_tokens,
                            int layer,
                            float *out,
+                           lk_shim_status *status);
+
+/* ---- Aspect training: S3BERT metric distillation (METHODS.md §4) ----
+ *
+ * A student starts as the model of `model` and learns to put n aspects of
+ * k dims in the first n·k dimensions of its embedding: aspect loss = MSE
+ * between cos(a[ik:(i+1)k], b[ik:(i+1)k]) and the pair's target i;
+ * consistency loss = MSE between the student's batch × batch cosine matrix
+ * (texts a against texts b) and the frozen starting model's. Each batch
+ * takes one AdamW step for each loss (aspect, then consistency), each loss
+ * with its own optimizer, as sentence-transformers' fit does for two
+ * objectives. Only the last `trainable_layers` layers and the Dense
+ * modules learn. After every epoch (and every `eval_steps` steps) the dev
+ * pairs are scored 1 − (aspect MSE + consistency MSE); the best weights are
+ * the ones written. */
+
+typedef struct {
+  int    epoch;               /* 0-based */
+  int    n_epochs;
+  long   step;                /* optimiser steps done (per loss), 1-based after a step */
+  long   n_steps;
+  double aspect_loss;         /* this batch's, before its aspect step */
+  double consistency_loss;    /* this batch's, after the aspect step, before the consistency step */
+  double aspect_loss_after;   /* the same batch's two losses after both steps (the consistency */
+  double consistency_loss_after; /* loss starts at 0, student = teacher: these show each step's effect) */
+  double lr;
+  int    evaluated;           /* 1 when the dev scores below are fresh */
+  double dev_aspect_mse;
+  double dev_consistency_mse;
+  double dev_score;           /* 1 − (aspect MSE + consistency MSE) */
+  int    resumed;             /* 1 on the first report after resuming from a checkpoint */
+} lk_shim_train_progress;
+
+typedef void (*lk_shim_train_progress_cb) (const lk_shim_train_progress *progress, void *user_data);
+
+typedef struct {
+  int n_aspects;
+  int aspect_dim;
+  int epochs;                      /* default 2 */
+  int batch_size;                  /* default 64 */
+  double lr;                       /* default 2e-5 */
+  int warmup_steps;                /* default 100; then linear decay to 0 */
+  double weight_decay;             /* default 0.01 */
+  int trainable_layers;            /* default 2 */
+  int eval_steps;                  /* also evaluate and checkpoint every K steps; 0 = per epoch only */
+  unsigned seed;                   /* shuffling; default 1 */
+  const char *checkpoint_path;     /* resumed from when it exists; written after each evaluation */
+  const char *output_weights;      /* model.safetensors to write: every tensor of the base, same names */
+  const char *output_dense[LK_SHIM_MAX_DENSE]; /* each Dense module's weights file, when the model has any */
+  lk_shim_train_progress_cb progress;
+  lk_shim_abort_cb abort;
+  void *user_data;
+} lk_shim_train_params;
+
+typedef struct {
+  double best_score;
+  int    best_epoch;
+  long   best_step;
+  long   steps_done;
+  int    resumed_from_step;        /* 0 when the run started afresh */
+  double first_aspect_loss, last_aspect_loss;
+  double first_consistency_loss, last_consistency_loss;
+} lk_shim_train_result;
+
+void lk_shim_train_default_params (lk_shim_train_params *params);
+
+/* Pairs 0 … n_train−1 train, n_train … n_train+n_dev−1 are the dev pairs
+ * (n_dev may be 0: the training pairs are scored instead). ids_a[i] and
+ * ids_b[i] hold len_a[i] and len_b[i] token ids (specials included);
+ * targets holds (n_train + n_dev) × n_aspects values. */
+int lk_shim_train_aspects (const lk_shim_model_params *model,
+                           int n_train,
+                           int n_dev,
+                           const int32_t *const *ids_a,
+                           const int *len_a,
+                           const int32_t *const *ids_b,
+                           const int *len_b,
+                           const float *targets,
+                           const lk_shim_train_params *params,
+                           lk_shim_train_result *result,
                            lk_shim_status *status);
 
 /* Process-wide settings and facts. */

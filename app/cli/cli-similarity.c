@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include "cli.h"
+#include "lk-error.h"
+#include "lk-image.h"
 
 static void
 add_model (JsonBuilder *b, LkModel *model)
@@ -14,12 +16,37 @@ add_model (JsonBuilder *b, LkModel *model)
   json_builder_add_string_value (b, lk_model_get_device_name (model));
 }
 
+/* CLIP: the image embeddings of @paths into @out (n × dim). */
+static gboolean
+embed_images (LkModel *model, const char *const *paths, guint n, float *out, GError **error)
+{
+  guint s = lk_model_get_image_size (model);
+  g_autofree float *px = NULL;
+
+  if (!lk_model_has_vision (model))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                   "%s is a text model: --image needs a CLIP model", lk_model_get_id (model));
+      return FALSE;
+    }
+  px = g_new (float, (gsize) n * 3 * s * s);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(LkImage) image = lk_image_load (paths[i], error);
+      if (image == NULL || !lk_model_preprocess_image (model, image, px + (gsize) i * 3 * s * s, error))
+        return FALSE;
+    }
+  return lk_model_embed_pixels (model, n, px, out, NULL, error);
+}
+
 int
 cli_similarity (int argc, char **argv)
 {
   g_autofree char *model_name = NULL;
+  g_autofree char *image = NULL;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_STRING, &model_name, "Model: hub id or folder (default " CLI_DEFAULT_MODEL ")", "M" },
+    { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, "Compare this image with one text (a CLIP model)", "FILE" },
     { NULL }
   };
   g_autoptr(LkModel) model = NULL;
@@ -32,8 +59,8 @@ cli_similarity (int argc, char **argv)
 
   if (!cli_parse ("similarity", "TEXT_A TEXT_B", "Prints the cosine similarity of two texts as JSON.", entries, &argc, &argv))
     return CLI_EXIT_USAGE;
-  if (argc != 3)
-    return cli_usage ("similarity", "expected exactly two texts");
+  if (argc != (image ? 2 : 3))
+    return cli_usage ("similarity", image ? "expected exactly one text with --image" : "expected exactly two texts");
   if ((model = cli_load_model (model_name ? model_name : CLI_DEFAULT_MODEL, &error)) == NULL)
     return cli_fail (error);
   dim = lk_model_get_dim (model);
@@ -41,10 +68,22 @@ cli_similarity (int argc, char **argv)
   texts[0] = argv[1];
   texts[1] = argv[2];
   t0 = g_get_monotonic_time ();
-  if (!lk_model_embed (model, texts, 2, e, &truncated, NULL, NULL, NULL, &error))
+  if (image != NULL)
+    {
+      const char *paths[] = { image };
+      if (!embed_images (model, paths, 1, e, &error) ||
+          !lk_model_embed (model, texts, 1, e + dim, &truncated, NULL, NULL, NULL, &error))
+        return cli_fail (error);
+    }
+  else if (!lk_model_embed (model, texts, 2, e, &truncated, NULL, NULL, NULL, &error))
     return cli_fail (error);
   json_builder_begin_object (b);
   add_model (b, model);
+  if (image != NULL)
+    {
+      json_builder_set_member_name (b, "image");
+      json_builder_add_string_value (b, image);
+    }
   json_builder_set_member_name (b, "measure");
   json_builder_add_string_value (b, "cosine");
   json_builder_set_member_name (b, "similarity");
@@ -64,10 +103,13 @@ int
 cli_embed (int argc, char **argv)
 {
   g_autofree char *model_name = NULL;
+  g_auto(GStrv) images = NULL;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_STRING, &model_name, "Model: hub id or folder (default " CLI_DEFAULT_MODEL ")", "M" },
+    { "image", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &images, "Also embed this image, before the texts (a CLIP model; repeatable)", "FILE" },
     { NULL }
   };
+  guint n_images;
   g_autoptr(LkModel) model = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autofree float *e = NULL;
@@ -76,14 +118,18 @@ cli_embed (int argc, char **argv)
 
   if (!cli_parse ("embed", "TEXT…", "Prints the sentence embeddings of the texts as JSON.", entries, &argc, &argv))
     return CLI_EXIT_USAGE;
-  if (argc < 2)
-    return cli_usage ("embed", "expected at least one text");
+  n_images = images ? g_strv_length (images) : 0;
+  if (argc < 2 && n_images == 0)
+    return cli_usage ("embed", "expected at least one text or --image");
   if ((model = cli_load_model (model_name ? model_name : CLI_DEFAULT_MODEL, &error)) == NULL)
     return cli_fail (error);
-  n = argc - 1;
+  n = n_images + argc - 1;
   dim = lk_model_get_dim (model);
   e = g_new (float, (gsize) n * dim);
-  if (!lk_model_embed (model, (const char * const *) argv + 1, n, e, NULL, NULL, NULL, NULL, &error))
+  if (n_images > 0 && !embed_images (model, (const char * const *) images, n_images, e, &error))
+    return cli_fail (error);
+  if (argc > 1 &&
+      !lk_model_embed (model, (const char * const *) argv + 1, argc - 1, e + (gsize) n_images * dim, NULL, NULL, NULL, NULL, &error))
     return cli_fail (error);
   json_builder_begin_object (b);
   add_model (b, model);

@@ -22,6 +22,7 @@ static const struct {
   { "explain", cli_explain, "explain a pair: IJ, BiLRP, H×P or alignment matrix (JSON with --json)" },
   { "eval-perturbation", cli_eval_perturbation, "perturbation-curve areas of methods over a data file" },
   { "models", cli_models, "list the models that can be resolved" },
+  { "train-aspects", cli_train_aspects, "train an aspect space (S3BERT metric distillation) from a base model" },
   { "render", cli_render, "draw a saved explanation as SVG, PNG or PDF (heatmap, alignment, saliency, aspects, report)" },
 };
 

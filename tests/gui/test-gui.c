@@ -6,10 +6,14 @@
 
 #include <string.h>
 
+#include <math.h>
+#include <unistd.h>
+
 #include <glib/gstdio.h>
 
 #include "lk-application.h"
 #include "lk-error.h"
+#include "lk-model-store.h"
 #include "lk-preferences-window.h"
 #include "lk-settings.h"
 #include "lk-window.h"
@@ -420,17 +424,115 @@ test_cancel (void)
 static void
 test_image_mode (void)
 {
-  g_autofree char *image = g_build_filename (workdir, "figure.png", NULL);
+  LkModelChooser *chooser = lk_window_get_model_chooser (win);
+  g_autofree char *saved = g_strdup (lk_model_chooser_get_model (chooser));
+  g_autofree char *image = g_test_build_filename (G_TEST_DIST, "golden", "clip", "exif6.jpg", NULL);
+  g_autofree char *clip = g_test_build_filename (G_TEST_DIST, "golden", "tiny", "clip", NULL);
+  LkExplanation *x;
+  JsonObject *map;
 
   g_settings_set_string (settings (), "input-mode", "image-caption");
   lk_input_pane_set_image (lk_window_get_input_pane (win), image);
-  lk_input_pane_set_caption (lk_window_get_input_pane (win), "A heatmap of two sentences");
+  lk_input_pane_set_caption (lk_window_get_input_pane (win), "a red square on a blue field");
+
+  /* A text model cannot see the image: the message says what is needed. */
+  g_settings_set_string (settings (), "method", "distance");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.explain", NULL));
   wait_idle (win);
   g_assert_nonnull (lk_window_get_last_error (win));
   g_assert_nonnull (strstr (lk_window_get_last_error (win), "CLIP"));
-  snapshot ("image-mode");
+  snapshot ("image-mode-text-model");
+
+  /* A (tiny, random-weight) CLIP model: distance masking gives a map at the
+   * image's resolution, shown over the photo. */
+  lk_model_chooser_set_model (chooser, clip);
+  g_settings_set_int (settings (), "masks", 200);
+  x = explain_with ("distance");
+  check_views_hold (x);
+  map = lk_explanation_get_extra (x, "saliency_map");
+  g_assert_nonnull (map);
+  g_assert_cmpint (json_object_get_int_member (map, "width"), >, 0);
+  g_assert_true (isfinite (lk_explanation_get_score (x, "split_half", NAN)));
+  lk_window_set_visible_view (win, "saliency");
+  snapshot ("image-distance-saliency");
+
+  /* Patch × word interactions through BiLRP: one row per image token. */
+  x = explain_with ("bilrp");
+  g_assert_nonnull (lk_explanation_get_extra (x, "image"));
+  g_assert_cmpuint (lk_explanation_get_n_tokens (x, 0), >, 1);
+  g_assert_cmpuint (lk_explanation_get_matrix (x)->rows, ==, lk_explanation_get_n_tokens (x, 0));
+  snapshot ("image-bilrp-saliency");
+  lk_window_set_visible_view (win, "matrix");
+
+  g_settings_set_int (settings (), "masks", 1000);
+  g_settings_set_string (settings (), "method", "bilrp");
+  lk_model_chooser_set_model (chooser, saved);
   g_settings_set_string (settings (), "input-mode", "text-pair");
+}
+
+/* Distance masking on the texts, and an aspect decomposition with a layout
+ * put next to the real MiniLM (an untrained aspect space: its shares still
+ * add up to the similarity). */
+static void
+test_distance_aspects (void)
+{
+  LkModelChooser *chooser = lk_window_get_model_chooser (win);
+  g_autofree char *saved = g_strdup (lk_model_chooser_get_model (chooser));
+  g_autofree char *folder = g_build_filename (workdir, "minilm-aspects", NULL);
+  g_autofree char *layout = g_build_filename (folder, "likeness_aspects.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *minilm = NULL;
+  const char *name;
+  LkExplanation *x;
+  JsonObject *root;
+  JsonArray *aspects;
+  double sum;
+
+  set_texts ("A man is playing a guitar.", "Someone plays an instrument.");
+  g_settings_set_int (settings (), "masks", 100);
+  x = explain_with ("distance");
+  check_views_hold (x);
+  g_assert_true (isfinite (lk_explanation_get_score (x, "split_half", NAN)));
+  lk_window_set_visible_view (win, "saliency");
+  snapshot ("distance-saliency");
+  g_settings_set_int (settings (), "masks", 1000);
+
+  /* The model folder: the cached MiniLM's files, and a layout. */
+  minilm = lk_model_store_resolve ("sentence-transformers/all-MiniLM-L6-v2", FALSE, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0755), ==, 0);
+  dir = g_dir_open (minilm, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *src = g_build_filename (minilm, name, NULL);
+      g_autofree char *dst = g_build_filename (folder, name, NULL);
+      g_autofree char *target = g_canonicalize_filename (src, NULL);
+      g_assert_cmpint (symlink (target, dst), ==, 0);
+    }
+  g_assert_true (g_file_set_contents (layout,
+    "{\"format\": \"likeness.aspects/1\", \"n_aspects\": 4, \"aspect_dim\": 16,"
+    " \"aspects\": [\"Negation\", \"Quantity\", \"Named entities\", \"Content words\"]}", -1, &error));
+  g_assert_no_error (error);
+
+  lk_model_chooser_set_model (chooser, folder);
+  x = explain_with ("aspects");
+  node = lk_explanation_to_json (x);
+  root = json_node_get_object (node);
+  aspects = json_object_get_array_member (root, "aspects");
+  g_assert_cmpuint (json_array_get_length (aspects), ==, 4);
+  sum = json_object_get_double_member (json_object_get_object_member (root, "residual"), "share");
+  for (guint i = 0; i < json_array_get_length (aspects); i++)
+    sum += json_object_get_double_member (json_array_get_object_element (aspects, i), "share");
+  g_assert_cmpfloat_with_epsilon (sum, lk_explanation_get_score (x, "similarity", NAN), 1e-6);
+  g_assert_true (lk_details_view_get_explanation (lk_window_get_details_view (win)) == x);
+  lk_window_set_visible_view (win, "aspects");
+  snapshot ("aspects");
+  lk_window_set_visible_view (win, "matrix");
+  g_settings_set_string (settings (), "method", "bilrp");
+  lk_model_chooser_set_model (chooser, saved);
 }
 
 static void
@@ -501,7 +603,7 @@ test_models (void)
   lk_model_chooser_set_model (chooser, saved);
   g_assert_false (lk_window_get_stale (win));
 
-  /* The method menu: four methods and two to come. */
+  /* The method menu: all six methods. */
   popover = popup (gtk_widget_get_next_sibling (GTK_WIDGET (chooser)));
   snapshot_widget (popover, "method-menu");
   gtk_popover_popdown (GTK_POPOVER (popover));
@@ -569,6 +671,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/session", test_session);
   g_test_add_func ("/gui/cancel", test_cancel);
   g_test_add_func ("/gui/image-mode", test_image_mode);
+  g_test_add_func ("/gui/distance-aspects", test_distance_aspects);
   g_test_add_func ("/gui/dark", test_dark);
   g_test_add_func ("/gui/models", test_models);
   g_test_add_func ("/gui/shortcuts", test_shortcuts);

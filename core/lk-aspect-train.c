@@ -1,0 +1,722 @@
+/* lk-aspect-train.c — metric distillation into an aspect space: the pairs
+ * and their targets, every check before training starts, the checkpoint
+ * folder, and the output model folder (sentence-transformers files plus
+ * likeness_aspects.json), written to a temporary folder and renamed. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "lk-aspects.h"
+#include "lk-error.h"
+#include "lk-model-private.h"
+#include "lk-model-store.h"
+#include "lk-sts.h"
+
+void
+lk_aspect_train_params_init (LkAspectTrainParams *p)
+{
+  memset (p, 0, sizeof *p);
+  p->epochs = 2;
+  p->batch_size = 64;
+  p->lr = 2e-5;
+  p->warmup_steps = 100;
+  p->aspect_dim = 16;
+  p->device = LK_DEVICE_AUTO;
+}
+
+void
+lk_aspect_pairs_free (LkAspectPairs *pairs)
+{
+  if (pairs == NULL)
+    return;
+  g_ptr_array_unref (pairs->a);
+  g_ptr_array_unref (pairs->b);
+  g_strfreev (pairs->names);
+  g_array_unref (pairs->targets);
+  g_free (pairs);
+}
+
+static LkAspectPairs *
+pairs_new (void)
+{
+  LkAspectPairs *p = g_new0 (LkAspectPairs, 1);
+
+  p->a = g_ptr_array_new_with_free_func (g_free);
+  p->b = g_ptr_array_new_with_free_func (g_free);
+  p->targets = g_array_new (FALSE, FALSE, sizeof (float));
+  return p;
+}
+
+static void
+add_builtin_targets (LkAspectPairs *p)
+{
+  p->names = g_strdupv ((char **) lk_builtin_metric_names ());
+  for (guint i = 0; i < p->a->len; i++)
+    {
+      double m[LK_N_BUILTIN_METRICS];
+      lk_builtin_metrics (p->a->pdata[i], p->b->pdata[i], m);
+      for (guint k = 0; k < LK_N_BUILTIN_METRICS; k++)
+        {
+          float v = (float) m[k];
+          g_array_append_val (p->targets, v);
+        }
+    }
+}
+
+static gboolean
+tsv_error (GError **error, const char *path, guint line, const char *what)
+{
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, "%s, line %u: %s", path, line, what);
+  return FALSE;
+}
+
+static gboolean
+read_row (LkAspectPairs *p, char **cols, guint n_cols, gboolean builtin, const char *path, guint line, GError **error)
+{
+  guint want = builtin ? 2 : 2 + g_strv_length (p->names);
+
+  if (n_cols < want)
+    {
+      g_autofree char *msg = g_strdup_printf ("%u columns, expected %u (%s)", n_cols, want,
+                                              builtin ? "two texts" : "two texts and one score per aspect of the header");
+      return tsv_error (error, path, line, msg);
+    }
+  if (!builtin && n_cols > want)
+    {
+      g_autofree char *msg = g_strdup_printf ("%u columns, but the header names %u", n_cols, want);
+      return tsv_error (error, path, line, msg);
+    }
+  for (guint s = 0; s < 2; s++)
+    if (*g_strstrip (cols[s]) == '\0')
+      {
+        g_autofree char *msg = g_strdup_printf ("text %c is empty", 'A' + s);
+        return tsv_error (error, path, line, msg);
+      }
+  for (guint c = 2; !builtin && c < want; c++)
+    {
+      char *end = NULL;
+      double v = g_ascii_strtod (g_strstrip (cols[c]), &end);
+      if (*cols[c] == '\0' || end == NULL || *end != '\0' || !isfinite (v))
+        {
+          g_autofree char *msg = g_strdup_printf ("the score of \"%s\" is \"%s\", expected a finite number",
+                                                  p->names[c - 2], cols[c]);
+          return tsv_error (error, path, line, msg);
+        }
+      float f = (float) v;
+      g_array_append_val (p->targets, f);
+    }
+  g_ptr_array_add (p->a, g_strdup (cols[0]));
+  g_ptr_array_add (p->b, g_strdup (cols[1]));
+  return TRUE;
+}
+
+static LkAspectPairs *
+read_tsv (const char *path, gboolean builtin, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_auto(GStrv) header = NULL;
+  g_autoptr(LkAspectPairs) p = pairs_new ();
+  guint n_header;
+
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return NULL;
+  if (!g_utf8_validate (text, -1, NULL))
+    return tsv_error (error, path, 1, "not UTF-8 text"), NULL;
+  lines = g_strsplit (text, "\n", -1);
+  if (lines[0] == NULL || lines[0][0] == '\0')
+    return tsv_error (error, path, 1, "empty file: expected a header (text_a, text_b, then one column per aspect)"), NULL;
+  g_strchomp (lines[0]);
+  header = g_strsplit (lines[0], "\t", -1);
+  n_header = g_strv_length (header);
+  if (n_header < 2 || (!builtin && n_header < 3))
+    return tsv_error (error, path, 1, builtin ? "the header needs two tab-separated columns: the two texts"
+                                              : "the header needs the two text columns and at least one aspect column "
+                                                "(or use the built-in metrics)"), NULL;
+  p->names = g_new0 (char *, n_header - 1);
+  for (guint c = 2; c < n_header; c++)
+    {
+      if (*g_strstrip (header[c]) == '\0')
+        return tsv_error (error, path, 1, "an aspect column has no name"), NULL;
+      p->names[c - 2] = g_strdup (header[c]);
+    }
+  for (guint i = 1; lines[i]; i++)
+    {
+      g_auto(GStrv) cols = NULL;
+      g_strchomp (lines[i]);
+      if (lines[i][0] == '\0')
+        continue;
+      cols = g_strsplit (lines[i], "\t", -1);
+      if (!read_row (p, cols, g_strv_length (cols), builtin, path, i + 1, error))
+        return NULL;
+    }
+  if (p->a->len == 0)
+    return tsv_error (error, path, 2, "no pairs after the header"), NULL;
+  if (builtin)
+    {
+      g_strfreev (p->names);
+      add_builtin_targets (p);
+    }
+  return g_steal_pointer (&p);
+}
+
+LkAspectPairs *
+lk_aspect_pairs_load (const char *path, gboolean builtin, GError **error)
+{
+  if (builtin)
+    {
+      g_autoptr(LkStsSet) set = lk_sts_load (path, NULL, NULL);
+      if (set != NULL && set->a->len > 0)
+        {
+          LkAspectPairs *p = pairs_new ();
+          for (guint i = 0; i < set->a->len; i++)
+            {
+              g_ptr_array_add (p->a, g_strdup (set->a->pdata[i]));
+              g_ptr_array_add (p->b, g_strdup (set->b->pdata[i]));
+            }
+          add_builtin_targets (p);
+          return p;
+        }
+    }
+  return read_tsv (path, builtin, error);
+}
+
+/* ---- training ---- */
+
+typedef struct {
+  const LkAspectTrainParams *p;
+  LkAspectPairs  *pairs;
+  char           *base_dir;
+  LkModelConfig   config;
+  LkTokenizer    *tokenizer;
+  GPtrArray      *encodings;   /* LkEncoding *, a then b per pair */
+  float          *targets;     /* normalised, train pairs then dev pairs */
+  double         *min, *max;
+  guint           n_aspects, n_train, n_dev, dim;
+  char           *checkpoint_dir;
+  char           *tmp_dir;
+  GCancellable   *cancellable;
+  LkAspectTrainProgress progress;
+  gpointer        progress_data;
+} Job;
+
+static void
+job_clear (Job *j)
+{
+  g_clear_pointer (&j->pairs, lk_aspect_pairs_free);
+  g_free (j->base_dir);
+  lk_model_config_clear (&j->config);
+  g_clear_object (&j->tokenizer);
+  g_clear_pointer (&j->encodings, g_ptr_array_unref);
+  g_free (j->targets);
+  g_free (j->min);
+  g_free (j->max);
+  g_free (j->checkpoint_dir);
+  g_free (j->tmp_dir);
+}
+
+static gboolean
+invalid (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+invalid (GError **error, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error_literal (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, msg);
+  return FALSE;
+}
+
+static gboolean
+check_params (const LkAspectTrainParams *p, GError **error)
+{
+  if (p->base == NULL || p->pairs == NULL || p->out == NULL)
+    return invalid (error, "training needs a base model, a pairs file and an output folder");
+  if (p->epochs < 1 || p->epochs > 1000)
+    return invalid (error, "%d epochs: expected 1 to 1000", p->epochs);
+  if (p->batch_size < 2 || p->batch_size > 4096)
+    return invalid (error, "batch size %d: expected 2 to 4096 (the consistency loss compares texts within a batch)",
+                    p->batch_size);
+  if (!(p->lr > 0 && p->lr < 1))
+    return invalid (error, "learning rate %g: expected a number in (0, 1)", p->lr);
+  if (p->warmup_steps < 0 || p->eval_steps < 0 || p->max_pairs < 0)
+    return invalid (error, "warm-up steps, evaluation steps and the pair limit must be 0 or more");
+  if (p->aspect_dim < 1 || p->aspect_dim > 4096)
+    return invalid (error, "%d dims per aspect: expected 1 to 4096", p->aspect_dim);
+  return TRUE;
+}
+
+/* Min-max normalisation per aspect (METHODS.md §4); a constant column
+ * teaches nothing and would divide by zero. */
+static gboolean
+normalise_targets (Job *j, GError **error)
+{
+  guint n = j->n_train + j->n_dev, na = j->n_aspects;
+  const float *raw = (const float *) j->pairs->targets->data;
+
+  j->min = g_new (double, na);
+  j->max = g_new (double, na);
+  for (guint k = 0; k < na; k++)
+    {
+      j->min[k] = INFINITY;
+      j->max[k] = -INFINITY;
+      for (guint i = 0; i < n; i++)
+        {
+          j->min[k] = fmin (j->min[k], raw[(gsize) i * na + k]);
+          j->max[k] = fmax (j->max[k], raw[(gsize) i * na + k]);
+        }
+      if (!(j->max[k] > j->min[k]))
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+                       "%s: the scores of \"%s\" are all %g: a constant aspect teaches nothing",
+                       j->p->pairs, j->pairs->names[k], j->min[k]);
+          return FALSE;
+        }
+    }
+  j->targets = g_new (float, (gsize) n * na);
+  for (guint i = 0; i < n; i++)
+    for (guint k = 0; k < na; k++)
+      j->targets[(gsize) i * na + k] = (float) ((raw[(gsize) i * na + k] - j->min[k]) / (j->max[k] - j->min[k]));
+  return TRUE;
+}
+
+/* Every tenth pair is a dev pair when that leaves at least two batches to
+ * train on; otherwise the training pairs are scored for the checkpoint
+ * choice. The pairs are reordered: training pairs first. */
+static void
+split_dev (Job *j)
+{
+  guint n = j->pairs->a->len, na = j->n_aspects;
+  gboolean dev = n / 10 >= 1 && n - n / 10 >= 2 * (guint) j->p->batch_size;
+  g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) b = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) t = g_array_new (FALSE, FALSE, sizeof (float));
+
+  for (int pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < n; i++)
+      if ((dev && i % 10 == 9) == (pass == 1))
+        {
+          g_ptr_array_add (a, g_strdup (j->pairs->a->pdata[i]));
+          g_ptr_array_add (b, g_strdup (j->pairs->b->pdata[i]));
+          g_array_append_vals (t, (float *) j->pairs->targets->data + (gsize) i * na, na);
+        }
+  j->n_dev = dev ? n / 10 : 0;
+  j->n_train = n - j->n_dev;
+  g_ptr_array_unref (j->pairs->a);
+  g_ptr_array_unref (j->pairs->b);
+  g_array_unref (j->pairs->targets);
+  j->pairs->a = g_steal_pointer (&a);
+  j->pairs->b = g_steal_pointer (&b);
+  j->pairs->targets = g_steal_pointer (&t);
+}
+
+static gboolean
+tokenize_all (Job *j, GError **error)
+{
+  j->encodings = g_ptr_array_new_with_free_func ((GDestroyNotify) lk_encoding_free);
+  for (guint i = 0; i < j->pairs->a->len; i++)
+    for (guint s = 0; s < 2; s++)
+      {
+        GPtrArray *side = s ? j->pairs->b : j->pairs->a;
+        g_autoptr(GError) e = NULL;
+        LkEncoding *enc = lk_tokenizer_encode (j->tokenizer, side->pdata[i], j->config.max_seq_length, &e);
+        if (enc == NULL)
+          {
+            g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, "%s: pair %u, text %c: %s", j->p->pairs, i + 1,
+                         'A' + s, e->message);
+            return FALSE;
+          }
+        g_ptr_array_add (j->encodings, enc);
+      }
+  return TRUE;
+}
+
+static guint
+embedding_dim (const LkModelConfig *c)
+{
+  return c->params.n_dense > 0 ? (guint) c->params.dense[c->params.n_dense - 1].out_features
+                               : (guint) c->params.hidden_size;
+}
+
+static gboolean
+load_base (Job *j, GError **error)
+{
+  if ((j->base_dir = lk_model_store_resolve (j->p->base, TRUE, NULL, NULL, j->cancellable, error)) == NULL ||
+      !lk_model_config_read (&j->config, j->base_dir, error) ||
+      (j->tokenizer = lk_tokenizer_new_from_dir (j->base_dir, error)) == NULL)
+    return FALSE;
+  j->dim = embedding_dim (&j->config);
+  if ((guint64) j->n_aspects * j->p->aspect_dim > j->dim)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
+                   "%s embeds in %u dims, too few for %u aspects × %d dims = %u (a smaller --aspect-dim, or fewer aspects)",
+                   j->p->base, j->dim, j->n_aspects, j->p->aspect_dim, j->n_aspects * j->p->aspect_dim);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* What a checkpoint must agree with to be resumed. */
+static char *
+fingerprint (Job *j)
+{
+  g_autofree char *pairs = NULL;
+  gsize len = 0;
+  g_autofree char *sum = NULL;
+  GString *s = g_string_new (NULL);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (g_file_get_contents (j->p->pairs, &pairs, &len, NULL))
+    sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) pairs, len);
+  g_string_append_printf (s, "base=%s\npairs_sha256=%s\nbuiltin=%d\nmax_pairs=%d\nepochs=%d\nbatch=%d\nlr=%s\n"
+                          "warmup=%d\neval_steps=%d\naspect_dim=%d\n",
+                          j->base_dir, sum ? sum : "?", j->p->builtin, j->p->max_pairs, j->p->epochs,
+                          j->p->batch_size, g_ascii_dtostr (buf, sizeof buf, j->p->lr), j->p->warmup_steps,
+                          j->p->eval_steps, j->p->aspect_dim);
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+prepare_checkpoint (Job *j, GError **error)
+{
+  g_autofree char *fp = fingerprint (j);
+  g_autofree char *fp_path = NULL;
+  g_autofree char *old = NULL;
+
+  j->checkpoint_dir = g_strconcat (j->p->out, ".checkpoint", NULL);
+  fp_path = g_build_filename (j->checkpoint_dir, "setup.txt", NULL);
+  if (g_file_test (j->checkpoint_dir, G_FILE_TEST_IS_DIR))
+    {
+      if (g_file_get_contents (fp_path, &old, NULL, NULL) && strcmp (old, fp) == 0)
+        return TRUE;
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
+                   "%s holds a checkpoint of another training set-up (base, pairs or options differ): "
+                   "delete it to start afresh", j->checkpoint_dir);
+      return FALSE;
+    }
+  if (g_mkdir_with_parents (j->checkpoint_dir, 0755) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", j->checkpoint_dir, g_strerror (errno));
+      return FALSE;
+    }
+  return g_file_set_contents (fp_path, fp, -1, error);
+}
+
+static gboolean
+copy_file (const char *from, const char *to, GError **error)
+{
+  g_autoptr(GFile) src = g_file_new_for_path (from);
+  g_autoptr(GFile) dst = g_file_new_for_path (to);
+
+  return g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error);
+}
+
+static gboolean
+is_weights (const char *name)
+{
+  const char *ext[] = { ".safetensors", ".bin", ".h5", ".msgpack", ".ot", ".onnx", ".pt", ".pth", ".ckpt", NULL };
+
+  for (guint i = 0; ext[i]; i++)
+    if (g_str_has_suffix (name, ext[i]))
+      return TRUE;
+  return strcmp (name, LK_ASPECTS_FILE) == 0 || strcmp (name, "config.py") == 0 || strcmp (name, "README.md") == 0;
+}
+
+/* The regular non-weight files of @from into @to (symlinks of the hub
+ * cache followed). */
+static gboolean
+copy_plain_files (const char *from, const char *to, GError **error)
+{
+  g_autoptr(GDir) dir = g_dir_open (from, 0, error);
+  const char *name;
+
+  if (dir == NULL || g_mkdir_with_parents (to, 0755) != 0)
+    return dir != NULL ? invalid (error, "%s: cannot create the folder", to) : FALSE;
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *src = g_build_filename (from, name, NULL);
+      g_autofree char *dst = g_build_filename (to, name, NULL);
+      if (name[0] == '.' || is_weights (name) || !g_file_test (src, G_FILE_TEST_IS_REGULAR))
+        continue;
+      if (!copy_file (src, dst, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The module folders that modules.json names (1_Pooling, 2_Dense, …). */
+static gboolean
+copy_modules (Job *j, GError **error)
+{
+  g_autofree char *path = g_build_filename (j->base_dir, "modules.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *mods;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  if (!json_parser_load_from_file (parser, path, error))
+    return FALSE;
+  if (!JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+    return TRUE;
+  mods = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (mods); i++)
+    {
+      JsonNode *n = json_array_get_element (mods, i);
+      const char *sub;
+      if (!JSON_NODE_HOLDS_OBJECT (n))
+        continue;
+      sub = json_object_get_string_member_with_default (json_node_get_object (n), "path", "");
+      if (sub[0] == '\0' || strstr (sub, "..") || sub[0] == '/')
+        continue;
+      g_autofree char *from = g_build_filename (j->base_dir, sub, NULL);
+      g_autofree char *to = g_build_filename (j->tmp_dir, sub, NULL);
+      if (g_file_test (from, G_FILE_TEST_IS_DIR) && !copy_plain_files (from, to, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_layout (Job *j, const lk_shim_train_result *r, GError **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *path = g_build_filename (j->tmp_dir, LK_ASPECTS_FILE, NULL);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "format");
+  json_builder_add_string_value (b, LK_ASPECTS_FORMAT);
+  json_builder_set_member_name (b, "n_aspects");
+  json_builder_add_int_value (b, j->n_aspects);
+  json_builder_set_member_name (b, "aspect_dim");
+  json_builder_add_int_value (b, j->p->aspect_dim);
+  json_builder_set_member_name (b, "aspects");
+  json_builder_begin_array (b);
+  for (guint k = 0; k < j->n_aspects; k++)
+    json_builder_add_string_value (b, j->pairs->names[k]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "embedding_dim");
+  json_builder_add_int_value (b, j->dim);
+  json_builder_set_member_name (b, "residual_dims");
+  json_builder_add_int_value (b, j->dim - j->n_aspects * j->p->aspect_dim);
+  json_builder_set_member_name (b, "metrics");
+  json_builder_add_string_value (b, j->p->builtin ? "built-in surface metrics (docs/aspects.md)"
+                                                  : "the score columns of the pairs file");
+  json_builder_set_member_name (b, "target_min");
+  json_builder_begin_array (b);
+  for (guint k = 0; k < j->n_aspects; k++)
+    json_builder_add_double_value (b, j->min[k]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "target_max");
+  json_builder_begin_array (b);
+  for (guint k = 0; k < j->n_aspects; k++)
+    json_builder_add_double_value (b, j->max[k]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "training");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "base");
+  json_builder_add_string_value (b, j->p->base);
+  json_builder_set_member_name (b, "pairs");
+  json_builder_add_string_value (b, j->p->pairs);
+  json_builder_set_member_name (b, "train_pairs");
+  json_builder_add_int_value (b, j->n_train);
+  json_builder_set_member_name (b, "dev_pairs");
+  json_builder_add_int_value (b, j->n_dev);
+  json_builder_set_member_name (b, "epochs");
+  json_builder_add_int_value (b, j->p->epochs);
+  json_builder_set_member_name (b, "batch_size");
+  json_builder_add_int_value (b, j->p->batch_size);
+  json_builder_set_member_name (b, "lr");
+  json_builder_add_double_value (b, j->p->lr);
+  json_builder_set_member_name (b, "warmup_steps");
+  json_builder_add_int_value (b, j->p->warmup_steps);
+  json_builder_set_member_name (b, "trainable_layers");
+  json_builder_add_int_value (b, 2);
+  json_builder_set_member_name (b, "steps");
+  json_builder_add_int_value (b, r->steps_done + r->resumed_from_step);
+  json_builder_set_member_name (b, "best_step");
+  json_builder_add_int_value (b, r->best_step);
+  json_builder_set_member_name (b, "best_score");
+  json_builder_add_double_value (b, r->best_score);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  return json_generator_to_file (gen, path, error);
+}
+
+static int
+train_abort (void *data)
+{
+  return g_cancellable_is_cancelled (((Job *) data)->cancellable);
+}
+
+static void
+train_progress (const lk_shim_train_progress *p, void *data)
+{
+  Job *j = data;
+  if (j->progress)
+    j->progress (p, j->progress_data);
+}
+
+/* The dense modules' weights, at the same place under the new folder. */
+static char *
+dense_out (Job *j, int d)
+{
+  const char *w = j->config.dense_weights[d];
+  g_autofree char *dir = g_path_get_dirname (w);
+  g_autofree char *sub = g_path_get_basename (dir);
+
+  return g_build_filename (j->tmp_dir, sub, "model.safetensors", NULL);
+}
+
+static gboolean
+run_training (Job *j, lk_shim_train_result *result, GError **error)
+{
+  guint n = j->n_train + j->n_dev;
+  g_autofree const int32_t **ia = g_new (const int32_t *, n), **ib = g_new (const int32_t *, n);
+  g_autofree int *la = g_new (int, n), *lb = g_new (int, n);
+  g_autofree char *weights = g_build_filename (j->tmp_dir, "model.safetensors", NULL);
+  g_autofree char *ckpt = g_build_filename (j->checkpoint_dir, "state.pt", NULL);
+  g_autoptr(GPtrArray) dense = g_ptr_array_new_with_free_func (g_free);
+  lk_shim_train_params tp;
+  lk_shim_status st;
+
+  for (guint i = 0; i < n; i++)
+    {
+      LkEncoding *a = j->encodings->pdata[2 * i], *b = j->encodings->pdata[2 * i + 1];
+      ia[i] = a->ids;
+      la[i] = a->n_tokens;
+      ib[i] = b->ids;
+      lb[i] = b->n_tokens;
+    }
+  lk_shim_train_default_params (&tp);
+  tp.n_aspects = j->n_aspects;
+  tp.aspect_dim = j->p->aspect_dim;
+  tp.epochs = j->p->epochs;
+  tp.batch_size = j->p->batch_size;
+  tp.lr = j->p->lr;
+  tp.warmup_steps = j->p->warmup_steps;
+  tp.eval_steps = j->p->eval_steps;
+  tp.checkpoint_path = ckpt;
+  tp.output_weights = weights;
+  for (int d = 0; d < j->config.params.n_dense; d++)
+    {
+      g_autofree char *dd = NULL;
+      g_ptr_array_add (dense, dense_out (j, d));
+      dd = g_path_get_dirname (dense->pdata[d]);
+      g_mkdir_with_parents (dd, 0755);
+      tp.output_dense[d] = dense->pdata[d];
+    }
+  tp.progress = train_progress;
+  tp.abort = j->cancellable ? train_abort : NULL;
+  tp.user_data = j;
+  j->config.params.device = (lk_shim_device) j->p->device;
+  j->config.params.n_threads = j->p->n_threads;
+  if (lk_shim_train_aspects (&j->config.params, j->n_train, j->n_dev, ia, la, ib, lb, j->targets, &tp, result, &st) != 0)
+    {
+      if (st.code == LK_SHIM_ERROR_CANCELLED)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                     "training cancelled; run the same command again to resume from %s", j->checkpoint_dir);
+      else
+        g_set_error (error, LK_ERROR, LK_ERROR_BACKEND, "training: %s", st.message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    while ((name = g_dir_read_name (dir)))
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+          remove_tree (child);
+        else
+          g_unlink (child);
+      }
+  g_rmdir (path);
+}
+
+static gboolean
+prepare (Job *j, GError **error)
+{
+  if (!check_params (j->p, error))
+    return FALSE;
+  if (g_file_test (j->p->out, G_FILE_TEST_EXISTS))
+    return invalid (error, "%s already exists: choose a new output folder", j->p->out);
+  if ((j->pairs = lk_aspect_pairs_load (j->p->pairs, j->p->builtin, error)) == NULL)
+    return FALSE;
+  j->n_aspects = g_strv_length (j->pairs->names);
+  if (j->p->max_pairs > 0 && j->pairs->a->len > (guint) j->p->max_pairs)
+    {
+      g_ptr_array_set_size (j->pairs->a, j->p->max_pairs);
+      g_ptr_array_set_size (j->pairs->b, j->p->max_pairs);
+      g_array_set_size (j->pairs->targets, (gsize) j->p->max_pairs * j->n_aspects);
+    }
+  if (j->pairs->a->len < (guint) j->p->batch_size)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, "%s has %u pairs, fewer than one batch of %d",
+                   j->p->pairs, j->pairs->a->len, j->p->batch_size);
+      return FALSE;
+    }
+  split_dev (j);
+  return normalise_targets (j, error) && load_base (j, error) && tokenize_all (j, error) &&
+         prepare_checkpoint (j, error);
+}
+
+gboolean
+lk_aspects_train (const LkAspectTrainParams *params,
+                  LkAspectTrainProgress      progress,
+                  gpointer                   progress_data,
+                  GCancellable              *cancellable,
+                  lk_shim_train_result      *result,
+                  GError                   **error)
+{
+  Job j = { .p = params, .cancellable = cancellable, .progress = progress, .progress_data = progress_data };
+  lk_shim_train_result local;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (params != NULL, FALSE);
+  if (result == NULL)
+    result = &local;
+  memset (result, 0, sizeof *result);
+  if (!prepare (&j, error))
+    goto out;
+  j.tmp_dir = g_strconcat (params->out, ".partial", NULL);
+  remove_tree (j.tmp_dir);
+  if (g_mkdir_with_parents (j.tmp_dir, 0755) != 0)
+    {
+      invalid (error, "%s: cannot create the folder", j.tmp_dir);
+      goto out;
+    }
+  if (!run_training (&j, result, error) || !copy_plain_files (j.base_dir, j.tmp_dir, error) ||
+      !copy_modules (&j, error) || !write_layout (&j, result, error))
+    goto out;
+  if (g_rename (j.tmp_dir, params->out) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: cannot rename to %s: %s", j.tmp_dir,
+                   params->out, g_strerror (errno));
+      goto out;
+    }
+  remove_tree (j.checkpoint_dir);
+  ok = TRUE;
+out:
+  if (!ok && j.tmp_dir)
+    remove_tree (j.tmp_dir);
+  job_clear (&j);
+  return ok;
+}

@@ -1,0 +1,50 @@
+/* lk-methods-private.h — the pieces lk-methods.c shares with the image
+ * methods (lk-methods-image.c) and distance masking (lk-distance.c). */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "likeness-shim.h"
+#include "lk-explanation.h"
+#include "lk-methods.h"
+#include "lk-model.h"
+
+G_BEGIN_DECLS
+
+/* The engine's progress and abort callbacks report through this:
+ * progress (offset + scale × f), abort when cancellable is cancelled. */
+typedef struct {
+  LkProgressFunc  progress;
+  gpointer        data;
+  GCancellable   *cancellable;
+  double          offset, scale;
+} LkMethodsProgress;
+
+/* cp's graph, zero_biases, quadrature and callbacks from p; for IJ
+ * reference_ids = ref and n_steps. mode is left to the caller. */
+void      lk_methods_contrib_params (lk_shim_contrib_params *cp, const LkExplainParams *p, int layer,
+                                     const gint32 *ref, LkMethodsProgress *prog);
+gboolean  lk_methods_shim_failed    (const lk_shim_status *st, GError **error);
+double    lk_methods_dot            (const float *a, const float *b, int d);
+/* ‖a‖‖b‖ (at least 1e-12) for cos, else 1. */
+double    lk_methods_norm           (const LkExplainParams *p, const float *a, const float *b, int d);
+/* Fills p->steps for IJ when 0 and checks its range. */
+gboolean  lk_methods_check_steps    (LkExplainParams *p, GError **error);
+/* The reference sequence: specials in place, every other token pad. */
+gint32   *lk_methods_reference_ids  (LkModel *model, const LkEncoding *enc, gint32 pad, GError **error);
+/* m = U_aᵀ U_b / norm, with U_a D × na and U_b D × nb. */
+void      lk_methods_pair_matrix    (const float *ua, guint na, const float *ub, guint nb, int d, double norm,
+                                     LkMatrix *m);
+void      lk_methods_add_tokens     (LkExplanation *x, guint side, LkModel *model, const LkEncoding *enc);
+/* params' measure, IJ's steps/quadrature/reference, BiLRP's zero_biases,
+ * ad_mode (unless NULL), max_seq_length, and the model object. */
+void      lk_methods_set_params     (LkExplanation *x, const LkExplainParams *p, LkModel *model,
+                                     const char *reference, const char *ad_mode);
+/* similarity, sum, and IJ's reference terms or the conservation gap. */
+void      lk_methods_set_scores     (LkExplanation *x, const float *ea, const float *ea_ref, const float *eb,
+                                     const float *eb_ref, int d, const LkExplainParams *p, double norm);
+/* params' max_seq_length and the "model" object. */
+void      lk_methods_set_model      (LkExplanation *x, LkModel *model);
+gboolean  lk_methods_require_vision (LkModel *model, GError **error);
+
+G_END_DECLS

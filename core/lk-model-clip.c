@@ -1,0 +1,338 @@
+/* lk-model-clip.c — CLIP models (Hugging Face CLIPModel folders): their
+ * config.json (text_config, vision_config, with transformers' defaults for
+ * what save_pretrained leaves out), preprocessor_config.json, and the image
+ * side of LkModel. The text side is LkModel's own: for a CLIP model
+ * lk_model_embed and lk_model_tokenize use the text tower. */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "lk-error.h"
+#include "lk-json.h"
+#include "lk-model.h"
+#include "lk-model-private.h"
+
+gboolean
+lk_model_config_is_clip (const char *dir)
+{
+  g_autofree char *file = g_build_filename (dir, "config.json", NULL);
+  g_autoptr(JsonNode) root = lk_json_load (file, FALSE, NULL);
+
+  return root != NULL &&
+         g_strcmp0 (lk_json_get_string (json_node_get_object (root), file, "model_type", NULL, NULL), "clip") == 0;
+}
+
+typedef struct {
+  const char *field;
+  gint64      fallback;
+  int        *out;
+} IntField;
+
+static gboolean
+read_ints (JsonObject *o, const char *file, const IntField *fields, guint n, GError **error)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 v;
+      if (!lk_json_get_int (o, file, fields[i].field, FALSE, fields[i].fallback, &v, error))
+        return FALSE;
+      if (v <= 0 || v > 1 << 22)
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: %s must be a positive integer"), file, fields[i].field);
+          return FALSE;
+        }
+      *fields[i].out = (int) v;
+    }
+  return TRUE;
+}
+
+static JsonObject *
+sub_object (JsonObject *o, const char *file, const char *field, GError **error)
+{
+  JsonNode *node = json_object_get_member (o, field);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: %s must be an object (a CLIPModel config)"), file, field);
+      return NULL;
+    }
+  return json_node_get_object (node);
+}
+
+/* size: {"shortest_edge": n} or {"height": h, "width": w} or n */
+static gboolean
+read_size (JsonObject *o, const char *file, const char *field, guint *w, guint *h, GError **error)
+{
+  JsonNode *node = json_object_get_member (o, field);
+  gint64 a, b;
+
+  if (node == NULL)
+    return TRUE;
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64 && json_node_get_int (node) > 0)
+    {
+      *w = *h = json_node_get_int (node);
+      return TRUE;
+    }
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *s = json_node_get_object (node);
+      if (json_object_has_member (s, "shortest_edge"))
+        {
+          if (!lk_json_get_int (s, file, "shortest_edge", TRUE, 0, &a, error))
+            return FALSE;
+          if (a > 0)
+            {
+              *w = *h = a;
+              return TRUE;
+            }
+        }
+      else if (lk_json_get_int (s, file, "height", TRUE, 0, &a, NULL) &&
+               lk_json_get_int (s, file, "width", TRUE, 0, &b, NULL) && a > 0 && b > 0)
+        {
+          *h = a;
+          *w = b;
+          return TRUE;
+        }
+    }
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+               _("%s: %s must be a positive integer, {\"shortest_edge\": n} or {\"height\": h, \"width\": w}"), file, field);
+  return FALSE;
+}
+
+static gboolean
+read_triple (JsonObject *o, const char *file, const char *field, float out[3], GError **error)
+{
+  JsonNode *node = json_object_get_member (o, field);
+  JsonArray *a;
+
+  if (node == NULL)
+    return TRUE;
+  a = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  if (a == NULL || json_array_get_length (a) != 3)
+    goto bad;
+  for (guint i = 0; i < 3; i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      if (!JSON_NODE_HOLDS_VALUE (e) || (json_node_get_value_type (e) != G_TYPE_DOUBLE &&
+                                         json_node_get_value_type (e) != G_TYPE_INT64))
+        goto bad;
+      out[i] = json_node_get_double (e);
+    }
+  return TRUE;
+bad:
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: %s must be a list of 3 numbers"), file, field);
+  return FALSE;
+}
+
+static gboolean
+read_preprocessor (LkModelConfig *c, const char *dir, GError **error)
+{
+  g_autofree char *file = g_build_filename (dir, "preprocessor_config.json", NULL);
+  g_autoptr(JsonNode) root = NULL;
+  LkImagePreprocess *p = &c->preprocess;
+  guint sw, sh;
+  JsonObject *o;
+  double std_min;
+
+  lk_image_preprocess_init (p, c->params.image_size);
+  if (!g_file_test (file, G_FILE_TEST_EXISTS))
+    return TRUE;
+  if ((root = lk_json_load (file, FALSE, error)) == NULL)
+    return FALSE;
+  o = json_node_get_object (root);
+  sw = sh = p->shortest_edge;
+  if (!read_size (o, file, "size", &sw, &sh, error) ||
+      !read_size (o, file, "crop_size", &p->crop_width, &p->crop_height, error) ||
+      !read_triple (o, file, "image_mean", p->mean, error) ||
+      !read_triple (o, file, "image_std", p->std, error) ||
+      !lk_json_get_double (o, file, "rescale_factor", p->rescale, &p->rescale, error))
+    return FALSE;
+  p->shortest_edge = MIN (sw, sh);
+  std_min = MIN (p->std[0], MIN (p->std[1], p->std[2]));
+  if (p->crop_width != (guint) c->params.image_size || p->crop_height != (guint) c->params.image_size)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+                   _("%s: crop_size %u × %u differs from the vision tower's image_size %d"),
+                   file, p->crop_width, p->crop_height, c->params.image_size);
+      return FALSE;
+    }
+  if (std_min <= 0 || p->rescale <= 0)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: image_std and rescale_factor must be positive"), file);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* model.safetensors if present, else pytorch_model.bin (also for the
+ * text models of lk-model-config.c). */
+char *
+lk_model_find_weights (const char *dir, GError **error)
+{
+  g_autofree char *st = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *bin = g_build_filename (dir, "pytorch_model.bin", NULL);
+
+  if (g_file_test (st, G_FILE_TEST_EXISTS))
+    return g_steal_pointer (&st);
+  if (g_file_test (bin, G_FILE_TEST_EXISTS))
+    return g_steal_pointer (&bin);
+  g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND,
+               _("%s: no weights (expected model.safetensors or pytorch_model.bin)"), dir);
+  return NULL;
+}
+
+gboolean
+lk_model_config_read_clip (LkModelConfig *c, const char *dir, GError **error)
+{
+  g_autofree char *file = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *tok = g_build_filename (dir, "tokenizer_config.json", NULL);
+  g_autoptr(JsonNode) root = lk_json_load (file, FALSE, error);
+  lk_shim_model_params *p = &c->params;
+  JsonObject *o, *t, *v;
+  const char *act;
+  gint64 eos;
+  int proj;
+
+  if (root == NULL)
+    return FALSE;
+  o = json_node_get_object (root);
+  c->model_type = g_strdup ("clip");
+  c->clip = TRUE;
+  p->arch = LK_SHIM_ARCH_CLIP;
+  if ((t = sub_object (o, file, "text_config", error)) == NULL ||
+      (v = sub_object (o, file, "vision_config", error)) == NULL)
+    return FALSE;
+  {
+    /* transformers' CLIPConfig defaults: openai/clip-vit-base-patch32 */
+    const IntField top[] = { { "projection_dim", 512, &proj } };
+    const IntField text[] = {
+      { "vocab_size", 49408, &p->vocab_size }, { "hidden_size", 512, &p->hidden_size },
+      { "num_hidden_layers", 12, &p->num_layers }, { "num_attention_heads", 8, &p->num_heads },
+      { "intermediate_size", 2048, &p->intermediate_size }, { "max_position_embeddings", 77, &p->max_position_embeddings },
+    };
+    const IntField vision[] = {
+      { "hidden_size", 768, &p->vision_hidden_size }, { "num_hidden_layers", 12, &p->vision_num_layers },
+      { "num_attention_heads", 12, &p->vision_num_heads }, { "intermediate_size", 3072, &p->vision_intermediate_size },
+      { "image_size", 224, &p->image_size }, { "patch_size", 32, &p->patch_size },
+    };
+    if (!read_ints (o, file, top, G_N_ELEMENTS (top), error) ||
+        !read_ints (t, file, text, G_N_ELEMENTS (text), error) ||
+        !read_ints (v, file, vision, G_N_ELEMENTS (vision), error))
+      return FALSE;
+  }
+  p->projection_dim = proj;
+  if (!lk_json_get_int (t, file, "eos_token_id", FALSE, 49407, &eos, error) ||
+      !lk_json_get_double (t, file, "layer_norm_eps", 1e-5, &p->layer_norm_eps, error) ||
+      !lk_json_get_double (v, file, "layer_norm_eps", 1e-5, &p->vision_layer_norm_eps, error))
+    return FALSE;
+  p->eos_token_id = (int) eos;
+  act = lk_json_get_string (t, file, "hidden_act", "quick_gelu", error);
+  if (act == NULL || !lk_model_parse_activation (act, file, &p->hidden_act, error))
+    return FALSE;
+  act = lk_json_get_string (v, file, "hidden_act", "quick_gelu", error);
+  if (act == NULL || !lk_model_parse_activation (act, file, &p->vision_hidden_act, error))
+    return FALSE;
+  if (v != NULL && json_object_has_member (v, "num_channels"))
+    {
+      gint64 ch;
+      if (!lk_json_get_int (v, file, "num_channels", TRUE, 3, &ch, error))
+        return FALSE;
+      if (ch != 3)
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED, _("%s: vision_config.num_channels is %d (expected 3)"), file, (int) ch);
+          return FALSE;
+        }
+    }
+  p->pooling = LK_SHIM_POOL_LAST_TOKEN;  /* not used by the CLIP tower; says what it does */
+  if ((c->weights = lk_model_find_weights (dir, error)) == NULL)
+    return FALSE;
+  p->weights_path = c->weights;
+
+  /* 77 tokens, or fewer if the tokenizer says so */
+  c->max_seq_length = p->max_position_embeddings;
+  if (g_file_test (tok, G_FILE_TEST_EXISTS))
+    {
+      g_autoptr(JsonNode) troot = lk_json_load (tok, FALSE, NULL);
+      double d = 0;
+      if (troot != NULL)
+        lk_json_get_double (json_node_get_object (troot), tok, "model_max_length", 0, &d, NULL);
+      if (d >= 2 && d < c->max_seq_length)
+        c->max_seq_length = (guint) d;
+    }
+  return read_preprocessor (c, dir, error);
+}
+
+/* ---- LkModel's image side ---------------------------------------------- */
+
+gboolean
+lk_model_has_vision (LkModel *self)
+{
+  g_return_val_if_fail (LK_IS_MODEL (self), FALSE);
+  return lk_model_get_config (self)->clip;
+}
+
+guint
+lk_model_get_image_size (LkModel *self)
+{
+  g_return_val_if_fail (LK_IS_MODEL (self), 0);
+  return lk_model_has_vision (self) ? (guint) lk_model_get_config (self)->params.image_size : 0;
+}
+
+static gboolean
+need_vision (LkModel *self, GError **error)
+{
+  if (lk_model_has_vision (self))
+    return TRUE;
+  g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+               _("%s is a text model: only CLIP models embed images"), lk_model_get_id (self));
+  return FALSE;
+}
+
+gboolean
+lk_model_preprocess_image (LkModel        *self,
+                           const LkImage  *image,
+                           float          *out,
+                           GError        **error)
+{
+  g_return_val_if_fail (LK_IS_MODEL (self), FALSE);
+  g_return_val_if_fail (image != NULL && out != NULL, FALSE);
+
+  return need_vision (self, error) && lk_image_preprocess (image, &lk_model_get_config (self)->preprocess, out, error);
+}
+
+static int
+abort_cb (void *data)
+{
+  return g_cancellable_is_cancelled (data);
+}
+
+gboolean
+lk_model_embed_pixels (LkModel       *self,
+                       guint          n,
+                       const float   *pixels,
+                       float         *out,
+                       GCancellable  *cancellable,
+                       GError       **error)
+{
+  lk_shim_run_params run;
+  lk_shim_status st;
+
+  g_return_val_if_fail (LK_IS_MODEL (self), FALSE);
+  g_return_val_if_fail (n == 0 || (pixels != NULL && out != NULL), FALSE);
+
+  if (!need_vision (self, error))
+    return FALSE;
+  lk_shim_run_default_params (&run);
+  run.abort = cancellable ? abort_cb : NULL;
+  run.user_data = cancellable;
+  if (lk_shim_embed_images (lk_model_get_shim (self), n, pixels, out, &run, &st) != 0)
+    {
+      if (st.code == LK_SHIM_ERROR_CANCELLED)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, st.message);
+      else
+        g_set_error (error, LK_ERROR, LK_ERROR_BACKEND, "%s: %s", lk_model_get_id (self), st.message);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,358 @@
+/* test-aspects.c — S3BERT aspect spaces: the exact decomposition, the
+ * Python recomputation (golden), layouts, the built-in metrics, bad
+ * training input, and a short training run that is cancelled, resumed and
+ * loaded back. */
+#include <math.h>
+#include <stdlib.h>
+
+#include <json-glib/json-glib.h>
+
+#include "lk-aspects.h"
+#include "lk-error.h"
+#include "lk-runtime.h"
+#include "test-helpers.h"
+
+static LkModel *minilm;
+
+static LkAspectLayout *
+builtin_layout (void)
+{
+  return lk_aspect_layout_new (LK_N_BUILTIN_METRICS, 16, lk_builtin_metric_names ());
+}
+
+static void
+test_identity (void)
+{
+  g_autoptr(LkAspectLayout) l = lk_aspect_layout_new (5, 7, NULL);
+  GRand *rand = g_rand_new_with_seed (7);
+  float a[64], b[64];
+  double overall, sims[6], shares[6], sum = 0;
+
+  for (guint i = 0; i < 64; i++)
+    {
+      a[i] = g_rand_double_range (rand, -1, 1);
+      b[i] = g_rand_double_range (rand, -1, 1) + 0.3 * a[i];
+    }
+  g_rand_free (rand);
+  g_assert_true (lk_aspects_decompose (l, a, b, 64, &overall, sims, shares));
+  for (guint i = 0; i < 6; i++)
+    {
+      sum += shares[i];
+      g_assert_cmpfloat (fabs (sims[i]), <=, 1 + 1e-12);
+    }
+  g_assert_cmpfloat (fabs (sum - lk_cosine (a, b, 64)), <, 1e-12);
+  g_assert_cmpfloat (fabs (overall - lk_cosine (a, b, 64)), <, 1e-12);
+  g_assert_cmpstr (l->names[4], ==, "aspect 5");
+  /* 5 × 7 = 35 dims do not fit in 32 */
+  g_assert_false (lk_aspects_decompose (l, a, b, 32, &overall, sims, shares));
+}
+
+/* lk_explain_aspects() against tests/oracle/aspects_oracle.py's numpy
+ * recomputation from sentence-transformers' embeddings of the same pairs. */
+static void
+test_golden (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "golden", "aspects", "minilm-4x16.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(LkAspectLayout) layout = builtin_layout ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *pairs;
+
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  pairs = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "pairs");
+  g_assert_cmpuint (json_array_get_length (pairs), >=, 5);
+  for (guint i = 0; i < json_array_get_length (pairs); i++)
+    {
+      JsonObject *want = json_array_get_object_element (pairs, i);
+      JsonArray *wa = json_object_get_array_member (want, "aspects");
+      g_autoptr(LkExplanation) x = lk_explain_aspects (minilm, layout, json_object_get_string_member (want, "a"),
+                                                       json_object_get_string_member (want, "b"), NULL, &error);
+      g_autoptr(JsonNode) root = NULL;
+      JsonArray *ga;
+      JsonObject *gr, *wr = json_object_get_object_member (want, "residual");
+      double sum = 0, sim;
+
+      g_assert_no_error (error);
+      root = lk_explanation_to_json (x);
+      g_assert_cmpstr (lk_explanation_get_method (x), ==, "aspects");
+      ga = json_object_get_array_member (json_node_get_object (root), "aspects");
+      gr = json_object_get_object_member (json_node_get_object (root), "residual");
+      sim = lk_explanation_get_score (x, "similarity", NAN);
+      g_assert_cmpfloat (fabs (sim - json_object_get_double_member (want, "similarity")), <, 1e-5);
+      g_assert_cmpuint (json_array_get_length (ga), ==, json_array_get_length (wa));
+      for (guint k = 0; k < json_array_get_length (ga); k++)
+        {
+          JsonObject *g = json_array_get_object_element (ga, k), *w = json_array_get_object_element (wa, k);
+          g_assert_cmpstr (json_object_get_string_member (g, "name"), ==, lk_builtin_metric_names ()[k]);
+          g_assert_cmpfloat (fabs (json_object_get_double_member (g, "similarity") -
+                                   json_object_get_double_member (w, "similarity")), <, 1e-5);
+          g_assert_cmpfloat (fabs (json_object_get_double_member (g, "share") -
+                                   json_object_get_double_member (w, "share")), <, 1e-6);
+          sum += json_object_get_double_member (g, "share");
+        }
+      g_assert_cmpfloat (fabs (json_object_get_double_member (gr, "similarity") -
+                               json_object_get_double_member (wr, "similarity")), <, 1e-5);
+      sum += json_object_get_double_member (gr, "share");
+      /* the shares add up to the overall similarity */
+      g_assert_cmpfloat (fabs (sum - sim), <, 1e-6);
+    }
+}
+
+static char *
+write_file (const char *dir, const char *name, const char *text)
+{
+  char *path = g_build_filename (dir, name, NULL);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  return path;
+}
+
+static void
+test_layout (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-aspects-XXXXXX", NULL);
+  g_autofree char *json = NULL, *py = NULL;
+  g_autoptr(GError) error = NULL;
+  LkAspectLayout *l;
+
+  l = lk_aspect_layout_read (dir, &error);
+  g_assert_null (l);
+  g_assert_error (error, LK_ERROR, LK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* S3BERT's config.py convention */
+  py = write_file (dir, "config.py",
+                   "BATCH_SIZE = 64\nN = 3\nFEATURE_DIM = 16\nFEATURES = ['input1', 'input2']\n"
+                   "FEATURES += ['Concepts ', 'Frames ',\n  'Negations ']\n");
+  l = lk_aspect_layout_read (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (l->n_aspects, ==, 3);
+  g_assert_cmpuint (l->aspect_dim, ==, 16);
+  g_assert_cmpstr (l->names[0], ==, "Concepts");
+  g_assert_cmpstr (l->names[2], ==, "Negations");
+  lk_aspect_layout_free (l);
+
+  /* likeness_aspects.json comes first */
+  json = write_file (dir, LK_ASPECTS_FILE,
+                     "{\"format\": \"likeness.aspects/1\", \"n_aspects\": 2, \"aspect_dim\": 8, \"aspects\": [\"x\", \"y\"]}");
+  l = lk_aspect_layout_read (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (l->n_aspects, ==, 2);
+  g_assert_cmpstr (l->names[1], ==, "y");
+  lk_aspect_layout_free (l);
+
+  g_assert_true (g_file_set_contents (json, "{\"format\": \"likeness.aspects/1\", \"n_aspects\": 3, \"aspect_dim\": 8, "
+                                            "\"aspects\": [\"x\", \"y\"]}", -1, NULL));
+  g_assert_null (lk_aspect_layout_read (dir, &error));
+  lk_test_assert_message (error, "has 2 names but \"n_aspects\" is 3");
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (json, "{\"format\": \"likeness.aspects/1\", \"n_aspects\": 2, \"aspect_dim\": -1, "
+                                            "\"aspects\": [\"x\", \"y\"]}", -1, NULL));
+  g_assert_null (lk_aspect_layout_read (dir, &error));
+  lk_test_assert_message (error, "\"aspect_dim\" must be a positive integer");
+  g_clear_error (&error);
+
+  /* a layout wider than the model */
+  g_assert_true (g_file_set_contents (json, "{\"format\": \"likeness.aspects/1\", \"n_aspects\": 2, \"aspect_dim\": 200, "
+                                            "\"aspects\": [\"x\", \"y\"]}", -1, NULL));
+  l = lk_aspect_layout_read (dir, &error);
+  g_assert_no_error (error);
+  g_assert_null (lk_explain_aspects (minilm, l, "a", "b", NULL, &error));
+  lk_test_assert_message (error, "needs 2 aspects × 200 dims = 400 dims");
+  lk_aspect_layout_free (l);
+  lk_test_rm_rf (dir);
+}
+
+static void
+test_metrics (void)
+{
+  double m[LK_N_BUILTIN_METRICS];
+
+  g_assert_cmpstr (lk_builtin_metric_names ()[0], ==, "Negation");
+  lk_builtin_metrics ("A man is playing.", "A man is not playing.", m);
+  g_assert_cmpfloat (m[0], ==, 0.0);
+  g_assert_cmpfloat (m[3], ==, 1.0); /* man, playing */
+  lk_builtin_metrics ("Nobody is here.", "He doesn't come.", m);
+  g_assert_cmpfloat (m[0], ==, 1.0);
+  lk_builtin_metrics ("Three dogs ran 5 km.", "Two dogs ran 5 km.", m);
+  g_assert_cmpfloat (fabs (m[1] - 1.0 / 3), <, 1e-12); /* {three, 5} vs {two, 5} */
+  lk_builtin_metrics ("Obama met Merkel in Berlin.", "Yesterday Merkel visited Paris.", m);
+  g_assert_cmpfloat (fabs (m[2] - 1.0 / 3), <, 1e-12); /* {merkel, berlin} and {merkel, paris}: first words do not count */
+  lk_builtin_metrics ("The cats sleep.", "A cat sleeps.", m);
+  g_assert_cmpfloat (m[3], ==, 1.0); /* plural -s dropped */
+}
+
+typedef struct {
+  double        sum[4];           /* the step losses: aspect before, after; consistency before, after */
+  GArray       *dev_aspect;       /* double, one per evaluation */
+  GArray       *dev_consistency;
+  GCancellable *cancel_after_eval;
+  long          last_step;
+  gboolean      resumed;
+} Progress;
+
+static void
+on_progress (const lk_shim_train_progress *p, gpointer data)
+{
+  Progress *pr = data;
+
+  g_assert_true (isfinite (p->aspect_loss) && isfinite (p->consistency_loss));
+  g_assert_cmpint (p->step, ==, pr->last_step + 1);
+  pr->last_step = p->step;
+  pr->sum[0] += p->aspect_loss;
+  pr->sum[1] += p->aspect_loss_after;
+  pr->sum[2] += p->consistency_loss;
+  pr->sum[3] += p->consistency_loss_after;
+  pr->resumed |= p->resumed;
+  if (p->evaluated)
+    {
+      g_array_append_val (pr->dev_aspect, p->dev_aspect_mse);
+      g_array_append_val (pr->dev_consistency, p->dev_consistency_mse);
+      if (pr->cancel_after_eval)
+        g_cancellable_cancel (pr->cancel_after_eval);
+    }
+}
+
+static void
+smoke_params (LkAspectTrainParams *p, const char *pairs, const char *out)
+{
+  lk_aspect_train_params_init (p);
+  p->base = LK_TEST_MODEL;
+  p->pairs = pairs;
+  p->builtin = TRUE;
+  p->out = out;
+  p->epochs = 3;
+  p->batch_size = 8;
+  p->lr = 1e-4;
+  p->warmup_steps = 0;
+  p->device = LK_DEVICE_CPU;
+}
+
+static void
+expect_bad (const char *tsv, gboolean builtin, int aspect_dim, const char *fragment)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-aspects-XXXXXX", NULL);
+  g_autofree char *pairs = write_file (dir, "pairs.tsv", tsv);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *ckpt = g_strconcat (out, ".checkpoint", NULL);
+  g_autoptr(GError) error = NULL;
+  LkAspectTrainParams p;
+
+  smoke_params (&p, pairs, out);
+  p.builtin = builtin;
+  p.batch_size = 2;
+  if (aspect_dim)
+    p.aspect_dim = aspect_dim;
+  g_assert_false (lk_aspects_train (&p, NULL, NULL, NULL, NULL, &error));
+  lk_test_assert_message (error, fragment);
+  /* refused before training: nothing written */
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (ckpt, G_FILE_TEST_EXISTS));
+  lk_test_rm_rf (dir);
+}
+
+static void
+test_bad_input (void)
+{
+  const char *ok_rows = "a b\tc d\t0.5\t1\nb c\td e\t0.2\t0\nx\ty\t0.1\t0.4\n";
+  g_autofree char *good = g_strconcat ("text_a\ttext_b\tX\tY\n", ok_rows, NULL);
+
+  expect_bad ("text_a\ttext_b\tX\tY\na b\tc d\t0.5\n", FALSE, 0, "line 2: 3 columns, expected 4");
+  expect_bad ("text_a\ttext_b\tX\tY\na b\tc d\t0.5\tlots\n", FALSE, 0, "the score of \"Y\" is \"lots\", expected a finite number");
+  expect_bad ("text_a\ttext_b\tX\tY\na b\tc d\tnan\t1\nb\tc\t1\t0\n", FALSE, 0, "the score of \"X\" is \"nan\"");
+  expect_bad ("text_a\ttext_b\tX\na\tb\t1\n", FALSE, 0, "1 pairs, fewer than one batch of 2");
+  expect_bad ("text_a\ttext_b\n", FALSE, 0, "needs the two text columns and at least one aspect column");
+  expect_bad ("text_a\ttext_b\tX\na\t\t1\n", FALSE, 0, "text B is empty");
+  expect_bad ("text_a\ttext_b\tX\tY\na\tb\t1\t1\nc\td\t1\t0\n", FALSE, 0, "the scores of \"X\" are all 1");
+  expect_bad (good, FALSE, 200, "embeds in 384 dims, too few for 2 aspects × 200 dims = 400");
+}
+
+/* A short run on 24 pairs (2 of them dev pairs): cancelled after its first evaluation, resumed
+ * from the checkpoint by the same call, then loaded back. */
+static void
+test_train_resume (void)
+{
+  g_autofree char *pairs = g_test_build_filename (G_TEST_DIST, "golden", "aspects", "smoke-pairs.tsv", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("lk-aspects-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "model", NULL);
+  g_autofree char *ckpt = g_strconcat (out, ".checkpoint", NULL);
+  g_autoptr(GCancellable) cancel = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LkModel) trained = NULL;
+  g_autoptr(LkAspectLayout) layout = NULL;
+  g_autoptr(LkExplanation) x = NULL;
+  Progress pr = { { 0 }, g_array_new (FALSE, FALSE, sizeof (double)), g_array_new (FALSE, FALSE, sizeof (double)), cancel, 0 };
+  lk_shim_train_result r;
+  LkAspectTrainParams p;
+  LkModelOptions opts = { LK_DEVICE_CPU, 0 };
+  gboolean ok;
+  guint n;
+
+  smoke_params (&p, pairs, out);
+  p.max_pairs = 24;
+  g_assert_false (lk_aspects_train (&p, on_progress, &pr, cancel, &r, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_cmpuint (pr.dev_aspect->len, ==, 1);
+  g_assert_true (g_file_test (ckpt, G_FILE_TEST_IS_DIR));
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+
+  pr.cancel_after_eval = NULL;
+  ok = lk_aspects_train (&p, on_progress, &pr, NULL, &r, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  g_assert_true (pr.resumed);
+  g_assert_cmpint (r.resumed_from_step, ==, 3); /* 22 training pairs, batches of 8: 3 steps an epoch */
+  g_assert_cmpint (r.resumed_from_step + r.steps_done, ==, 9);
+  g_assert_false (g_file_test (ckpt, G_FILE_TEST_EXISTS));
+  /* Both losses fall. The aspect loss over the run: the dev MSE of the
+   * last epoch against the first. The consistency loss is 0 at the start
+   * (student = teacher) and only measures the drift the aspect steps cause,
+   * so what must fall is each batch's loss under the steps: after them
+   * against before, summed over the run (the aspect loss too). */
+  n = pr.dev_aspect->len;
+  g_assert_cmpuint (n, ==, 3);
+  g_test_message ("dev aspect MSE %g -> %g, dev consistency MSE %g -> %g; per step, summed: aspect %g -> %g, "
+                  "consistency %g -> %g", g_array_index (pr.dev_aspect, double, 0),
+                  g_array_index (pr.dev_aspect, double, n - 1), g_array_index (pr.dev_consistency, double, 0),
+                  g_array_index (pr.dev_consistency, double, n - 1), pr.sum[0], pr.sum[1], pr.sum[2], pr.sum[3]);
+  g_assert_cmpfloat (g_array_index (pr.dev_aspect, double, n - 1), <, g_array_index (pr.dev_aspect, double, 0));
+  g_assert_cmpfloat (pr.sum[1], <, pr.sum[0]);
+  g_assert_cmpfloat (pr.sum[3], <, pr.sum[2]);
+
+  /* the folder loads back with its layout and explains */
+  trained = lk_model_new_from_dir (out, NULL, &opts, &error);
+  g_assert_no_error (error);
+  layout = lk_aspect_layout_read (out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (layout->n_aspects, ==, 4);
+  g_assert_cmpstr (layout->names[3], ==, "Content words");
+  x = lk_explain_aspects (trained, NULL, "Nobody is riding the horse.", "A woman is riding a horse.", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (lk_explanation_get_score (x, "shares_gap", 1), <, 1e-6);
+  /* a second run into the same folder is refused */
+  g_assert_false (lk_aspects_train (&p, NULL, NULL, NULL, NULL, &error));
+  lk_test_assert_message (error, "already exists");
+  g_array_unref (pr.dev_aspect);
+  g_array_unref (pr.dev_consistency);
+  lk_test_rm_rf (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  int rc;
+
+  /* passive OpenMP waiting: spinning threads slow a loaded machine's run several-fold */
+  lk_runtime_init (argv);
+  g_test_init (&argc, &argv, NULL);
+  minilm = lk_test_load_model (LK_TEST_MODEL);
+  g_test_add_func ("/aspects/identity", test_identity);
+  g_test_add_func ("/aspects/golden", test_golden);
+  g_test_add_func ("/aspects/layout", test_layout);
+  g_test_add_func ("/aspects/metrics", test_metrics);
+  g_test_add_func ("/aspects/bad-input", test_bad_input);
+  g_test_add_func ("/aspects/train-resume", test_train_resume);
+  rc = g_test_run ();
+  g_object_unref (minilm);
+  return rc;
+}
