@@ -392,6 +392,7 @@ lk_figure_view_set_explanation (LkFigureView *self, LkExplanation *explanation)
   if (!g_set_object (&self->explanation, explanation))
     return;
   self->options.highlight_a = self->options.highlight_b = -1;
+  self->options.saliency_word = -1;
   self->size_valid = FALSE;
   update_accessible (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
@@ -444,11 +445,40 @@ lk_figure_view_set_zoom (LkFigureView *self, double zoom)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
 }
 
+/* The caption word (a word index of B) whose patch map the saliency view
+ * of a patch × word explanation shows; -1 when this is not one. */
+static int
+caption_word (LkFigureView *self, int col)
+{
+  JsonObject *map;
+
+  if (self->view != LK_VIEW_SALIENCY || self->explanation == NULL || col < 0)
+    return -1;
+  map = lk_explanation_get_extra (self->explanation, "saliency_map");
+  if (map == NULL || !json_object_has_member (map, "maps"))
+    return -1;
+  return self->options.words ? col : (int) lk_explanation_token_word (self->explanation, 1, col);
+}
+
 void
 lk_figure_view_select (LkFigureView *self, int row, int col)
 {
+  int word;
+
   g_return_if_fail (LK_IS_FIGURE_VIEW (self));
 
+  /* Image and caption: choosing a caption word shows the image regions
+   * that support it; clearing the selection goes back to the strongest word. */
+  if (row < 0 && caption_word (self, MAX (col, 0)) >= 0)
+    {
+      word = col < 0 ? -1 : caption_word (self, col);
+      if (word != self->options.saliency_word)
+        {
+          self->options.saliency_word = word;
+          update_accessible (self);
+          gtk_widget_queue_draw (GTK_WIDGET (self));
+        }
+    }
   if (row == self->options.highlight_a && col == self->options.highlight_b)
     return;
   self->options.highlight_a = row;

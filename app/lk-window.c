@@ -199,6 +199,7 @@ apply_render_options (LkWindow *self)
       LkRenderOptions o = options;
       o.highlight_a = lk_figure_view_get_options (fv)->highlight_a;
       o.highlight_b = lk_figure_view_get_options (fv)->highlight_b;
+      o.saliency_word = lk_figure_view_get_options (fv)->saliency_word;
       lk_figure_view_set_options (fv, &o);
     }
 }

@@ -462,6 +462,20 @@ test_image_mode (void)
   g_assert_cmpuint (lk_explanation_get_n_tokens (x, 0), >, 1);
   g_assert_cmpuint (lk_explanation_get_matrix (x)->rows, ==, lk_explanation_get_n_tokens (x, 0));
   snapshot ("image-bilrp-saliency");
+  /* Clicking a caption word shows the regions that support it; clearing
+   * the selection goes back to the strongest word. */
+  {
+    LkFigureView *fv = lk_window_get_figure_view (win, LK_VIEW_SALIENCY);
+    guint last = lk_explanation_get_n_tokens (x, 1) - 2;   /* the last word before the end token */
+    int word = (int) lk_explanation_token_word (x, 1, last);
+
+    g_assert_cmpint (lk_figure_view_get_options (fv)->saliency_word, ==, -1);
+    lk_figure_view_select (fv, -1, lk_figure_view_get_options (fv)->words ? word : (int) last);
+    g_assert_cmpint (lk_figure_view_get_options (fv)->saliency_word, ==, word);
+    snapshot ("image-bilrp-saliency-word");
+    lk_figure_view_select (fv, -1, -1);
+    g_assert_cmpint (lk_figure_view_get_options (fv)->saliency_word, ==, -1);
+  }
   lk_window_set_visible_view (win, "matrix");
 
   g_settings_set_int (settings (), "masks", 1000);
