@@ -297,7 +297,10 @@ lk_render_saliency (LkFigure *f, LkCanvas *c, double *width, double *height)
     scale = MAX (scale, fabs (sal_a[k]));
   for (guint k = 0; k < lk_figure_n (f, 1); k++)
     scale = MAX (scale, fabs (sal_b[k]));
-  subtitle = lk_figure_member (f, "saliency")
+  subtitle = has_map
+             ? g_strdup (map.word ? _("Which image regions support one caption word")
+                                  : _("Saliency of each image region"))
+             : lk_figure_member (f, "saliency")
              ? g_strdup_printf (_("Saliency of each %s"), f->opt.words ? _("word") : _("token"))
              : g_strdup_printf (_("Saliency of each %s: its pairs summed over the other text"),
                                 f->opt.words ? _("word") : _("token"));
