@@ -203,6 +203,7 @@ static JsonNode *
 aspect_node (const char *name, double similarity, double share)
 {
   JsonObject *o = json_object_new ();
+  JsonNode *node;
 
   if (name)
     json_object_set_string_member (o, "name", name);
@@ -211,7 +212,9 @@ aspect_node (const char *name, double similarity, double share)
   else
     json_object_set_double_member (o, "similarity", similarity);
   json_object_set_double_member (o, "share", share);
-  return json_node_init_object (json_node_alloc (), o);
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, o);
+  return node;
 }
 
 static void
@@ -266,6 +269,7 @@ lk_explain_aspects (LkModel              *model,
   guint dim = lk_model_get_dim (model);
   gint64 t0 = g_get_monotonic_time ();
   JsonArray *list;
+  JsonNode *node;
   double overall;
 
   g_return_val_if_fail (LK_IS_MODEL (model), NULL);
@@ -298,7 +302,9 @@ lk_explain_aspects (LkModel              *model,
   list = json_array_new ();
   for (guint i = 0; i < layout->n_aspects; i++)
     json_array_add_element (list, aspect_node (layout->names[i], sims[i], shares[i]));
-  lk_explanation_take_extra (x, "aspects", json_node_init_array (json_node_alloc (), list));
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (node, list);
+  lk_explanation_take_extra (x, "aspects", node);
   lk_explanation_take_extra (x, "residual", aspect_node (NULL, sims[layout->n_aspects], shares[layout->n_aspects]));
   json_object_set_double_member (lk_explanation_get_extra (x, "timings"), "explain_seconds",
                                  (g_get_monotonic_time () - t0) / 1e6);
