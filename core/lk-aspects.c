@@ -7,6 +7,7 @@
 
 #include "lk-aspects.h"
 #include "lk-error.h"
+#include "lk-methods-private.h"
 
 LkAspectLayout *
 lk_aspect_layout_new (guint n_aspects, guint aspect_dim, const char * const *names)
@@ -217,21 +218,16 @@ aspect_node (const char *name, double similarity, double share)
   return node;
 }
 
+/* The tokens of one text, as the model sees them, and whether it was cut. */
 static void
 add_tokens (LkExplanation *x, guint side, LkModel *model, const char *text)
 {
   g_autoptr(GError) error = NULL;
   LkEncoding *enc = lk_model_tokenize (model, text, &error);
-  LkTokenizer *tok = lk_model_get_tokenizer (model);
 
   if (enc == NULL)
     return;
-  for (guint i = 0; i < enc->n_tokens; i++)
-    {
-      LkToken t = { (char *) lk_tokenizer_id_to_token (tok, enc->ids[i]), enc->starts[i], enc->ends[i],
-                    enc->special[i], enc->word_ids[i] };
-      lk_explanation_add_token (x, side, &t);
-    }
+  lk_methods_add_tokens (x, side, model, enc);
   json_object_set_boolean_member (lk_explanation_get_extra (x, "truncated"), side ? "b" : "a", enc->truncated);
   lk_encoding_free (enc);
 }
@@ -239,18 +235,13 @@ add_tokens (LkExplanation *x, guint side, LkModel *model, const char *text)
 static void
 set_model (LkExplanation *x, LkModel *model, const LkAspectLayout *l)
 {
-  JsonObject *m = lk_explanation_get_model (x), *p = lk_explanation_get_params (x);
+  JsonObject *p = lk_explanation_get_params (x);
 
-  json_object_set_string_member (m, "id", lk_model_get_id (model));
-  json_object_set_string_member (m, "path", lk_model_get_path (model));
-  json_object_set_string_member (m, "architecture", lk_model_get_architecture (model));
-  json_object_set_string_member (m, "device", lk_model_get_device_name (model));
-  json_object_set_int_member (m, "dim", lk_model_get_dim (model));
+  lk_methods_set_model (x, model);
   json_object_set_int_member (p, "n_aspects", l->n_aspects);
   json_object_set_int_member (p, "aspect_dims", l->aspect_dim);
   json_object_set_int_member (p, "residual_dims", lk_model_get_dim (model) - l->n_aspects * l->aspect_dim);
   json_object_set_string_member (p, "layout", l->source ? l->source : "given");
-  json_object_set_int_member (p, "max_seq_length", lk_model_get_max_seq_length (model));
 }
 
 LkExplanation *
