@@ -20,6 +20,7 @@ struct _LkInputPane
   GtkImage    *warning_a;
   GtkImage    *warning_b;
   GtkMenuButton *examples_button;
+  GtkMenuButton *image_examples_button;
   GtkStack    *image_stack;
   GtkPicture  *picture;
   GtkEntry    *caption_entry;
@@ -55,6 +56,43 @@ const LkExamplePair *
 lk_example_pairs (void)
 {
   return examples;
+}
+
+/* The photos of data/examples (public domain or CC0, see the README there).
+ * The captions are model inputs, so they stay in English. */
+static const LkExampleImage example_images[] = {
+  /* Translators: the title of an example photo in the Examples menu */
+  { "coffee.jpg", N_("Coffee"), "a cup of coffee on a saucer" },
+  /* Translators: the title of an example photo in the Examples menu */
+  { "chelsea.jpg", N_("Cat"), "a close-up photo of a cat" },
+  /* Translators: the title of an example photo in the Examples menu (a woman) */
+  { "astronaut.jpg", N_("Astronaut"), "an astronaut in an orange spacesuit" },
+  /* Translators: the title of an example photo in the Examples menu */
+  { NULL, NULL, NULL },
+};
+
+const LkExampleImage *
+lk_example_images (void)
+{
+  return example_images;
+}
+
+char *
+lk_example_images_dir (void)
+{
+  g_autofree char *installed = g_build_filename (LK_PKGDATADIR, "examples", NULL);
+
+#if defined(LK_BUILD_ROOT) && defined(LK_SOURCE_EXAMPLES_DIR)
+  {
+    /* Running from the build folder (or not installed): the source tree's. */
+    g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+
+    if (g_file_test (LK_SOURCE_EXAMPLES_DIR, G_FILE_TEST_IS_DIR)
+        && ((exe && g_str_has_prefix (exe, LK_BUILD_ROOT "/")) || !g_file_test (installed, G_FILE_TEST_IS_DIR)))
+      return g_strdup (LK_SOURCE_EXAMPLES_DIR);
+  }
+#endif
+  return g_steal_pointer (&installed);
 }
 
 static GtkTextView *
@@ -149,6 +187,24 @@ example_action (GtkWidget *widget, const char *action, GVariant *param)
   lk_input_pane_set_text (self, 1, examples[i].b);
 }
 
+/* As if the photo had been chosen in the file chooser, with its caption. */
+static void
+example_image_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  LkInputPane *self = LK_INPUT_PANE (widget);
+  guint i = g_variant_get_uint32 (param);
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+
+  if (i >= G_N_ELEMENTS (example_images) - 1)
+    return;
+  dir = lk_example_images_dir ();
+  path = g_build_filename (dir, example_images[i].file, NULL);
+  lk_input_pane_set_mode (self, LK_INPUT_IMAGE_CAPTION);
+  lk_input_pane_set_image (self, path);
+  lk_input_pane_set_caption (self, example_images[i].caption);
+}
+
 static void
 swap_action (GtkWidget *widget, const char *action, GVariant *param)
 {
@@ -205,6 +261,29 @@ examples_menu (void)
   return G_MENU_MODEL (menu);
 }
 
+/* The photos that are there: none (an incomplete install) hides the menu. */
+static GMenuModel *
+example_images_menu (void)
+{
+  GMenu *menu = g_menu_new ();
+  g_autofree char *dir = lk_example_images_dir ();
+
+  for (guint i = 0; example_images[i].file; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, example_images[i].file, NULL);
+      g_autofree char *label = NULL;
+      g_autoptr(GMenuItem) item = NULL;
+
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        continue;
+      label = g_strdup_printf ("%s  ·  %s", _(example_images[i].title), example_images[i].caption);
+      item = g_menu_item_new (label, NULL);
+      g_menu_item_set_action_and_target_value (item, "input.example-image", g_variant_new_uint32 (i));
+      g_menu_append_item (menu, item);
+    }
+  return G_MENU_MODEL (menu);
+}
+
 static void
 lk_input_pane_dispose (GObject *object)
 {
@@ -244,12 +323,14 @@ lk_input_pane_class_init (LkInputPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LkInputPane, warning_a);
   gtk_widget_class_bind_template_child (widget_class, LkInputPane, warning_b);
   gtk_widget_class_bind_template_child (widget_class, LkInputPane, examples_button);
+  gtk_widget_class_bind_template_child (widget_class, LkInputPane, image_examples_button);
   gtk_widget_class_bind_template_child (widget_class, LkInputPane, image_stack);
   gtk_widget_class_bind_template_child (widget_class, LkInputPane, picture);
   gtk_widget_class_bind_template_child (widget_class, LkInputPane, caption_entry);
   gtk_widget_class_bind_template_child (widget_class, LkInputPane, count_caption);
 
   gtk_widget_class_install_action (widget_class, "input.example", "u", example_action);
+  gtk_widget_class_install_action (widget_class, "input.example-image", "u", example_image_action);
   gtk_widget_class_install_action (widget_class, "input.swap", NULL, swap_action);
   gtk_widget_class_install_action (widget_class, "input.choose-image", NULL, choose_image_action);
   gtk_widget_class_set_css_name (widget_class, "inputpane");
@@ -259,9 +340,12 @@ static void
 lk_input_pane_init (LkInputPane *self)
 {
   g_autoptr(GMenuModel) menu = examples_menu ();
+  g_autoptr(GMenuModel) image_menu = example_images_menu ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_menu_button_set_menu_model (self->examples_button, menu);
+  gtk_menu_button_set_menu_model (self->image_examples_button, image_menu);
+  gtk_widget_set_visible (GTK_WIDGET (self->image_examples_button), g_menu_model_get_n_items (image_menu) > 0);
   for (guint side = 0; side < 2; side++)
     {
       GtkTextBuffer *buffer = gtk_text_view_get_buffer (text_view (self, side));

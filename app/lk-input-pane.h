@@ -1,6 +1,6 @@
 /* lk-input-pane.h — the inputs: two texts with live token counts, or an
- * image and its caption; a menu of example pairs; highlights of the tokens
- * picked in a figure. */
+ * image and its caption; menus of example pairs and photos; highlights of
+ * the tokens picked in a figure. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -20,6 +20,19 @@ typedef struct {
 
 /* The example pairs of the Examples menu, NULL-terminated. */
 const LkExamplePair *lk_example_pairs      (void);
+
+typedef struct {
+  const char *file;     /* its name in the examples folder */
+  const char *title;    /* untranslated (N_): show it with _() */
+  const char *caption;  /* a model input, so in English */
+} LkExampleImage;
+
+/* The example photos of image–caption mode's Examples menu, terminated by
+ * a NULL file; the action input.example-image takes an index into it. */
+const LkExampleImage *lk_example_images    (void);
+/* The folder that holds them: the source tree's data/examples when running
+ * from the build folder, else <datadir>/likeness/examples. */
+char                *lk_example_images_dir (void);
 
 LkInputMode  lk_input_pane_get_mode        (LkInputPane *self);
 void         lk_input_pane_set_mode        (LkInputPane *self,

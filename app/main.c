@@ -6,12 +6,14 @@
 #include <glib/gi18n.h>
 
 #include "lk-application.h"
+#include "lk-runtime.h"
 
 int
 main (int argc, char *argv[])
 {
   g_autoptr(LkApplication) app = NULL;
 
+  lk_runtime_init (argv);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

@@ -9,9 +9,9 @@
 void
 lk_runtime_init (char **argv)
 {
-  if (getenv ("OMP_WAIT_POLICY") != NULL)
+  if (getenv ("OMP_WAIT_POLICY") != NULL || getenv ("GOMP_SPINCOUNT") != NULL)
     return;
-  setenv ("OMP_WAIT_POLICY", "PASSIVE", 1);
+  setenv ("GOMP_SPINCOUNT", "10000", 1);
   execv ("/proc/self/exe", argv);
   /* exec failed (no /proc?): carry on with the runtime's default policy */
 }

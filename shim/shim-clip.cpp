@@ -406,6 +406,8 @@ lk_shim_clip_contributions (lk_shim_model *model, const int32_t *ids, const floa
     lk::out_copy (U, u);
     lk::out_copy (ex, e);
     lk::out_copy (er, e_ref);
+    U = torch::Tensor ();
+    lk::trim_cpu_cache ();
     if (mode_used)
       *mode_used = LK_SHIM_AD_REVERSE;
     lk::status_ok (status);

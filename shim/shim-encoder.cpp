@@ -261,57 +261,206 @@ linear_jvp (const Linear &l, const torch::Tensor &t)
 
 } // namespace
 
+// The attention block at the point x [1, S, H], linearised for dense tangents
+// t [n, S, H]: a = x + attention(x) and its tangent ta.
+//
+// With ts = tq kᵀ + q tkᵀ (scaled by 1/√d) and the softmax tangent
+// tp = P ⊙ (ts − rs), rs_i = Σ_j p_ij ts_ij, the context tangent is
+//   P tv + tp v = P tv + M_i tq_i + (P ⊙ q tkᵀ) v − rs_i ctx_i,
+// where M_i = Σ_j p_ij v_j k_jᵀ belongs to the point (one GEMM) and
+// rs_i = tq_i·(P k)_i + q_i·(P tk)_i needs no S × S tensor. Only the
+// q tkᵀ half is S × S per tangent. Those tensors are laid out
+// [heads, S_i, n, S_j], so every product is one GEMM per head with the
+// point's factor shared by all n tangents (no copy of P or q per tangent).
 void
-Encoder::layer_jvp (int i, torch::Tensor &x, torch::Tensor &t, const torch::Tensor &bias, const Rules &r) const
+Encoder::attention_jvp (const Layer &L, const torch::Tensor &x, const torch::Tensor &t, const torch::Tensor &bias,
+                        const Rules &r, torch::Tensor &a, torch::Tensor &ta) const
 {
-  const Layer &L = layers_.at (i);
-  int64_t s = x.size (1), n = t.size (0), dh = hidden_ / heads_;
-  auto split = [&] (const torch::Tensor &v, int64_t b) { return v.view ({ b, s, heads_, dh }).transpose (1, 2); };
-  auto merge = [&] (const torch::Tensor &v, int64_t b) { return v.transpose (1, 2).reshape ({ b, s, hidden_ }); };
+  int64_t s = x.size (1), n = t.size (0), h = heads_, dh = hidden_ / heads_;
   double scale = 1.0 / std::sqrt ((double) dh);
+  auto split = [&] (const torch::Tensor &v) { return v.view ({ s, h, dh }).transpose (0, 1); };  // [h, S, dh]
+  // [n, S, H] → [h, S, n, dh], contiguous
+  auto by_head = [&] (const torch::Tensor &v) { return v.view ({ n, s, h, dh }).permute ({ 2, 1, 0, 3 }).contiguous (); };
 
-  auto q = split (L.q (x), 1), k = split (L.k (x), 1), v = split (L.v (x), 1);
-  auto probs = torch::softmax (torch::matmul (q, k.transpose (-1, -2)) * scale + bias, -1);  // [1, heads, S, S]
-  auto tv = split (linear_jvp (L.v, t), n);
-  auto tctx = torch::matmul (probs, tv);                                                    // [n, heads, S, dh]
+  auto x0 = x.select (0, 0);
+  auto q = split (L.q (x0)), k = split (L.k (x0)), v = split (L.v (x0));
+  auto probs = torch::softmax (torch::matmul (q, k.transpose (-1, -2)) * scale + bias.select (0, 0), -1);  // [h, S, S]
+  auto ctx = torch::matmul (probs, v);                                                                   // [h, S, dh]
+  a = L.o (ctx.transpose (0, 1).reshape ({ 1, s, hidden_ })) + x;
+
+  // P tv: [h, S_i, n·dh]
+  auto tv = by_head (linear_jvp (L.v, t));
+  auto tctx = torch::bmm (probs, tv.view ({ h, s, n * dh }));
   if (!r.lrp)
     {
-      auto tq = split (linear_jvp (L.q, t), n), tk = split (linear_jvp (L.k, t), n);
-      auto ts = (torch::matmul (tq, k.transpose (-1, -2)) + torch::matmul (q, tk.transpose (-1, -2))) * scale;
-      auto tp = probs * (ts - (probs * ts).sum (-1, true));
-      tctx = tctx + torch::matmul (tp, v);
+      auto tq = by_head (linear_jvp (L.q, t) * scale);                       // [h, S_i, n, dh]
+      auto tk_lin = linear_jvp (L.k, t);
+      auto qs = q * scale;
+      // M_i tq_i, M = P (v ⊗ k): [h, S, dh(v), dh(k)]
+      auto vk = (v.unsqueeze (-1) * k.unsqueeze (-2)).reshape ({ h, s, dh * dh });
+      auto m = torch::bmm (probs, vk).view ({ h * s, dh, dh });
+      auto mtq = torch::bmm (m, tq.view ({ h * s, n, dh }).transpose (1, 2));  // [h·S, dh, n]
+      auto tctx4 = tctx.view ({ h, s, n, dh });
+      tctx4.add_ (mtq.view ({ h, s, dh, n }).transpose (2, 3));
+      // rs = tq·(P k) + q·(P tk)
+      auto ptk = torch::bmm (probs, by_head (tk_lin).view ({ h, s, n * dh })).view ({ h, s, n, dh });
+      auto pk = torch::bmm (probs, k).unsqueeze (2);                          // [h, S, 1, dh]
+      auto rs = (tq * pk).sum (-1, true) + (ptk * qs.unsqueeze (2)).sum (-1, true);  // [h, S, n, 1]
+      tctx4.sub_ (rs * ctx.unsqueeze (2));
+      // (P ⊙ q tkᵀ) v
+      auto tk = tk_lin.view ({ n, s, h, dh }).permute ({ 2, 3, 0, 1 }).contiguous ();  // [h, dh, n, S_j]
+      auto qtk = torch::bmm (qs, tk.view ({ h, dh, n * s }));                          // [h, S_i, n·S_j]
+      qtk.view ({ h, s, n, s }).mul_ (probs.unsqueeze (2));
+      tctx.view ({ h, s * n, dh }).baddbmm_ (qtk.view ({ h, s * n, s }), v);
     }
-  auto a = L.o (merge (torch::matmul (probs, v), 1)) + x;
-  auto ta = linear_jvp (L.o, merge (tctx, n)) + t;
-  auto h = L.attn_norm.apply (a, r);
-  auto th = norm_jvp (L.attn_norm, a, ta, r);
+  // [h, S, n, dh] → [n, S, H]
+  auto merged = tctx.view ({ h, s, n, dh }).permute ({ 2, 1, 0, 3 }).reshape ({ n, s, hidden_ });
+  ta = torch::addmm (t.reshape ({ -1, hidden_ }), merged.view ({ -1, hidden_ }), L.o.w.t ()).view_as (t);
+}
 
-  auto u = L.up (h);
-  auto tu = linear_jvp (L.up, th);
-  auto g = activation (u, act_, r);
-  auto tg = activation_jvp (*this, u, tu, act_, r);
-  auto f = L.down (g) + h;
-  auto tf = linear_jvp (L.down, tg) + th;
+// The same for the first layer's tangents, which are zero but for one row:
+// tangent j is dv[j] at row rows[j]. Its Q, K and V tangents are one row
+// each, and the softmax tangent has closed forms: for a row i,
+//   Σ_l tp_il v_l = c_ij p_i,r (v_r − ctx_i) + p_i,r tv_j,   c_ij = q_i·tk_j/√d,
+// plus, at row r itself, Σ_l w_l v_l − (Σ_l w_l) ctx_r with w_l = p_r,l tq_j·k_l/√d.
+// So no S × S tensor per tangent is formed.
+void
+Encoder::attention_jvp_rows (const Layer &L, const torch::Tensor &x, const torch::Tensor &rows,
+                             const torch::Tensor &dv, const torch::Tensor &bias, const Rules &r, torch::Tensor &a,
+                             torch::Tensor &ta) const
+{
+  int64_t s = x.size (1), n = dv.size (0), h = heads_, dh = hidden_ / heads_;
+  double scale = 1.0 / std::sqrt ((double) dh);
+  auto split = [&] (const torch::Tensor &v) { return v.view ({ s, h, dh }).transpose (0, 1); };  // [h, S, dh]
+  auto heads_of = [&] (const torch::Tensor &v) { return v.view ({ n, h, dh }); };
+
+  auto x0 = x.select (0, 0);
+  auto q = split (L.q (x0)), k = split (L.k (x0)), v = split (L.v (x0));
+  auto probs = torch::softmax (torch::matmul (q, k.transpose (-1, -2)) * scale + bias.select (0, 0), -1);  // [h, S, S]
+  auto ctx = torch::matmul (probs, v);                                                                   // [h, S, dh]
+  a = L.o (ctx.transpose (0, 1).reshape ({ 1, s, hidden_ })) + x;
+
+  // Per head, the context tangent of row i lies in span{tv_j, v_r − ctx_i}, so
+  // the output projection W_o^h is applied to those vectors once (per
+  // tangent, per row), not to every row of every tangent:
+  //   ta_i = Σ_h p_i,r W_o^h tv_j + Σ_h p_i,r c_ij (W_o^h v_r − W_o^h ctx_i).
+  auto wo = L.o.w.view ({ hidden_, h, dh }).permute ({ 1, 2, 0 });           // [h, dh, H]
+  auto pcol = probs.index_select (2, rows).permute ({ 2, 1, 0 });             // [n, S, h]: p_i,r
+  auto tv = heads_of (linear_jvp (L.v, dv)).transpose (0, 1);                // [h, n, dh]
+  auto wtv = torch::bmm (tv, wo).transpose (0, 1);                           // [n, h, H]
+  if (r.lrp)
+    ta = torch::bmm (pcol, wtv);                                             // [n, S, H]
+  else
+    {
+      auto tq = heads_of (linear_jvp (L.q, dv) * scale), tk = heads_of (linear_jvp (L.k, dv) * scale);
+      auto c = torch::matmul (tk.unsqueeze (2), q.transpose (1, 2).unsqueeze (0)).squeeze (2);  // [n, h, S]
+      auto gamma = pcol * c.transpose (1, 2);                                                   // [n, S, h]
+      auto wv = torch::bmm (v, wo), wctx = torch::bmm (ctx, wo);                                 // [h, S, H]
+      auto wvr = wv.index_select (1, rows).transpose (0, 1);                                     // [n, h, H]
+      ta = torch::bmm (torch::cat ({ pcol, gamma }, 2), torch::cat ({ wtv, wvr }, 1));
+      ta.sub_ (torch::bmm (gamma.permute ({ 1, 0, 2 }), wctx.transpose (0, 1)).transpose (0, 1));
+      // Row r itself also has the tq term: Σ_l w_l v_l − (Σ_l w_l) ctx_r,
+      // w_l = p_r,l tq_j·k_l/√d.
+      auto g = torch::matmul (k.unsqueeze (0), tq.unsqueeze (-1)).squeeze (-1);     // [n, h, S]
+      auto w = probs.index_select (1, rows).permute ({ 1, 0, 2 }) * g;             // [n, h, S]
+      auto ctxr = ctx.index_select (1, rows).permute ({ 1, 0, 2 });                // [n, h, dh]
+      auto at_row = torch::matmul (w.unsqueeze (2), v.unsqueeze (0)).squeeze (2) - w.sum (-1, true) * ctxr;
+      ta.index_put_ ({ torch::arange (n, rows.options ()), rows }, linear_jvp (L.o, at_row.reshape ({ n, hidden_ })), true);
+    }
+  ta.index_put_ ({ torch::arange (n, rows.options ()), rows }, dv, true);
+}
+
+// The feed-forward block after the attention block's a, ta: x and t become
+// the layer's output and its tangent.
+void
+Encoder::ffn_jvp (const Layer &L, const torch::Tensor &a, const torch::Tensor &ta, const Rules &r, torch::Tensor &x,
+                  torch::Tensor &t) const
+{
+  auto hh = L.attn_norm.apply (a, r);
+  auto th = norm_jvp (L.attn_norm, a, ta, r);
+  auto u = L.up (hh);
+  auto tg = activation_jvp (*this, u, linear_jvp (L.up, th), act_, r);
+  auto f = L.down (activation (u, act_, r)) + hh;
+  auto tf = torch::addmm (th.reshape ({ -1, hidden_ }), tg.reshape ({ -1, tg.size (-1) }), L.down.w.t ()).view_as (th);
   x = L.out_norm.apply (f, r);
   t = norm_jvp (L.out_norm, f, tf, r);
 }
 
+// The last layer's feed-forward block followed by mean pooling, for mask
+// weights β: only Σ_i β_i (output tangent)_i is needed, and the output
+// LayerNorm's tangent is linear in the block's tangent tf_i = W tg_i + th_i:
+//   w ⊙ (tf_i − mean(tf_i) − x̂_i mean(x̂_i ⊙ tf_i)) / σ_i.
+// The sum over i can so be taken before the down projection W, which then
+// runs on n rows instead of n·S; x̂_i·(W tg_i) is (Wᵀ x̂_i)·tg_i.
+// Returns the pooled tangents [n, H]; x becomes the layer's output.
 torch::Tensor
-Encoder::jvp_from_layer (int layer, const torch::Tensor &x0, const torch::Tensor &t0, const torch::Tensor &bias,
-                         const torch::Tensor &mask, const Rules &r, const Run &run) const
+Encoder::ffn_jvp_pooled (const Layer &L, const torch::Tensor &a, const torch::Tensor &ta, const torch::Tensor &beta,
+                         const Rules &r, torch::Tensor &x) const
+{
+  int64_t n = ta.size (0);
+  auto hh = L.attn_norm.apply (a, r);
+  auto th = norm_jvp (L.attn_norm, a, ta, r);
+  auto u = L.up (hh);
+  auto tg = activation_jvp (*this, u, linear_jvp (L.up, th), act_, r);  // [n, S, F]
+  auto f = L.down (activation (u, act_, r)) + hh;                        // [1, S, H]
+  x = L.out_norm.apply (f, r);
+
+  auto c = f - f.mean (-1, true);
+  auto var = (c * c).mean (-1, true);
+  auto sigma = r.lrp ? var.sqrt () + L.out_norm.eps : (var + L.out_norm.eps).sqrt ();  // [1, S, 1]
+  auto b = (beta.view ({ 1, -1, 1 }) / sigma).view ({ 1, 1, -1 });                   // [1, 1, S]
+  auto bn = b.expand ({ n, 1, b.size (2) });
+  auto sum_tf = linear_jvp (L.down, torch::bmm (bn, tg).squeeze (1)) + torch::bmm (bn, th).squeeze (1);  // Σ β_i/σ_i tf_i
+  auto out = sum_tf - sum_tf.mean (-1, true);
+  if (!r.lrp)
+    {
+      auto xh = (c / (var + L.out_norm.eps).sqrt ()).select (0, 0);  // [S, H]
+      auto wx = torch::matmul (xh, L.down.w);                         // [S, F]: Wᵀ x̂_i
+      auto nu = ((tg * wx).sum (-1) + (th * xh).sum (-1)) / (double) hidden_;  // [n, S]
+      out = out - torch::matmul (nu * b.view ({ 1, -1 }), xh);
+    }
+  return out * L.out_norm.w;
+}
+
+torch::Tensor
+Encoder::jvp_from_layer (int layer, const torch::Tensor &x0, const torch::Tensor &rows, const torch::Tensor &dv,
+                         const torch::Tensor &bias, const torch::Tensor &mask, const Rules &r, const Run &run) const
 {
   torch::NoGradGuard no_grad;
-  torch::Tensor x = x0, t = t0;
-  int64_t n = t.size (0);
+  torch::Tensor x = x0, t, te, e;
+  int64_t n = dv.size (0), s = x0.size (1);
+  bool pooled = false;
+  auto beta = mask.to (x.dtype ()).select (0, 0);
+  if (pooling_ == LK_SHIM_POOL_MEAN)
+    pooled = true, beta = beta / torch::clamp_min (beta.sum (), 1e-9);
+  else if (pooling_ == LK_SHIM_POOL_MEAN_SQRT_LEN)
+    pooled = true, beta = beta / torch::clamp_min (beta.sum (), 1e-9).sqrt ();
+  if (layer >= num_layers ())
+    {
+      t = torch::zeros ({ n, s, hidden_ }, x.options ());
+      t.index_put_ ({ torch::arange (n, rows.options ()), rows }, dv);
+    }
   for (int i = layer; i < num_layers (); i++)
     {
       run.check_abort ();
-      layer_jvp (i, x, t, bias, r);
+      const Layer &L = layers_.at (i);
+      torch::Tensor a, ta;
+      if (i == layer)
+        attention_jvp_rows (L, x, rows, dv, bias, r, a, ta);
+      else
+        attention_jvp (L, x, t, bias, r, a, ta);
+      t = torch::Tensor ();
+      if (pooled && i == num_layers () - 1)
+        te = ffn_jvp_pooled (L, a, ta, beta, r, x);
+      else
+        ffn_jvp (L, a, ta, r, x, t);
     }
   // Pooling: linear for every mode but max, whose tangent is the one at the
   // primal's argmax.
-  torch::Tensor e = pool (x, mask), te;
-  if (pooling_ == LK_SHIM_POOL_MAX)
+  e = pool (x, mask);
+  if (te.defined ())
+    ;
+  else if (pooling_ == LK_SHIM_POOL_MAX)
     {
       auto m = mask.to (x.dtype ()).unsqueeze (-1);
       auto idx = x.masked_fill (m == 0, -1e9).argmax (1);                  // [1, H]

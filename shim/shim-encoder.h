@@ -55,8 +55,6 @@ public:
   torch::Tensor layer (int i, const torch::Tensor &x, const torch::Tensor &bias, const Rules &r) const;
   // An elementwise activation (under the LRP rules: x times its detached ratio).
   torch::Tensor activation (const torch::Tensor &x, lk_shim_activation a, const Rules &r) const;
-  // One layer at the point x [1, S, H] and its tangents t [n, S, H]; both updated.
-  void layer_jvp (int i, torch::Tensor &x, torch::Tensor &t, const torch::Tensor &bias, const Rules &r) const;
   // Pooling, then the Dense modules; before any Normalize module.
   torch::Tensor pool (const torch::Tensor &x, const torch::Tensor &mask) const;
   torch::Tensor head (const torch::Tensor &pooled, const Rules &r = Rules ()) const;
@@ -68,12 +66,13 @@ public:
   torch::Tensor from_layer (int layer, const torch::Tensor &x, const torch::Tensor &bias,
                             const torch::Tensor &mask, const Rules &r, const Run &run = Run { nullptr }) const;
   // The Jacobian-vector products of from_layer at one point x [1, S, H]
-  // for a batch of tangents t [n, S, H]: [n, D] (before Normalize). The
+  // for n tangents that are zero but for one row each: tangent j is dv[j]
+  // [H] at row rows[j] (int64). Returns [n, D] (before Normalize). The
   // point's activations are computed once and the tangents pushed through
   // the linearised layers (softmax, LayerNorm and activation derivatives;
   // under the LRP rules the detached factors give none), which is what
   // forward-mode AD computes, without redoing the point n times.
-  torch::Tensor jvp_from_layer (int layer, const torch::Tensor &x, const torch::Tensor &t,
+  torch::Tensor jvp_from_layer (int layer, const torch::Tensor &x, const torch::Tensor &rows, const torch::Tensor &dv,
                                 const torch::Tensor &bias, const torch::Tensor &mask, const Rules &r,
                                 const Run &run) const;
   // The same model with every bias (LayerNorm's included) set to zero.
@@ -88,6 +87,16 @@ public:
   torch::Tensor forward (const torch::Tensor &ids, const torch::Tensor &mask, const Run &run) const;
 
 private:
+  void attention_jvp (const Layer &L, const torch::Tensor &x, const torch::Tensor &t, const torch::Tensor &bias,
+                      const Rules &r, torch::Tensor &a, torch::Tensor &ta) const;
+  void attention_jvp_rows (const Layer &L, const torch::Tensor &x, const torch::Tensor &rows,
+                           const torch::Tensor &dv, const torch::Tensor &bias, const Rules &r, torch::Tensor &a,
+                           torch::Tensor &ta) const;
+  void ffn_jvp (const Layer &L, const torch::Tensor &a, const torch::Tensor &ta, const Rules &r, torch::Tensor &x,
+                torch::Tensor &t) const;
+  torch::Tensor ffn_jvp_pooled (const Layer &L, const torch::Tensor &a, const torch::Tensor &ta,
+                                const torch::Tensor &beta, const Rules &r, torch::Tensor &x) const;
+
   lk_shim_arch arch_;
   int hidden_, heads_, dim_, max_pos_, pad_id_, buckets_;
   lk_shim_activation act_;

@@ -86,6 +86,7 @@ lk_shim_model_load (const lk_shim_model_params *params, lk_shim_status *status)
   LK_SHIM_GUARD (status, return nullptr,
     if (!params)
       lk::fail (LK_SHIM_ERROR_INVALID, "no model parameters");
+    lk::install_cpu_allocator ();
     if (params->n_threads > 0 || at::get_num_threads () == 1)
       lk_shim_set_num_threads (params->n_threads);
     torch::Device dev = pick_device (params->device);

@@ -75,6 +75,13 @@ struct Run {
   }
 };
 
+// Installs the caching CPU allocator of shim-alloc.cpp (once; not under
+// AddressSanitizer). Called before a model is loaded.
+void install_cpu_allocator ();
+// Frees the blocks that allocator keeps, after a long computation (an
+// explanation), so that an idle app does not hold its peak memory.
+void trim_cpu_cache ();
+
 } // namespace lk
 
 // Every extern "C" body runs inside this: no exception crosses into C.

@@ -35,7 +35,7 @@ options_clear (ExplainOptions *o)
 #define EXPLAIN_ENTRIES(o) \
   { "model", 'm', 0, G_OPTION_ARG_STRING, &(o).model, "Model: hub id or folder (default " CLI_DEFAULT_MODEL ")", "M" }, \
   { "layer", 0, 0, G_OPTION_ARG_INT, &(o).layer, "Layer to attribute at (IJ default: L−2; BiLRP, H×P: 0, the embedding output)", "K" }, \
-  { "steps", 0, 0, G_OPTION_ARG_INT, &(o).steps, "IJ integration nodes (default 16 Gauss–Legendre, 50 Riemann)", "N" }, \
+  { "steps", 0, 0, G_OPTION_ARG_INT, &(o).steps, "IJ integration nodes (default 12 Gauss–Legendre, 50 Riemann)", "N" }, \
   { "quadrature", 0, 0, G_OPTION_ARG_STRING, &(o).quadrature, "IJ path rule: gauss (default) or riemann", "RULE" }, \
   { "measure", 0, 0, G_OPTION_ARG_STRING, &(o).measure, "cos (default) or dot", "M" }, \
   { "ad-mode", 0, 0, G_OPTION_ARG_STRING, &(o).ad_mode, "auto (default), forward or reverse", "MODE" }, \

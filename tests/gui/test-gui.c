@@ -1,7 +1,8 @@
 /* test-gui.c — the desktop app under a headless display: explain the
  * sample, type texts, run every method on the real default model, check
- * each view, export, save and reopen a session, cancel a running job; a
- * PNG of the window for each view is kept in tests/artifacts/. */
+ * each view, export, save and reopen a session, cancel a running job, load
+ * an example photo; a PNG of the window for each view is kept in
+ * tests/artifacts/. */
 #include "config.h"
 
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "lk-application.h"
 #include "lk-error.h"
+#include "lk-image.h"
 #include "lk-model-store.h"
 #include "lk-preferences-window.h"
 #include "lk-settings.h"
@@ -484,6 +486,115 @@ test_image_mode (void)
   g_settings_set_string (settings (), "input-mode", "text-pair");
 }
 
+static GtkWidget *
+find_descendant (GtkWidget *widget, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* The menu button whose menu holds @action. */
+static GtkMenuButton *
+find_menu_button (GtkWidget *widget, const char *action)
+{
+  if (GTK_IS_MENU_BUTTON (widget))
+    {
+      GMenuModel *menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget));
+      g_autofree char *first = NULL;
+
+      if (menu && g_menu_model_get_n_items (menu) > 0
+          && g_menu_model_get_item_attribute (menu, 0, G_MENU_ATTRIBUTE_ACTION, "s", &first)
+          && g_str_equal (first, action))
+        return GTK_MENU_BUTTON (widget);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkMenuButton *found = find_menu_button (child, action);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* The Examples menu of image–caption mode: each bundled photo with its
+ * caption; choosing one loads it as the file chooser would. */
+static void
+test_image_examples (void)
+{
+  LkInputPane *pane = lk_window_get_input_pane (win);
+  const LkExampleImage *examples = lk_example_images ();
+  g_autofree char *dir = lk_example_images_dir ();
+  g_autofree char *path = g_build_filename (dir, examples[0].file, NULL);
+  g_autofree char *label = NULL;
+  g_autofree char *mode = NULL;
+  g_autoptr(LkImage) image = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkMenuButton *button;
+  GMenuModel *menu;
+  GtkWidget *picture;
+  GdkPaintable *paintable;
+  GtkWidget *popover;
+  guint n = 0;
+
+  while (examples[n].file)
+    n++;
+  g_assert_cmpuint (n, >=, 3);
+  /* From the build folder: the photos in the source tree. */
+  g_assert_true (g_str_has_suffix (dir, "/data/examples"));
+
+  /* Every photo is in the menu, with its caption. */
+  button = find_menu_button (GTK_WIDGET (pane), "input.example-image");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (button)));
+  menu = gtk_menu_button_get_menu_model (button);
+  g_assert_cmpint (g_menu_model_get_n_items (menu), ==, n);
+  g_assert_true (g_menu_model_get_item_attribute (menu, 0, G_MENU_ATTRIBUTE_LABEL, "s", &label));
+  g_assert_cmpstr (label, ==, "Coffee  ·  a cup of coffee on a saucer");
+
+  /* From text-pair mode, the first photo: image–caption mode, the photo as
+   * the model loads it, its caption. */
+  g_assert_cmpint (lk_input_pane_get_mode (pane), ==, LK_INPUT_TEXT_PAIR);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pane), "input.example-image", "u", 0));
+  g_assert_cmpint (lk_input_pane_get_mode (pane), ==, LK_INPUT_IMAGE_CAPTION);
+  mode = g_settings_get_string (settings (), "input-mode");
+  g_assert_cmpstr (mode, ==, "image-caption");
+  g_assert_cmpstr (lk_input_pane_get_image (pane), ==, path);
+  g_assert_cmpstr (lk_input_pane_get_caption (pane), ==, "a cup of coffee on a saucer");
+  image = lk_image_load (lk_input_pane_get_image (pane), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (image->width, ==, 600);
+  g_assert_cmpint (image->height, ==, 400);
+  picture = find_descendant (GTK_WIDGET (pane), GTK_TYPE_PICTURE);
+  g_assert_nonnull (picture);
+  paintable = gtk_picture_get_paintable (GTK_PICTURE (picture));
+  g_assert_nonnull (paintable);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (paintable), ==, 600);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (paintable), ==, 400);
+  snapshot ("image-example");
+
+  gtk_menu_button_popup (button);
+  iterate_for (0.5);
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (button));
+  g_assert_true (gtk_widget_get_visible (popover));
+  snapshot_widget (popover, "image-examples-menu");
+  gtk_popover_popdown (GTK_POPOVER (popover));
+
+  /* Another photo replaces both. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pane), "input.example-image", "u", 1));
+  g_assert_true (g_str_has_suffix (lk_input_pane_get_image (pane), examples[1].file));
+  g_assert_cmpstr (lk_input_pane_get_caption (pane), ==, examples[1].caption);
+
+  g_settings_set_string (settings (), "input-mode", "text-pair");
+  g_assert_cmpint (lk_input_pane_get_mode (pane), ==, LK_INPUT_TEXT_PAIR);
+}
+
 /* Distance masking on the texts, and an aspect decomposition with a layout
  * put next to the real MiniLM (an untrained aspect space: its shares still
  * add up to the similarity). */
@@ -685,6 +796,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/session", test_session);
   g_test_add_func ("/gui/cancel", test_cancel);
   g_test_add_func ("/gui/image-mode", test_image_mode);
+  g_test_add_func ("/gui/image-examples", test_image_examples);
   g_test_add_func ("/gui/distance-aspects", test_distance_aspects);
   g_test_add_func ("/gui/dark", test_dark);
   g_test_add_func ("/gui/models", test_models);

@@ -4,7 +4,8 @@
 `meson install` into a temporary DESTDIR gives a working app and CLI: every
 file a desktop needs is where it belongs, the installed `likeness-cli
 --version` and `likeness --help` run, and each translation lies in the
-LOCALEDIR the installed app binds its text domain to.
+LOCALEDIR the installed app binds its text domain to, and the example
+photos lie in DATADIR/likeness/examples, where the installed app looks.
 """
 import os
 import shutil
@@ -13,6 +14,9 @@ import sys
 import tempfile
 
 from report import report
+
+# The example photos of image–caption mode (data/examples).
+EXAMPLE_PHOTOS = ("astronaut.jpg", "chelsea.jpg", "coffee.jpg")
 
 
 def main(argv):
@@ -51,7 +55,8 @@ def main(argv):
             under(datadir, "icons", "hicolor", "symbolic", "apps", app_id + "-symbolic.svg"),
             under(datadir, "mime", "packages", app_id + ".xml"),
             under(mandir, "man1", "likeness-cli.1"),
-        ] + [under(localedir, lang, "LC_MESSAGES", "likeness.mo") for lang in langs]
+        ] + [under(localedir, lang, "LC_MESSAGES", "likeness.mo") for lang in langs] \
+          + [under(datadir, "likeness", "examples", name) for name in EXAMPLE_PHOTOS]
         for p in expected:
             if not os.path.isfile(installed(p)):
                 problems.append(f"not installed: {p}")
@@ -64,8 +69,12 @@ def main(argv):
         app = installed(under(bindir, "likeness"))
         if os.path.isfile(app):
             with open(app, "rb") as f:
-                if (under(localedir).encode() + b"\0") not in f.read():
-                    problems.append(f"the installed likeness does not bind its text domain to {under(localedir)}")
+                binary = f.read()
+            if (under(localedir).encode() + b"\0") not in binary:
+                problems.append(f"the installed likeness does not bind its text domain to {under(localedir)}")
+            # ... and for its example photos where they were installed.
+            if (under(datadir, "likeness").encode() + b"\0") not in binary:
+                problems.append(f"the installed likeness does not look for its example photos in {under(datadir, 'likeness')}")
 
         env = dict(os.environ, DISPLAY="", WAYLAND_DISPLAY="", GSETTINGS_BACKEND="memory",
                    LC_ALL="C.UTF-8", LANGUAGE="")
