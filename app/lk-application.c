@@ -219,19 +219,27 @@ lk_application_new (const char *application_id, GApplicationFlags flags)
 }
 
 gboolean
+lk_application_running_uninstalled (void)
+{
+#ifdef LK_BUILD_ROOT
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+
+  return exe != NULL && g_str_has_prefix (exe, LK_BUILD_ROOT "/");
+#else
+  return FALSE;
+#endif
+}
+
+gboolean
 lk_application_check_schema (void)
 {
   GSettingsSchemaSource *source;
   g_autoptr(GSettingsSchema) schema = NULL;
 
-#if defined(LK_BUILD_ROOT) && defined(LK_BUILD_SCHEMA_DIR)
-  {
-    /* Running from the build folder: use the schema compiled there. */
-    g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-
-    if (exe && g_str_has_prefix (exe, LK_BUILD_ROOT "/") && g_getenv ("GSETTINGS_SCHEMA_DIR") == NULL)
-      g_setenv ("GSETTINGS_SCHEMA_DIR", LK_BUILD_SCHEMA_DIR, TRUE);
-  }
+#ifdef LK_BUILD_SCHEMA_DIR
+  /* Running from the build folder: use the schema compiled there. */
+  if (lk_application_running_uninstalled () && g_getenv ("GSETTINGS_SCHEMA_DIR") == NULL)
+    g_setenv ("GSETTINGS_SCHEMA_DIR", LK_BUILD_SCHEMA_DIR, TRUE);
 #endif
   source = g_settings_schema_source_get_default ();
   schema = source ? g_settings_schema_source_lookup (source, LK_SETTINGS_SCHEMA_ID, TRUE) : NULL;

@@ -15,5 +15,7 @@ LkApplication *lk_application_new (const char        *application_id,
 /* Makes sure the GSettings schema can be found, also when running from the
  * build folder; FALSE when it cannot. */
 gboolean       lk_application_check_schema (void);
+/* Whether this program runs from the meson build folder. */
+gboolean       lk_application_running_uninstalled (void);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "lk-input-pane.h"
+#include "lk-application.h"
 
 struct _LkInputPane
 {
@@ -67,7 +68,6 @@ static const LkExampleImage example_images[] = {
   { "chelsea.jpg", N_("Cat"), "a close-up photo of a cat" },
   /* Translators: the title of an example photo in the Examples menu (a woman) */
   { "astronaut.jpg", N_("Astronaut"), "an astronaut in an orange spacesuit" },
-  /* Translators: the title of an example photo in the Examples menu */
   { NULL, NULL, NULL },
 };
 
@@ -81,17 +81,12 @@ char *
 lk_example_images_dir (void)
 {
   g_autofree char *installed = g_build_filename (LK_PKGDATADIR, "examples", NULL);
+  g_autofree char *source = g_build_filename (LK_SOURCE_DIR, "data", "examples", NULL);
 
-#if defined(LK_BUILD_ROOT) && defined(LK_SOURCE_EXAMPLES_DIR)
-  {
-    /* Running from the build folder (or not installed): the source tree's. */
-    g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-
-    if (g_file_test (LK_SOURCE_EXAMPLES_DIR, G_FILE_TEST_IS_DIR)
-        && ((exe && g_str_has_prefix (exe, LK_BUILD_ROOT "/")) || !g_file_test (installed, G_FILE_TEST_IS_DIR)))
-      return g_strdup (LK_SOURCE_EXAMPLES_DIR);
-  }
-#endif
+  /* Running from the build folder (or not installed): the source tree's. */
+  if (g_file_test (source, G_FILE_TEST_IS_DIR)
+      && (lk_application_running_uninstalled () || !g_file_test (installed, G_FILE_TEST_IS_DIR)))
+    return g_steal_pointer (&source);
   return g_steal_pointer (&installed);
 }
 

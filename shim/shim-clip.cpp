@@ -331,6 +331,7 @@ lk_shim_clip_contributions (lk_shim_model *model, const int32_t *ids, const floa
     if (params->n_steps < 1 || params->n_steps > 10000)
       lk::fail (LK_SHIM_ERROR_INVALID, "%d steps: expected 1 to 10000", params->n_steps);
     std::lock_guard<std::mutex> hold (model->lock);
+    lk::TrimCpuCacheOnExit trim;  // after the tensors below are freed
     if (params->zero_biases && !model->zero_bias_clip)
       model->zero_bias_clip = model->clip->with_zero_biases ();
     const lk::Clip &clip = params->zero_biases ? *model->zero_bias_clip : *model->clip;
@@ -406,8 +407,6 @@ lk_shim_clip_contributions (lk_shim_model *model, const int32_t *ids, const floa
     lk::out_copy (U, u);
     lk::out_copy (ex, e);
     lk::out_copy (er, e_ref);
-    U = torch::Tensor ();
-    lk::trim_cpu_cache ();
     if (mode_used)
       *mode_used = LK_SHIM_AD_REVERSE;
     lk::status_ok (status);

@@ -261,6 +261,24 @@ linear_jvp (const Linear &l, const torch::Tensor &t)
 
 } // namespace
 
+// The attention block's values at the point x [1, S, H] (one sequence),
+// per head, that its linearisations need.
+Encoder::PointAttention
+Encoder::point_attention (const Layer &L, const torch::Tensor &x, const torch::Tensor &bias) const
+{
+  int64_t s = x.size (1), h = heads_, dh = hidden_ / heads_;
+  auto split = [&] (const torch::Tensor &v) { return v.view ({ s, h, dh }).transpose (0, 1); };  // [h, S, dh]
+  auto x0 = x.select (0, 0);
+  PointAttention pt;
+  pt.q = split (L.q (x0));
+  pt.k = split (L.k (x0));
+  pt.v = split (L.v (x0));
+  pt.probs = torch::softmax (torch::matmul (pt.q, pt.k.transpose (-1, -2)) / std::sqrt ((double) dh) + bias.select (0, 0), -1);
+  pt.ctx = torch::matmul (pt.probs, pt.v);
+  pt.a = L.o (pt.ctx.transpose (0, 1).reshape ({ 1, s, hidden_ })) + x;
+  return pt;
+}
+
 // The attention block at the point x [1, S, H], linearised for dense tangents
 // t [n, S, H]: a = x + attention(x) and its tangent ta.
 //
@@ -278,15 +296,12 @@ Encoder::attention_jvp (const Layer &L, const torch::Tensor &x, const torch::Ten
 {
   int64_t s = x.size (1), n = t.size (0), h = heads_, dh = hidden_ / heads_;
   double scale = 1.0 / std::sqrt ((double) dh);
-  auto split = [&] (const torch::Tensor &v) { return v.view ({ s, h, dh }).transpose (0, 1); };  // [h, S, dh]
   // [n, S, H] → [h, S, n, dh], contiguous
   auto by_head = [&] (const torch::Tensor &v) { return v.view ({ n, s, h, dh }).permute ({ 2, 1, 0, 3 }).contiguous (); };
 
-  auto x0 = x.select (0, 0);
-  auto q = split (L.q (x0)), k = split (L.k (x0)), v = split (L.v (x0));
-  auto probs = torch::softmax (torch::matmul (q, k.transpose (-1, -2)) * scale + bias.select (0, 0), -1);  // [h, S, S]
-  auto ctx = torch::matmul (probs, v);                                                                   // [h, S, dh]
-  a = L.o (ctx.transpose (0, 1).reshape ({ 1, s, hidden_ })) + x;
+  auto pt = point_attention (L, x, bias);
+  const torch::Tensor &q = pt.q, &k = pt.k, &v = pt.v, &probs = pt.probs, &ctx = pt.ctx;
+  a = pt.a;
 
   // P tv: [h, S_i, n·dh]
   auto tv = by_head (linear_jvp (L.v, t));
@@ -329,22 +344,20 @@ Encoder::attention_jvp_rows (const Layer &L, const torch::Tensor &x, const torch
                              const torch::Tensor &dv, const torch::Tensor &bias, const Rules &r, torch::Tensor &a,
                              torch::Tensor &ta) const
 {
-  int64_t s = x.size (1), n = dv.size (0), h = heads_, dh = hidden_ / heads_;
+  int64_t n = dv.size (0), h = heads_, dh = hidden_ / heads_;
   double scale = 1.0 / std::sqrt ((double) dh);
-  auto split = [&] (const torch::Tensor &v) { return v.view ({ s, h, dh }).transpose (0, 1); };  // [h, S, dh]
   auto heads_of = [&] (const torch::Tensor &v) { return v.view ({ n, h, dh }); };
 
-  auto x0 = x.select (0, 0);
-  auto q = split (L.q (x0)), k = split (L.k (x0)), v = split (L.v (x0));
-  auto probs = torch::softmax (torch::matmul (q, k.transpose (-1, -2)) * scale + bias.select (0, 0), -1);  // [h, S, S]
-  auto ctx = torch::matmul (probs, v);                                                                   // [h, S, dh]
-  a = L.o (ctx.transpose (0, 1).reshape ({ 1, s, hidden_ })) + x;
+  auto pt = point_attention (L, x, bias);
+  const torch::Tensor &q = pt.q, &k = pt.k, &v = pt.v, &probs = pt.probs, &ctx = pt.ctx;
+  a = pt.a;
 
   // Per head, the context tangent of row i lies in span{tv_j, v_r − ctx_i}, so
   // the output projection W_o^h is applied to those vectors once (per
   // tangent, per row), not to every row of every tangent:
   //   ta_i = Σ_h p_i,r W_o^h tv_j + Σ_h p_i,r c_ij (W_o^h v_r − W_o^h ctx_i).
   auto wo = L.o.w.view ({ hidden_, h, dh }).permute ({ 1, 2, 0 });           // [h, dh, H]
+  auto idx = torch::arange (n, rows.options ());
   auto pcol = probs.index_select (2, rows).permute ({ 2, 1, 0 });             // [n, S, h]: p_i,r
   auto tv = heads_of (linear_jvp (L.v, dv)).transpose (0, 1);                // [h, n, dh]
   auto wtv = torch::bmm (tv, wo).transpose (0, 1);                           // [n, h, H]
@@ -365,22 +378,31 @@ Encoder::attention_jvp_rows (const Layer &L, const torch::Tensor &x, const torch
       auto w = probs.index_select (1, rows).permute ({ 1, 0, 2 }) * g;             // [n, h, S]
       auto ctxr = ctx.index_select (1, rows).permute ({ 1, 0, 2 });                // [n, h, dh]
       auto at_row = torch::matmul (w.unsqueeze (2), v.unsqueeze (0)).squeeze (2) - w.sum (-1, true) * ctxr;
-      ta.index_put_ ({ torch::arange (n, rows.options ()), rows }, linear_jvp (L.o, at_row.reshape ({ n, hidden_ })), true);
+      ta.index_put_ ({ idx, rows }, linear_jvp (L.o, at_row.reshape ({ n, hidden_ })), true);
     }
-  ta.index_put_ ({ torch::arange (n, rows.options ()), rows }, dv, true);
+  ta.index_put_ ({ idx, rows }, dv, true);
 }
 
 // The feed-forward block after the attention block's a, ta: x and t become
 // the layer's output and its tangent.
+Encoder::FfnTangent
+Encoder::ffn_tangent (const Layer &L, const torch::Tensor &a, const torch::Tensor &ta, const Rules &r) const
+{
+  FfnTangent ft;
+  auto hh = L.attn_norm.apply (a, r);
+  ft.th = norm_jvp (L.attn_norm, a, ta, r);
+  auto u = L.up (hh);
+  ft.tg = activation_jvp (*this, u, linear_jvp (L.up, ft.th), act_, r);
+  ft.f = L.down (activation (u, act_, r)) + hh;
+  return ft;
+}
+
 void
 Encoder::ffn_jvp (const Layer &L, const torch::Tensor &a, const torch::Tensor &ta, const Rules &r, torch::Tensor &x,
                   torch::Tensor &t) const
 {
-  auto hh = L.attn_norm.apply (a, r);
-  auto th = norm_jvp (L.attn_norm, a, ta, r);
-  auto u = L.up (hh);
-  auto tg = activation_jvp (*this, u, linear_jvp (L.up, th), act_, r);
-  auto f = L.down (activation (u, act_, r)) + hh;
+  auto ft = ffn_tangent (L, a, ta, r);
+  const torch::Tensor &th = ft.th, &tg = ft.tg, &f = ft.f;
   auto tf = torch::addmm (th.reshape ({ -1, hidden_ }), tg.reshape ({ -1, tg.size (-1) }), L.down.w.t ()).view_as (th);
   x = L.out_norm.apply (f, r);
   t = norm_jvp (L.out_norm, f, tf, r);
@@ -398,11 +420,8 @@ Encoder::ffn_jvp_pooled (const Layer &L, const torch::Tensor &a, const torch::Te
                          const Rules &r, torch::Tensor &x) const
 {
   int64_t n = ta.size (0);
-  auto hh = L.attn_norm.apply (a, r);
-  auto th = norm_jvp (L.attn_norm, a, ta, r);
-  auto u = L.up (hh);
-  auto tg = activation_jvp (*this, u, linear_jvp (L.up, th), act_, r);  // [n, S, F]
-  auto f = L.down (activation (u, act_, r)) + hh;                        // [1, S, H]
+  auto ft = ffn_tangent (L, a, ta, r);
+  const torch::Tensor &th = ft.th, &tg = ft.tg, &f = ft.f;  // tg [n, S, F], f [1, S, H]
   x = L.out_norm.apply (f, r);
 
   auto c = f - f.mean (-1, true);

@@ -87,6 +87,15 @@ public:
   torch::Tensor forward (const torch::Tensor &ids, const torch::Tensor &mask, const Run &run) const;
 
 private:
+  struct PointAttention {
+    torch::Tensor q, k, v, probs, ctx;  // per head: [h, S, dh], [h, S, S], [h, S, dh]
+    torch::Tensor a;                    // x + attention(x), [1, S, H]
+  };
+  struct FfnTangent {
+    torch::Tensor th, tg, f;  // attention LayerNorm's tangent, the activation's, and f = down(g) + h at the point
+  };
+  PointAttention point_attention (const Layer &L, const torch::Tensor &x, const torch::Tensor &bias) const;
+  FfnTangent ffn_tangent (const Layer &L, const torch::Tensor &a, const torch::Tensor &ta, const Rules &r) const;
   void attention_jvp (const Layer &L, const torch::Tensor &x, const torch::Tensor &t, const torch::Tensor &bias,
                       const Rules &r, torch::Tensor &a, torch::Tensor &ta) const;
   void attention_jvp_rows (const Layer &L, const torch::Tensor &x, const torch::Tensor &rows,

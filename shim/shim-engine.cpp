@@ -239,6 +239,7 @@ lk_shim_contributions (lk_shim_model *model, const int32_t *ids, int n_tokens,
     if (!model || !ids || !params || !u)
       lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_contributions: bad arguments");
     std::lock_guard<std::mutex> hold (model->lock);
+    lk::TrimCpuCacheOnExit trim;  // after the tensors below are freed
     const lk::Encoder &enc = lk::encoder_for (model, params->zero_biases != 0);
     lk::check_contrib (enc, n_tokens, *params);
     torch::Device dev = enc.device ();
@@ -271,8 +272,6 @@ lk_shim_contributions (lk_shim_model *model, const int32_t *ids, int n_tokens,
     lk::copy_out (U, u);
     lk::copy_out (ex, e);
     lk::copy_out (er, e_ref);
-    U = torch::Tensor ();
-    lk::trim_cpu_cache ();
     if (mode_used)
       *mode_used = mode;
     lk::status_ok (status);

@@ -81,6 +81,11 @@ void install_cpu_allocator ();
 // Frees the blocks that allocator keeps, after a long computation (an
 // explanation), so that an idle app does not hold its peak memory.
 void trim_cpu_cache ();
+// Calls trim_cpu_cache when it goes out of scope, however the scope ends
+// (a cancelled explanation too). Declare it before the tensors it outlives.
+struct TrimCpuCacheOnExit {
+  ~TrimCpuCacheOnExit () { trim_cpu_cache (); }
+};
 
 } // namespace lk
 
