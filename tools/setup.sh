@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  build-essential pkg-config meson ninja-build clang
+  build-essential pkg-config meson ninja-build clang libclang-rt-14-dev llvm-14
   libtorch-dev libopenblas0-openmp
   libglib2.0-dev libjson-glib-dev libcairo2-dev libgdk-pixbuf-2.0-dev libsoup-3.0-dev
   libgtk-4-dev libadwaita-1-dev
