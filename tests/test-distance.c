@@ -232,6 +232,26 @@ decode_f32le (const char *b64, gsize n)
   return v;
 }
 
+/* The oracle's full-resolution map over one stored cell (column cx, row
+ * cy) of a map of fx × fy photo pixels per cell from (x0, y0): the mean of
+ * the photo pixels whose centres lie in the cell, by brute force. */
+static double
+oracle_cell (JsonArray *ref, int w, int h, double x0, double y0, double fx, double fy, int cx, int cy)
+{
+  double lx = x0 + cx * fx, ly = y0 + cy * fy, sum = 0;
+  int count = 0;
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      if (x + 0.5 >= lx && x + 0.5 < lx + fx && y + 0.5 >= ly && y + 0.5 < ly + fy)
+        {
+          sum += num (ref, (gsize) y * w + x);
+          count++;
+        }
+  g_assert_cmpint (count, >, 0);
+  return sum / count;
+}
+
 static void
 test_image_end_to_end (void)
 {
@@ -258,16 +278,30 @@ test_image_end_to_end (void)
   p.feature_res = json_object_get_int_member (c, "feature_res");
   x = lk_explain_distance_image (tiny, photo, json_object_get_string_member (c, "caption"), &p, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
+  /* stored at the model's input side (32) over the centre crop, which lies
+   * on the 64 × 48 photo where CLIP's resize (to 42 × 32) and crop put it */
   m = lk_explanation_get_extra (x, "saliency_map");
-  g_assert_cmpint (json_object_get_int_member (m, "width"), ==, json_object_get_int_member (c, "width"));
-  g_assert_cmpint (json_object_get_int_member (m, "height"), ==, json_object_get_int_member (c, "height"));
-  n = (gsize) json_object_get_int_member (m, "width") * json_object_get_int_member (m, "height");
+  g_assert_cmpint (json_object_get_int_member (m, "width"), ==, 32);
+  g_assert_cmpint (json_object_get_int_member (m, "height"), ==, 32);
+  g_assert_cmpint (json_object_get_int_member (m, "photo_width"), ==, json_object_get_int_member (c, "width"));
+  g_assert_cmpint (json_object_get_int_member (m, "photo_height"), ==, json_object_get_int_member (c, "height"));
+  {
+    JsonObject *crop = json_object_get_object_member (m, "crop");
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (crop, "x"), 5 * 64 / 42.0, 1e-9);
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (crop, "y"), 0, 1e-9);
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (crop, "width"), 32 * 64 / 42.0, 1e-9);
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (crop, "height"), 48, 1e-9);
+  }
+  n = 32 * 32;
   map = decode_f32le (json_object_get_string_member (m, "values_f32le"), n);
   dist = json_object_get_array_member (lk_explanation_get_extra (x, "distance"), "masks");
   for (guint i = 0; i < p.n_masks; i++)
     worst_dist = fmax (worst_dist, fabs (num (dist, i) - num (rd, i)));
   for (gsize k = 0; k < n; k++)
-    worst_map = fmax (worst_map, fabs (map[k] - num (ref, k)));
+    worst_map = fmax (worst_map, fabs (map[k] - oracle_cell (ref, json_object_get_int_member (c, "width"),
+                                                             json_object_get_int_member (c, "height"),
+                                                             5 * 64 / 42.0, 0, 32 * 64 / 42.0 / 32, 48 / 32.0,
+                                                             k % 32, k / 32)));
   g_test_message ("image–caption on the tiny CLIP vs distance_explainer: distances %.2g, map %.2g", worst_dist,
                   worst_map);
   g_assert_cmpfloat (worst_dist, <, 1e-5);
