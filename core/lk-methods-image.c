@@ -244,7 +244,7 @@ lk_explain_image (LkModel                *model,
     }
 
   absolute = g_canonicalize_filename (image_path, NULL);
-  if ((image = lk_image_load (image_path, error)) == NULL || (enc = lk_model_tokenize (model, caption, error)) == NULL)
+  if ((image = lk_image_load_for_model (image_path, lk_model_get_image_size (model), error)) == NULL || (enc = lk_model_tokenize (model, caption, error)) == NULL)
     return NULL;
   size = lk_model_get_image_size (model);
   pixels = g_new (float, (gsize) 3 * size * size);
@@ -304,8 +304,8 @@ lk_explain_image (LkModel                *model,
   json_object_set_string_member (io, "absolute_path", absolute);
   if ((sha = file_sha256 (image_path)) != NULL)
     json_object_set_string_member (io, "sha256", sha);
-  json_object_set_int_member (io, "width", image->width);
-  json_object_set_int_member (io, "height", image->height);
+  json_object_set_int_member (io, "width", image->file_width);
+  json_object_set_int_member (io, "height", image->file_height);
   json_object_set_int_member (io, "size", size);
   json_object_set_int_member (io, "patch_size", size / grid);
   grid_o = json_object_new ();

@@ -324,7 +324,8 @@ cli_explain (int argc, char **argv)
       goto out;
     }
   rc = CLI_EXIT_ERROR;
-  if ((model = cli_load_model (o.model ? o.model : CLI_DEFAULT_MODEL, &error)) == NULL ||
+  if ((d.image && !lk_image_check_file (d.image, &error)) ||
+      (model = cli_load_model (o.model ? o.model : CLI_DEFAULT_MODEL, &error)) == NULL ||
       (x = run_explain (model, &p, &dp, d.image, argv, &error)) == NULL ||
       (json_path && !lk_explanation_save (x, json_path, &error)))
     {
