@@ -12,6 +12,7 @@
 
 #include "lk-aspects.h"
 #include "lk-error.h"
+#include "lk-json.h"
 #include "lk-model-private.h"
 #include "lk-model-store.h"
 #include "lk-sts.h"
@@ -455,16 +456,16 @@ static gboolean
 copy_modules (Job *j, GError **error)
 {
   g_autofree char *path = g_build_filename (j->base_dir, "modules.json", NULL);
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   JsonArray *mods;
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     return TRUE;
-  if (!json_parser_load_from_file (parser, path, error))
+  if ((root = lk_json_parse_file (path, error)) == NULL)
     return FALSE;
-  if (!JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+  if (!JSON_NODE_HOLDS_ARRAY (root))
     return TRUE;
-  mods = json_node_get_array (json_parser_get_root (parser));
+  mods = json_node_get_array (root);
   for (guint i = 0; i < json_array_get_length (mods); i++)
     {
       JsonNode *n = json_array_get_element (mods, i);
@@ -486,7 +487,6 @@ static gboolean
 write_layout (Job *j, const lk_shim_train_result *r, GError **error)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *path = g_build_filename (j->tmp_dir, LK_ASPECTS_FILE, NULL);
 
@@ -548,9 +548,7 @@ write_layout (Job *j, const lk_shim_train_result *r, GError **error)
   json_builder_end_object (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  return json_generator_to_file (gen, path, error);
+  return lk_json_save_atomic (root, path, error);
 }
 
 static int

@@ -173,6 +173,44 @@ run_progress (double fraction, void *user_data)
     r->progress (fraction, r->data);
 }
 
+gboolean
+lk_check_finite (const float  *v,
+                 gsize         n,
+                 const char   *what,
+                 GError      **error)
+{
+  for (gsize i = 0; i < n; i++)
+    if (!isfinite (v[i]))
+      {
+        g_set_error (error, LK_ERROR, LK_ERROR_BACKEND,
+                     "%s is not finite (%s in component %" G_GSIZE_FORMAT "); the model's weights may hold NaN or Inf",
+                     what, isnan (v[i]) ? "NaN" : v[i] > 0 ? "+Inf" : "-Inf", i);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* "text A" and "text B" for a pair, as the CLI and the app name them. */
+static char *
+text_name (guint i, guint n)
+{
+  return n == 2 ? g_strdup_printf ("text %c", 'A' + i) : g_strdup_printf ("text %u", i + 1);
+}
+
+static gboolean
+check_embeddings (const float *out, guint n, guint dim, gboolean texts, GError **error)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = texts ? text_name (i, n) : g_strdup_printf ("token sequence %u", i + 1);
+      g_autofree char *what = g_strdup_printf ("the embedding of %s", name);
+
+      if (!lk_check_finite (out + (gsize) i * dim, dim, what, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 text_is_blank (const char *text)
 {
@@ -230,7 +268,7 @@ lk_model_embed (LkModel            *self,
   run.user_data = &rd;
   if (lk_shim_embed (self->shim, n, ids, lens, out, &run, &st) != 0)
     return shim_error (&st, self->id, error);
-  return TRUE;
+  return check_embeddings (out, n, lk_model_get_dim (self), TRUE, error);
 }
 
 gboolean
@@ -258,7 +296,7 @@ lk_model_embed_ids (LkModel             *self,
   run.user_data = &rd;
   if (lk_shim_embed (self->shim, n, (const int32_t *const *) ids, lens, out, &run, &st) != 0)
     return shim_error (&st, self->id, error);
-  return TRUE;
+  return check_embeddings (out, n, lk_model_get_dim (self), FALSE, error);
 }
 
 double

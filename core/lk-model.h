@@ -97,6 +97,14 @@ gboolean     lk_model_embed_pixels       (LkModel            *self,
                                           GCancellable       *cancellable,
                                           GError            **error);
 
+/* FALSE, with "WHAT is not finite (NaN in component 17); the model's weights
+ * may hold NaN or Inf", when one of the @n floats at @v is NaN or ±inf: what
+ * a model computes is checked here before anything is derived or written. */
+gboolean     lk_check_finite             (const float *v,
+                                          gsize        n,
+                                          const char  *what,
+                                          GError     **error);
+
 double       lk_cosine                   (const float *a,
                                           const float *b,
                                           guint        dim);

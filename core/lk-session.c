@@ -348,8 +348,10 @@ lk_session_new_from_json (JsonNode *node, GError **error)
       /* A parsed tree may be sealed; the session's params stay editable. */
       g_autoptr(JsonNode) wrap = json_node_init_object (json_node_alloc (), params);
       g_autofree char *text = json_to_string (wrap, FALSE);
-      g_autoptr(JsonNode) copy = json_from_string (text, NULL);
+      g_autoptr(JsonNode) copy = lk_json_parse (text, -1, "params", error);
 
+      if (copy == NULL)
+        return NULL;
       json_object_unref (self->params);
       self->params = json_object_ref (json_node_get_object (copy));
     }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "lk-json.h"
 #include "lk-model-store.h"
 
 gboolean
@@ -71,15 +72,14 @@ cli_load_model (const char *name, GError **error)
   return lk_model_new_from_dir (dir, g_file_test (name, G_FILE_TEST_IS_DIR) ? NULL : name, NULL, error);
 }
 
-void
-cli_print_json (JsonBuilder *builder)
+gboolean
+cli_print_json (JsonBuilder *builder, GError **error)
 {
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  g_autofree char *text = NULL;
+  g_autofree char *text = lk_json_to_data (root, TRUE, "the output", NULL, error);
 
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, NULL);
+  if (text == NULL)
+    return FALSE;
   g_print ("%s\n", text);
+  return TRUE;
 }

@@ -93,7 +93,8 @@ cli_similarity (int argc, char **argv)
   json_builder_set_member_name (b, "seconds");
   json_builder_add_double_value (b, (g_get_monotonic_time () - t0) / 1e6);
   json_builder_end_object (b);
-  cli_print_json (b);
+  if (!cli_print_json (b, &error))
+    return cli_fail (error);
   if (truncated)
     g_printerr ("likeness-cli: warning: a text was cut to the model's %u tokens\n", lk_model_get_max_seq_length (model));
   return CLI_EXIT_OK;
@@ -146,6 +147,7 @@ cli_embed (int argc, char **argv)
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
-  cli_print_json (b);
+  if (!cli_print_json (b, &error))
+    return cli_fail (error);
   return CLI_EXIT_OK;
 }

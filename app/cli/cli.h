@@ -60,6 +60,8 @@ LkModel *cli_load_model (const char    *name,
 int      cli_fail       (GError        *error);
 int      cli_usage      (const char    *command,
                          const char    *message);
-void     cli_print_json (JsonBuilder   *builder);
+/* FALSE, printing nothing, when the result holds NaN or ±inf. */
+gboolean cli_print_json (JsonBuilder   *builder,
+                         GError       **error);
 
 G_END_DECLS
