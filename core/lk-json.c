@@ -312,6 +312,56 @@ lk_json_get_string (JsonObject  *obj,
   return json_node_get_string (node);
 }
 
+gboolean
+lk_json_check_schema (JsonObject  *root,
+                      const char  *prefix,
+                      guint        current,
+                      const char  *kind,
+                      GError     **error)
+{
+  JsonNode *node = json_object_get_member (root, "schema");
+  const char *schema, *digits;
+  char *end = NULL;
+  guint64 version;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+                   "no \"schema\" member: not a Likeness %s (expected \"%s%u\")", kind, prefix, current);
+      return FALSE;
+    }
+  schema = json_node_get_string (node);
+  if (!g_str_has_prefix (schema, prefix))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+                   "schema \"%s\" is not a Likeness %s (expected \"%s%u\")", schema, kind, prefix, current);
+      return FALSE;
+    }
+  digits = schema + strlen (prefix);
+  version = g_ascii_isdigit (*digits) ? g_ascii_strtoull (digits, &end, 10) : 0;
+  if (version == 0 || *end != '\0')
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+                   "schema \"%s\" has no valid version number (expected \"%s%u\")", schema, prefix, current);
+      return FALSE;
+    }
+  if (version < current)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                   "schema \"%s\" is from an older version of Likeness: this version reads \"%s%u\" only",
+                   schema, prefix, current);
+      return FALSE;
+    }
+  if (version > current)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                   "schema \"%s\" is from a newer version of Likeness (this version reads \"%s%u\"): "
+                   "update Likeness to open it", schema, prefix, current);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 char *
 lk_json_to_data (JsonNode    *node,
                  gboolean     pretty,

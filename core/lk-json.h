@@ -76,6 +76,17 @@ const char *lk_json_get_string    (JsonObject  *obj,
                                    const char  *fallback,
                                    GError     **error);
 
+/* The "schema" member of a Likeness file, "PREFIX" followed by a version:
+ * FALSE with a message that tells a foreign file, a malformed version, a file
+ * older than @current and one newer than it apart (the last two
+ * LK_ERROR_UNSUPPORTED, the others LK_ERROR_INVALID_DATA). @kind names the
+ * file ("explanation", "session"). */
+gboolean    lk_json_check_schema  (JsonObject  *root,
+                                   const char  *prefix,
+                                   guint        current,
+                                   const char  *kind,
+                                   GError     **error);
+
 /* Writes @node to @path through a temporary file beside it and a rename;
  * errors name @path, never the temporary file, and leave nothing behind. */
 gboolean    lk_json_save_atomic   (JsonNode    *node,

@@ -243,7 +243,7 @@ lk_explain_image (LkModel                *model,
     }
 
   absolute = g_canonicalize_filename (image_path, NULL);
-  if ((image = lk_image_load (image_path, error)) == NULL || (enc = lk_model_tokenize (model, caption, error)) == NULL)
+  if ((image = lk_image_load (image_path, error)) == NULL || (enc = lk_model_tokenize_named (model, caption, "the caption", error)) == NULL)
     return NULL;
   size = lk_model_get_image_size (model);
   pixels = g_new (float, (gsize) 3 * size * size);

@@ -388,8 +388,8 @@ lk_explain (LkModel                *model,
                    layer, lk_model_get_id (model), lk_shim_model_num_layers (lk_model_get_shim (model)));
       return NULL;
     }
-  if ((a.enc = lk_model_tokenize (model, text_a, error)) == NULL ||
-      (b.enc = lk_model_tokenize (model, text_b, error)) == NULL)
+  if ((a.enc = lk_model_tokenize_named (model, text_a, "text A", error)) == NULL ||
+      (b.enc = lk_model_tokenize_named (model, text_b, "text B", error)) == NULL)
     {
       side_clear (&a);
       return NULL;

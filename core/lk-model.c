@@ -153,6 +153,19 @@ lk_model_tokenize (LkModel     *self,
   return lk_tokenizer_encode (self->tokenizer, text, self->config.max_seq_length, error);
 }
 
+LkEncoding *
+lk_model_tokenize_named (LkModel     *self,
+                         const char  *text,
+                         const char  *what,
+                         GError     **error)
+{
+  LkEncoding *enc = lk_model_tokenize (self, text, error);
+
+  if (enc == NULL)
+    g_prefix_error (error, "%s: ", what);
+  return enc;
+}
+
 typedef struct {
   GCancellable   *cancellable;
   LkProgressFunc  progress;
@@ -253,7 +266,9 @@ lk_model_embed (LkModel            *self,
           g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "text %u is empty: there is nothing to embed", i + 1);
           return FALSE;
         }
-      if ((enc = lk_model_tokenize (self, texts[i], error)) == NULL)
+      g_autofree char *name = text_name (i, n);
+
+      if ((enc = lk_model_tokenize_named (self, texts[i], name, error)) == NULL)
         return FALSE;
       g_ptr_array_add (encs, enc);
       ids[i] = enc->ids;

@@ -52,6 +52,12 @@ LkTokenizer *lk_model_get_tokenizer      (LkModel *self);
 LkEncoding  *lk_model_tokenize           (LkModel     *self,
                                           const char  *text,
                                           GError     **error);
+/* The same, with its errors prefixed by @what ("text A", "the caption"), so
+ * that a message about invalid UTF-8 says which input it is about. */
+LkEncoding  *lk_model_tokenize_named     (LkModel     *self,
+                                          const char  *text,
+                                          const char  *what,
+                                          GError     **error);
 
 /* Embeds @n texts into @out (n × dim floats, the whole pipeline). Empty
  * texts are an error: they carry nothing to explain. @n_truncated, when not

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "lk-error.h"
 #include "lk-json.h"
 #include "lk-model-store.h"
 
@@ -70,6 +71,26 @@ cli_load_model (const char *name, GError **error)
   if (isatty (2))
     g_printerr ("\r\033[K");
   return lk_model_new_from_dir (dir, g_file_test (name, G_FILE_TEST_IS_DIR) ? NULL : name, NULL, error);
+}
+
+gboolean
+cli_check_texts (int argc, char **argv, gboolean caption, GError **error)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      const char *bad = NULL;
+      g_autofree char *name = NULL;
+
+      if (g_utf8_validate (argv[i], -1, &bad))
+        continue;
+      name = caption ? g_strdup ("the caption")
+             : argc == 3 ? g_strdup_printf ("text %c", 'A' + i - 1) : g_strdup_printf ("text %d", i);
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
+                   "%s (argument %d) is not valid UTF-8: byte 0x%02X at byte offset %ld "
+                   "does not start or continue a character", name, i + 1, (guchar) *bad, (long) (bad - argv[i]));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean

@@ -61,6 +61,8 @@ cli_similarity (int argc, char **argv)
     return CLI_EXIT_USAGE;
   if (argc != (image ? 2 : 3))
     return cli_usage ("similarity", image ? "expected exactly one text with --image" : "expected exactly two texts");
+  if (!cli_check_texts (argc, argv, image != NULL, &error))
+    return cli_fail (error);
   if ((model = cli_load_model (model_name ? model_name : CLI_DEFAULT_MODEL, &error)) == NULL)
     return cli_fail (error);
   dim = lk_model_get_dim (model);
@@ -122,6 +124,8 @@ cli_embed (int argc, char **argv)
   n_images = images ? g_strv_length (images) : 0;
   if (argc < 2 && n_images == 0)
     return cli_usage ("embed", "expected at least one text or --image");
+  if (!cli_check_texts (argc, argv, FALSE, &error))
+    return cli_fail (error);
   if ((model = cli_load_model (model_name ? model_name : CLI_DEFAULT_MODEL, &error)) == NULL)
     return cli_fail (error);
   n = n_images + argc - 1;
