@@ -16,6 +16,7 @@
 #include "lk-model-private.h"
 #include "lk-model-store.h"
 #include "lk-sts.h"
+#include "lk-sts.h"
 
 void
 lk_aspect_train_params_init (LkAspectTrainParams *p)
@@ -124,10 +125,12 @@ read_tsv (const char *path, gboolean builtin, GError **error)
   g_autoptr(LkAspectPairs) p = pairs_new ();
   guint n_header;
 
-  if (!g_file_get_contents (path, &text, NULL, error))
+  gsize len;
+
+  if (!g_file_get_contents (path, &text, &len, error))
     return NULL;
-  if (!g_utf8_validate (text, -1, NULL))
-    return tsv_error (error, path, 1, "not UTF-8 text"), NULL;
+  if (!lk_text_file_check_utf8 (text, len, path, error))
+    return NULL;
   lines = g_strsplit (text, "\n", -1);
   if (lines[0] == NULL || lines[0][0] == '\0')
     return tsv_error (error, path, 1, "empty file: expected a header (text_a, text_b, then one column per aspect)"), NULL;

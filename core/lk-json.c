@@ -96,11 +96,14 @@ lk_json_check_depth (const char  *data,
   return FALSE;
 }
 
-/* json-glib reads 1e999 as inf; nothing Likeness reads may hold one. */
-static gboolean
-find_non_finite (JsonNode *node, GString *where)
+/* json-glib reads 1e999 as inf, and a lone surrogate escape ("\udc00") as
+ * bytes that are not UTF-8; nothing Likeness reads may hold either. Returns
+ * what is wrong with the first such value, its path in @where. */
+static const char *
+find_bad_value (JsonNode *node, GString *where)
 {
   gsize mark = where->len;
+  const char *why = NULL;
 
   if (JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -109,29 +112,32 @@ find_non_finite (JsonNode *node, GString *where)
       JsonNode *member;
 
       json_object_iter_init (&it, json_node_get_object (node));
-      while (json_object_iter_next (&it, &name, &member))
+      while (why == NULL && json_object_iter_next (&it, &name, &member))
         {
           g_string_append_printf (where, "%s%s", mark > 0 ? "." : "", name);
-          if (find_non_finite (member, where))
-            return TRUE;
-          g_string_truncate (where, mark);
+          if (!g_utf8_validate (name, -1, NULL))
+            return "is a member name that is not valid UTF-8";
+          if ((why = find_bad_value (member, where)) == NULL)
+            g_string_truncate (where, mark);
         }
     }
   else if (JSON_NODE_HOLDS_ARRAY (node))
     {
       JsonArray *array = json_node_get_array (node);
 
-      for (guint i = 0; i < json_array_get_length (array); i++)
+      for (guint i = 0; why == NULL && i < json_array_get_length (array); i++)
         {
           g_string_append_printf (where, "[%u]", i);
-          if (find_non_finite (json_array_get_element (array, i), where))
-            return TRUE;
-          g_string_truncate (where, mark);
+          if ((why = find_bad_value (json_array_get_element (array, i), where)) == NULL)
+            g_string_truncate (where, mark);
         }
     }
   else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return !isfinite (json_node_get_double (node));
-  return FALSE;
+    why = isfinite (json_node_get_double (node)) ? NULL : "is not a finite number";
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    why = g_utf8_validate (json_node_get_string (node), -1, NULL) ? NULL
+          : "is not valid UTF-8 (a lone surrogate escape such as \\udc00?)";
+  return why;
 }
 
 gboolean
@@ -140,11 +146,25 @@ lk_json_check_finite (JsonNode    *node,
                       GError     **error)
 {
   g_autoptr(GString) where = g_string_new (NULL);
+  const char *why = find_bad_value (node, where);
 
-  if (!find_non_finite (node, where))
+  if (why == NULL)
     return TRUE;
-  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, "%s: %s is not a finite number",
-               file, where->len > 0 ? where->str : "the top-level value");
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, "%s: %s %s",
+               file, where->len > 0 ? where->str : "the top-level value", why);
+  return FALSE;
+}
+
+static gboolean
+check_utf8 (const char *data, gsize len, const char *file, GError **error)
+{
+  const char *bad = NULL;
+
+  if (g_utf8_validate_len (data, len, &bad))
+    return TRUE;
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+               "%s: not valid UTF-8: byte 0x%02X at byte offset %" G_GSIZE_FORMAT,
+               file, (guchar) *bad, (gsize) (bad - data));
   return FALSE;
 }
 
@@ -160,7 +180,7 @@ lk_json_parse (const char  *data,
 
   if (len < 0)
     len = strlen (data);
-  if (!lk_json_check_depth (data, len, file, error))
+  if (!check_utf8 (data, len, file, error) || !lk_json_check_depth (data, len, file, error))
     return NULL;
   if (!json_parser_load_from_data (parser, data, len, &local))
     {

@@ -21,7 +21,8 @@ gboolean    lk_json_check_depth   (const char  *data,
                                    GError     **error);
 
 /* FALSE, naming the first member or cell that holds NaN or ±inf
- * ("FILE: scores.matrix[2][3] is not a finite number"). */
+ * ("FILE: scores.matrix[2][3] is not a finite number") or a string that is
+ * not UTF-8. */
 gboolean    lk_json_check_finite  (JsonNode    *node,
                                    const char  *file,
                                    GError     **error);
