@@ -638,7 +638,7 @@ lk_explain_distance_text (LkModel *model, const char *text_a, const char *text_b
   x = lk_explanation_new ("distance");
   for (guint s = 0; s < 2; s++)
     {
-      if ((enc[s] = lk_model_tokenize (model, texts[s], error)) == NULL)
+      if ((enc[s] = lk_model_tokenize_named (model, texts[s], s ? "text B" : "text A", error)) == NULL)
         goto out;
       lk_explanation_set_text (x, s, texts[s]);
       lk_methods_add_tokens (x, s, model, enc[s]);
@@ -843,7 +843,7 @@ lk_explain_distance_image (LkModel *model, const char *image_path, const char *c
       return NULL;
     }
   absolute = g_canonicalize_filename (image_path, NULL);
-  if ((image = lk_image_load_for_model (image_path, lk_model_get_image_size (model), error)) == NULL || (enc = lk_model_tokenize (model, caption, error)) == NULL)
+  if ((image = lk_image_load_for_model (image_path, lk_model_get_image_size (model), error)) == NULL || (enc = lk_model_tokenize_named (model, caption, "the caption", error)) == NULL)
     goto out;
   dim = lk_model_get_dim (model);
   e_image = g_new (float, dim);

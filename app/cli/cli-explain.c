@@ -280,6 +280,11 @@ cli_explain (int argc, char **argv)
       cli_usage ("explain", d.image ? "expected exactly one caption after --image FILE" : "expected exactly two texts");
       goto out;
     }
+  if (!cli_check_texts (argc, argv, d.image != NULL, &error))
+    {
+      rc = cli_fail (error);
+      goto out;
+    }
   if (g_strcmp0 (o.method, "aspects") == 0)
     {
       const char *figures[3] = { svg, png, pdf };
