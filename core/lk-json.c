@@ -358,8 +358,9 @@ lk_json_check_schema (JsonObject  *root,
       return FALSE;
     }
   digits = schema + strlen (prefix);
+  /* Version 0 never shipped, but it is still an older number, not a broken one. */
   version = g_ascii_isdigit (*digits) ? g_ascii_strtoull (digits, &end, 10) : 0;
-  if (version == 0 || *end != '\0')
+  if (end == NULL || *end != '\0')
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
                    "schema \"%s\" has no valid version number (expected \"%s%u\")", schema, prefix, current);
