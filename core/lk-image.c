@@ -252,6 +252,31 @@ decode (GdkPixbufLoader *loader, Decode *d, const guint8 *data, gsize n, GError 
   return gdk_pixbuf_loader_close (loader, error);
 }
 
+/* gdk-pixbuf's BMP loader allocates the header size the file declares
+ * before it reads any size: a 1 kB file can ask for 4 GB. The sizes that
+ * BMP's header versions have (core, OS/2 2.x, INFO, V2–V5) are all there are. */
+static gboolean
+check_bmp_header (const char *path, const guint8 *data, gsize n, GError **error)
+{
+  static const guint32 sizes[] = { 12, 16, 40, 52, 56, 64, 108, 124 };
+  guint32 header;
+
+  if (n < 2 || data[0] != 'B' || data[1] != 'M')
+    return TRUE;
+  if (n < 18)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: the BMP file ends inside its header"), path);
+      return FALSE;
+    }
+  header = data[14] | data[15] << 8 | data[16] << 16 | (guint32) data[17] << 24;
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    if (header == sizes[i])
+      return TRUE;
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+               _("%s: a BMP header of %u bytes; BMP headers have 12, 16, 40, 52, 56, 64, 108 or 124"), path, header);
+  return FALSE;
+}
+
 GdkPixbuf *
 lk_image_load_pixbuf (const char  *path,
                       guint        max_short_side,
@@ -281,6 +306,8 @@ lk_image_load_pixbuf (const char  *path,
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: cannot read the image: the file is empty"), path);
       return NULL;
     }
+  if (!check_bmp_header (path, data, n, error))
+    return NULL;
   loader = gdk_pixbuf_loader_new ();
   g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared), &d);
   if (!decode (loader, &d, data, n, &local) || d.too_large)

@@ -1,6 +1,7 @@
 // shim-weights.cpp — named tensors from model.safetensors (memory-mapped)
 // or pytorch_model.bin (torch's zip format, read into memory).
 #include "shim-private.h"
+#include "shim-zip.h"
 
 #include <torch/csrc/jit/serialization/pickle.h>
 
@@ -38,6 +39,7 @@ load_pickle (const std::string &path)
   std::vector<char> bytes ((std::istreambuf_iterator<char> (in)), std::istreambuf_iterator<char> ());
   if (bytes.size () < 4 || bytes[0] != 'P' || bytes[1] != 'K')
     fail (LK_SHIM_ERROR_FORMAT, "%s: not a zip archive; only the zip format of torch.save (PyTorch ≥ 1.6) is read", path.c_str ());
+  check_zip ((const unsigned char *) bytes.data (), bytes.size (), path);
   c10::IValue v;
   try
     {
@@ -46,6 +48,12 @@ load_pickle (const std::string &path)
   catch (const c10::Error &e)
     {
       fail (LK_SHIM_ERROR_FORMAT, "%s: cannot read the pickled state dict: %s", path.c_str (), e.what_without_backtrace ());
+    }
+  catch (const std::bad_alloc &)
+    {
+      // libtorch's unpickler reserves what a length field declares before reading it.
+      fail (LK_SHIM_ERROR_FORMAT, "%s: the pickled state dict declares a record larger than memory allows "
+            "(the file is %zu bytes): it is damaged or not a torch.save file", path.c_str (), bytes.size ());
     }
   if (!v.isGenericDict ())
     fail (LK_SHIM_ERROR_FORMAT, "%s: expected a state dict (name → tensor), got %s", path.c_str (), v.tagKind ().c_str ());

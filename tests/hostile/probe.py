@@ -96,6 +96,11 @@ def deep(n):
     return "[" * n + "]" * n
 
 
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def leftovers(folder):
     return [f for f in os.listdir(folder) if ".tmp" in f or f.endswith(".partial")]
 
@@ -390,6 +395,38 @@ def _():
         pickle.dump({"weight": [1.0, 2.0]}, f, protocol=4)
     rc, out, err = run(["similarity", "--model", m, "a", "b"])
     return refused(rc, out, err, "pytorch_model.bin")
+
+
+@case("pytorch_model.bin whose stored entry declares more bytes than it holds")
+def _():
+    import zipfile
+    m = copy_model("xlmr")
+    path = os.path.join(m, "pytorch_model.bin")
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+    data = bytearray(read_bytes(path))
+    # The central directory entry of the second record: its uncompressed size, 458776.
+    cd = data.rfind(b"PK\x01\x02", 0, len(data))
+    cd = data.find(b"PK\x01\x02")
+    cd = data.find(b"PK\x01\x02", cd + 4)
+    data[cd + 24:cd + 28] = struct.pack("<I", 458776)
+    with open(path, "wb") as f:
+        f.write(data)
+    rc, out, err = run(["similarity", "--model", m, "a", "b"])
+    return refused(rc, out, err, "pytorch_model.bin", names[1])
+
+
+@case("a BMP whose header declares 2.7 GB")
+def _():
+    path = os.path.join(work, "header.bmp")
+    with open(path, "wb") as f:
+        f.write(b"BM6\x12\0\0\0\0\0\0\x36\0\0\0\x28\0\xe2\xa2" + b"\0" * 64)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    rc, out, err = explain_image(path)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if peak > 2 * 1024 * 1024 and peak > before:
+        return "peak RSS %.1f GiB" % (peak / 1048576)
+    return refused(rc, out, err, "header.bmp")
 
 
 @case("an older result schema")
