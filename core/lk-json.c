@@ -1,6 +1,7 @@
 /* lk-json.c — typed, well-reported access to JSON configuration files. */
 #include "config.h"
 
+#include "lk-atomic-file.h"
 #include "lk-error.h"
 #include "lk-json.h"
 
@@ -140,8 +141,5 @@ lk_json_save_atomic (JsonNode    *node,
   json_generator_set_root (gen, node);
   json_generator_set_pretty (gen, TRUE);
   text = json_generator_to_data (gen, &len);
-  /* g_file_set_contents writes a temporary file in the same folder and renames it. */
-  return g_file_set_contents_full (path, text, len,
-                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                   0644, error);
+  return lk_atomic_file_write (path, text, len, 0644, error);
 }
