@@ -13,7 +13,6 @@
 
 #include "lk-aspect-train-private.h"
 #include "lk-aspects.h"
-#include "lk-atomic-file.h"
 #include "lk-json.h"
 #include "lk-error.h"
 #include "lk-model-private.h"
