@@ -1,7 +1,8 @@
 /* lk-aspect-train.c — metric distillation into an aspect space: the pairs
- * and their targets, every check before training starts, the checkpoint
- * folder, and the output model folder (sentence-transformers files plus
- * likeness_aspects.json), written to a temporary folder and renamed. */
+ * and their targets, every check before training starts, and the output
+ * model folder (sentence-transformers files plus likeness_aspects.json),
+ * assembled in OUT.partial and renamed (the folders' rules are in
+ * lk-aspect-train-output.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -10,7 +11,9 @@
 
 #include <glib/gstdio.h>
 
+#include "lk-aspect-train-private.h"
 #include "lk-aspects.h"
+#include "lk-json.h"
 #include "lk-error.h"
 #include "lk-json.h"
 #include "lk-model-private.h"
@@ -201,8 +204,7 @@ typedef struct {
   float          *targets;     /* normalised, train pairs then dev pairs */
   double         *min, *max;
   guint           n_aspects, n_train, n_dev, dim;
-  char           *checkpoint_dir;
-  char           *tmp_dir;
+  LkTrainOutput   o;
   GCancellable   *cancellable;
   LkAspectTrainProgress progress;
   gpointer        progress_data;
@@ -219,8 +221,7 @@ job_clear (Job *j)
   g_free (j->targets);
   g_free (j->min);
   g_free (j->max);
-  g_free (j->checkpoint_dir);
-  g_free (j->tmp_dir);
+  lk_train_output_clear (&j->o);
 }
 
 static gboolean
@@ -387,32 +388,6 @@ fingerprint (Job *j)
 }
 
 static gboolean
-prepare_checkpoint (Job *j, GError **error)
-{
-  g_autofree char *fp = fingerprint (j);
-  g_autofree char *fp_path = NULL;
-  g_autofree char *old = NULL;
-
-  j->checkpoint_dir = g_strconcat (j->p->out, ".checkpoint", NULL);
-  fp_path = g_build_filename (j->checkpoint_dir, "setup.txt", NULL);
-  if (g_file_test (j->checkpoint_dir, G_FILE_TEST_IS_DIR))
-    {
-      if (g_file_get_contents (fp_path, &old, NULL, NULL) && strcmp (old, fp) == 0)
-        return TRUE;
-      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
-                   "%s holds a checkpoint of another training set-up (base, pairs or options differ): "
-                   "delete it to start afresh", j->checkpoint_dir);
-      return FALSE;
-    }
-  if (g_mkdir_with_parents (j->checkpoint_dir, 0755) != 0)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", j->checkpoint_dir, g_strerror (errno));
-      return FALSE;
-    }
-  return g_file_set_contents (fp_path, fp, -1, error);
-}
-
-static gboolean
 copy_file (const char *from, const char *to, GError **error)
 {
   g_autoptr(GFile) src = g_file_new_for_path (from);
@@ -479,7 +454,7 @@ copy_modules (Job *j, GError **error)
       if (sub[0] == '\0' || strstr (sub, "..") || sub[0] == '/')
         continue;
       g_autofree char *from = g_build_filename (j->base_dir, sub, NULL);
-      g_autofree char *to = g_build_filename (j->tmp_dir, sub, NULL);
+      g_autofree char *to = g_build_filename (j->o.partial, sub, NULL);
       if (g_file_test (from, G_FILE_TEST_IS_DIR) && !copy_plain_files (from, to, error))
         return FALSE;
     }
@@ -491,7 +466,8 @@ write_layout (Job *j, const lk_shim_train_result *r, GError **error)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *path = g_build_filename (j->tmp_dir, LK_ASPECTS_FILE, NULL);
+  g_autofree char *path = g_build_filename (j->o.partial, LK_ASPECTS_FILE, NULL);
+  g_autofree char *setup = g_compute_checksum_for_string (G_CHECKSUM_SHA256, j->o.fingerprint, -1);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "format");
@@ -548,6 +524,8 @@ write_layout (Job *j, const lk_shim_train_result *r, GError **error)
   json_builder_add_int_value (b, r->best_step);
   json_builder_set_member_name (b, "best_score");
   json_builder_add_double_value (b, r->best_score);
+  json_builder_set_member_name (b, "setup_sha256");
+  json_builder_add_string_value (b, setup);
   json_builder_end_object (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
@@ -568,15 +546,22 @@ train_progress (const lk_shim_train_progress *p, void *data)
     j->progress (p, j->progress_data);
 }
 
-/* The dense modules' weights, at the same place under the new folder. */
+/* The dense modules' folder names (2_Dense, …). */
 static char *
-dense_out (Job *j, int d)
+dense_sub (Job *j, int d)
 {
-  const char *w = j->config.dense_weights[d];
-  g_autofree char *dir = g_path_get_dirname (w);
-  g_autofree char *sub = g_path_get_basename (dir);
+  g_autofree char *dir = g_path_get_dirname (j->config.dense_weights[d]);
+  return g_path_get_basename (dir);
+}
 
-  return g_build_filename (j->tmp_dir, sub, "model.safetensors", NULL);
+/* The trained weights go to the checkpoint folder first (a run killed
+ * there leaves only what resuming needs); @root/model.safetensors, or
+ * @root/2_Dense/model.safetensors for Dense module @d ≥ 0. */
+static char *
+weights_in (Job *j, const char *root, int d)
+{
+  g_autofree char *sub = d >= 0 ? dense_sub (j, d) : NULL;
+  return g_build_filename (root, sub ? sub : "model.safetensors", sub ? "model.safetensors" : NULL, NULL);
 }
 
 static gboolean
@@ -585,8 +570,8 @@ run_training (Job *j, lk_shim_train_result *result, GError **error)
   guint n = j->n_train + j->n_dev;
   g_autofree const int32_t **ia = g_new (const int32_t *, n), **ib = g_new (const int32_t *, n);
   g_autofree int *la = g_new (int, n), *lb = g_new (int, n);
-  g_autofree char *weights = g_build_filename (j->tmp_dir, "model.safetensors", NULL);
-  g_autofree char *ckpt = g_build_filename (j->checkpoint_dir, "state.pt", NULL);
+  g_autofree char *weights = weights_in (j, j->o.checkpoint, -1);
+  g_autofree char *ckpt = g_build_filename (j->o.checkpoint, "state.pt", NULL);
   g_autoptr(GPtrArray) dense = g_ptr_array_new_with_free_func (g_free);
   lk_shim_train_params tp;
   lk_shim_status st;
@@ -612,7 +597,7 @@ run_training (Job *j, lk_shim_train_result *result, GError **error)
   for (int d = 0; d < j->config.params.n_dense; d++)
     {
       g_autofree char *dd = NULL;
-      g_ptr_array_add (dense, dense_out (j, d));
+      g_ptr_array_add (dense, weights_in (j, j->o.checkpoint, d));
       dd = g_path_get_dirname (dense->pdata[d]);
       g_mkdir_with_parents (dd, 0755);
       tp.output_dense[d] = dense->pdata[d];
@@ -624,41 +609,48 @@ run_training (Job *j, lk_shim_train_result *result, GError **error)
   j->config.params.n_threads = j->p->n_threads;
   if (lk_shim_train_aspects (&j->config.params, j->n_train, j->n_dev, ia, la, ib, lb, j->targets, &tp, result, &st) != 0)
     {
-      if (st.code == LK_SHIM_ERROR_CANCELLED)
+      gboolean kept = lk_train_output_has_state (&j->o);
+      if (st.code == LK_SHIM_ERROR_CANCELLED && kept)
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                     "training cancelled; run the same command again to resume from %s", j->checkpoint_dir);
+                     "training cancelled; run the same command again to resume from %s", j->o.checkpoint);
+      else if (st.code == LK_SHIM_ERROR_CANCELLED)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "training cancelled before its first checkpoint");
       else
-        g_set_error (error, LK_ERROR, LK_ERROR_BACKEND, "training: %s", st.message);
+        g_set_error (error, LK_ERROR, LK_ERROR_BACKEND, "training: %s%s%s%s", st.message,
+                     kept ? "; the checkpoint in " : "", kept ? j->o.checkpoint : "",
+                     kept ? " is kept: the same command resumes from it" : "");
       return FALSE;
     }
   return TRUE;
 }
 
-static void
-remove_tree (const char *path)
+static guint64
+file_size (const char *path)
 {
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
+  GStatBuf st;
+  return path && g_stat (path, &st) == 0 ? (guint64) st.st_size : 0;
+}
 
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)))
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-          remove_tree (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
+/* The trained weights are written at most in float32 next to the
+ * checkpoint, which holds the trained layers several times over: twice the
+ * base weights is the estimate. */
+static guint64
+space_needed (Job *j)
+{
+  guint64 n = file_size (j->config.weights);
+
+  for (int d = 0; d < j->config.params.n_dense; d++)
+    n += file_size (j->config.dense_weights[d]);
+  return 2 * n + (1 << 20);
 }
 
 static gboolean
 prepare (Job *j, GError **error)
 {
-  if (!check_params (j->p, error))
+  g_autofree char *fp = NULL;
+
+  if (!check_params (j->p, error) || !lk_train_output_check (&j->o, j->p->out, j->p->resume, error))
     return FALSE;
-  if (g_file_test (j->p->out, G_FILE_TEST_EXISTS))
-    return invalid (error, "%s already exists: choose a new output folder", j->p->out);
   if ((j->pairs = lk_aspect_pairs_load (j->p->pairs, j->p->builtin, error)) == NULL)
     return FALSE;
   j->n_aspects = g_strv_length (j->pairs->names);
@@ -675,8 +667,48 @@ prepare (Job *j, GError **error)
       return FALSE;
     }
   split_dev (j);
-  return normalise_targets (j, error) && load_base (j, error) && tokenize_all (j, error) &&
-         prepare_checkpoint (j, error);
+  if (!normalise_targets (j, error) || !load_base (j, error) || !tokenize_all (j, error))
+    return FALSE;
+  fp = fingerprint (j);
+  return lk_train_output_claim (&j->o, fp, space_needed (j), error);
+}
+
+/* The weights from the checkpoint folder into OUT.partial. */
+static gboolean
+move_weights (Job *j, GError **error)
+{
+  for (int d = -1; d < j->config.params.n_dense; d++)
+    {
+      g_autofree char *from = weights_in (j, j->o.checkpoint, d);
+      g_autofree char *to = weights_in (j, j->o.partial, d);
+      g_autofree char *dir = g_path_get_dirname (to);
+      if (g_mkdir_with_parents (dir, 0755) != 0 || g_rename (from, to) != 0)
+        {
+          int errsv = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s: cannot move the trained weights there (%s)",
+                       to, g_strerror (errsv));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* After training: the model folder, assembled and renamed. A failure here
+ * keeps what was made (OUT.partial and the checkpoint) and says where. */
+static gboolean
+assemble (Job *j, const lk_shim_train_result *result, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (lk_train_output_open_partial (&j->o, &local) && move_weights (j, &local) &&
+      copy_plain_files (j->base_dir, j->o.partial, &local) && copy_modules (j, &local) &&
+      write_layout (j, result, &local) && lk_train_output_publish (&j->o, &local))
+    return TRUE;
+  g_set_error (error, local->domain, local->code,
+               "%s; the trained model is kept in %s and its checkpoint in %s: move the first where you want it, "
+               "or remove the cause and run the same command again (it does not train again)",
+               local->message, j->o.partial, j->o.checkpoint);
+  return FALSE;
 }
 
 gboolean
@@ -687,37 +719,20 @@ lk_aspects_train (const LkAspectTrainParams *params,
                   lk_shim_train_result      *result,
                   GError                   **error)
 {
-  Job j = { .p = params, .cancellable = cancellable, .progress = progress, .progress_data = progress_data };
+  Job j = { .p = params, .cancellable = cancellable, .progress = progress, .progress_data = progress_data,
+            .o = { .lock_fd = -1 } };
   lk_shim_train_result local;
-  gboolean ok = FALSE;
+  gboolean ok;
 
   g_return_val_if_fail (params != NULL, FALSE);
   if (result == NULL)
     result = &local;
   memset (result, 0, sizeof *result);
-  if (!prepare (&j, error))
-    goto out;
-  j.tmp_dir = g_strconcat (params->out, ".partial", NULL);
-  remove_tree (j.tmp_dir);
-  if (g_mkdir_with_parents (j.tmp_dir, 0755) != 0)
-    {
-      invalid (error, "%s: cannot create the folder", j.tmp_dir);
-      goto out;
-    }
-  if (!run_training (&j, result, error) || !copy_plain_files (j.base_dir, j.tmp_dir, error) ||
-      !copy_modules (&j, error) || !write_layout (&j, result, error))
-    goto out;
-  if (g_rename (j.tmp_dir, params->out) != 0)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: cannot rename to %s: %s", j.tmp_dir,
-                   params->out, g_strerror (errno));
-      goto out;
-    }
-  remove_tree (j.checkpoint_dir);
-  ok = TRUE;
-out:
-  if (!ok && j.tmp_dir)
-    remove_tree (j.tmp_dir);
+  ok = prepare (&j, error) && run_training (&j, result, error);
+  if (ok)
+    ok = assemble (&j, result, error);
+  else
+    lk_train_output_abandon (&j.o);
   job_clear (&j);
   return ok;
 }

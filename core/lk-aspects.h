@@ -99,16 +99,20 @@ typedef struct {
   int         max_pairs;     /* 0: all */
   LkDevice    device;
   int         n_threads;
+  gboolean    resume;        /* fail unless OUT.checkpoint is there to resume */
 } LkAspectTrainParams;
 
 void            lk_aspect_train_params_init (LkAspectTrainParams *params);
 
 typedef void (*LkAspectTrainProgress) (const lk_shim_train_progress *progress, gpointer user_data);
 
-/* Reads and checks everything first (the pairs, the base model, the layout
- * against its dimensions), then trains, resuming from @out's checkpoint
- * (OUT.checkpoint/) when one of the same set-up is there, and writes the
- * model folder to a temporary folder renamed to @out at the end. */
+/* Reads and checks everything first (the output folder's parent, the
+ * pairs, the base model, the layout against its dimensions, the disk
+ * space, a checkpoint to resume), then trains, resuming from @out's
+ * checkpoint (OUT.checkpoint/) when one of the same set-up is there, and
+ * assembles the model folder in OUT.partial/, renamed to @out at the end.
+ * @out may end in a slash; it must not exist. Folders this call did not
+ * make are never removed; one of the user's at OUT.partial is refused. */
 gboolean        lk_aspects_train       (const LkAspectTrainParams *params,
                                         LkAspectTrainProgress      progress,
                                         gpointer                   progress_data,

@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
+#include "lk-atomic-file.h"
 #include "lk-error.h"
 #include "lk-download-private.h"
 
@@ -320,8 +321,8 @@ lk_download_fetch_blob (LkDownload *dl, LkRemoteFile *file, GError **error)
 }
 
 /* snapshots/<commit>/<path> → ../../blobs/<etag> (one more ../ per folder),
- * relative so the cache can move; made under a temporary name and renamed,
- * so the final name is either absent or right. */
+ * relative so the cache can move. symlink() makes a name whole or not at
+ * all; only a link to replace is made under a temporary name and renamed. */
 gboolean
 lk_download_link_file (LkDownload *dl, LkRemoteFile *file, GError **error)
 {
@@ -337,6 +338,10 @@ lk_download_link_file (LkDownload *dl, LkRemoteFile *file, GError **error)
 
   if (g_mkdir_with_parents (parent, 0755) != 0)
     return set_errno_error (error, _("Cannot create %s"), parent);
+  if (symlink (target->str, link) == 0)
+    return TRUE;
+  if (errno != EEXIST)
+    return set_errno_error (error, _("Cannot create the link %s"), link);
   if (symlink (target->str, tmp) != 0)
     return set_errno_error (error, _("Cannot create the link %s"), tmp);
   if (g_rename (tmp, link) != 0)
@@ -360,7 +365,7 @@ lk_download_write_ref (LkDownload *dl, const char *revision, GError **error)
     return TRUE;
   if (g_mkdir_with_parents (refs, 0755) != 0)
     return set_errno_error (error, _("Cannot create %s"), refs);
-  if (!g_file_set_contents (ref, dl->commit, -1, &local_error))
+  if (!lk_atomic_file_write (ref, dl->commit, strlen (dl->commit), 0644, &local_error))
     return set_file_error (error, local_error, ref);
   return TRUE;
 }

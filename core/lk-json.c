@@ -1,6 +1,7 @@
 /* lk-json.c — typed, well-reported access to JSON configuration files. */
 #include "config.h"
 
+#include "lk-atomic-file.h"
 #include "lk-error.h"
 #include "lk-json.h"
 
@@ -400,65 +401,15 @@ lk_json_to_data (JsonNode    *node,
   return json_generator_to_data (gen, length);
 }
 
-static gboolean
-save_error (GError **error, const char *path, const char *what, int errsv)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-
-  if (errsv == ENOENT || errsv == ENOTDIR)
-    g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND, "%s: %s: the folder %s does not exist",
-                 path, what, dir);
-  else if (errsv == EACCES || errsv == EPERM || errsv == EROFS)
-    g_set_error (error, LK_ERROR, LK_ERROR_FAILED, "%s: %s: the folder %s is not writable (%s)",
-                 path, what, dir, g_strerror (errsv));
-  else
-    g_set_error (error, LK_ERROR, LK_ERROR_FAILED, "%s: %s: %s", path, what, g_strerror (errsv));
-  return FALSE;
-}
-
-static gboolean
-write_all (int fd, const char *text, gsize len)
-{
-  while (len > 0)
-    {
-      gssize n = write (fd, text, len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-      text += n;
-      len -= n;
-    }
-  return TRUE;
-}
-
 gboolean
 lk_json_save_atomic (JsonNode    *node,
                      const char  *path,
                      GError     **error)
 {
-  g_autofree char *text = NULL, *tmp = NULL;
+  g_autofree char *text = NULL;
   gsize len;
-  int fd, errsv = 0;
 
   if ((text = lk_json_to_data (node, TRUE, path, &len, error)) == NULL)
     return FALSE;
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    return save_error (error, path, "cannot save the file", EISDIR);
-  /* Same folder, so that the rename is atomic; messages name @path only. */
-  tmp = g_strdup_printf ("%s.tmp-XXXXXX", path);
-  if ((fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644)) < 0)
-    return save_error (error, path, "cannot create the file", errno);
-  errno = 0;
-  if (!write_all (fd, text, len) || fsync (fd) != 0)
-    errsv = errno ? errno : EIO;
-  if (close (fd) != 0 && errsv == 0)
-    errsv = errno;
-  if (errsv == 0 && g_rename (tmp, path) != 0)
-    errsv = errno;
-  if (errsv == 0)
-    return TRUE;
-  g_unlink (tmp);
-  return save_error (error, path, "cannot write the file", errsv);
+  return lk_atomic_file_write (path, text, len, 0644, error);
 }

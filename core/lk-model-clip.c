@@ -29,20 +29,43 @@ typedef struct {
   int        *out;
 } IntField;
 
+/* @prefix: "text_config." or "vision_config." or "", for the messages. */
 static gboolean
-read_ints (JsonObject *o, const char *file, const IntField *fields, guint n, GError **error)
+read_ints (JsonObject *o, const char *file, const char *prefix, const IntField *fields, guint n, GError **error)
 {
   for (guint i = 0; i < n; i++)
     {
+      g_autofree char *name = g_strconcat (prefix, fields[i].field, NULL);
       gint64 v;
-      if (!lk_json_get_int (o, file, fields[i].field, FALSE, fields[i].fallback, &v, error))
+      if (!lk_json_get_int (o, file, fields[i].field, FALSE, fields[i].fallback, &v, error) ||
+          !lk_model_check_size (file, name, v, error))
         return FALSE;
-      if (v <= 0 || v > 1 << 22)
-        {
-          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: %s must be a positive integer"), file, fields[i].field);
-          return FALSE;
-        }
       *fields[i].out = (int) v;
+    }
+  return TRUE;
+}
+
+/* What the towers index with: the heads split the width, the patches tile
+ * the image, and the text pools at eos_token_id. */
+static gboolean
+check_towers (const char *file, const lk_shim_model_params *p, gint64 eos, GError **error)
+{
+  if (!lk_model_check_heads (file, "text_config.", p->hidden_size, p->num_heads, error) ||
+      !lk_model_check_heads (file, "vision_config.", p->vision_hidden_size, p->vision_num_heads, error))
+    return FALSE;
+  if (p->image_size % p->patch_size != 0)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+                   _("%s: vision_config.image_size %d is not a multiple of vision_config.patch_size %d"), file,
+                   p->image_size, p->patch_size);
+      return FALSE;
+    }
+  if (eos < 0 || eos >= p->vocab_size)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+                   _("%s: text_config.eos_token_id is %lld; expected an id of the vocabulary (0 to %d)"),
+                   file, (long long) eos, p->vocab_size - 1);
+      return FALSE;
     }
   return TRUE;
 }
@@ -216,15 +239,17 @@ lk_model_config_read_clip (LkModelConfig *c, const char *dir, GError **error)
       { "num_attention_heads", 12, &p->vision_num_heads }, { "intermediate_size", 3072, &p->vision_intermediate_size },
       { "image_size", 224, &p->image_size }, { "patch_size", 32, &p->patch_size },
     };
-    if (!read_ints (o, file, top, G_N_ELEMENTS (top), error) ||
-        !read_ints (t, file, text, G_N_ELEMENTS (text), error) ||
-        !read_ints (v, file, vision, G_N_ELEMENTS (vision), error))
+    if (!read_ints (o, file, "", top, G_N_ELEMENTS (top), error) ||
+        !read_ints (t, file, "text_config.", text, G_N_ELEMENTS (text), error) ||
+        !read_ints (v, file, "vision_config.", vision, G_N_ELEMENTS (vision), error))
       return FALSE;
   }
   p->projection_dim = proj;
   if (!lk_json_get_int (t, file, "eos_token_id", FALSE, 49407, &eos, error) ||
       !lk_json_get_double (t, file, "layer_norm_eps", 1e-5, &p->layer_norm_eps, error) ||
       !lk_json_get_double (v, file, "layer_norm_eps", 1e-5, &p->vision_layer_norm_eps, error))
+    return FALSE;
+  if (!check_towers (file, p, eos, error))
     return FALSE;
   p->eos_token_id = (int) eos;
   act = lk_json_get_string (t, file, "hidden_act", "quick_gelu", error);

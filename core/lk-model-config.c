@@ -2,6 +2,7 @@
  * sentence-transformers module configs into the shim's parameters. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include "lk-error.h"
@@ -51,6 +52,81 @@ lk_model_parse_activation (const char *name, const char *file, lk_shim_activatio
   return FALSE;
 }
 
+#define LK_MAX_SIZE (1 << 22)
+
+static const char *const size_fields[] = {
+  "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+  "max_position_embeddings",
+};
+
+static gboolean
+bad_field (GError **error, const char *file, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+bad_field (GError **error, const char *file, const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, "%s: %s", file, msg);
+  return FALSE;
+}
+
+gboolean
+lk_model_check_size (const char *file, const char *field, gint64 value, GError **error)
+{
+  if (value <= 0)
+    return bad_field (error, file, "%s is %" G_GINT64_FORMAT "; expected a positive integer", field, value);
+  if (value > LK_MAX_SIZE)
+    return bad_field (error, file, "%s is %" G_GINT64_FORMAT "; expected at most %d", field, value, LK_MAX_SIZE);
+  return TRUE;
+}
+
+gboolean
+lk_model_check_heads (const char *file, const char *prefix, gint64 hidden, gint64 heads, GError **error)
+{
+  if (hidden % heads == 0)
+    return TRUE;
+  return bad_field (error, file, "%shidden_size %" G_GINT64_FORMAT " is not a multiple of %snum_attention_heads %"
+                    G_GINT64_FORMAT "; expected hidden_size divisible by the number of heads", prefix, hidden, prefix, heads);
+}
+
+/* v: the six size fields in size_fields' order, then type_vocab_size
+ * (MPNet has no token type table). */
+static gboolean
+check_sizes (const char *file, lk_shim_arch arch, const gint64 *v, GError **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (size_fields); i++)
+    if (!lk_model_check_size (file, size_fields[i], v[i], error))
+      return FALSE;
+  if (arch != LK_SHIM_ARCH_MPNET && (v[6] < 1 || v[6] > LK_MAX_SIZE))
+    return bad_field (error, file, "type_vocab_size is %" G_GINT64_FORMAT "; expected a positive integer "
+                      "(token type 0 is looked up in that table)", v[6]);
+  return lk_model_check_heads (file, "", v[1], v[3], error);
+}
+
+/* The pad id indexes the word table, and RoBERTa-style models (XLM-R,
+ * MPNet) number positions from pad_token_id + 1, so the pad id also decides
+ * how many positions are left: libtorch would only say "index out of range". */
+static gboolean
+check_token_ids (const char *file, const lk_shim_model_params *p, GError **error)
+{
+  gint64 pad = p->pad_token_id;
+
+  if (pad < 0 || pad >= p->vocab_size)
+    return bad_field (error, file, "pad_token_id is %" G_GINT64_FORMAT "; expected an id of the vocabulary (0 to %d, "
+                      "vocab_size is %d)", pad, p->vocab_size - 1, p->vocab_size);
+  if (p->arch != LK_SHIM_ARCH_BERT && p->max_position_embeddings - pad - 1 < 1)
+    return bad_field (error, file, "pad_token_id is %" G_GINT64_FORMAT " but max_position_embeddings is %d: positions "
+                      "start at pad_token_id + 1, which leaves %" G_GINT64_FORMAT " positions; expected pad_token_id "
+                      "below %d", pad, p->max_position_embeddings, p->max_position_embeddings - pad - 1,
+                      p->max_position_embeddings - 1);
+  return TRUE;
+}
+
 static gboolean
 read_transformer (LkModelConfig *c, const char *dir, GError **error)
 {
@@ -78,12 +154,8 @@ read_transformer (LkModelConfig *c, const char *dir, GError **error)
       !lk_json_get_int (o, file, "relative_attention_num_buckets", FALSE, 32, &v[8], error) ||
       !lk_json_get_double (o, file, "layer_norm_eps", 1e-12, &p->layer_norm_eps, error))
     return FALSE;
-  for (guint i = 0; i < 6; i++)
-    if (v[i] <= 0 || v[i] > 1 << 22)
-      {
-        g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, "%s: sizes must be positive integers", file);
-        return FALSE;
-      }
+  if (!check_sizes (file, p->arch, v, error))
+    return FALSE;
   p->vocab_size = v[0];
   p->hidden_size = v[1];
   p->num_layers = v[2];
@@ -93,6 +165,8 @@ read_transformer (LkModelConfig *c, const char *dir, GError **error)
   p->type_vocab_size = v[6];
   p->pad_token_id = v[7];
   p->relative_attention_num_buckets = v[8];
+  if (!check_token_ids (file, p, error))
+    return FALSE;
   act = lk_json_get_string (o, file, "hidden_act", "gelu", error);
   if (act == NULL || !lk_model_parse_activation (act, file, &p->hidden_act, error))
     return FALSE;

@@ -21,6 +21,10 @@ typedef struct {
 gboolean lk_model_config_read  (LkModelConfig *config, const char *dir, GError **error);
 void     lk_model_config_clear (LkModelConfig *config);
 gboolean lk_model_parse_activation (const char *name, const char *file, lk_shim_activation *act, GError **error);
+/* "FILE: FIELD is V; expected a positive integer" unless 0 < @value ≤ 2²². */
+gboolean lk_model_check_size       (const char *file, const char *field, gint64 value, GError **error);
+/* @prefix names the sub-config ("text_config." or ""). */
+gboolean lk_model_check_heads      (const char *file, const char *prefix, gint64 hidden, gint64 heads, GError **error);
 
 /* The shim's model, for the explanation engine. */
 lk_shim_model *lk_model_get_shim (gpointer model);

@@ -1,6 +1,6 @@
 /* lk-render-export.c — figures to SVG, PNG and PDF files. Always in the
- * light style; written to PATH.tmp-XXXXXX beside the target and renamed, so
- * a reader never sees half a figure and a failure leaves nothing behind. */
+ * light style; written through an LkAtomicFile, so a reader never sees
+ * half a figure and a failure or a crash leaves nothing behind. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
+#include "lk-atomic-file.h"
 #include "lk-error.h"
 #include "lk-render-private.h"
 
@@ -203,7 +204,7 @@ gboolean
 lk_render_export (LkExplanation *x, LkView view, const LkRenderOptions *options, LkExportFormat format,
                   double scale, const char *path, GError **error)
 {
-  g_autofree char *tmp = NULL, *dir = NULL;
+  g_autoptr(LkAtomicFile) file = NULL;
   g_autoptr(GError) local = NULL;
   LkRenderOptions opt;
   LkFigure f;
@@ -223,28 +224,21 @@ lk_render_export (LkExplanation *x, LkView view, const LkRenderOptions *options,
   else
     lk_render_options_init (&opt);
   opt.dark = FALSE;   /* exports are for paper and slides: always light */
-  dir = g_path_get_dirname (path);
-  tmp = g_strdup_printf ("%s.tmp-XXXXXX", path);
-  if ((sink.fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0666)) < 0)
+  if ((file = lk_atomic_file_new (path, 0666, &local)) == NULL)
     {
-      int errsv = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   _("Could not write “%s”: the folder “%s” cannot be written to (%s)"), path, dir, g_strerror (errsv));
+      g_set_error (error, local->domain, local->code, _("Could not write the figure: %s"), local->message);
       return FALSE;
     }
+  sink.fd = lk_atomic_file_get_fd (file);
   lk_figure_init (&f, x, &opt);
   ok = write_figure (&f, view, format, scale, &sink, path, &local);
   lk_figure_clear (&f);
-  if (ok && fsync (sink.fd) != 0 && errno != EINVAL)
-    ok = io_error (&local, errno, _("Could not write the figure “%s”: %s"), path, g_strerror (errno));
-  if (close (sink.fd) != 0 && ok)
-    ok = io_error (&local, errno, _("Could not write the figure “%s”: %s"), path, g_strerror (errno));
-  if (ok && g_rename (tmp, path) != 0)
-    ok = io_error (&local, errno, _("Could not save the figure as “%s”: %s"), path, g_strerror (errno));
-  if (!ok)
+  if (ok && !lk_atomic_file_commit (file, &local))
     {
-      g_unlink (tmp);
-      g_propagate_error (error, g_steal_pointer (&local));
+      g_set_error (error, local->domain, local->code, _("Could not save the figure: %s"), local->message);
+      return FALSE;
     }
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local));
   return ok;
 }

@@ -36,6 +36,15 @@ check_params (const lk_shim_model_params &p)
   if (p.hidden_size % p.num_heads != 0)
     fail (LK_SHIM_ERROR_INVALID, "model parameters: hidden_size %d is not a multiple of num_heads %d",
           p.hidden_size, p.num_heads);
+  if (p.pad_token_id < 0 || p.pad_token_id >= p.vocab_size)
+    fail (LK_SHIM_ERROR_INVALID, "model parameters: pad_token_id %d is outside the vocabulary (0 to %d)",
+          p.pad_token_id, p.vocab_size - 1);
+  // RoBERTa-style positions start at pad_token_id + 1.
+  if (p.arch != LK_SHIM_ARCH_BERT && p.max_position_embeddings - p.pad_token_id - 1 < 1)
+    fail (LK_SHIM_ERROR_INVALID, "model parameters: pad_token_id %d leaves no positions of the %d "
+          "(they start at pad_token_id + 1)", p.pad_token_id, p.max_position_embeddings);
+  if (p.arch != LK_SHIM_ARCH_MPNET && p.type_vocab_size < 1)
+    fail (LK_SHIM_ERROR_INVALID, "model parameters: type_vocab_size %d (expected at least 1)", p.type_vocab_size);
   if (p.n_dense < 0 || p.n_dense > LK_SHIM_MAX_DENSE)
     fail (LK_SHIM_ERROR_INVALID, "model parameters: %d Dense modules (at most %d)", p.n_dense, LK_SHIM_MAX_DENSE);
   if (!p.weights_path)
@@ -90,7 +99,7 @@ Encoder::Encoder (const lk_shim_model_params &p, torch::Device device)
   word_ = ld.get ("embeddings.word_embeddings.weight", { p.vocab_size, h });
   pos_ = ld.get ("embeddings.position_embeddings.weight", { p.max_position_embeddings, h });
   if (arch_ != LK_SHIM_ARCH_MPNET)
-    type_ = ld.get ("embeddings.token_type_embeddings.weight", { std::max (p.type_vocab_size, 1), h });
+    type_ = ld.get ("embeddings.token_type_embeddings.weight", { p.type_vocab_size, h });
   else
     rel_bias_ = ld.get ("encoder.relative_attention_bias.weight", { buckets_, heads_ });
   emb_norm_ = ld.norm ("embeddings.LayerNorm", h, eps);

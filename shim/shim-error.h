@@ -18,6 +18,8 @@ struct Error : std::runtime_error {
 
 [[noreturn]] void fail (lk_shim_code code, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
+// Copies @in into @out (@size bytes), control bytes and invalid UTF-8 as \xNN.
+void escape_message (const char *in, char *out, size_t size);
 void status_set (lk_shim_status *status, lk_shim_code code, const char *message);
 void status_ok (lk_shim_status *status);
 

@@ -351,9 +351,20 @@ private:
     ar.write ("opt_a", oa);
     ar.write ("opt_c", oc);
     std::string tmp = std::string (tp_.checkpoint_path) + ".tmp";
-    ar.save_to (tmp);
+    try
+      {
+        ar.save_to (tmp);
+      }
+    catch (const c10::Error &e)
+      {
+        std::remove (tmp.c_str ());
+        fail (LK_SHIM_ERROR_IO, "%s: cannot write the checkpoint: %s", tp_.checkpoint_path, e.what_without_backtrace ());
+      }
     if (std::rename (tmp.c_str (), tp_.checkpoint_path) != 0)
-      fail (LK_SHIM_ERROR_IO, "%s: cannot write the checkpoint", tp_.checkpoint_path);
+      {
+        std::remove (tmp.c_str ());
+        fail (LK_SHIM_ERROR_IO, "%s: cannot write the checkpoint", tp_.checkpoint_path);
+      }
   }
 
   void load_checkpoint ()

@@ -3,6 +3,8 @@
 #include "shim-private.h"
 #include "shim-zip.h"
 
+#include <caffe2/serialize/in_memory_adapter.h>
+#include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 
 #include <fstream>
@@ -30,6 +32,50 @@ load_safetensors (const std::string &path)
   return w;
 }
 
+const char *const zip_expected =
+  "expected torch's zip format (torch.save of PyTorch ≥ 1.6: a zip archive whose data.pkl is pickle protocol 2); "
+  "load it and save it again with torch.save, or convert it to model.safetensors";
+
+[[noreturn]] void
+not_zip (const std::string &path, const std::vector<char> &bytes)
+{
+  if (bytes.size () >= 2 && (unsigned char) bytes[0] == 0x80)
+    fail (LK_SHIM_ERROR_FORMAT, "%s: a pickle of protocol %d, not a zip archive (torch.save's legacy format, or a "
+          "plain pickle); %s", path.c_str (), (unsigned char) bytes[1], zip_expected);
+  fail (LK_SHIM_ERROR_FORMAT, "%s: not a zip archive; %s", path.c_str (), zip_expected);
+}
+
+// libtorch 1.13's unpickler reads protocol 2 only (what torch.save writes
+// unless pickle_protocol says otherwise); its own message ends in the raw
+// protocol byte.
+void
+check_protocol (const std::string &path, const std::vector<char> &bytes)
+{
+  std::string name;
+  at::DataPtr data;
+  size_t size = 0;
+  try
+    {
+      caffe2::serialize::PyTorchStreamReader reader (
+        std::make_shared<caffe2::serialize::MemoryReadAdapter> (bytes.data (), (off_t) bytes.size ()));
+      if (!reader.hasRecord ("data.pkl"))
+        fail (LK_SHIM_ERROR_FORMAT, "%s: the zip archive has no data.pkl; %s", path.c_str (), zip_expected);
+      std::tie (data, size) = reader.getRecord ("data.pkl");
+    }
+  catch (const c10::Error &e)
+    {
+      fail (LK_SHIM_ERROR_FORMAT, "%s: not a readable torch zip archive (%s); %s", path.c_str (),
+            e.what_without_backtrace (), zip_expected);
+    }
+  const unsigned char *p = (const unsigned char *) data.get ();
+  if (size < 2 || p[0] != 0x80)
+    fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl does not start with a pickle protocol mark; %s", path.c_str (), zip_expected);
+  if (p[1] != 2)
+    fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl is pickle protocol %d, but this libtorch (%s) reads protocol 2 only; "
+          "save it again with torch.save (its default pickle_protocol is 2), or convert it to model.safetensors",
+          path.c_str (), p[1], TORCH_VERSION);
+}
+
 Weights
 load_pickle (const std::string &path)
 {
@@ -38,8 +84,9 @@ load_pickle (const std::string &path)
     fail (LK_SHIM_ERROR_IO, "%s: cannot open", path.c_str ());
   std::vector<char> bytes ((std::istreambuf_iterator<char> (in)), std::istreambuf_iterator<char> ());
   if (bytes.size () < 4 || bytes[0] != 'P' || bytes[1] != 'K')
-    fail (LK_SHIM_ERROR_FORMAT, "%s: not a zip archive; only the zip format of torch.save (PyTorch ≥ 1.6) is read", path.c_str ());
+    not_zip (path, bytes);
   check_zip ((const unsigned char *) bytes.data (), bytes.size (), path);
+  check_protocol (path, bytes);
   c10::IValue v;
   try
     {

@@ -4,6 +4,7 @@
  * loaded back. */
 #include <math.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <json-glib/json-glib.h>
 
@@ -11,6 +12,9 @@
 #include "lk-error.h"
 #include "lk-runtime.h"
 #include "test-helpers.h"
+
+/* lk-aspect-train-private.h's LK_TRAIN_MARKER, spelt out: the test must not lean on the code it checks. */
+#define LK_TRAIN_MARKER_NAME "likeness-train.txt"
 
 static LkModel *minilm;
 
@@ -337,6 +341,182 @@ test_train_resume (void)
   lk_test_rm_rf (dir);
 }
 
+/* ---- the output folders (tiny BERT, 8 pairs, one epoch of 2 steps) ---- */
+
+typedef struct {
+  const char *block;     /* made as a folder at the last step, so that the rename fails */
+  guint       steps;
+} OutProgress;
+
+static void
+on_out_progress (const lk_shim_train_progress *p, gpointer data)
+{
+  OutProgress *op = data;
+
+  op->steps++;
+  if (op->block && p->step == p->n_steps)
+    g_assert_cmpint (g_mkdir (op->block, 0755), ==, 0);
+}
+
+static void
+tiny_params (LkAspectTrainParams *p, const char *dir, const char *out)
+{
+  static char *base, *pairs;
+  g_autoptr(GString) tsv = g_string_new ("text_a\ttext_b\tsame\n");
+
+  if (base == NULL)
+    base = g_test_build_filename (G_TEST_DIST, "golden", "tiny", "bert", NULL);
+  g_free (pairs);
+  pairs = g_build_filename (dir, "pairs.tsv", NULL);
+  for (guint i = 0; i < 8; i++)
+    g_string_append_printf (tsv, "a cat %u\ta dog %u\t%u\n", i, i, i % 2);
+  g_assert_true (g_file_set_contents (pairs, tsv->str, -1, NULL));
+  lk_aspect_train_params_init (p);
+  p->base = base;
+  p->pairs = pairs;
+  p->out = out;
+  p->epochs = 1;
+  p->batch_size = 4;
+  p->aspect_dim = 2;
+  p->warmup_steps = 0;
+  p->device = LK_DEVICE_CPU;
+}
+
+static gboolean
+in_dir (const char *dir, const char *a, const char *b)
+{
+  g_autofree char *path = g_build_filename (dir, a, b, NULL);
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+/* --out DIR/ trained to the end, then failed at the rename and deleted the
+ * weights; the DIR/.checkpoint it left made every re-run fail. */
+static void
+test_out_trailing_slash (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-aspects-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "model/", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LkModel) m = NULL;
+  LkModelOptions opts = { LK_DEVICE_CPU, 1 };
+  LkAspectTrainParams p;
+
+  tiny_params (&p, dir, out);
+  g_assert_true (lk_aspects_train (&p, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (in_dir (dir, "model", "model.safetensors"));
+  g_assert_true (in_dir (dir, "model", LK_ASPECTS_FILE));
+  g_assert_false (in_dir (dir, "model", ".checkpoint"));
+  g_assert_false (in_dir (dir, "model", LK_TRAIN_MARKER_NAME));
+  g_assert_false (in_dir (dir, "model.checkpoint", NULL));
+  g_assert_false (in_dir (dir, "model.partial", NULL));
+  m = lk_model_new_from_dir (out, NULL, &opts, &error);
+  g_assert_no_error (error);
+  lk_test_rm_rf (dir);
+}
+
+/* An OUT.partial of the user's was deleted silently. */
+static void
+test_out_user_partial (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-aspects-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "model", NULL);
+  g_autofree char *partial = g_strconcat (out, ".partial", NULL);
+  g_autofree char *notes = g_build_filename (partial, "my-notes.txt", NULL);
+  g_autoptr(GError) error = NULL;
+  OutProgress op = { NULL, 0 };
+  LkAspectTrainParams p;
+
+  g_assert_cmpint (g_mkdir (partial, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (notes, "mine", -1, NULL));
+  tiny_params (&p, dir, out);
+  g_assert_false (lk_aspects_train (&p, on_out_progress, &op, NULL, NULL, &error));
+  lk_test_assert_message (error, partial);
+  lk_test_assert_message (error, "move or delete it");
+  g_assert_true (g_file_test (notes, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (op.steps, ==, 0);
+  g_assert_false (in_dir (dir, "model.checkpoint", NULL));
+  g_assert_false (in_dir (dir, "model", NULL));
+  lk_test_rm_rf (dir);
+}
+
+/* A missing or unusable parent is found before anything is read (the pairs
+ * file here does not even exist) or trained. */
+static void
+test_out_bad_parent (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-aspects-XXXXXX", NULL);
+  g_autofree char *missing = g_build_filename (dir, "no-such-folder", "model", NULL);
+  g_autofree char *file = g_build_filename (dir, "a-file", NULL);
+  g_autofree char *under_file = g_build_filename (file, "model", NULL);
+  g_autofree char *locked = g_build_filename (dir, "locked", NULL);
+  g_autofree char *under_locked = g_build_filename (locked, "model", NULL);
+  g_autoptr(GError) error = NULL;
+  OutProgress op = { NULL, 0 };
+  LkAspectTrainParams p;
+
+  tiny_params (&p, dir, missing);
+  p.pairs = "/nonexistent/pairs.tsv";
+  g_assert_false (lk_aspects_train (&p, on_out_progress, &op, NULL, NULL, &error));
+  lk_test_assert_message (error, "no-such-folder does not exist");
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (file, "x", -1, NULL));
+  p.out = under_file;
+  g_assert_false (lk_aspects_train (&p, on_out_progress, &op, NULL, NULL, &error));
+  lk_test_assert_message (error, "a-file is not a folder");
+  g_clear_error (&error);
+  g_assert_cmpint (g_mkdir (locked, 0555), ==, 0);
+  if (access (locked, W_OK) == 0)
+    g_test_message ("running with the right to write anywhere (root): not checking a read-only folder");
+  else
+    {
+      p.out = under_locked;
+      g_assert_false (lk_aspects_train (&p, on_out_progress, &op, NULL, NULL, &error));
+      lk_test_assert_message (error, "is not writable");
+      g_clear_error (&error);
+    }
+  g_assert_cmpuint (op.steps, ==, 0);
+  g_chmod (locked, 0755);
+  lk_test_rm_rf (dir);
+}
+
+/* A failure after the last step (OUT appears meanwhile) keeps the trained
+ * weights in OUT.partial and the checkpoint, touches nothing of OUT, and
+ * the same call later finishes without training again. */
+static void
+test_out_fail_at_end (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-aspects-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "model", NULL);
+  g_autoptr(GError) error = NULL;
+  OutProgress op = { out, 0 };
+  lk_shim_train_result r;
+  LkAspectTrainParams p;
+
+  tiny_params (&p, dir, out);
+  g_assert_false (lk_aspects_train (&p, on_out_progress, &op, NULL, &r, &error));
+  g_test_message ("%s", error->message);
+  lk_test_assert_message (error, "the trained model is kept in");
+  g_assert_cmpuint (op.steps, ==, 2);
+  g_assert_true (in_dir (dir, "model.partial", "model.safetensors"));
+  g_assert_true (in_dir (dir, "model.checkpoint", "state.pt"));
+  g_assert_true (g_file_test (out, G_FILE_TEST_IS_DIR));
+  g_assert_false (in_dir (dir, "model", "model.safetensors"));
+  g_clear_error (&error);
+
+  g_assert_cmpint (g_rmdir (out), ==, 0);
+  op.block = NULL;
+  op.steps = 0;
+  g_assert_true (lk_aspects_train (&p, on_out_progress, &op, NULL, &r, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (op.steps, ==, 0);
+  g_assert_cmpint (r.resumed_from_step, ==, 2);
+  g_assert_true (in_dir (dir, "model", "model.safetensors"));
+  g_assert_false (in_dir (dir, "model.partial", NULL));
+  g_assert_false (in_dir (dir, "model.checkpoint", NULL));
+  lk_test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -352,6 +532,10 @@ main (int argc, char **argv)
   g_test_add_func ("/aspects/metrics", test_metrics);
   g_test_add_func ("/aspects/bad-input", test_bad_input);
   g_test_add_func ("/aspects/train-resume", test_train_resume);
+  g_test_add_func ("/aspects/out/trailing-slash", test_out_trailing_slash);
+  g_test_add_func ("/aspects/out/user-partial", test_out_user_partial);
+  g_test_add_func ("/aspects/out/bad-parent", test_out_bad_parent);
+  g_test_add_func ("/aspects/out/fail-at-end", test_out_fail_at_end);
   rc = g_test_run ();
   g_object_unref (minilm);
   return rc;

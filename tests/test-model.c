@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include <json-glib/json-glib.h>
+
 #include "lk-error.h"
 #include "test-helpers.h"
 
@@ -142,6 +144,207 @@ test_non_finite_weights (void)
     }
 }
 
+/* A scratch copy of one of tests/golden/tiny's models, weights included. */
+static char *
+copy_tiny (const char *name)
+{
+  g_autofree char *src = g_test_build_filename (G_TEST_DIST, "golden", "tiny", name, NULL);
+  char *dir = g_dir_make_tmp ("lk-model-XXXXXX", NULL);
+  const char *sub[] = { "", "1_Pooling", NULL };
+
+  for (guint s = 0; sub[s]; s++)
+    {
+      g_autofree char *from = g_build_filename (src, sub[s], NULL);
+      g_autofree char *to = g_build_filename (dir, sub[s], NULL);
+      g_autoptr(GDir) d = g_dir_open (from, 0, NULL);
+      const char *entry;
+      if (d == NULL)
+        continue;
+      g_mkdir_with_parents (to, 0755);
+      while ((entry = g_dir_read_name (d)))
+        {
+          g_autofree char *f = g_build_filename (from, entry, NULL);
+          g_autofree char *t = g_build_filename (to, entry, NULL);
+          g_autofree char *data = NULL;
+          gsize len;
+          if (g_file_test (f, G_FILE_TEST_IS_REGULAR) && g_file_get_contents (f, &data, &len, NULL))
+            g_assert_true (g_file_set_contents (t, data, len, NULL));
+        }
+    }
+  return dir;
+}
+
+/* Sets config.json's @member (inside @sub when not NULL) to the integer @value. */
+static void
+set_config_int (const char *dir, const char *sub, const char *member, gint64 value)
+{
+  g_autofree char *path = g_build_filename (dir, "config.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  JsonObject *o;
+
+  g_assert_true (json_parser_load_from_file (parser, path, NULL));
+  o = json_node_get_object (json_parser_get_root (parser));
+  if (sub)
+    o = json_object_get_object_member (o, sub);
+  json_object_set_int_member (o, member, value);
+  json_generator_set_root (gen, json_parser_get_root (parser));
+  g_assert_true (json_generator_to_file (gen, path, NULL));
+}
+
+typedef struct {
+  const char *model, *sub, *member;
+  gint64      value;
+  const char *fragment;
+} BadField;
+
+static void
+expect_field_error (const BadField *c)
+{
+  g_autofree char *dir = copy_tiny (c->model);
+  g_autoptr(GError) error = NULL;
+  LkModelOptions opts = { LK_DEVICE_CPU, 1 };
+  g_autoptr(LkModel) m = NULL;
+
+  set_config_int (dir, c->sub, c->member, c->value);
+  m = lk_model_new_from_dir (dir, NULL, &opts, &error);
+  g_assert_null (m);
+  g_test_message ("%s %s=%" G_GINT64_FORMAT ": %s", c->model, c->member, c->value, error->message);
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_DATA);
+  lk_test_assert_message (error, "config.json: ");
+  lk_test_assert_message (error, c->fragment);
+  lk_test_rm_rf (dir);
+}
+
+/* Every size and token id of config.json is checked at load time, and the
+ * message names the field and the value (not "sizes must be positive",
+ * nor libtorch's "index out of range in self" at the first text). */
+static void
+test_config_fields (void)
+{
+  static const BadField cases[] = {
+    { "bert", NULL, "hidden_size", 0, "hidden_size is 0; expected a positive integer" },
+    { "bert", NULL, "num_attention_heads", -3, "num_attention_heads is -3; expected a positive integer" },
+    { "bert", NULL, "num_hidden_layers", 0, "num_hidden_layers is 0; expected a positive integer" },
+    { "bert", NULL, "intermediate_size", -1, "intermediate_size is -1" },
+    { "bert", NULL, "vocab_size", 0, "vocab_size is 0" },
+    { "bert", NULL, "max_position_embeddings", 0, "max_position_embeddings is 0" },
+    { "bert", NULL, "hidden_size", 1 << 30, "hidden_size is 1073741824; expected at most" },
+    { "bert", NULL, "num_attention_heads", 5, "hidden_size 32 is not a multiple of num_attention_heads 5" },
+    { "bert", NULL, "type_vocab_size", 0, "type_vocab_size is 0" },
+    { "bert", NULL, "pad_token_id", 40000, "pad_token_id is 40000; expected an id of the vocabulary (0 to 30521" },
+    { "xlmr", NULL, "pad_token_id", 100000, "pad_token_id is 100000; expected an id of the vocabulary" },
+    { "xlmr", NULL, "pad_token_id", -1, "pad_token_id is -1" },
+    { "xlmr", NULL, "pad_token_id", 600, "pad_token_id is 600 but max_position_embeddings is 514" },
+    { "xlmr", NULL, "pad_token_id", 513, "which leaves 0 positions" },
+    { "mpnet", NULL, "pad_token_id", 9000, "max_position_embeddings is 514" },
+    { "clip", "text_config", "hidden_size", 0, "text_config.hidden_size is 0; expected a positive integer" },
+    { "clip", "vision_config", "num_attention_heads", 0, "vision_config.num_attention_heads is 0" },
+    { "clip", "vision_config", "num_attention_heads", 5, "vision_config.hidden_size 32 is not a multiple of "
+                                                         "vision_config.num_attention_heads 5" },
+    { "clip", "vision_config", "patch_size", 7, "vision_config.image_size 32 is not a multiple of vision_config.patch_size 7" },
+    { "clip", "text_config", "eos_token_id", 99999, "text_config.eos_token_id is 99999" },
+    { "clip", NULL, "projection_dim", -16, "projection_dim is -16" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    expect_field_error (&cases[i]);
+}
+
+static guint32
+crc32_of (const guchar *p, gsize n)
+{
+  guint32 c = 0xffffffff;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      c ^= p[i];
+      for (int k = 0; k < 8; k++)
+        c = (c & 1) ? (c >> 1) ^ 0xedb88320 : c >> 1;
+    }
+  return ~c;
+}
+
+static guint32
+le32 (const guchar *p)
+{
+  return p[0] | p[1] << 8 | p[2] << 16 | (guint32) p[3] << 24;
+}
+
+static void
+put_le32 (guchar *p, guint32 v)
+{
+  for (int i = 0; i < 4; i++)
+    p[i] = v >> (8 * i);
+}
+
+/* Rewrites the protocol byte of data.pkl in torch's zip (entries stored
+ * uncompressed) and both of its CRCs, as torch.save(pickle_protocol=N) would mark it. */
+static void
+set_pickle_protocol (guchar *zip, gsize len, guchar protocol)
+{
+  for (gsize i = 0; i + 46 < len; i++)
+    {
+      guint n = zip[i + 28] | zip[i + 29] << 8;
+      guint32 loc, size;
+      guchar *data;
+      if (memcmp (zip + i, "PK\1\2", 4) != 0 || n < 8 || memcmp (zip + i + 46 + n - 8, "data.pkl", 8) != 0)
+        continue;
+      loc = le32 (zip + i + 42);
+      size = le32 (zip + i + 20);
+      data = zip + loc + 30 + (zip[loc + 26] | zip[loc + 27] << 8) + (zip[loc + 28] | zip[loc + 29] << 8);
+      g_assert_cmpint (data[0], ==, 0x80);
+      data[1] = protocol;
+      put_le32 (zip + i + 16, crc32_of (data, size));
+      put_le32 (zip + loc + 14, crc32_of (data, size));
+      return;
+    }
+  g_assert_not_reached ();
+}
+
+static void
+expect_clean_message (const char *dir, const char *const fragments[])
+{
+  g_autoptr(GError) error = NULL;
+  LkModelOptions opts = { LK_DEVICE_CPU, 1 };
+  g_autoptr(LkModel) m = lk_model_new_from_dir (dir, NULL, &opts, &error);
+
+  g_assert_null (m);
+  g_test_message ("%s", error->message);
+  for (guint i = 0; fragments[i]; i++)
+    lk_test_assert_message (error, fragments[i]);
+  for (const char *p = error->message; *p; p++)
+    g_assert_cmpint ((guchar) *p, >=, 0x20);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+}
+
+/* pytorch_model.bin of a pickle protocol libtorch 1.13 cannot read: its
+ * own message ends in the raw protocol byte (0x04). */
+static void
+test_pickle_protocol (void)
+{
+  g_autofree char *dir = copy_tiny ("xlmr");
+  g_autofree char *bin = g_build_filename (dir, "pytorch_model.bin", NULL);
+  g_autofree guchar *zip = NULL;
+  const char *zip4[] = { "pytorch_model.bin: data.pkl is pickle protocol 4", "reads protocol 2 only", NULL };
+  const char *plain4[] = { "pytorch_model.bin: a pickle of protocol 4, not a zip archive", "expected torch's zip format", NULL };
+  const char *text[] = { "pytorch_model.bin: not a zip archive", NULL };
+  /* protocol 4 pickle of {"w": [1.0]}, as pickle.dumps writes it */
+  static const guchar pickle4[] = { 0x80, 0x04, 0x95, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x7d, 0x94, 0x8c, 0x01, 'w', 0x94,
+                                    0x5d, 0x94, 0x47, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0x61, 0x73, 0x2e };
+  gsize len;
+
+  g_assert_true (g_file_get_contents (bin, (char **) &zip, &len, NULL));
+  set_pickle_protocol (zip, len, 4);
+  g_assert_true (g_file_set_contents (bin, (char *) zip, len, NULL));
+  expect_clean_message (dir, zip4);
+  g_assert_true (g_file_set_contents (bin, (const char *) pickle4, sizeof pickle4, NULL));
+  expect_clean_message (dir, plain4);
+  g_assert_true (g_file_set_contents (bin, "\x04\x01 not torch", -1, NULL));
+  expect_clean_message (dir, text);
+  lk_test_rm_rf (dir);
+}
+
 static void
 test_real_model (void)
 {
@@ -213,6 +416,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/model/config-errors", test_config_errors);
+  g_test_add_func ("/model/config-fields", test_config_fields);
+  g_test_add_func ("/model/pickle-protocol", test_pickle_protocol);
   g_test_add_func ("/model/real", test_real_model);
   g_test_add_func ("/model/deep-config", test_deep_config);
   g_test_add_func ("/model/non-finite-weights", test_non_finite_weights);

@@ -138,7 +138,6 @@ cli_train_aspects (int argc, char **argv)
   };
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
-  g_autofree char *ckpt = NULL;
   GThread *thread;
   guint sig;
   Train t = { 0 };
@@ -150,12 +149,6 @@ cli_train_aspects (int argc, char **argv)
     return CLI_EXIT_USAGE;
   if (argc != 1 || base == NULL || pairs == NULL || out == NULL)
     return cli_usage ("train-aspects", "expected --base M, --pairs FILE and --out DIR, and no other argument");
-  ckpt = g_strconcat (out, ".checkpoint", NULL);
-  if (resume && !g_file_test (ckpt, G_FILE_TEST_IS_DIR))
-    {
-      g_printerr ("likeness-cli: error: --resume: there is no checkpoint at %s\n", ckpt);
-      return CLI_EXIT_ERROR;
-    }
   lk_aspect_train_params_init (&t.params);
   t.params.base = base;
   t.params.pairs = pairs;
@@ -168,6 +161,7 @@ cli_train_aspects (int argc, char **argv)
   t.params.eval_steps = eval_steps;
   t.params.aspect_dim = aspect_dim;
   t.params.max_pairs = max_pairs;
+  t.params.resume = resume;
   {
     LkModelOptions mo;
     lk_model_options_init_from_env (&mo);
