@@ -505,6 +505,7 @@ def _():
                         "--out", out_dir, "--epochs", "1", "--batch", "4", "--aspect-dim", "2"])
     if not os.path.exists(keep):
         return "the user's %s was deleted (exit %s)" % (partial, rc)
+    shutil.rmtree(partial)   # the user's own: not a leftover for the last case
     if rc == 0:
         return None
     return refused(rc, out, err, ".partial")
