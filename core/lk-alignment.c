@@ -10,7 +10,7 @@
 #include "lk-model-private.h"
 
 static float *
-last_hidden (LkModel *model, const LkEncoding *enc, GError **error)
+last_hidden (LkModel *model, const LkEncoding *enc, const char *what, GError **error)
 {
   lk_shim_model *shim = lk_model_get_shim (model);
   int h = lk_shim_model_hidden_size (shim);
@@ -23,6 +23,8 @@ last_hidden (LkModel *model, const LkEncoding *enc, GError **error)
       g_free (out);
       return NULL;
     }
+  if (!lk_check_finite (out, (gsize) h * enc->n_tokens, what, error))
+    g_clear_pointer (&out, g_free);
   return out;
 }
 
@@ -78,8 +80,8 @@ gboolean
 lk_explain_alignment (LkExplanation *x, LkModel *model, const LkEncoding *ea, const LkEncoding *eb, GError **error)
 {
   int h = lk_shim_model_hidden_size (lk_model_get_shim (model));
-  g_autofree float *ha = last_hidden (model, ea, error);
-  g_autofree float *hb = ha ? last_hidden (model, eb, error) : NULL;
+  g_autofree float *ha = last_hidden (model, ea, "the hidden states of text A", error);
+  g_autofree float *hb = ha ? last_hidden (model, eb, "the hidden states of text B", error) : NULL;
   g_autofree float *emb = NULL;
   const char *texts[2] = { lk_explanation_get_text (x, 0), lk_explanation_get_text (x, 1) };
   guint dim = lk_model_get_dim (model);

@@ -12,8 +12,10 @@
 
 #include "lk-aspects.h"
 #include "lk-error.h"
+#include "lk-json.h"
 #include "lk-model-private.h"
 #include "lk-model-store.h"
+#include "lk-sts.h"
 #include "lk-sts.h"
 
 void
@@ -123,10 +125,12 @@ read_tsv (const char *path, gboolean builtin, GError **error)
   g_autoptr(LkAspectPairs) p = pairs_new ();
   guint n_header;
 
-  if (!g_file_get_contents (path, &text, NULL, error))
+  gsize len;
+
+  if (!g_file_get_contents (path, &text, &len, error))
     return NULL;
-  if (!g_utf8_validate (text, -1, NULL))
-    return tsv_error (error, path, 1, "not UTF-8 text"), NULL;
+  if (!lk_text_file_check_utf8 (text, len, path, error))
+    return NULL;
   lines = g_strsplit (text, "\n", -1);
   if (lines[0] == NULL || lines[0][0] == '\0')
     return tsv_error (error, path, 1, "empty file: expected a header (text_a, text_b, then one column per aspect)"), NULL;
@@ -455,16 +459,16 @@ static gboolean
 copy_modules (Job *j, GError **error)
 {
   g_autofree char *path = g_build_filename (j->base_dir, "modules.json", NULL);
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   JsonArray *mods;
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     return TRUE;
-  if (!json_parser_load_from_file (parser, path, error))
+  if ((root = lk_json_parse_file (path, error)) == NULL)
     return FALSE;
-  if (!JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+  if (!JSON_NODE_HOLDS_ARRAY (root))
     return TRUE;
-  mods = json_node_get_array (json_parser_get_root (parser));
+  mods = json_node_get_array (root);
   for (guint i = 0; i < json_array_get_length (mods); i++)
     {
       JsonNode *n = json_array_get_element (mods, i);
@@ -486,7 +490,6 @@ static gboolean
 write_layout (Job *j, const lk_shim_train_result *r, GError **error)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *path = g_build_filename (j->tmp_dir, LK_ASPECTS_FILE, NULL);
 
@@ -548,9 +551,7 @@ write_layout (Job *j, const lk_shim_train_result *r, GError **error)
   json_builder_end_object (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  return json_generator_to_file (gen, path, error);
+  return lk_json_save_atomic (root, path, error);
 }
 
 static int

@@ -7,6 +7,7 @@
 
 #include "lk-aspects.h"
 #include "lk-error.h"
+#include "lk-json.h"
 #include "lk-methods-private.h"
 
 LkAspectLayout *
@@ -59,18 +60,18 @@ positive_int (JsonObject *o, const char *member, const char *path, guint *out, G
 static LkAspectLayout *
 read_json (const char *path, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
   JsonObject *o;
   JsonArray *list;
   guint n, k;
   LkAspectLayout *l;
 
-  if (!json_parser_load_from_file (parser, path, error))
+  if ((root = lk_json_parse_file (path, error)) == NULL)
     return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     return layout_invalid (error, path, "expected a JSON object"), NULL;
-  o = json_node_get_object (json_parser_get_root (parser));
+  o = json_node_get_object (root);
   if (g_strcmp0 (json_object_get_string_member_with_default (o, "format", NULL), LK_ASPECTS_FORMAT) != 0)
     return layout_invalid (error, path, "\"format\" must be \"" LK_ASPECTS_FORMAT "\""), NULL;
   if (!positive_int (o, "n_aspects", path, &n, error) || !positive_int (o, "aspect_dim", path, &k, error))

@@ -8,6 +8,7 @@
 #include "lk-error.h"
 #include "lk-image.h"
 #include "lk-methods-private.h"
+#include "lk-model-private.h"
 #include "lk-sts.h"
 
 void
@@ -637,7 +638,7 @@ lk_explain_distance_text (LkModel *model, const char *text_a, const char *text_b
   x = lk_explanation_new ("distance");
   for (guint s = 0; s < 2; s++)
     {
-      if ((enc[s] = lk_model_tokenize (model, texts[s], error)) == NULL)
+      if ((enc[s] = lk_model_tokenize_named (model, texts[s], s ? "text B" : "text A", error)) == NULL)
         goto out;
       lk_explanation_set_text (x, s, texts[s]);
       lk_methods_add_tokens (x, s, model, enc[s]);
@@ -715,23 +716,78 @@ embed_image (LkModel *model, const LkImage *image, float *out, GCancellable *can
          lk_model_embed_pixels (model, 1, pixels, out, cancellable, error);
 }
 
-/* The map as float32 little-endian, base64 ("values_f32le"): a JSON array
- * of doubles would take some 20 bytes per pixel. */
-static void
-fill_map (JsonObject *o, const LkImage *image, const char *path, const double *map)
+/* One pixel of a map over the rectangle [x0, x0 + fx) × [y0, y0 + fy) of
+ * the w × h input map: the mean of the input pixels whose centres lie in
+ * it, or (when it holds none: the input is coarser) the input pixel under
+ * its centre. */
+static double
+footprint_mean (const double *map, int w, int h, double x0, double y0, double fx, double fy)
 {
-  gsize n = (gsize) image->width * image->height;
-  g_autofree guint32 *le = g_new (guint32, MAX (n, 1));
-  g_autofree char *b64 = NULL;
+  int ax = (int) ceil (x0 - 0.5), bx = (int) ceil (x0 + fx - 0.5);
+  int ay = (int) ceil (y0 - 0.5), by = (int) ceil (y0 + fy - 0.5);
+  double sum = 0;
 
-  for (gsize j = 0; j < n; j++)
+  ax = CLAMP (ax, 0, w);
+  bx = CLAMP (bx, 0, w);
+  ay = CLAMP (ay, 0, h);
+  by = CLAMP (by, 0, h);
+  if (bx <= ax || by <= ay)
     {
-      union { float f; guint32 u; } v = { .f = (float) map[j] };
+      int cx = CLAMP ((int) floor (x0 + fx / 2), 0, w - 1), cy = CLAMP ((int) floor (y0 + fy / 2), 0, h - 1);
+      return map[(gsize) cy * w + cx];
+    }
+  for (int y = ay; y < by; y++)
+    for (int x = ax; x < bx; x++)
+      sum += map[(gsize) y * w + x];
+  return sum / ((double) (bx - ax) * (by - ay));
+}
+
+void
+lk_distance_map_resample (const double *map, int width, int height, const double crop[4], int out_width,
+                          int out_height, float *out)
+{
+  double fx = crop[2] / out_width, fy = crop[3] / out_height;
+
+  for (int y = 0; y < out_height; y++)
+    for (int x = 0; x < out_width; x++)
+      out[(gsize) y * out_width + x] = (float) footprint_mean (map, width, height, crop[0] + x * fx,
+                                                               crop[1] + y * fy, fx, fy);
+}
+
+/* The map at the model's input resolution, over the centre crop the model
+ * saw (pixels outside it do not reach the embedding), with the crop's
+ * place on the photo: a map at the photo's own resolution would take
+ * 128 MB of JSON for a 24 MP photo. Float32 little-endian, base64
+ * ("values_f32le"): a JSON array of doubles would take some 20 bytes per
+ * pixel. */
+static void
+fill_map (JsonObject *o, LkModel *model, const LkImage *image, const char *path, const double *map)
+{
+  const LkImagePreprocess *pp = &lk_model_get_config (model)->preprocess;
+  int mw = (int) pp->crop_width, mh = (int) pp->crop_height;
+  double crop[4], kx = (double) image->file_width / image->width, ky = (double) image->file_height / image->height;
+  g_autofree float *small = g_new (float, (gsize) mw * mh);
+  g_autofree guint32 *le = g_new (guint32, (gsize) mw * mh);
+  g_autofree char *b64 = NULL;
+  JsonObject *c = json_object_new ();
+
+  lk_image_preprocess_crop (pp, image->width, image->height, crop);
+  lk_distance_map_resample (map, image->width, image->height, crop, mw, mh, small);
+  for (gsize j = 0; j < (gsize) mw * mh; j++)
+    {
+      union { float f; guint32 u; } v = { .f = small[j] };
       le[j] = GUINT32_TO_LE (v.u);
     }
-  b64 = g_base64_encode ((const guchar *) le, n * sizeof *le);
-  json_object_set_int_member (o, "width", image->width);
-  json_object_set_int_member (o, "height", image->height);
+  b64 = g_base64_encode ((const guchar *) le, (gsize) mw * mh * sizeof *le);
+  json_object_set_double_member (c, "x", crop[0] * kx);
+  json_object_set_double_member (c, "y", crop[1] * ky);
+  json_object_set_double_member (c, "width", crop[2] * kx);
+  json_object_set_double_member (c, "height", crop[3] * ky);
+  json_object_set_int_member (o, "width", mw);
+  json_object_set_int_member (o, "height", mh);
+  json_object_set_int_member (o, "photo_width", image->file_width);
+  json_object_set_int_member (o, "photo_height", image->file_height);
+  json_object_set_object_member (o, "crop", c);
   json_object_set_string_member (o, "image", path);
   json_object_set_string_member (o, "values_f32le", b64);
 }
@@ -752,7 +808,7 @@ explain_image_side (LkExplanation *x, LkModel *model, const LkImage *image, cons
   *l = (Loop) { p, dim, reference, (gsize) image->width * image->height, image_mask, &r, image_embed, progress,
                 progress_data };
   if ((ok = run_loop (l, cancellable, error)))
-    fill_map (lk_explanation_get_extra (x, "saliency_map"), image, path, l->map);
+    fill_map (lk_explanation_get_extra (x, "saliency_map"), model, image, path, l->map);
   lk_rise_free (r.rise);
   g_free (r.mask);
   lk_image_free (r.masked);
@@ -787,7 +843,7 @@ lk_explain_distance_image (LkModel *model, const char *image_path, const char *c
       return NULL;
     }
   absolute = g_canonicalize_filename (image_path, NULL);
-  if ((image = lk_image_load (image_path, error)) == NULL || (enc = lk_model_tokenize (model, caption, error)) == NULL)
+  if ((image = lk_image_load_for_model (image_path, lk_model_get_image_size (model), error)) == NULL || (enc = lk_model_tokenize_named (model, caption, "the caption", error)) == NULL)
     goto out;
   dim = lk_model_get_dim (model);
   e_image = g_new (float, dim);

@@ -132,6 +132,17 @@ double         lk_distance_split_half    (guint                    n,
                                           gpointer                 user_data,
                                           const double            *distances,
                                           const LkDistanceParams  *params);
+/* The @width × @height map resampled to @out_width × @out_height over the
+ * rectangle @crop (x, y, width, height in the map's pixels): each output
+ * pixel the mean of the input pixels whose centres lie in its footprint,
+ * or the input pixel under its centre when none do. */
+void           lk_distance_map_resample  (const double *map,
+                                          int           width,
+                                          int           height,
+                                          const double  crop[4],
+                                          int           out_width,
+                                          int           out_height,
+                                          float        *out);
 /* Cosine distance / 2, in [0, 1]. */
 double         lk_distance_cosine        (const float *a,
                                           const float *b,

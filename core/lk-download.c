@@ -17,6 +17,7 @@
 #include <json-glib/json-glib.h>
 
 #include "lk-error.h"
+#include "lk-json.h"
 #include "lk-download-private.h"
 
 static void
@@ -180,22 +181,21 @@ check_selection (LkDownload *dl, GError **error)
 static gboolean
 parse_revision (LkDownload *dl, GBytes *body, const char *url, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) answer = NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
   g_autoptr(GError) local_error = NULL;
   JsonObject *root;
   JsonArray *siblings;
   const char *sha;
 
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
-                                   g_bytes_get_size (body), &local_error))
+  if ((answer = lk_json_parse (g_bytes_get_size (body) ? g_bytes_get_data (body, NULL) : "",
+                             g_bytes_get_size (body), url, &local_error)) == NULL)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   _("The answer of %s is not JSON: %s"), url, local_error->message);
+                   _("The answer of %s is not usable JSON: %s"), url, local_error->message);
       return FALSE;
     }
-  root = JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))
-         ? json_node_get_object (json_parser_get_root (parser)) : NULL;
+  root = JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
   sha = root != NULL ? json_object_get_string_member_with_default (root, "sha", NULL) : NULL;
   siblings = root != NULL && json_object_has_member (root, "siblings")
              && JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "siblings"))

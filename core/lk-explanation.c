@@ -472,22 +472,16 @@ lk_explanation_new_from_json (JsonNode *node, GError **error)
 {
   g_autoptr(LkExplanation) self = NULL;
   JsonObject *root, *method, *inputs;
-  const char *schema, *name;
+  const char *name;
   LkMatrix m = { 0 };
   GList *members;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return schema_error (error, "expected a JSON object"), NULL;
   root = json_node_get_object (node);
-  schema = json_object_get_string_member_with_default (root, "schema", NULL);
-  if (schema == NULL || !g_str_has_prefix (schema, "likeness.explanation/"))
-    return schema_error (error, "no \"schema\": \"likeness.explanation/1\" member: not a Likeness explanation"), NULL;
-  if (g_strcmp0 (schema, LK_EXPLANATION_SCHEMA) != 0)
-    {
-      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
-                   "explanation: schema \"%s\" is newer than this version of Likeness reads (%s)", schema, LK_EXPLANATION_SCHEMA);
-      return NULL;
-    }
+  if (!lk_json_check_schema (root, LK_EXPLANATION_SCHEMA_PREFIX, LK_EXPLANATION_SCHEMA_VERSION,
+                             "explanation", error))
+    return NULL;
   method = json_object_has_member (root, "method") ? json_object_get_object_member (root, "method") : NULL;
   name = method ? json_object_get_string_member_with_default (method, "name", NULL) : NULL;
   if (name == NULL)

@@ -7,7 +7,9 @@
 
 G_BEGIN_DECLS
 
-#define LK_EXPLANATION_SCHEMA "likeness.explanation/1"
+#define LK_EXPLANATION_SCHEMA_PREFIX  "likeness.explanation/"
+#define LK_EXPLANATION_SCHEMA_VERSION 1
+#define LK_EXPLANATION_SCHEMA         "likeness.explanation/1"
 
 #define LK_TYPE_EXPLANATION (lk_explanation_get_type ())
 G_DECLARE_FINAL_TYPE (LkExplanation, lk_explanation, LK, EXPLANATION, GObject)

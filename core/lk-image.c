@@ -4,9 +4,14 @@
  * rescale, normalise. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "lk-error.h"
@@ -22,6 +27,8 @@ lk_image_new (int width,
   image = g_new0 (LkImage, 1);
   image->width = width;
   image->height = height;
+  image->file_width = width;
+  image->file_height = height;
   image->rgb = g_new0 (float, (gsize) width * height * 3);
   return image;
 }
@@ -33,6 +40,8 @@ lk_image_copy (const LkImage *image)
 
   g_return_val_if_fail (image != NULL, NULL);
   copy = lk_image_new (image->width, image->height);
+  copy->file_width = image->file_width;
+  copy->file_height = image->file_height;
   memcpy (copy->rgb, image->rgb, sizeof (float) * image->width * image->height * 3);
   return copy;
 }
@@ -46,31 +55,278 @@ lk_image_free (LkImage *image)
   g_free (image);
 }
 
-LkImage *
-lk_image_load (const char  *path,
-               GError     **error)
+/* ---- reading a file ---- */
+
+static const char *
+file_kind (mode_t mode)
+{
+  if (S_ISDIR (mode))
+    return "a folder";
+  if (S_ISFIFO (mode))
+    return "a named pipe (FIFO)";
+  if (S_ISSOCK (mode))
+    return "a socket";
+  if (S_ISCHR (mode) || S_ISBLK (mode))
+    return "a device";
+  return "not a regular file";
+}
+
+static gboolean
+not_regular (const char *path, mode_t mode, GError **error)
+{
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
+               _("%s is %s, not an image file: Likeness reads images from regular files only"),
+               path, file_kind (mode));
+  return FALSE;
+}
+
+gboolean
+lk_image_check_file (const char *path,
+                     GError    **error)
+{
+  GStatBuf st;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  if (g_stat (path, &st) != 0)
+    {
+      int errsv = errno;
+      g_set_error (error, LK_ERROR, errsv == ENOENT ? LK_ERROR_NOT_FOUND : LK_ERROR_INVALID_ARGUMENT,
+                   _("%s: cannot read the image: %s"), path, g_strerror (errsv));
+      return FALSE;
+    }
+  return S_ISREG (st.st_mode) ? TRUE : not_regular (path, st.st_mode, error);
+}
+
+/* The type is checked by name first, then again on the open descriptor:
+ * O_NONBLOCK keeps the open itself from waiting on a FIFO that was put
+ * there in between. */
+static GMappedFile *
+map_file (const char *path, GError **error)
 {
   g_autoptr(GError) local = NULL;
-  g_autoptr(GdkPixbuf) raw = NULL;
-  g_autoptr(GdkPixbuf) pix = NULL;
+  GMappedFile *mapped;
+  struct stat st;
+  int fd;
+
+  if (!lk_image_check_file (path, error))
+    return NULL;
+  if ((fd = g_open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0)) < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, LK_ERROR, errsv == ENOENT ? LK_ERROR_NOT_FOUND : LK_ERROR_INVALID_ARGUMENT,
+                   _("%s: cannot read the image: %s"), path, g_strerror (errsv));
+      return NULL;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      not_regular (path, st.st_mode, error);
+      close (fd);
+      return NULL;
+    }
+  mapped = g_mapped_file_new_from_fd (fd, FALSE, &local);
+  close (fd);
+  if (mapped == NULL)
+    g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: cannot read the image: %s"), path, local->message);
+  return mapped;
+}
+
+/* ---- truncated files ----
+ * gdk-pixbuf fills what a cut file lacks (grey in a JPEG, whatever the
+ * buffer held in a PNG) and reports success, so each format's own end
+ * is checked here. */
+
+static gboolean
+jpeg_complete (const guint8 *d, gsize n)
+{
+  gsize i = 2;
+
+  /* markers with a length up to the first scan, then EOI: inside entropy-coded
+   * data 0xFF is always followed by 0x00 or a restart marker */
+  while (i + 4 <= n && d[i] == 0xFF)
+    {
+      guint8 m = d[i + 1];
+      if (m == 0xFF)
+        {
+          i++;
+          continue;
+        }
+      if (m == 0xDA)
+        break;
+      i += 2 + ((gsize) d[i + 2] << 8 | d[i + 3]);
+    }
+  for (i += 2; i + 1 < n; i++)
+    if (d[i] == 0xFF && d[i + 1] == 0xD9)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+png_complete (const guint8 *d, gsize n)
+{
+  gsize i = 8;
+
+  while (i + 12 <= n)
+    {
+      guint32 len = (guint32) d[i] << 24 | (guint32) d[i + 1] << 16 | (guint32) d[i + 2] << 8 | d[i + 3];
+      if (memcmp (d + i + 4, "IEND", 4) == 0)
+        return TRUE;
+      if (len > n - i - 12)
+        return FALSE;
+      i += 12 + (gsize) len;
+    }
+  return FALSE;
+}
+
+/* NULL when complete, else the format's name. */
+static const char *
+truncated_format (const guint8 *d, gsize n)
+{
+  if (n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
+    return jpeg_complete (d, n) ? NULL : "JPEG";
+  if (n >= 8 && memcmp (d, "\x89PNG\r\n\x1a\n", 8) == 0)
+    return png_complete (d, n) ? NULL : "PNG";
+  if (n >= 6 && (memcmp (d, "GIF87a", 6) == 0 || memcmp (d, "GIF89a", 6) == 0))
+    return d[n - 1] == 0x3B ? NULL : "GIF";
+  if (n >= 6 && d[0] == 'B' && d[1] == 'M')
+    {
+      guint32 size = (guint32) d[2] | (guint32) d[3] << 8 | (guint32) d[4] << 16 | (guint32) d[5] << 24;
+      return size == 0 || size <= n ? NULL : "BMP";  /* a size of 0 is allowed and says nothing */
+    }
+  return NULL;
+}
+
+/* ---- decoding ---- */
+
+typedef struct {
+  guint    max_short, max_long;  /* 0: no bound */
+  int      width, height;        /* as the file declares them */
+  gboolean too_large;
+} Decode;
+
+/* Pre-scaled in the decoder: a JPEG is then decoded at 1/2, 1/4 or 1/8 of
+ * its size, and no format keeps more than one full-size copy. */
+static void
+size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer data)
+{
+  Decode *d = data;
+  double f = 1.0;
+
+  d->width = width;
+  d->height = height;
+  if ((double) width * height > LK_IMAGE_MAX_PIXELS)
+    {
+      d->too_large = TRUE;
+      gdk_pixbuf_loader_set_size (loader, 0, 0);  /* stops the decoder before it allocates */
+      return;
+    }
+  if (d->max_short > 0)
+    f = MIN (f, (double) d->max_short / MIN (width, height));
+  if (d->max_long > 0)
+    f = MIN (f, (double) d->max_long / MAX (width, height));
+  if (f < 1.0)
+    gdk_pixbuf_loader_set_size (loader, MAX (1, (int) lround (width * f)), MAX (1, (int) lround (height * f)));
+}
+
+static gboolean
+too_large (const char *path, const Decode *d, GError **error)
+{
+  g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+               _("%s declares %d × %d pixels (%.0f MP); Likeness reads images up to %d MP"),
+               path, d->width, d->height, (double) d->width * d->height / 1e6, LK_IMAGE_MAX_PIXELS / 1000000);
+  return FALSE;
+}
+
+static gboolean
+decode (GdkPixbufLoader *loader, Decode *d, const guint8 *data, gsize n, GError **error)
+{
+  const gsize chunk = 1 << 20;
+  gboolean ok = TRUE;
+
+  for (gsize i = 0; ok && i < n && !d->too_large; i += chunk)
+    ok = gdk_pixbuf_loader_write (loader, data + i, MIN (chunk, n - i), error);
+  if (!ok)
+    {
+      gdk_pixbuf_loader_close (loader, NULL);
+      return FALSE;
+    }
+  return gdk_pixbuf_loader_close (loader, error);
+}
+
+GdkPixbuf *
+lk_image_load_pixbuf (const char  *path,
+                      guint        max_short_side,
+                      guint        max_long_side,
+                      int         *file_width,
+                      int         *file_height,
+                      GError     **error)
+{
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(GdkPixbufLoader) loader = NULL;
+  g_autoptr(GError) local = NULL;
+  Decode d = { max_short_side, max_long_side, 0, 0, FALSE };
+  const guint8 *data;
+  const char *cut;
+  gsize n;
+  GdkPixbuf *pix;
+  gboolean turned;
+  int raw_w;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  if ((mapped = map_file (path, error)) == NULL)
+    return NULL;
+  data = (const guint8 *) g_mapped_file_get_contents (mapped);
+  n = g_mapped_file_get_length (mapped);
+  if (n == 0)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: cannot read the image: the file is empty"), path);
+      return NULL;
+    }
+  loader = gdk_pixbuf_loader_new ();
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared), &d);
+  if (!decode (loader, &d, data, n, &local) || d.too_large)
+    {
+      if (d.too_large)
+        too_large (path, &d, error);
+      else
+        g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: cannot read the image: %s"), path,
+                     local ? local->message : "no image data");
+      return NULL;
+    }
+  if ((cut = truncated_format (data, n)) != NULL)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+                   _("%s: the %s data ends before the image does (%" G_GSIZE_FORMAT " bytes): the file is truncated"),
+                   path, cut, n);
+      return NULL;
+    }
+  if ((pix = gdk_pixbuf_loader_get_pixbuf (loader)) == NULL)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: cannot read the image: no image data"), path);
+      return NULL;
+    }
+  /* maps and figures use the size after EXIF orientation */
+  raw_w = gdk_pixbuf_get_width (pix);
+  if ((pix = gdk_pixbuf_apply_embedded_orientation (pix)) == NULL)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: cannot apply the image's EXIF orientation"), path);
+      return NULL;
+    }
+  turned = gdk_pixbuf_get_width (pix) != raw_w;
+  if (file_width)
+    *file_width = turned ? d.height : d.width;
+  if (file_height)
+    *file_height = turned ? d.width : d.height;
+  return pix;
+}
+
+static LkImage *
+image_from_pixbuf (const char *path, GdkPixbuf *pix, GError **error)
+{
   const guint8 *px;
   LkImage *image;
   int w, h, stride, nc;
 
-  g_return_val_if_fail (path != NULL, NULL);
-
-  /* gdk-pixbuf picks the loader by the file's first bytes. */
-  raw = gdk_pixbuf_new_from_file (path, &local);
-  if (raw == NULL)
-    {
-      gboolean missing = g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT);
-      g_set_error (error, LK_ERROR, missing ? LK_ERROR_NOT_FOUND : LK_ERROR_INVALID_DATA,
-                   _("%s: cannot read the image: %s"), path, local->message);
-      return NULL;
-    }
-  pix = gdk_pixbuf_apply_embedded_orientation (raw);
-  if (pix == NULL || gdk_pixbuf_get_colorspace (pix) != GDK_COLORSPACE_RGB ||
-      gdk_pixbuf_get_bits_per_sample (pix) != 8)
+  if (gdk_pixbuf_get_colorspace (pix) != GDK_COLORSPACE_RGB || gdk_pixbuf_get_bits_per_sample (pix) != 8)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED, _("%s: the image has a colour layout that is not supported"), path);
       return NULL;
@@ -91,6 +347,39 @@ lk_image_load (const char  *path,
       for (int c = 0; c < 3; c++)
         image->rgb[((gsize) y * w + x) * 3 + c] = px[(gsize) y * stride + (gsize) x * nc + c] / 255.0f;
   return image;
+}
+
+LkImage *
+lk_image_load_scaled (const char  *path,
+                      guint        max_short_side,
+                      GError     **error)
+{
+  g_autoptr(GdkPixbuf) pix = NULL;
+  LkImage *image;
+  int fw = 0, fh = 0;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  if ((pix = lk_image_load_pixbuf (path, max_short_side, 0, &fw, &fh, error)) == NULL ||
+      (image = image_from_pixbuf (path, pix, error)) == NULL)
+    return NULL;
+  image->file_width = fw;
+  image->file_height = fh;
+  return image;
+}
+
+LkImage *
+lk_image_load (const char  *path,
+               GError     **error)
+{
+  return lk_image_load_scaled (path, 0, error);
+}
+
+LkImage *
+lk_image_load_for_model (const char  *path,
+                         guint        shortest_edge,
+                         GError     **error)
+{
+  return lk_image_load_scaled (path, shortest_edge * LK_IMAGE_OVERSAMPLE, error);
 }
 
 void
@@ -206,6 +495,41 @@ resample_pass (const guint8 *in, int w, int h, int out_size, gboolean horizontal
   return out;
 }
 
+/* transformers' get_resize_output_image_size: the long side truncated. */
+static void
+resized_size (const LkImagePreprocess *p, int w, int h, int *nw, int *nh)
+{
+  if (w <= h)
+    {
+      *nw = p->shortest_edge;
+      *nh = (int) ((double) p->shortest_edge * h / w);
+    }
+  else
+    {
+      *nh = p->shortest_edge;
+      *nw = (int) ((double) p->shortest_edge * w / h);
+    }
+}
+
+void
+lk_image_preprocess_crop (const LkImagePreprocess *p,
+                          int                      width,
+                          int                      height,
+                          double                   crop[4])
+{
+  int nw, nh;
+  double sx, sy;
+
+  g_return_if_fail (p != NULL && width > 0 && height > 0 && p->shortest_edge > 0);
+  resized_size (p, width, height, &nw, &nh);
+  sx = (double) width / nw;
+  sy = (double) height / nh;
+  crop[0] = ((nw - (int) p->crop_width) / 2) * sx;
+  crop[1] = ((nh - (int) p->crop_height) / 2) * sy;
+  crop[2] = p->crop_width * sx;
+  crop[3] = p->crop_height * sy;
+}
+
 gboolean
 lk_image_preprocess (const LkImage           *image,
                      const LkImagePreprocess *p,
@@ -225,17 +549,7 @@ lk_image_preprocess (const LkImage           *image,
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, _("the image is empty"));
       return FALSE;
     }
-  /* transformers' get_resize_output_image_size: the long side truncated. */
-  if (w <= h)
-    {
-      nw = p->shortest_edge;
-      nh = (int) ((double) p->shortest_edge * h / w);
-    }
-  else
-    {
-      nh = p->shortest_edge;
-      nw = (int) ((double) p->shortest_edge * w / h);
-    }
+  resized_size (p, w, h, &nw, &nh);
   if ((guint) nw < p->crop_width || (guint) nh < p->crop_height)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,

@@ -2,16 +2,45 @@
  * applied) and CLIPImageProcessor's preprocessing. */
 #pragma once
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib.h>
 
 G_BEGIN_DECLS
+
+/* The largest image read, in pixels as the file declares them (250 MP:
+ * every camera and phone photo; a 30000 × 30000 PNG of a few kB is
+ * refused before it is decoded). Files that cannot be decoded scaled (PNG)
+ * take up to 4 bytes a pixel while they are read. */
+#define LK_IMAGE_MAX_PIXELS 250000000
+/* Explaining decodes an image pre-scaled so that its shorter side is at
+ * most this many times the model's input side: the model's own resize then
+ * still works from 4× its output, and a 24 MP photo takes a few MB. */
+#define LK_IMAGE_OVERSAMPLE 4
 
 /* H × W × 3 floats in [0, 1], row-major, after EXIF orientation. */
 typedef struct {
   int    width;
   int    height;
   float *rgb;
+  int    file_width;   /* the file's own size after EXIF orientation; */
+  int    file_height;  /* larger than width × height when it was decoded pre-scaled */
 } LkImage;
+
+/* Refuses (by type, without opening it) anything that is not a regular
+ * file: a folder, a FIFO that would block, a device. */
+gboolean   lk_image_check_file  (const char *path,
+                                 GError    **error);
+/* Decodes @path (a regular file, up to LK_IMAGE_MAX_PIXELS, not truncated)
+ * pre-scaled in the decoder so that its shorter side is at most
+ * @max_short_side and its longer side at most @max_long_side (0: no bound;
+ * never enlarged), EXIF orientation applied. @file_width and @file_height
+ * (optional) get the file's own size after orientation. */
+GdkPixbuf *lk_image_load_pixbuf (const char *path,
+                                 guint       max_short_side,
+                                 guint       max_long_side,
+                                 int        *file_width,
+                                 int        *file_height,
+                                 GError    **error);
 
 /* Any format gdk-pixbuf reads, recognised by content, not by extension.
  * EXIF orientation is applied; alpha is dropped (the colour as stored, as
@@ -19,6 +48,15 @@ typedef struct {
  * JPEGs are converted; 16-bit PNGs are reduced to 8 bits. */
 LkImage *lk_image_load (const char *path,
                         GError    **error);
+/* The same, pre-scaled so that the shorter side is at most @max_short_side. */
+LkImage *lk_image_load_scaled (const char *path,
+                               guint       max_short_side,
+                               GError    **error);
+/* For a model whose input side is @shortest_edge: pre-scaled to at most
+ * LK_IMAGE_OVERSAMPLE × @shortest_edge on the shorter side. */
+LkImage *lk_image_load_for_model (const char *path,
+                                  guint       shortest_edge,
+                                  GError    **error);
 /* An image of @width × @height, all black. */
 LkImage *lk_image_new  (int         width,
                         int         height);
@@ -46,6 +84,13 @@ gboolean lk_image_preprocess      (const LkImage           *image,
                                    const LkImagePreprocess *params,
                                    float                   *out,
                                    GError                 **error);
+
+/* The part of a @width × @height image that the centre crop keeps, in
+ * that image's pixels: x, y, width, height. */
+void     lk_image_preprocess_crop (const LkImagePreprocess *params,
+                                   int                      width,
+                                   int                      height,
+                                   double                   crop[4]);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkImage, lk_image_free)
 

@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "lk-error.h"
+#include "lk-json.h"
 #include "lk-methods.h"
 #include "lk-methods-private.h"
 #include "lk-model-private.h"
@@ -69,14 +70,12 @@ static gint32
 clip_pad_id (LkModel *model, const LkEncoding *enc)
 {
   g_autofree char *path = g_build_filename (lk_model_get_path (model), "special_tokens_map.json", NULL);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
   const char *pad, *eos;
 
-  if (enc->n_tokens == 0 || !enc->special[enc->n_tokens - 1] || !json_parser_load_from_file (parser, path, NULL))
+  if (enc->n_tokens == 0 || !enc->special[enc->n_tokens - 1] || (root = lk_json_parse_file (path, NULL)) == NULL)
     return -1;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     return -1;
   pad = token_content (json_node_get_object (root), "pad_token");
   eos = token_content (json_node_get_object (root), "eos_token");
@@ -244,7 +243,7 @@ lk_explain_image (LkModel                *model,
     }
 
   absolute = g_canonicalize_filename (image_path, NULL);
-  if ((image = lk_image_load (image_path, error)) == NULL || (enc = lk_model_tokenize (model, caption, error)) == NULL)
+  if ((image = lk_image_load_for_model (image_path, lk_model_get_image_size (model), error)) == NULL || (enc = lk_model_tokenize_named (model, caption, "the caption", error)) == NULL)
     return NULL;
   size = lk_model_get_image_size (model);
   pixels = g_new (float, (gsize) 3 * size * size);
@@ -270,10 +269,12 @@ lk_explain_image (LkModel                *model,
     }
 
   d = lk_model_get_dim (model);
-  if (!run_tower (model, &img, NULL, NULL, pixels, &p, &prog, error))
+  if (!run_tower (model, &img, NULL, NULL, pixels, &p, &prog, error) ||
+      !lk_methods_check_engine (img.e, img.u, d, img.n, "the image", error))
     goto out;
   prog.offset = 0.5;
-  if (!run_tower (model, &txt, enc->ids, ref, NULL, &p, &prog, error))
+  if (!run_tower (model, &txt, enc->ids, ref, NULL, &p, &prog, error) ||
+      !lk_methods_check_engine (txt.e, txt.u, d, txt.n, "the caption", error))
     goto out;
   norm = lk_methods_norm (&p, img.e, txt.e, d);
   lk_methods_pair_matrix (img.u, img.n, txt.u, txt.n, d, norm, &m);
@@ -304,8 +305,8 @@ lk_explain_image (LkModel                *model,
   json_object_set_string_member (io, "absolute_path", absolute);
   if ((sha = file_sha256 (image_path)) != NULL)
     json_object_set_string_member (io, "sha256", sha);
-  json_object_set_int_member (io, "width", image->width);
-  json_object_set_int_member (io, "height", image->height);
+  json_object_set_int_member (io, "width", image->file_width);
+  json_object_set_int_member (io, "height", image->file_height);
   json_object_set_int_member (io, "size", size);
   json_object_set_int_member (io, "patch_size", size / grid);
   grid_o = json_object_new ();

@@ -25,6 +25,10 @@ typedef struct {
 void      lk_methods_contrib_params (lk_shim_contrib_params *cp, const LkExplainParams *p, int layer,
                                      const gint32 *ref, LkMethodsProgress *prog);
 gboolean  lk_methods_shim_failed    (const lk_shim_status *st, GError **error);
+/* What the engine gave for @who ("text A", "the image"): the embedding e (d)
+ * and the contributions u (d × n) must be finite, or nothing is derived. */
+gboolean  lk_methods_check_engine   (const float *e, const float *u, int d, guint n, const char *who,
+                                     GError **error);
 double    lk_methods_dot            (const float *a, const float *b, int d);
 /* ‖a‖‖b‖ (at least 1e-12) for cos, else 1. */
 double    lk_methods_norm           (const LkExplainParams *p, const float *a, const float *b, int d);

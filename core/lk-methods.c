@@ -170,6 +170,15 @@ run_engine (LkModel *model, Side *s, const LkExplainParams *p, int layer, Progre
   return TRUE;
 }
 
+gboolean
+lk_methods_check_engine (const float *e, const float *u, int d, guint n, const char *who, GError **error)
+{
+  g_autofree char *what_e = g_strdup_printf ("the embedding of %s", who);
+  g_autofree char *what_u = g_strdup_printf ("the contributions of %s", who);
+
+  return lk_check_finite (e, d, what_e, error) && lk_check_finite (u, (gsize) d * n, what_u, error);
+}
+
 double
 lk_methods_dot (const float *a, const float *b, int d)
 {
@@ -298,10 +307,12 @@ explain_engine (LkExplanation *x, LkModel *model, Side *a, Side *b, const LkExpl
   double norm;
 
   prog->scale = 0.5;
-  if (!run_engine (model, a, p, layer, prog, error))
+  if (!run_engine (model, a, p, layer, prog, error) ||
+      !lk_methods_check_engine (a->e, a->u, a->d, a->enc->n_tokens, "text A", error))
     return FALSE;
   prog->offset = 0.5;
-  if (!run_engine (model, b, p, layer, prog, error))
+  if (!run_engine (model, b, p, layer, prog, error) ||
+      !lk_methods_check_engine (b->e, b->u, b->d, b->enc->n_tokens, "text B", error))
     return FALSE;
   norm = lk_methods_norm (p, a->e, b->e, a->d);
   lk_methods_pair_matrix (a->u, a->enc->n_tokens, b->u, b->enc->n_tokens, a->d, norm, &m);
@@ -378,8 +389,8 @@ lk_explain (LkModel                *model,
                    layer, lk_model_get_id (model), lk_shim_model_num_layers (lk_model_get_shim (model)));
       return NULL;
     }
-  if ((a.enc = lk_model_tokenize (model, text_a, error)) == NULL ||
-      (b.enc = lk_model_tokenize (model, text_b, error)) == NULL)
+  if ((a.enc = lk_model_tokenize_named (model, text_a, "text A", error)) == NULL ||
+      (b.enc = lk_model_tokenize_named (model, text_b, "text B", error)) == NULL)
     {
       side_clear (&a);
       return NULL;

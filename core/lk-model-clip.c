@@ -334,5 +334,12 @@ lk_model_embed_pixels (LkModel       *self,
         g_set_error (error, LK_ERROR, LK_ERROR_BACKEND, "%s: %s", lk_model_get_id (self), st.message);
       return FALSE;
     }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *what = n == 1 ? g_strdup ("the embedding of the image")
+                                     : g_strdup_printf ("the embedding of image %u", i + 1);
+      if (!lk_check_finite (out + (gsize) i * lk_model_get_dim (self), lk_model_get_dim (self), what, error))
+        return FALSE;
+    }
   return TRUE;
 }

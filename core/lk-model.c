@@ -153,6 +153,19 @@ lk_model_tokenize (LkModel     *self,
   return lk_tokenizer_encode (self->tokenizer, text, self->config.max_seq_length, error);
 }
 
+LkEncoding *
+lk_model_tokenize_named (LkModel     *self,
+                         const char  *text,
+                         const char  *what,
+                         GError     **error)
+{
+  LkEncoding *enc = lk_model_tokenize (self, text, error);
+
+  if (enc == NULL)
+    g_prefix_error (error, "%s: ", what);
+  return enc;
+}
+
 typedef struct {
   GCancellable   *cancellable;
   LkProgressFunc  progress;
@@ -171,6 +184,44 @@ run_progress (double fraction, void *user_data)
   RunData *r = user_data;
   if (r->progress)
     r->progress (fraction, r->data);
+}
+
+gboolean
+lk_check_finite (const float  *v,
+                 gsize         n,
+                 const char   *what,
+                 GError      **error)
+{
+  for (gsize i = 0; i < n; i++)
+    if (!isfinite (v[i]))
+      {
+        g_set_error (error, LK_ERROR, LK_ERROR_BACKEND,
+                     "%s is not finite (%s in component %" G_GSIZE_FORMAT "); the model's weights may hold NaN or Inf",
+                     what, isnan (v[i]) ? "NaN" : v[i] > 0 ? "+Inf" : "-Inf", i);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* "text A" and "text B" for a pair, as the CLI and the app name them. */
+static char *
+text_name (guint i, guint n)
+{
+  return n == 2 ? g_strdup_printf ("text %c", 'A' + i) : g_strdup_printf ("text %u", i + 1);
+}
+
+static gboolean
+check_embeddings (const float *out, guint n, guint dim, gboolean texts, GError **error)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = texts ? text_name (i, n) : g_strdup_printf ("token sequence %u", i + 1);
+      g_autofree char *what = g_strdup_printf ("the embedding of %s", name);
+
+      if (!lk_check_finite (out + (gsize) i * dim, dim, what, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -215,7 +266,9 @@ lk_model_embed (LkModel            *self,
           g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "text %u is empty: there is nothing to embed", i + 1);
           return FALSE;
         }
-      if ((enc = lk_model_tokenize (self, texts[i], error)) == NULL)
+      g_autofree char *name = text_name (i, n);
+
+      if ((enc = lk_model_tokenize_named (self, texts[i], name, error)) == NULL)
         return FALSE;
       g_ptr_array_add (encs, enc);
       ids[i] = enc->ids;
@@ -230,7 +283,7 @@ lk_model_embed (LkModel            *self,
   run.user_data = &rd;
   if (lk_shim_embed (self->shim, n, ids, lens, out, &run, &st) != 0)
     return shim_error (&st, self->id, error);
-  return TRUE;
+  return check_embeddings (out, n, lk_model_get_dim (self), TRUE, error);
 }
 
 gboolean
@@ -258,7 +311,7 @@ lk_model_embed_ids (LkModel             *self,
   run.user_data = &rd;
   if (lk_shim_embed (self->shim, n, (const int32_t *const *) ids, lens, out, &run, &st) != 0)
     return shim_error (&st, self->id, error);
-  return TRUE;
+  return check_embeddings (out, n, lk_model_get_dim (self), FALSE, error);
 }
 
 double

@@ -52,6 +52,12 @@ LkTokenizer *lk_model_get_tokenizer      (LkModel *self);
 LkEncoding  *lk_model_tokenize           (LkModel     *self,
                                           const char  *text,
                                           GError     **error);
+/* The same, with its errors prefixed by @what ("text A", "the caption"), so
+ * that a message about invalid UTF-8 says which input it is about. */
+LkEncoding  *lk_model_tokenize_named     (LkModel     *self,
+                                          const char  *text,
+                                          const char  *what,
+                                          GError     **error);
 
 /* Embeds @n texts into @out (n × dim floats, the whole pipeline). Empty
  * texts are an error: they carry nothing to explain. @n_truncated, when not
@@ -96,6 +102,14 @@ gboolean     lk_model_embed_pixels       (LkModel            *self,
                                           float              *out,
                                           GCancellable       *cancellable,
                                           GError            **error);
+
+/* FALSE, with "WHAT is not finite (NaN in component 17); the model's weights
+ * may hold NaN or Inf", when one of the @n floats at @v is NaN or ±inf: what
+ * a model computes is checked here before anything is derived or written. */
+gboolean     lk_check_finite             (const float *v,
+                                          gsize        n,
+                                          const char  *what,
+                                          GError     **error);
 
 double       lk_cosine                   (const float *a,
                                           const float *b,

@@ -122,6 +122,8 @@ side_curves (LkModel *model, const LkEncoding *enc, const double *rel, guint n_r
       g_set_error (error, LK_ERROR, LK_ERROR_BACKEND, "perturbation curve: %s", st.message);
       return FALSE;
     }
+  if (!lk_check_finite (emb, (gsize) seqs->len * dim, "an embedding of the perturbation curve", error))
+    return FALSE;
   curve = g_new0 (double, n + 1);
   rnd = g_new0 (double, n + 1);
   for (guint s = 0; s < seqs->len; s++)

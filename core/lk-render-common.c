@@ -77,6 +77,7 @@ lk_figure_init (LkFigure *f, LkExplanation *x, const LkRenderOptions *options)
 {
   memset (f, 0, sizeof *f);
   f->x = x;
+  f->pixel_scale = 2;
   if (options)
     f->opt = *options;
   else
@@ -104,6 +105,16 @@ lk_figure_clear (LkFigure *f)
       g_clear_pointer (&f->labels[s], g_ptr_array_unref);
     }
   g_clear_pointer (&f->root, json_object_unref);
+  g_clear_error (&f->error);
+}
+
+void
+lk_figure_fail (LkFigure *f, GError *error)
+{
+  if (f->error == NULL)
+    f->error = error;
+  else
+    g_error_free (error);
 }
 
 guint

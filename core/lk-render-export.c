@@ -147,6 +147,24 @@ io_error (GError **error, int errsv, const char *format, const char *path, const
   return FALSE;
 }
 
+/* cairo's image surfaces are at most 32767 pixels a side. */
+#define PNG_MAX_SIDE 32767
+
+static gboolean
+check_png_size (const char *path, double width, double height, double scale, GError **error)
+{
+  double pw = ceil (width * scale), ph = ceil (height * scale);
+  double fits = floor (PNG_MAX_SIDE / MAX (width, height) * 100) / 100;
+
+  if (pw <= PNG_MAX_SIDE && ph <= PNG_MAX_SIDE)
+    return TRUE;
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
+               _("“%s”: at scale %g the PNG would be %.0f × %.0f pixels, and a PNG can be at most %d pixels a side; "
+                 "use a scale of at most %.2f (--scale), or export SVG or PDF, which have no such limit"),
+               path, scale, pw, ph, PNG_MAX_SIDE, fits);
+  return FALSE;
+}
+
 static gboolean
 write_figure (LkFigure *f, LkView view, LkExportFormat format, double scale, Sink *sink,
               const char *path, GError **error)
@@ -155,7 +173,17 @@ write_figure (LkFigure *f, LkView view, LkExportFormat format, double scale, Sin
   cairo_status_t status = CAIRO_STATUS_SUCCESS;
   double w, h;
 
+  /* photos at the PNG's resolution; at print resolution (288 dpi) in SVG and PDF */
+  f->pixel_scale = format == LK_EXPORT_PNG ? scale : 4;
   lk_render_view (f, view, probe, &w, &h);
+  if (f->error)
+    {
+      g_set_error (error, f->error->domain, f->error->code, _("Could not draw the figure “%s”: %s"), path,
+                   f->error->message);
+      return FALSE;
+    }
+  if (format == LK_EXPORT_PNG && !check_png_size (path, w, h, scale, error))
+    return FALSE;
   if (format == LK_EXPORT_SVG)
     return write_svg (f, view, sink, w, h) ? TRUE
            : io_error (error, sink->saved_errno, _("Could not write the figure “%s”: %s"), path, g_strerror (sink->saved_errno));

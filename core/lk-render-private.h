@@ -23,10 +23,14 @@ typedef struct {
   double           total;     /* sum of every cell, hidden ones included */
   /* theme */
   LkRgba           text, dim, faint, surface, background, accent;
+  double           pixel_scale; /* device pixels per point, for the photos' resolution */
+  GError          *error;       /* the first layer that could not be drawn */
 } LkFigure;
 
 void         lk_figure_init        (LkFigure *f, LkExplanation *x, const LkRenderOptions *options);
 void         lk_figure_clear       (LkFigure *f);
+/* Records that a layer could not be drawn (the first such error is kept). */
+void         lk_figure_fail        (LkFigure *f, GError *error);
 guint        lk_figure_n           (LkFigure *f, guint side);
 double       lk_figure_value       (LkFigure *f, guint row, guint col);
 const char  *lk_figure_label       (LkFigure *f, guint side, guint k);

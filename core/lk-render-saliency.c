@@ -8,6 +8,8 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gi18n-lib.h>
 
+#include "lk-error.h"
+#include "lk-image.h"
 #include "lk-render-private.h"
 
 #define CONTENT_W 560.0
@@ -69,10 +71,19 @@ draw_text_side (LkFigure *f, LkCanvas *c, guint side, const double *sal, double 
 
 /* ---- image saliency ---- */
 
+/* Maps are drawn from at most this many cells a side: an old result's map
+ * at a photo's full resolution is averaged down to it. */
+#define MAP_MAX_SIDE 2048
+
 typedef struct {
-  int     width, height;
-  double *values;
+  int     width, height;   /* as stored */
+  int     k;               /* stored cells per drawn cell, a side */
+  int     dw, dh;          /* as drawn */
+  double *values;          /* dw × dh */
+  double *count;
   double  scale;
+  double  crop[4];         /* where the map lies on the photo, in photo pixels */
+  int     photo_w, photo_h;/* 0: the map covers the whole photo */
   char   *image;
   char   *word;   /* patch × word maps: the caption word shown */
 } Map;
@@ -81,56 +92,147 @@ static void
 map_clear (Map *m)
 {
   g_free (m->values);
+  g_free (m->count);
   g_free (m->image);
   g_free (m->word);
 }
 
+static void
+map_alloc (Map *m)
+{
+  m->k = MAX ((MAX (m->width, m->height) + MAP_MAX_SIDE - 1) / MAP_MAX_SIDE, 1);
+  m->dw = (m->width + m->k - 1) / m->k;
+  m->dh = (m->height + m->k - 1) / m->k;
+  m->values = g_new0 (double, (gsize) m->dw * m->dh);
+  m->count = g_new0 (double, (gsize) m->dw * m->dh);
+}
+
+static void
+map_add (Map *m, gsize i, double v)
+{
+  gsize q = (gsize) ((i / m->width) / m->k) * m->dw + (i % m->width) / m->k;
+  m->values[q] += v;
+  m->count[q] += 1;
+}
+
+static void
+map_finish (Map *m)
+{
+  for (gsize q = 0; q < (gsize) m->dw * m->dh; q++)
+    {
+      m->values[q] /= MAX (m->count[q], 1);
+      m->scale = MAX (m->scale, fabs (m->values[q]));
+    }
+}
+
 static gboolean
-read_values (JsonNode *node, Map *m)
+bad_map (LkFigure *f, const char *what)
+{
+  lk_figure_fail (f, g_error_new (LK_ERROR, LK_ERROR_INVALID_DATA,
+                                  _("The saliency map cannot be drawn: “saliency_map” %s"), what));
+  return FALSE;
+}
+
+static gboolean
+read_values (LkFigure *f, JsonNode *node, Map *m)
 {
   JsonArray *a;
   gsize n = (gsize) m->width * m->height;
 
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return FALSE;
+    return bad_map (f, _("has no “values” array"));
   a = json_node_get_array (node);
   if (json_array_get_length (a) != n)
-    return FALSE;
-  m->values = g_new0 (double, n);
+    return bad_map (f, _("has a “values” array whose length is not width × height"));
+  map_alloc (m);
   for (gsize i = 0; i < n; i++)
     {
       JsonNode *e = json_array_get_element (a, i);
-      if (!JSON_NODE_HOLDS_VALUE (e))
-        return FALSE;
-      m->values[i] = json_node_get_double (e);
-      m->scale = MAX (m->scale, fabs (m->values[i]));
+      if (!JSON_NODE_HOLDS_VALUE (e) || !isfinite (json_node_get_double (e)))
+        return bad_map (f, _("has a value that is not a finite number"));
+      map_add (m, i, json_node_get_double (e));
     }
+  map_finish (m);
   return TRUE;
 }
 
 /* The compact form: float32 little-endian, base64 (lk-distance.c). */
 static gboolean
-read_values_f32le (const char *b64, Map *m)
+read_values_f32le (LkFigure *f, const char *b64, Map *m)
 {
   gsize n = (gsize) m->width * m->height, len = 0;
   g_autofree guchar *raw = b64 ? g_base64_decode (b64, &len) : NULL;
 
   if (raw == NULL || len != n * 4)
-    return FALSE;
-  m->values = g_new0 (double, n);
+    return bad_map (f, _("has “values_f32le” of a length other than 4 × width × height bytes"));
+  map_alloc (m);
   for (gsize i = 0; i < n; i++)
     {
       union { guint32 u; float f; } v;
       memcpy (&v.u, raw + 4 * i, 4);
       v.u = GUINT32_FROM_LE (v.u);
-      m->values[i] = v.f;
-      m->scale = MAX (m->scale, fabs (m->values[i]));
+      if (!isfinite (v.f))
+        return bad_map (f, _("has a value that is not a finite number"));
+      map_add (m, i, v.f);
     }
+  map_finish (m);
   return TRUE;
 }
 
-/* "saliency_map": {width, height, values (row-major) or values_f32le, image, and per caption
- * word "maps": [{word, values}]}; @saliency_word picks one of those. */
+/* Maps stored over the model's centre crop (lk-distance.c) say where: the
+ * crop in photo pixels and the photo's size. */
+static gboolean
+read_crop (LkFigure *f, JsonObject *o, Map *m)
+{
+  static const char *keys[] = { "x", "y", "width", "height" };
+  JsonObject *c;
+
+  if (!json_object_has_member (o, "crop"))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "crop")))
+    return bad_map (f, _("has a “crop” that is not an object"));
+  c = json_object_get_object_member (o, "crop");
+  for (guint i = 0; i < 4; i++)
+    {
+      JsonNode *v = json_object_get_member (c, keys[i]);
+      if (v == NULL || !JSON_NODE_HOLDS_VALUE (v) || !isfinite (json_node_get_double (v)))
+        return bad_map (f, _("has a “crop” without x, y, width and height"));
+      m->crop[i] = json_node_get_double (v);
+    }
+  m->photo_w = json_object_get_int_member_with_default (o, "photo_width", 0);
+  m->photo_h = json_object_get_int_member_with_default (o, "photo_height", 0);
+  if (m->photo_w <= 0 || m->photo_h <= 0 || m->crop[2] <= 0 || m->crop[3] <= 0 ||
+      m->crop[0] < -0.5 || m->crop[1] < -0.5 ||
+      m->crop[0] + m->crop[2] > m->photo_w + 0.5 || m->crop[1] + m->crop[3] > m->photo_h + 0.5)
+    return bad_map (f, _("has a “crop” that does not lie on the photo (photo_width × photo_height)"));
+  return TRUE;
+}
+
+static JsonNode *
+chosen_values (LkFigure *f, JsonObject *o, Map *m)
+{
+  JsonNode *values = json_object_get_member (o, "values");
+  JsonArray *maps;
+  gint64 k;
+
+  if (!json_object_has_member (o, "maps") || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "maps")))
+    return values;
+  maps = json_object_get_array_member (o, "maps");
+  if (f->opt.saliency_word >= 0 && (guint) f->opt.saliency_word < json_array_get_length (maps) &&
+      JSON_NODE_HOLDS_OBJECT (json_array_get_element (maps, f->opt.saliency_word)))
+    values = json_object_get_member (json_node_get_object (json_array_get_element (maps, f->opt.saliency_word)),
+                                     "values");
+  /* patch × word (lk-methods-image.c): name the caption word whose map is shown */
+  k = f->opt.saliency_word >= 0 ? f->opt.saliency_word : json_object_get_int_member_with_default (o, "word", -1);
+  if (k >= 0 && k < json_array_get_length (maps) && JSON_NODE_HOLDS_OBJECT (json_array_get_element (maps, k)))
+    m->word = g_strdup (json_object_get_string_member_with_default (
+                          json_node_get_object (json_array_get_element (maps, k)), "word", NULL));
+  return values;
+}
+
+/* "saliency_map": {width, height, values (row-major) or values_f32le, image, crop, and per caption
+ * word "maps": [{word, values}]}; @saliency_word picks one of those. FALSE when the result has no
+ * map (a caption-side distance result has an empty one), or when it cannot be read (f->error). */
 static gboolean
 read_map (LkFigure *f, Map *m)
 {
@@ -138,40 +240,28 @@ read_map (LkFigure *f, Map *m)
   JsonNode *image = lk_figure_member (f, "image");
   JsonNode *values;
   JsonObject *o;
+  gint64 w, h;
 
   if (n == NULL || !JSON_NODE_HOLDS_OBJECT (n))
     return FALSE;
   o = json_node_get_object (n);
-  m->width = json_object_get_int_member_with_default (o, "width", 0);
-  m->height = json_object_get_int_member_with_default (o, "height", 0);
-  if (m->width <= 0 || m->height <= 0 || m->width > 4096 || m->height > 4096)
+  if (!json_object_has_member (o, "width") && !json_object_has_member (o, "values") &&
+      !json_object_has_member (o, "values_f32le"))
     return FALSE;
-  values = json_object_get_member (o, "values");
-  if (f->opt.saliency_word >= 0 && json_object_has_member (o, "maps") &&
-      JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "maps")))
-    {
-      JsonArray *maps = json_object_get_array_member (o, "maps");
-      if ((guint) f->opt.saliency_word < json_array_get_length (maps))
-        {
-          JsonNode *e = json_array_get_element (maps, f->opt.saliency_word);
-          if (JSON_NODE_HOLDS_OBJECT (e))
-            values = json_object_get_member (json_node_get_object (e), "values");
-        }
-    }
-  /* patch × word (lk-methods-image.c): name the caption word whose map is shown */
-  if (json_object_has_member (o, "maps") && JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "maps")))
-    {
-      JsonArray *maps = json_object_get_array_member (o, "maps");
-      gint64 k = f->opt.saliency_word >= 0 ? f->opt.saliency_word : json_object_get_int_member_with_default (o, "word", -1);
-      if (k >= 0 && k < json_array_get_length (maps) && JSON_NODE_HOLDS_OBJECT (json_array_get_element (maps, k)))
-        m->word = g_strdup (json_object_get_string_member_with_default (
-                              json_node_get_object (json_array_get_element (maps, k)), "word", NULL));
-    }
+  w = json_object_get_int_member_with_default (o, "width", 0);
+  h = json_object_get_int_member_with_default (o, "height", 0);
+  if (w <= 0 || h <= 0 || (double) w * h > LK_IMAGE_MAX_PIXELS)
+    return bad_map (f, _("must have a positive width and height, of at most 250 million cells"));
+  m->width = (int) w;
+  m->height = (int) h;
+  if (!read_crop (f, o, m))
+    return FALSE;
+  values = chosen_values (f, o, m);
   m->image = g_strdup (json_object_get_string_member_with_default (o, "image",
                        image && JSON_NODE_HOLDS_VALUE (image) ? json_node_get_string (image) : NULL));
   if (values == NULL && json_object_has_member (o, "values_f32le"))
-    return read_values_f32le (json_object_get_string_member (o, "values_f32le"), m);
-  return read_values (values, m);
+    return read_values_f32le (f, json_object_get_string_member_with_default (o, "values_f32le", NULL), m);
+  return read_values (f, values, m);
 }
 
 static cairo_surface_t *
@@ -202,18 +292,18 @@ surface_from_pixbuf (GdkPixbuf *pb)
 static cairo_surface_t *
 map_surface (LkFigure *f, Map *m)
 {
-  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, m->width, m->height);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, m->dw, m->dh);
   int stride = cairo_image_surface_get_stride (s);
   guchar *data;
 
   cairo_surface_flush (s);
   data = cairo_image_surface_get_data (s);
-  for (int y = 0; y < m->height; y++)
-    for (int x = 0; x < m->width; x++)
+  for (int y = 0; y < m->dh; y++)
+    for (int x = 0; x < m->dw; x++)
       {
         LkRgba col;
         guint32 *q = (guint32 *) (data + y * stride + x * 4);
-        lk_palette_color (f->opt.palette, FALSE, m->scale > 0 ? m->values[y * m->width + x] / m->scale : 0, &col);
+        lk_palette_color (f->opt.palette, FALSE, m->scale > 0 ? m->values[(gsize) y * m->dw + x] / m->scale : 0, &col);
         *q = 0xff000000u | ((guint32) lround (col.r * 255) << 16) | ((guint32) lround (col.g * 255) << 8) |
              (guint32) lround (col.b * 255);
       }
@@ -221,16 +311,57 @@ map_surface (LkFigure *f, Map *m)
   return s;
 }
 
+/* The photo at the resolution the figure needs, or NULL with f->error set. */
+static GdkPixbuf *
+load_photo (LkFigure *f, const char *path)
+{
+  GError *error = NULL;
+  guint side = (guint) ceil (IMAGE_BOX * MAX (f->pixel_scale, 1));
+  GdkPixbuf *photo = lk_image_load_pixbuf (path, 0, side, NULL, NULL, &error);
+
+  if (photo == NULL)
+    lk_figure_fail (f, g_error_new (error->domain, error->code,
+                                    _("The photo under the saliency map cannot be drawn: %s"), error->message));
+  g_clear_error (&error);
+  return photo;
+}
+
+static void
+draw_missing (LkFigure *f, LkCanvas *c, double x, double y, double w, double h)
+{
+  LkTextStyle st;
+  g_autofree char *text = NULL;
+
+  lk_text_style_init (&st, 9.5, FALSE, LK_ANCHOR_START, &f->text);
+  text = lk_canvas_ellipsize (c, f->error ? f->error->message : _("The photo cannot be drawn"), &st, w - 8);
+  lk_canvas_class (c, "photo-missing");
+  lk_canvas_rect (c, x, y, w, h, 0, &f->surface, NULL, 0);
+  lk_canvas_text (c, x + 4, y + h / 2, text, &st);
+}
+
+/* Where the overlay goes within the photo's box (x, y, w, h). */
+static void
+overlay_rect (const Map *m, double x, double y, double w, double h, double r[4])
+{
+  if (m->photo_w <= 0)
+    {
+      r[0] = x, r[1] = y, r[2] = w, r[3] = h;
+      return;
+    }
+  r[0] = x + m->crop[0] * w / m->photo_w;
+  r[1] = y + m->crop[1] * h / m->photo_h;
+  r[2] = m->crop[2] * w / m->photo_w;
+  r[3] = m->crop[3] * h / m->photo_h;
+}
+
 static double
 draw_image_map (LkFigure *f, LkCanvas *c, Map *m, double y)
 {
-  g_autoptr(GdkPixbuf) raw = m->image ? gdk_pixbuf_new_from_file (m->image, NULL) : NULL;
-  /* maps are at the image's size after EXIF orientation, as lk_image_load reads it */
-  g_autoptr(GdkPixbuf) photo = raw ? gdk_pixbuf_apply_embedded_orientation (raw) : NULL;
+  g_autoptr(GdkPixbuf) photo = m->image ? load_photo (f, m->image) : NULL;
   double aspect = photo ? (double) gdk_pixbuf_get_width (photo) / gdk_pixbuf_get_height (photo)
-                        : (double) m->width / m->height;
+                  : m->photo_w > 0 ? (double) m->photo_w / m->photo_h : (double) m->width / m->height;
   double w = aspect >= 1 ? IMAGE_BOX : IMAGE_BOX * aspect, h = aspect >= 1 ? IMAGE_BOX / aspect : IMAGE_BOX;
-  double x = LK_RENDER_MARGIN, saved = f->scale;
+  double x = LK_RENDER_MARGIN, saved = f->scale, r[4];
   cairo_surface_t *overlay = map_surface (f, m);
 
   lk_canvas_class (c, "saliency-map");
@@ -244,8 +375,11 @@ draw_image_map (LkFigure *f, LkCanvas *c, Map *m, double y)
       lk_canvas_image (c, x, y, w, h, ps, 1.0, TRUE);
       cairo_surface_destroy (ps);
     }
+  else if (m->image)
+    draw_missing (f, c, x, y, w, h);
+  overlay_rect (m, x, y, w, h, r);
   lk_canvas_class (c, "overlay");
-  lk_canvas_image (c, x, y, w, h, overlay, photo ? CLAMP (f->opt.overlay_alpha, 0, 1) : 1.0, TRUE);
+  lk_canvas_image (c, r[0], r[1], r[2], r[3], overlay, photo ? CLAMP (f->opt.overlay_alpha, 0, 1) : 1.0, TRUE);
   lk_canvas_rect (c, x, y, w, h, 0, NULL, &f->faint, 0.75);
   lk_canvas_end_group (c);
   cairo_surface_destroy (overlay);

@@ -117,6 +117,11 @@ lk_render_cairo (LkExplanation *x, LkView view, const LkRenderOptions *options,
   lk_figure_init (&f, x, options);
   lk_canvas_free (measure (&f, view, &w0, &h0));
   fit (w0, h0, width, height, &s, &dx, &dy);
+  {
+    double ds = 1, dsy = 1;
+    cairo_surface_get_device_scale (cairo_get_target (cr), &ds, &dsy);
+    f.pixel_scale = s * MAX (ds, dsy);  /* photos at the resolution they are shown at */
+  }
   cairo_save (cr);
   cairo_translate (cr, dx, dy);
   cairo_scale (cr, s, s);

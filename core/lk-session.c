@@ -254,33 +254,10 @@ invalid (GError **error, const char *what)
   return FALSE;
 }
 
-/* Accepts likeness.session/1; a larger version number is a newer file. */
 static gboolean
 check_schema (JsonObject *root, GError **error)
 {
-  const char *schema;
-  const char *digits;
-  char *end = NULL;
-  guint64 version;
-
-  if (!json_object_has_member (root, "schema") ||
-      json_node_get_value_type (json_object_get_member (root, "schema")) != G_TYPE_STRING)
-    return invalid (error, "no \"schema\" member");
-  schema = json_object_get_string_member (root, "schema");
-  if (!g_str_has_prefix (schema, LK_SESSION_SCHEMA_PREFIX))
-    return invalid (error, "the \"schema\" member is not \"" LK_SESSION_SCHEMA "\"");
-  digits = schema + strlen (LK_SESSION_SCHEMA_PREFIX);
-  version = g_ascii_strtoull (digits, &end, 10);
-  if (end == digits || *end != '\0' || version == 0)
-    return invalid (error, "the \"schema\" member has no valid version");
-  if (version > LK_SESSION_SCHEMA_VERSION)
-    {
-      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
-                   "the session was saved by a newer version of Likeness (schema %s; this version reads %s)",
-                   schema, LK_SESSION_SCHEMA);
-      return FALSE;
-    }
-  return TRUE;
+  return lk_json_check_schema (root, LK_SESSION_SCHEMA_PREFIX, LK_SESSION_SCHEMA_VERSION, "session", error);
 }
 
 /* A member that must be a string or null when present. */
@@ -390,8 +367,10 @@ lk_session_new_from_json (JsonNode *node, GError **error)
       /* A parsed tree may be sealed; the session's params stay editable. */
       g_autoptr(JsonNode) wrap = json_node_init_object (json_node_alloc (), params);
       g_autofree char *text = json_to_string (wrap, FALSE);
-      g_autoptr(JsonNode) copy = json_from_string (text, NULL);
+      g_autoptr(JsonNode) copy = lk_json_parse (text, -1, "params", error);
 
+      if (copy == NULL)
+        return NULL;
       json_object_unref (self->params);
       self->params = json_object_ref (json_node_get_object (copy));
     }

@@ -172,6 +172,25 @@ load_csv (LkStsSet *set, char **lines, const char *path, GError **error)
   return TRUE;
 }
 
+gboolean
+lk_text_file_check_utf8 (const char  *text,
+                         gsize        len,
+                         const char  *path,
+                         GError     **error)
+{
+  const char *bad = NULL;
+  guint line = 1;
+
+  if (g_utf8_validate_len (text, len, &bad))
+    return TRUE;
+  for (const char *p = text; p < bad; p++)
+    line += *p == '\n';
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+               "%s: line %u (byte offset %" G_GSIZE_FORMAT "): not valid UTF-8 (byte 0x%02X)",
+               path, line, (gsize) (bad - text), (guchar) *bad);
+  return FALSE;
+}
+
 LkStsSet *
 lk_sts_load (const char  *path,
              const char  *split,
@@ -181,6 +200,7 @@ lk_sts_load (const char  *path,
   g_auto(GStrv) lines = NULL;
   g_autoptr(LkStsSet) set = g_new0 (LkStsSet, 1);
   g_autoptr(GError) local = NULL;
+  gsize len;
   gboolean ok;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -188,16 +208,13 @@ lk_sts_load (const char  *path,
   set->a = g_ptr_array_new_with_free_func (g_free);
   set->b = g_ptr_array_new_with_free_func (g_free);
   set->gold = g_array_new (FALSE, FALSE, sizeof (double));
-  if (!g_file_get_contents (path, &text, NULL, &local))
+  if (!g_file_get_contents (path, &text, &len, &local))
     {
       g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND, "%s: %s", path, local->message);
       return NULL;
     }
-  if (!g_utf8_validate (text, -1, NULL))
-    {
-      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, "%s: not UTF-8 text", path);
-      return NULL;
-    }
+  if (!lk_text_file_check_utf8 (text, len, path, error))
+    return NULL;
   lines = split_lines (text);
   if (lines[0] == NULL)
     {

@@ -27,4 +27,11 @@ double    lk_pearson        (const double *x, const double *y, gsize n);
 /* Spearman's rho: Pearson of the ranks, ties given their mean rank. */
 double    lk_spearman       (const double *x, const double *y, gsize n);
 
+/* A text file the user gave (pairs, STS data) is valid UTF-8 with no NUL, or
+ * "PATH: line N (byte offset K): not valid UTF-8 (byte 0xFF)". */
+gboolean  lk_text_file_check_utf8 (const char  *text,
+                                   gsize        len,
+                                   const char  *path,
+                                   GError     **error);
+
 G_END_DECLS

@@ -12,6 +12,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "lk-error.h"
+#include "lk-json.h"
 #include "lk-tokenizer-private.h"
 
 G_DEFINE_FINAL_TYPE (LkTokenizer, lk_tokenizer, G_TYPE_OBJECT)
@@ -162,24 +163,15 @@ LkTokenizer *
 lk_tokenizer_new_from_file (const char  *tokenizer_json_path,
                             GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(LkTokenizer) self = NULL;
-  g_autoptr(GError) local = NULL;
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
 
   g_return_val_if_fail (tokenizer_json_path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!json_parser_load_from_mapped_file (parser, tokenizer_json_path, &local))
-    {
-      gboolean missing = g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT);
-
-      g_set_error (error, LK_ERROR, missing ? LK_ERROR_NOT_FOUND : LK_ERROR_INVALID_DATA,
-                   _("%s: %s"), tokenizer_json_path, local->message);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if ((root = lk_json_parse_file (tokenizer_json_path, error)) == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
                    _("%s: the top level is not a JSON object (expected a tokenizer.json)"),

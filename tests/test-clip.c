@@ -8,11 +8,13 @@
 #include "config.h"
 
 #include <math.h>
+#include <sys/stat.h>
 #include <json-glib/json-glib.h>
 
 #include "lk-error.h"
 #include "lk-image.h"
 #include "test-helpers.h"
+#include "test-images.h"
 
 /* The largest |difference| of pixels allowed between our loading and
  * preprocessing and transformers' (PIL) on the test images, in normalised
@@ -202,6 +204,178 @@ test_image_errors (void)
   g_rmdir (dir);
 }
 
+/* Peak resident memory since the last reset, in kB (Linux: VmHWM). */
+static gint64
+peak_kb (gboolean reset)
+{
+  g_autofree char *status = NULL;
+  const char *hwm;
+
+  if (reset)
+    {
+      FILE *f = fopen ("/proc/self/clear_refs", "w");   /* "5" resets VmHWM to VmRSS */
+      g_assert_nonnull (f);
+      g_assert_cmpint (fputs ("5", f), >=, 0);
+      g_assert_cmpint (fclose (f), ==, 0);
+    }
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  hwm = strstr (status, "VmHWM:");
+  g_assert_nonnull (hwm);
+  return g_ascii_strtoll (hwm + 6, NULL, 10);
+}
+
+static gint64
+rss_kb (void)
+{
+  g_autofree char *status = NULL;
+  const char *rss;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  rss = strstr (status, "VmRSS:");
+  g_assert_nonnull (rss);
+  return g_ascii_strtoll (rss + 6, NULL, 10);
+}
+
+/* A few hundred bytes that declare 30000 × 30000 pixels: refused from the
+ * header, before anything that size is allocated. */
+static void
+test_image_huge_declared (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-clip-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "photo.png", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LkImage) image = NULL;
+  g_autoptr(GdkPixbuf) pix = NULL;
+  gint64 before;
+
+  lk_test_write_huge_png (path, 30000, 30000);
+  before = rss_kb ();
+  peak_kb (TRUE);
+  image = lk_image_load (path, &error);
+  g_assert_null (image);
+  g_assert_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED);
+  lk_test_assert_message (error, "photo.png declares 30000 × 30000 pixels (900 MP)");
+  lk_test_assert_message (error, "up to 250 MP");
+  g_clear_error (&error);
+  pix = lk_image_load_pixbuf (path, 0, 600, NULL, NULL, &error);   /* the figures' way in */
+  g_assert_null (pix);
+  g_assert_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED);
+  g_test_message ("peak memory growth while refusing it: %" G_GINT64_FORMAT " kB", peak_kb (FALSE) - before);
+  g_assert_cmpint (peak_kb (FALSE) - before, <, 16 * 1024);
+  lk_test_rm_rf (dir);
+}
+
+/* A 24 MP JPEG is decoded pre-scaled for the model: a few MB, not the
+ * 360 MB that the full-size pixbuf and float image take. */
+static void
+test_image_large_prescaled (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-clip-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "big.jpg", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LkImage) image = NULL;
+  float px[3 * 32 * 32];
+  gint64 before;
+
+  lk_test_write_photo (path, 6000, 4000, "jpeg");
+  before = rss_kb ();
+  peak_kb (TRUE);
+  image = lk_image_load_for_model (path, 224, &error);
+  g_assert_no_error (error);
+  g_test_message ("6000 × 4000 JPEG for a 224 px model: decoded %d × %d, peak memory growth %" G_GINT64_FORMAT " kB",
+                  image->width, image->height, peak_kb (FALSE) - before);
+  g_assert_cmpint (image->file_width, ==, 6000);
+  g_assert_cmpint (image->file_height, ==, 4000);
+  g_assert_cmpint (image->height, ==, 224 * LK_IMAGE_OVERSAMPLE);
+  g_assert_cmpint (image->width, ==, 1344);
+  g_assert_cmpint (peak_kb (FALSE) - before, <, 64 * 1024);
+  g_assert_true (lk_model_preprocess_image (tiny, image, px, &error));
+  g_assert_no_error (error);
+  /* a small image is not enlarged */
+  g_clear_pointer (&image, lk_image_free);
+  g_clear_pointer (&path, g_free);
+  path = g_test_build_filename (G_TEST_DIST, "golden", "clip", "rgb.jpg", NULL);
+  image = lk_image_load_for_model (path, 224, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (image->width, ==, 64);
+  g_assert_cmpint (image->height, ==, 48);
+  lk_test_rm_rf (dir);
+}
+
+/* A cut file is an error, not a photo with its lower part grey. */
+static void
+test_image_truncated (void)
+{
+  const char *photos[] = { "astronaut.jpg", "chelsea.jpg", "coffee.jpg" };
+  g_autofree char *dir = g_dir_make_tmp ("lk-clip-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "whole.png", NULL);
+  g_autofree char *cut_png = g_build_filename (dir, "cut.png", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LkImage) whole = NULL;
+  LkImage *image;
+
+  for (guint i = 0; i < G_N_ELEMENTS (photos); i++)
+    for (guint k = 0; k < 3; k++)
+      {
+        g_autofree char *src = g_build_filename (LK_SOURCE_DIR, "data", "examples", photos[i], NULL);
+        g_autofree char *cut = g_build_filename (dir, photos[i], NULL);
+        double fraction[] = { 0.5, 0.9, 0.999 };
+        lk_test_write_cut (src, cut, fraction[k]);
+        image = lk_image_load (cut, &error);
+        g_assert_null (image);
+        g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_DATA);
+        lk_test_assert_message (error, cut);
+        lk_test_assert_message (error, "truncated");
+        g_clear_error (&error);
+        g_assert_null (lk_image_load_for_model (cut, 224, &error));
+        g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_DATA);
+        g_clear_error (&error);
+        whole = lk_image_load (src, &error);
+        g_assert_no_error (error);
+        g_clear_pointer (&whole, lk_image_free);
+      }
+  lk_test_write_photo (png, 600, 400, "png");
+  lk_test_write_cut (png, cut_png, 0.5);
+  whole = lk_image_load (png, &error);
+  g_assert_no_error (error);
+  image = lk_image_load (cut_png, &error);
+  g_assert_null (image);
+  lk_test_assert_message (error, "truncated");
+  lk_test_rm_rf (dir);
+}
+
+/* A FIFO would block the open forever, a folder has no data: both are
+ * refused by type, before they are opened. */
+static void
+test_image_not_regular (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-clip-XXXXXX", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "photo.jpg", NULL);
+  g_autofree char *folder = g_build_filename (dir, "folder.png", NULL);
+  const char *paths[] = { fifo, folder, "/dev/zero" };
+  const char *kinds[] = { "named pipe", "folder", "device" };
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GdkPixbuf) pix = NULL;
+      g_assert_null (lk_image_load (paths[i], &error));
+      g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT);
+      lk_test_assert_message (error, paths[i]);
+      lk_test_assert_message (error, kinds[i]);
+      g_clear_error (&error);
+      g_assert_false (lk_image_check_file (paths[i], &error));
+      lk_test_assert_message (error, kinds[i]);
+      g_clear_error (&error);
+      pix = lk_image_load_pixbuf (paths[i], 0, 0, NULL, NULL, &error);
+      g_assert_null (pix);
+      lk_test_assert_message (error, kinds[i]);
+    }
+  lk_test_rm_rf (dir);
+}
+
 /* Orientation 6 stored a rotated image: once loaded, it is the upright one. */
 static void
 test_exif (void)
@@ -277,6 +451,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/clip/text", test_text);
   g_test_add_func ("/clip/images", test_images);
   g_test_add_func ("/clip/image-errors", test_image_errors);
+  g_test_add_func ("/clip/image-huge-declared", test_image_huge_declared);
+  g_test_add_func ("/clip/image-large-prescaled", test_image_large_prescaled);
+  g_test_add_func ("/clip/image-truncated", test_image_truncated);
+  g_test_add_func ("/clip/image-not-regular", test_image_not_regular);
   g_test_add_func ("/clip/exif", test_exif);
   g_test_add_func ("/clip/text-model", test_text_model_has_no_vision);
   g_test_add_func ("/clip/shared-photos", test_shared_photos);

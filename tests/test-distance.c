@@ -4,6 +4,7 @@
  * tests/oracle/distance_oracle.py), text masking end to end on the real
  * all-MiniLM-L6-v2, seeds, early stop and errors. */
 #include <math.h>
+#include <sys/stat.h>
 
 #include "lk-distance.h"
 #include "lk-error.h"
@@ -11,6 +12,7 @@
 #include "lk-render.h"
 #include "lk-sts.h"
 #include "test-helpers.h"
+#include "test-images.h"
 
 static LkModel *model;
 static JsonObject *golden;
@@ -232,6 +234,26 @@ decode_f32le (const char *b64, gsize n)
   return v;
 }
 
+/* The oracle's full-resolution map over one stored cell (column cx, row
+ * cy) of a map of fx × fy photo pixels per cell from (x0, y0): the mean of
+ * the photo pixels whose centres lie in the cell, by brute force. */
+static double
+oracle_cell (JsonArray *ref, int w, int h, double x0, double y0, double fx, double fy, int cx, int cy)
+{
+  double lx = x0 + cx * fx, ly = y0 + cy * fy, sum = 0;
+  int count = 0;
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      if (x + 0.5 >= lx && x + 0.5 < lx + fx && y + 0.5 >= ly && y + 0.5 < ly + fy)
+        {
+          sum += num (ref, (gsize) y * w + x);
+          count++;
+        }
+  g_assert_cmpint (count, >, 0);
+  return sum / count;
+}
+
 static void
 test_image_end_to_end (void)
 {
@@ -258,16 +280,30 @@ test_image_end_to_end (void)
   p.feature_res = json_object_get_int_member (c, "feature_res");
   x = lk_explain_distance_image (tiny, photo, json_object_get_string_member (c, "caption"), &p, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
+  /* stored at the model's input side (32) over the centre crop, which lies
+   * on the 64 × 48 photo where CLIP's resize (to 42 × 32) and crop put it */
   m = lk_explanation_get_extra (x, "saliency_map");
-  g_assert_cmpint (json_object_get_int_member (m, "width"), ==, json_object_get_int_member (c, "width"));
-  g_assert_cmpint (json_object_get_int_member (m, "height"), ==, json_object_get_int_member (c, "height"));
-  n = (gsize) json_object_get_int_member (m, "width") * json_object_get_int_member (m, "height");
+  g_assert_cmpint (json_object_get_int_member (m, "width"), ==, 32);
+  g_assert_cmpint (json_object_get_int_member (m, "height"), ==, 32);
+  g_assert_cmpint (json_object_get_int_member (m, "photo_width"), ==, json_object_get_int_member (c, "width"));
+  g_assert_cmpint (json_object_get_int_member (m, "photo_height"), ==, json_object_get_int_member (c, "height"));
+  {
+    JsonObject *crop = json_object_get_object_member (m, "crop");
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (crop, "x"), 5 * 64 / 42.0, 1e-9);
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (crop, "y"), 0, 1e-9);
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (crop, "width"), 32 * 64 / 42.0, 1e-9);
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (crop, "height"), 48, 1e-9);
+  }
+  n = 32 * 32;
   map = decode_f32le (json_object_get_string_member (m, "values_f32le"), n);
   dist = json_object_get_array_member (lk_explanation_get_extra (x, "distance"), "masks");
   for (guint i = 0; i < p.n_masks; i++)
     worst_dist = fmax (worst_dist, fabs (num (dist, i) - num (rd, i)));
   for (gsize k = 0; k < n; k++)
-    worst_map = fmax (worst_map, fabs (map[k] - num (ref, k)));
+    worst_map = fmax (worst_map, fabs (map[k] - oracle_cell (ref, json_object_get_int_member (c, "width"),
+                                                             json_object_get_int_member (c, "height"),
+                                                             5 * 64 / 42.0, 0, 32 * 64 / 42.0 / 32, 48 / 32.0,
+                                                             k % 32, k / 32)));
   g_test_message ("image–caption on the tiny CLIP vs distance_explainer: distances %.2g, map %.2g", worst_dist,
                   worst_map);
   g_assert_cmpfloat (worst_dist, <, 1e-5);
@@ -297,6 +333,119 @@ test_image_end_to_end (void)
   /* a text model has no vision tower */
   g_assert_null (lk_explain_distance_image (model, photo, "a flower", &p, NULL, NULL, NULL, &error));
   g_assert_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED);
+}
+
+static char *
+export_svg (LkExplanation *x, const char *dir, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, "map.svg", NULL);
+  char *svg = NULL;
+  LkRenderOptions ro;
+
+  lk_render_options_init (&ro);
+  g_unlink (path);
+  if (!lk_render_export (x, LK_VIEW_SALIENCY, &ro, LK_EXPORT_SVG, 1, path, error))
+    {
+      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+      return NULL;
+    }
+  g_assert_true (g_file_get_contents (path, &svg, NULL, NULL));
+  return svg;
+}
+
+/* Replaces the map by an old result's: at the photo's full resolution, no crop. */
+static void
+set_old_map (LkExplanation *x, int w, int h, gsize n_bytes)
+{
+  JsonObject *m = lk_explanation_get_extra (x, "saliency_map");
+  g_autofree float *v = g_new (float, (gsize) w * h);
+  g_autofree char *b64 = NULL;
+
+  for (gsize i = 0; i < (gsize) w * h; i++)
+    v[i] = (float) ((double) (i % w) / w - 0.5);
+  b64 = g_base64_encode ((const guchar *) v, n_bytes);
+  json_object_remove_member (m, "crop");
+  json_object_remove_member (m, "photo_width");
+  json_object_remove_member (m, "photo_height");
+  json_object_set_int_member (m, "width", w);
+  json_object_set_int_member (m, "height", h);
+  json_object_set_string_member (m, "values_f32le", b64);
+}
+
+/* A 24 MP photo: the map is stored at the model's input side (not 24 M
+ * floats), drawn over the crop on the photo; an old full-resolution map
+ * still draws; a map or a photo that cannot be drawn fails the export. */
+static void
+test_image_big_photo (void)
+{
+  g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "golden", "tiny", "clip", NULL);
+  g_autofree char *tmp = g_dir_make_tmp ("lk-distance-XXXXXX", NULL);
+  g_autofree char *photo = g_build_filename (tmp, "big.jpg", NULL);
+  g_autofree char *json = NULL, *svg = NULL;
+  g_autoptr(LkModel) tiny = NULL;
+  g_autoptr(LkExplanation) x = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  LkModelOptions opts = { LK_DEVICE_CPU, 2 };
+  LkDistanceParams p;
+  JsonObject *m, *crop;
+  gsize len;
+
+  lk_test_write_photo (photo, 6000, 4000, "jpeg");
+  tiny = lk_model_new_from_dir (dir, "tiny-clip", &opts, &error);
+  g_assert_no_error (error);
+  lk_distance_params_init (&p);
+  p.n_masks = 16;
+  p.batch_size = 8;
+  x = lk_explain_distance_image (tiny, photo, "a photo", &p, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  m = lk_explanation_get_extra (x, "saliency_map");
+  g_assert_cmpint (json_object_get_int_member (m, "width"), ==, 32);
+  g_assert_cmpint (json_object_get_int_member (m, "height"), ==, 32);
+  g_assert_cmpint (json_object_get_int_member (m, "photo_width"), ==, 6000);
+  g_assert_cmpint (json_object_get_int_member (m, "photo_height"), ==, 4000);
+  crop = json_object_get_object_member (m, "crop");
+  /* CLIP's resize of 6000 × 4000 to 48 × 32, then the centre 32 × 32 */
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (crop, "x"), 8 * 6000 / 48.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (crop, "width"), 4000, 1e-6);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (crop, "height"), 4000, 1e-6);
+  node = lk_explanation_to_json (x);
+  json = json_to_string (node, FALSE);
+  len = strlen (json);
+  g_test_message ("6000 × 4000 photo: the result JSON takes %" G_GSIZE_FORMAT " bytes", len);
+  g_assert_cmpuint (len, <, 64 * 1024);
+  svg = export_svg (x, tmp, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (svg, "class=\"photo\""));
+  g_assert_nonnull (strstr (svg, "class=\"overlay\""));
+  g_clear_pointer (&svg, g_free);
+
+  /* an old result: a map wider than 4096 px, over the whole photo */
+  set_old_map (x, 5000, 40, (gsize) 5000 * 40 * 4);
+  svg = export_svg (x, tmp, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (svg, "class=\"overlay\""));
+  g_clear_pointer (&svg, g_free);
+
+  /* a map whose data does not match its size */
+  set_old_map (x, 50, 40, (gsize) 50 * 39 * 4);
+  g_assert_null (export_svg (x, tmp, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_DATA);
+  lk_test_assert_message (error, "saliency_map");
+  g_clear_error (&error);
+
+  /* the photo is gone, or is now a folder or a FIFO */
+  set_old_map (x, 50, 40, (gsize) 50 * 40 * 4);
+  g_assert_cmpint (g_unlink (photo), ==, 0);
+  g_assert_null (export_svg (x, tmp, &error));
+  lk_test_assert_message (error, "photo");
+  lk_test_assert_message (error, photo);
+  g_clear_error (&error);
+  g_assert_cmpint (mkfifo (photo, 0600), ==, 0);
+  g_assert_null (export_svg (x, tmp, &error));
+  lk_test_assert_message (error, "named pipe");
+  g_clear_error (&error);
+  lk_test_rm_rf (tmp);
 }
 
 /* ---- texts end to end ---- */
@@ -517,6 +666,7 @@ main (int argc, char **argv)
   g_test_add_func ("/distance/image/aggregation-parity", test_image_parity);
   g_test_add_func ("/distance/text/aggregation-parity", test_text_aggregation);
   g_test_add_func ("/distance/image/end-to-end-parity", test_image_end_to_end);
+  g_test_add_func ("/distance/image/big-photo", test_image_big_photo);
   g_test_add_func ("/distance/text/end-to-end-parity", test_text_end_to_end);
   g_test_add_func ("/distance/text/seeds", test_text_seeds);
   g_test_add_func ("/distance/text/words-side-b-drop", test_text_word_units_and_side_b);

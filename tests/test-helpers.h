@@ -59,3 +59,51 @@ lk_test_rm_rf (const char *dir)
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
   g_assert_cmpint (system (cmd), ==, 0);
 }
+
+/* "[[[[…1…]]]]" nested @depth deep inside @before … @after: the hostile
+ * file that overflowed json-glib's recursive parser. */
+static inline char *
+lk_test_deep_json (const char *before, guint depth, const char *after)
+{
+  GString *s = g_string_new (before);
+
+  for (guint i = 0; i < depth; i++)
+    g_string_append_c (s, '[');
+  g_string_append_c (s, '1');
+  for (guint i = 0; i < depth; i++)
+    g_string_append_c (s, ']');
+  g_string_append (s, after);
+  return g_string_free (s, FALSE);
+}
+
+/* A scratch copy of the committed tiny BERT (tests/golden/tiny/bert) whose
+ * tensor @tensor holds @value at element @index: a model from the hub with
+ * NaN or Inf in its weights. The offset comes from the safetensors header. */
+static inline char *
+lk_test_poisoned_tiny_bert (const char *tensor, guint index, float value)
+{
+  g_autofree char *src = g_test_build_filename (G_TEST_DIST, "golden", "tiny", "bert", NULL);
+  char *dir = lk_test_copy_model_dir (src);
+  g_autofree char *from = g_build_filename (src, "model.safetensors", NULL);
+  g_autofree char *to = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *data = NULL, *text = NULL;
+  g_autofree char *offsets = NULL;
+  gsize len;
+  guint64 n, start;
+  const char *entry, *at;
+
+  g_assert_true (g_file_get_contents (from, &data, &len, NULL));
+  memcpy (&n, data, 8);
+  n = GUINT64_FROM_LE (n);
+  g_assert_cmpuint (8 + n, <=, len);
+  text = g_strndup (data + 8, n);
+  /* {"NAME":{"dtype":"F32","shape":[…],"data_offsets":[START,END]},…} */
+  offsets = g_strdup_printf ("\"%s\":", tensor);
+  g_assert_nonnull ((entry = strstr (text, offsets)));
+  g_assert_nonnull ((at = strstr (entry, "\"data_offsets\":[")));
+  start = g_ascii_strtoull (at + strlen ("\"data_offsets\":["), NULL, 10);
+  g_assert_cmpuint (8 + n + start + 4 * (index + 1), <=, len);
+  memcpy (data + 8 + n + start + 4 * index, &value, 4);   /* F32, little-endian host */
+  g_assert_true (g_file_set_contents (to, data, len, NULL));
+  return dir;
+}

@@ -75,6 +75,73 @@ test_config_errors (void)
   lk_test_rm_rf (dir);
 }
 
+static char *
+tiny_bert_dir (void)
+{
+  return g_test_build_filename (G_TEST_DIST, "golden", "tiny", "bert", NULL);
+}
+
+/* A file from the hub nested 100 000 deep gets a message, not SIGSEGV in
+ * json-glib's recursive parser; a number that overflows to inf is refused. */
+static void
+test_deep_config (void)
+{
+  g_autofree char *src = tiny_bert_dir ();
+  g_autofree char *dir = lk_test_copy_model_dir (src);
+  g_autofree char *deep = lk_test_deep_json ("{\"model_type\": \"bert\", \"x\": ", 100000, "}");
+  g_autofree char *good = NULL, *config = g_build_filename (dir, "config.json", NULL);
+
+  g_autofree char *weights = g_build_filename (src, "model.safetensors", NULL);
+  g_autofree char *bytes = NULL;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (weights, &bytes, &len, NULL));
+  write_raw (dir, "model.safetensors", bytes, len);
+  g_assert_true (g_file_get_contents (config, &good, NULL, NULL));
+  write_file (dir, "config.json", deep);
+  expect_load_error (dir, LK_ERROR_INVALID_DATA, "config.json: JSON nested deeper than 512 levels at byte ");
+  /* brackets inside strings are text, not nesting */
+  g_clear_pointer (&deep, g_free);
+  deep = lk_test_deep_json ("{\"model_type\": \"bert\", \"x\": \"", 100000, "\"}");
+  write_file (dir, "config.json", deep);
+  expect_load_error (dir, LK_ERROR_INVALID_DATA, "is missing (expected an integer)");
+  write_file (dir, "config.json", "{\"model_type\": \"bert\", \"layer_norm_eps\": 1e999}");
+  expect_load_error (dir, LK_ERROR_INVALID_DATA, "config.json: layer_norm_eps is not a finite number");
+
+  write_file (dir, "config.json", good);
+  g_clear_pointer (&deep, g_free);
+  deep = lk_test_deep_json ("{\"pooling_mode_mean_tokens\": ", 100000, "}");
+  write_file (dir, "1_Pooling/config.json", deep);
+  expect_load_error (dir, LK_ERROR_INVALID_DATA, "nested deeper than 512 levels");
+  lk_test_rm_rf (dir);
+}
+
+/* A NaN or Inf weight: an error that names the text and the cause, where
+ * `similarity` printed "nan.0" and exit 0. */
+static void
+test_non_finite_weights (void)
+{
+  const float values[] = { NAN, INFINITY };
+  const char *pair[] = { "a man plays the guitar", "someone plays music" };
+
+  for (guint v = 0; v < G_N_ELEMENTS (values); v++)
+    {
+      g_autofree char *dir = lk_test_poisoned_tiny_bert ("encoder.layer.1.output.LayerNorm.bias", 5, values[v]);
+      g_autoptr(GError) error = NULL;
+      LkModelOptions opts = { LK_DEVICE_CPU, 1 };
+      g_autoptr(LkModel) m = lk_model_new_from_dir (dir, NULL, &opts, &error);
+      g_autofree float *e = NULL;
+
+      g_assert_no_error (error);
+      e = g_new (float, 2 * lk_model_get_dim (m));
+      g_assert_false (lk_model_embed (m, pair, 2, e, NULL, NULL, NULL, NULL, &error));
+      g_assert_error (error, LK_ERROR, LK_ERROR_BACKEND);
+      lk_test_assert_message (error, "the embedding of text A is not finite (");
+      lk_test_assert_message (error, "the model's weights may hold NaN or Inf");
+      lk_test_rm_rf (dir);
+    }
+}
+
 static void
 test_real_model (void)
 {
@@ -147,6 +214,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/model/config-errors", test_config_errors);
   g_test_add_func ("/model/real", test_real_model);
+  g_test_add_func ("/model/deep-config", test_deep_config);
+  g_test_add_func ("/model/non-finite-weights", test_non_finite_weights);
   g_test_add_func ("/model/truncation", test_truncation);
   g_test_add_func ("/model/cancel", test_cancel);
   return g_test_run ();

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "lk-error.h"
+#include "lk-json.h"
 #include "lk-model-store.h"
 
 gboolean
@@ -71,15 +73,34 @@ cli_load_model (const char *name, GError **error)
   return lk_model_new_from_dir (dir, g_file_test (name, G_FILE_TEST_IS_DIR) ? NULL : name, NULL, error);
 }
 
-void
-cli_print_json (JsonBuilder *builder)
+gboolean
+cli_check_texts (int argc, char **argv, gboolean caption, GError **error)
 {
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  g_autofree char *text = NULL;
+  for (int i = 1; i < argc; i++)
+    {
+      const char *bad = NULL;
+      g_autofree char *name = NULL;
 
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, NULL);
+      if (g_utf8_validate (argv[i], -1, &bad))
+        continue;
+      name = caption ? g_strdup ("the caption")
+             : argc == 3 ? g_strdup_printf ("text %c", 'A' + i - 1) : g_strdup_printf ("text %d", i);
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
+                   "%s (argument %d) is not valid UTF-8: byte 0x%02X at byte offset %ld "
+                   "does not start or continue a character", name, i + 1, (guchar) *bad, (long) (bad - argv[i]));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+cli_print_json (JsonBuilder *builder, GError **error)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = lk_json_to_data (root, TRUE, "the output", NULL, error);
+
+  if (text == NULL)
+    return FALSE;
   g_print ("%s\n", text);
+  return TRUE;
 }

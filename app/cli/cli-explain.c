@@ -280,6 +280,11 @@ cli_explain (int argc, char **argv)
       cli_usage ("explain", d.image ? "expected exactly one caption after --image FILE" : "expected exactly two texts");
       goto out;
     }
+  if (!cli_check_texts (argc, argv, d.image != NULL, &error))
+    {
+      rc = cli_fail (error);
+      goto out;
+    }
   if (g_strcmp0 (o.method, "aspects") == 0)
     {
       const char *figures[3] = { svg, png, pdf };
@@ -324,7 +329,8 @@ cli_explain (int argc, char **argv)
       goto out;
     }
   rc = CLI_EXIT_ERROR;
-  if ((model = cli_load_model (o.model ? o.model : CLI_DEFAULT_MODEL, &error)) == NULL ||
+  if ((d.image && !lk_image_check_file (d.image, &error)) ||
+      (model = cli_load_model (o.model ? o.model : CLI_DEFAULT_MODEL, &error)) == NULL ||
       (x = run_explain (model, &p, &dp, d.image, argv, &error)) == NULL ||
       (json_path && !lk_explanation_save (x, json_path, &error)))
     {

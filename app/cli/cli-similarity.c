@@ -32,7 +32,7 @@ embed_images (LkModel *model, const char *const *paths, guint n, float *out, GEr
   px = g_new (float, (gsize) n * 3 * s * s);
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(LkImage) image = lk_image_load (paths[i], error);
+      g_autoptr(LkImage) image = lk_image_load_for_model (paths[i], s, error);
       if (image == NULL || !lk_model_preprocess_image (model, image, px + (gsize) i * 3 * s * s, error))
         return FALSE;
     }
@@ -61,7 +61,10 @@ cli_similarity (int argc, char **argv)
     return CLI_EXIT_USAGE;
   if (argc != (image ? 2 : 3))
     return cli_usage ("similarity", image ? "expected exactly one text with --image" : "expected exactly two texts");
-  if ((model = cli_load_model (model_name ? model_name : CLI_DEFAULT_MODEL, &error)) == NULL)
+  if (!cli_check_texts (argc, argv, image != NULL, &error))
+    return cli_fail (error);
+  if ((image && !lk_image_check_file (image, &error)) ||
+      (model = cli_load_model (model_name ? model_name : CLI_DEFAULT_MODEL, &error)) == NULL)
     return cli_fail (error);
   dim = lk_model_get_dim (model);
   e = g_new (float, 2 * dim);
@@ -93,7 +96,8 @@ cli_similarity (int argc, char **argv)
   json_builder_set_member_name (b, "seconds");
   json_builder_add_double_value (b, (g_get_monotonic_time () - t0) / 1e6);
   json_builder_end_object (b);
-  cli_print_json (b);
+  if (!cli_print_json (b, &error))
+    return cli_fail (error);
   if (truncated)
     g_printerr ("likeness-cli: warning: a text was cut to the model's %u tokens\n", lk_model_get_max_seq_length (model));
   return CLI_EXIT_OK;
@@ -121,6 +125,11 @@ cli_embed (int argc, char **argv)
   n_images = images ? g_strv_length (images) : 0;
   if (argc < 2 && n_images == 0)
     return cli_usage ("embed", "expected at least one text or --image");
+  for (guint i = 0; i < n_images; i++)
+    if (!lk_image_check_file (images[i], &error))
+      return cli_fail (error);
+  if (!cli_check_texts (argc, argv, FALSE, &error))
+    return cli_fail (error);
   if ((model = cli_load_model (model_name ? model_name : CLI_DEFAULT_MODEL, &error)) == NULL)
     return cli_fail (error);
   n = n_images + argc - 1;
@@ -146,6 +155,7 @@ cli_embed (int argc, char **argv)
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
-  cli_print_json (b);
+  if (!cli_print_json (b, &error))
+    return cli_fail (error);
   return CLI_EXIT_OK;
 }

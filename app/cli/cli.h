@@ -60,6 +60,15 @@ LkModel *cli_load_model (const char    *name,
 int      cli_fail       (GError        *error);
 int      cli_usage      (const char    *command,
                          const char    *message);
-void     cli_print_json (JsonBuilder   *builder);
+/* The texts argv[1 … argc-1] are valid UTF-8, or an error naming which
+ * ("text A (argument 2)", "the caption") and the byte offset. Checked before
+ * a model is loaded, so that a bad argument costs nothing. */
+gboolean cli_check_texts (int            argc,
+                          char         **argv,
+                          gboolean       caption,
+                          GError       **error);
+/* FALSE, printing nothing, when the result holds NaN or ±inf. */
+gboolean cli_print_json (JsonBuilder   *builder,
+                         GError       **error);
 
 G_END_DECLS
