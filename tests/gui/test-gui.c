@@ -891,6 +891,44 @@ test_session_image_all (void)
   results_clear (&r);
 }
 
+/* A job still running when a session is opened: its result and its
+ * cancellation belong to the inputs that are gone. */
+static void
+test_session_open_while_running (void)
+{
+  g_autofree char *path = g_build_filename (workdir, "all.likeness", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  LkExplanation *x;
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  drain ();
+  g_settings_set_string (settings (), "input-mode", "text-pair");
+  win = open_window ();
+  lk_model_chooser_set_model (lk_window_get_model_chooser (win), "sentence-transformers/all-MiniLM-L6-v2");
+  set_texts ("A man is playing a guitar.", "Someone plays an instrument.");
+  explain_with ("bilrp");   /* the model is loaded: what follows is a job */
+  g_settings_set_int (settings (), "ij-steps", 1000);
+  set_texts ("A man is playing a guitar in the park.", "Someone plays an instrument outside.");
+  g_settings_set_string (settings (), "method", "ij");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.explain", NULL));
+  g_assert_true (lk_window_get_busy (win));
+  g_assert_true (lk_window_open_session (win, file, &error));
+  g_assert_no_error (error);
+  wait_idle (win);
+  g_assert_null (lk_window_get_last_error (win));
+  x = lk_window_get_explanation (win);
+  g_assert_nonnull (x);
+  g_assert_cmpstr (lk_explanation_get_method (x), ==, "distance");
+  g_assert_cmpstr (lk_explanation_get_text (x, 0), ==, "The cat sits on the mat.");
+  g_assert_false (lk_window_get_stale (win));
+  g_settings_set_string (settings (), "method", "ij");
+  g_assert_cmpint (g_settings_get_int (settings (), "ij-steps"), ==, 2);
+  g_assert_cmpstr (lk_explanation_get_method (lk_window_get_explanation (win)), ==, "ij");
+  g_settings_set_int (settings (), "masks", 1000);
+  g_settings_set_string (settings (), "method", "bilrp");
+}
+
 static void
 test_dark (void)
 {
@@ -1033,6 +1071,7 @@ main (int argc, char *argv[])
   /* Last: opening a session forgets the results the tests above share. */
   g_test_add_func ("/gui/session-text-all", test_session_text_all);
   g_test_add_func ("/gui/session-image-all", test_session_image_all);
+  g_test_add_func ("/gui/session-open-while-running", test_session_open_while_running);
   rc = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (win));
