@@ -18,30 +18,38 @@ current_method (LkWindow *self)
   return g_settings_get_string (self->settings, "method");
 }
 
-/* Everything that decides a result: the model as chosen, the inputs, the
- * method and the parameters the preferences feed into it. @method NULL:
- * the chosen one. */
+/* Everything that decides a result: the model as chosen, the inputs of
+ * @mode, the method and the parameters the preferences feed into it.
+ * @method NULL: the chosen one. */
 char *
-lk_window_request_key (LkWindow *self, const char *method)
+lk_window_request_key_for_mode (LkWindow *self, LkInputMode mode, const char *method)
 {
   g_autofree char *chosen = method ? NULL : current_method (self);
-  g_autofree char *a = lk_input_pane_dup_text (self->input_pane, 0);
-  g_autofree char *b = lk_input_pane_dup_text (self->input_pane, 1);
+  g_autofree char *a = NULL, *b = NULL;
   g_autoptr(JsonObject) params = lk_settings_dup_params_json (lk_settings_get_default ());
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), params);
   g_autofree char *params_s = json_to_string (node, FALSE);
-  LkInputMode mode = lk_input_pane_get_mode (self->input_pane);
   const char *model = lk_model_chooser_get_model (self->model_chooser);
 
   if (mode == LK_INPUT_IMAGE_CAPTION)
     {
-      g_free (a);
-      g_free (b);
       a = g_strdup (lk_input_pane_get_image (self->input_pane));
       b = g_strdup (lk_input_pane_get_caption (self->input_pane));
     }
+  else
+    {
+      a = lk_input_pane_dup_text (self->input_pane, 0);
+      b = lk_input_pane_dup_text (self->input_pane, 1);
+    }
   return g_strjoin ("\x1e", model ? model : "", lk_input_mode_to_string (mode), a ? a : "", b ? b : "",
                     params_s, method ? method : chosen, NULL);
+}
+
+/* The key for the inputs shown now. */
+char *
+lk_window_request_key (LkWindow *self, const char *method)
+{
+  return lk_window_request_key_for_mode (self, lk_input_pane_get_mode (self->input_pane), method);
 }
 
 /* ---- progress ---- */
@@ -105,6 +113,7 @@ on_explain_progress (double fraction, gpointer data)
 typedef struct {
   LkWindow *window;   /* weak: cleared when the window goes */
   char     *key;
+  guint     generation;
 } ExplainJob;
 
 static gboolean
@@ -135,6 +144,9 @@ on_explained (GObject *source, GAsyncResult *result, gpointer data)
   g_clear_object (&self->explain_cancellable);
   hide_progress (self);
   lk_window_update_actions (self);
+  /* Started before a session was opened: its inputs are gone. */
+  if (job->generation != self->generation)
+    return;
   if (x == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -171,6 +183,7 @@ start_explain (LkWindow *self, const char *a, const char *b, const char *key)
   params.image = lk_input_pane_get_mode (self->input_pane) == LK_INPUT_IMAGE_CAPTION;
   job->window = self;
   job->key = g_strdup (key);
+  job->generation = self->generation;
   g_object_add_weak_pointer (G_OBJECT (self), (gpointer *) &job->window);
   self->explain_cancellable = g_cancellable_new ();
   self->explain_started = g_get_monotonic_time ();
@@ -279,6 +292,21 @@ lk_window_explain (LkWindow *self)
       return;
     }
   start_explain (self, a, b, key);
+}
+
+/* Forgets every result, the error shown and any job still running, as
+ * opening a session does. */
+void
+lk_window_forget_results (LkWindow *self)
+{
+  self->generation++;
+  self->explain_after_load = FALSE;
+  if (self->explain_cancellable)
+    g_cancellable_cancel (self->explain_cancellable);
+  g_hash_table_remove_all (self->cache);
+  g_clear_object (&self->current);
+  g_clear_pointer (&self->current_key, g_free);
+  g_clear_pointer (&self->last_error, g_free);
 }
 
 void

@@ -10,8 +10,6 @@
 #include "lk-session.h"
 #include "lk-window-private.h"
 
-static const char * const methods[] = { "bilrp", "ij", "hxp", "align" };
-
 /* ---- sessions ---- */
 
 static void
@@ -46,14 +44,17 @@ build_session (LkWindow *self)
   for (GList *l = members; l; l = l->next)
     json_object_set_member (lk_session_get_params (session), l->data,
                             json_node_copy (json_object_get_member (params, l->data)));
-  /* Every method's result for these inputs, so switching stays instant. */
-  for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
-    {
-      g_autofree char *key = lk_window_request_key (self, methods[i]);
-      LkExplanation *x = g_hash_table_lookup (self->cache, key);
-      if (x)
-        lk_session_add_result (session, x);
-    }
+  lk_session_set_view (session, lk_view_to_string (lk_window_get_view (self)));
+  /* Every method's result for these inputs, in both modes, so that
+   * nothing is lost and switching stays instant. */
+  for (LkInputMode mode = LK_INPUT_TEXT_PAIR; mode <= LK_INPUT_IMAGE_CAPTION; mode++)
+    for (LkMethod m = 0; m < LK_N_METHODS; m++)
+      {
+        g_autofree char *key = lk_window_request_key_for_mode (self, mode, lk_method_to_string (m));
+        LkExplanation *x = g_hash_table_lookup (self->cache, key);
+        if (x)
+          lk_session_add_result (session, x);
+      }
   return session;
 }
 
@@ -78,11 +79,41 @@ lk_window_save_session (LkWindow *self, GFile *file, GError **error)
   return TRUE;
 }
 
+/* Each result under the key of the inputs it explains; one for other
+ * inputs cannot be shown for these and is counted. */
+static guint
+cache_results (LkWindow *self, LkSession *session)
+{
+  guint skipped = 0;
+
+  for (guint i = 0; i < lk_session_get_n_results (session); i++)
+    {
+      LkExplanation *x = lk_session_get_result (session, i);
+      g_autofree char *key = NULL;
+      LkInputMode mode;
+
+      if (!lk_session_get_result_mode (session, i, &mode))
+        {
+          skipped++;
+          continue;
+        }
+      key = lk_window_request_key_for_mode (self, mode, lk_explanation_get_method (x));
+      g_hash_table_replace (self->cache, g_steal_pointer (&key), g_object_ref (x));
+    }
+  return skipped;
+}
+
 static void
 apply_session (LkWindow *self, LkSession *session)
 {
   LkMethod method;
+  LkView view;
+  guint skipped;
 
+  /* Nothing of the previous session may show through: results, errors,
+   * a job still running. */
+  lk_window_forget_results (self);
+  lk_window_show_empty (self);
   lk_settings_apply_params_json (lk_settings_get_default (), lk_session_get_params (session));
   if (lk_session_get_model (session))
     lk_model_chooser_set_model (self->model_chooser, lk_session_get_model (session));
@@ -93,13 +124,17 @@ apply_session (LkWindow *self, LkSession *session)
   lk_input_pane_set_text (self->input_pane, 1, lk_session_get_text (session, 1));
   lk_input_pane_set_image (self->input_pane, lk_session_get_image (session));
   lk_input_pane_set_caption (self->input_pane, lk_session_get_caption (session));
-  for (guint i = 0; i < lk_session_get_n_results (session); i++)
-    {
-      LkExplanation *x = lk_session_get_result (session, i);
-      g_autofree char *key = lk_window_request_key (self, lk_explanation_get_method (x));
-      g_hash_table_replace (self->cache, g_steal_pointer (&key), g_object_ref (x));
-    }
+  skipped = cache_results (self, session);
   lk_window_refresh_results (self);
+  if (lk_view_from_string (lk_session_get_view (session), &view))
+    lk_window_set_view (self, view);
+  if (skipped > 0)
+    {
+      g_autofree char *message = g_strdup_printf (ngettext ("%u result in the session is for other inputs and is not shown",
+                                                           "%u results in the session are for other inputs and are not shown",
+                                                           skipped), skipped);
+      lk_window_toast (self, message);
+    }
 }
 
 gboolean

@@ -66,6 +66,7 @@ struct _LkWindow
   LkExplanation        *current;
   char                 *current_key;
   char                 *last_error;
+  guint                 generation;    /* bumped when a session is opened */
 
   double                zoom;
   GFile                *session_file;
@@ -87,10 +88,18 @@ void     lk_window_toast            (LkWindow      *self,
 void     lk_window_refresh_results  (LkWindow      *self);
 LkFigureView *lk_window_get_visible_figure (LkWindow *self,
                                             LkView   *view);
+void     lk_window_show_empty       (LkWindow      *self);
+LkView   lk_window_get_view         (LkWindow      *self);
+void     lk_window_set_view         (LkWindow      *self,
+                                     LkView         view);
 
 /* lk-window-explain.c */
 char    *lk_window_request_key      (LkWindow      *self,
                                      const char    *method);
+char    *lk_window_request_key_for_mode (LkWindow  *self,
+                                     LkInputMode    mode,
+                                     const char    *method);
+void     lk_window_forget_results   (LkWindow      *self);
 void     lk_window_cancel           (LkWindow      *self);
 void     lk_window_load_model       (LkWindow      *self);
 void     lk_window_explain_dispose  (LkWindow      *self);

@@ -167,6 +167,19 @@ lk_window_show_explanation (LkWindow *self, LkExplanation *x, const char *key)
   lk_window_update_actions (self);
 }
 
+/* No result: every view empty, as at startup. */
+void
+lk_window_show_empty (LkWindow *self)
+{
+  FOREACH_FIGURE (self, fv)
+    lk_figure_view_set_explanation (fv, NULL);
+  lk_details_view_set_explanation (self->details_view, NULL);
+  gtk_stack_set_visible_child_name (self->aspects_stack, "none");
+  gtk_widget_set_visible (self->stale_label, FALSE);
+  gtk_stack_set_visible_child_name (self->results_stack, "empty");
+  lk_window_update_actions (self);
+}
+
 /* Called whenever the inputs, the model, the method or a parameter
  * changes: a result for the new request is shown at once when cached. */
 void
@@ -299,6 +312,25 @@ lk_window_get_visible_figure (LkWindow *self, LkView *view)
       }
   *view = LK_VIEW_HEATMAP;
   return self->matrix_view;
+}
+
+LkView
+lk_window_get_view (LkWindow *self)
+{
+  const char *page = adw_view_stack_get_visible_child_name (self->view_stack);
+
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    if (g_strcmp0 (page, pages[i].name) == 0)
+      return pages[i].view;
+  return LK_VIEW_HEATMAP;
+}
+
+void
+lk_window_set_view (LkWindow *self, LkView view)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    if (pages[i].view == view)
+      adw_view_stack_set_visible_child_name (self->view_stack, pages[i].name);
 }
 
 /* ---- inputs and settings ---- */

@@ -11,11 +11,12 @@
 #include "lk-model-private.h"
 
 static const char *method_names[] = { "ij", "bilrp", "hxp", "align", "distance", "aspects" };
+G_STATIC_ASSERT (G_N_ELEMENTS (method_names) == LK_N_METHODS);
 
 const char *
 lk_method_to_string (LkMethod method)
 {
-  g_return_val_if_fail (method <= LK_METHOD_ASPECTS, NULL);
+  g_return_val_if_fail (method < LK_N_METHODS, NULL);
   return method_names[method];
 }
 

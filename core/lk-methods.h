@@ -16,6 +16,7 @@ typedef enum {
   LK_METHOD_ALIGN,  /* last-layer token cosine alignment, BERTScore P/R/F1 */
   LK_METHOD_DISTANCE, /* distance masking (lk-distance.h), with its defaults */
   LK_METHOD_ASPECTS,  /* S3BERT aspect decomposition (lk-aspects.h) */
+  LK_N_METHODS        /* not a method: the count, for loops over every method */
 } LkMethod;
 
 typedef enum {

@@ -5,6 +5,7 @@
 
 #include "lk-error.h"
 #include "lk-json.h"
+#include "lk-render.h"
 #include "lk-session.h"
 
 struct _LkSession
@@ -17,6 +18,7 @@ struct _LkSession
   char       *caption;
   char       *model;
   char       *method;
+  char       *view;
   JsonObject *params;
   GPtrArray  *results;
 };
@@ -65,6 +67,7 @@ lk_session_finalize (GObject *object)
   g_free (self->caption);
   g_free (self->model);
   g_free (self->method);
+  g_free (self->view);
   json_object_unref (self->params);
   g_ptr_array_unref (self->results);
   G_OBJECT_CLASS (lk_session_parent_class)->finalize (object);
@@ -138,6 +141,7 @@ STRING_ACCESSORS (image)
 STRING_ACCESSORS (caption)
 STRING_ACCESSORS (model)
 STRING_ACCESSORS (method)
+STRING_ACCESSORS (view)
 
 JsonObject *
 lk_session_get_params (LkSession *self)
@@ -167,6 +171,39 @@ lk_session_get_result (LkSession *self, guint i)
   g_return_val_if_fail (LK_IS_SESSION (self), NULL);
   g_return_val_if_fail (i < self->results->len, NULL);
   return g_ptr_array_index (self->results, i);
+}
+
+static gboolean
+same_file (const char *a, const char *b)
+{
+  g_autofree char *ca = NULL, *cb = NULL;
+
+  if (a == NULL || b == NULL)
+    return FALSE;
+  ca = g_canonicalize_filename (a, NULL);
+  cb = g_canonicalize_filename (b, NULL);
+  return g_str_equal (ca, cb);
+}
+
+gboolean
+lk_session_get_result_mode (LkSession *self, guint i, LkInputMode *mode)
+{
+  LkExplanation *x;
+
+  g_return_val_if_fail (LK_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (i < self->results->len, FALSE);
+
+  x = g_ptr_array_index (self->results, i);
+  /* An image result's input a is the photo's absolute path. */
+  if (g_strcmp0 (lk_explanation_get_text (x, 1), self->caption) == 0 &&
+      same_file (lk_explanation_get_text (x, 0), self->image))
+    *mode = LK_INPUT_IMAGE_CAPTION;
+  else if (g_strcmp0 (lk_explanation_get_text (x, 0), self->text[0]) == 0 &&
+           g_strcmp0 (lk_explanation_get_text (x, 1), self->text[1]) == 0)
+    *mode = LK_INPUT_TEXT_PAIR;
+  else
+    return FALSE;
+  return TRUE;
 }
 
 /* ---- JSON ---- */
@@ -199,6 +236,7 @@ lk_session_to_json (LkSession *self)
   json_object_set_object_member (root, "inputs", g_steal_pointer (&inputs));
   set_string_or_null (root, "model", self->model);
   set_string_or_null (root, "method", self->method);
+  set_string_or_null (root, "view", self->view);
   json_object_set_object_member (root, "params", json_object_ref (self->params));
   for (guint i = 0; i < self->results->len; i++)
     json_array_add_element (results, lk_explanation_to_json (g_ptr_array_index (self->results, i)));
@@ -305,6 +343,7 @@ lk_session_new_from_json (JsonNode *node, GError **error)
   g_autoptr(LkSession) self = lk_session_new ();
   JsonObject *root, *params;
   g_autoptr(GError) local = NULL;
+  LkView view;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return invalid (error, "expected a JSON object"), NULL;
@@ -312,8 +351,11 @@ lk_session_new_from_json (JsonNode *node, GError **error)
   if (!check_schema (root, error) ||
       !read_inputs (self, root, error) ||
       !get_string (root, "", "model", &self->model, error) ||
-      !get_string (root, "", "method", &self->method, error))
+      !get_string (root, "", "method", &self->method, error) ||
+      !get_string (root, "", "view", &self->view, error))
     return NULL;
+  if (self->view != NULL && !lk_view_from_string (self->view, &view))
+    return invalid (error, "\"view\" must be \"heatmap\", \"alignment\", \"saliency\", \"aspects\" or \"report\""), NULL;
   params = get_object (root, "params", FALSE, &local);
   if (local != NULL)
     {

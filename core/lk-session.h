@@ -50,6 +50,10 @@ void           lk_session_set_model      (LkSession   *self,
 const char    *lk_session_get_method     (LkSession   *self);
 void           lk_session_set_method     (LkSession   *self,
                                           const char  *method);
+/* The view the user was on: a name of lk_view_from_string (), or NULL. */
+const char    *lk_session_get_view       (LkSession   *self);
+void           lk_session_set_view       (LkSession   *self,
+                                          const char  *view);
 /* The app's parameters (IJ steps, layer, masks …); owned by the session
  * and may be changed in place. */
 JsonObject    *lk_session_get_params     (LkSession   *self);
@@ -59,6 +63,12 @@ void           lk_session_add_result     (LkSession     *self,
 guint          lk_session_get_n_results  (LkSession   *self);
 LkExplanation *lk_session_get_result     (LkSession   *self,
                                           guint        i);
+
+/* Which of the session's inputs result @i explains: the text pair, or the
+ * image (the same file) and caption. FALSE when it explains neither. */
+gboolean       lk_session_get_result_mode (LkSession   *self,
+                                           guint        i,
+                                           LkInputMode *mode);
 
 JsonNode      *lk_session_to_json        (LkSession   *self);
 /* A file of a newer schema is LK_ERROR_UNSUPPORTED; anything malformed is

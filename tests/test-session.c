@@ -48,6 +48,7 @@ make_session (void)
   lk_session_set_caption (s, "A cup of coffee ☕");
   lk_session_set_model (s, "sentence-transformers/all-MiniLM-L6-v2");
   lk_session_set_method (s, "bilrp");
+  lk_session_set_view (s, "aspects");
   json_object_set_int_member (lk_session_get_params (s), "ij-steps", 4);
   json_object_set_int_member (lk_session_get_params (s), "ij-layer", -1);
   lk_session_add_result (s, x1);
@@ -100,6 +101,7 @@ test_round_trip (void)
   g_assert_cmpstr (lk_session_get_caption (back), ==, "A cup of coffee ☕");
   g_assert_cmpstr (lk_session_get_model (back), ==, "sentence-transformers/all-MiniLM-L6-v2");
   g_assert_cmpstr (lk_session_get_method (back), ==, "bilrp");
+  g_assert_cmpstr (lk_session_get_view (back), ==, "aspects");
   g_assert_cmpint (json_object_get_int_member (lk_session_get_params (back), "ij-steps"), ==, 4);
   g_assert_cmpuint (lk_session_get_n_results (back), ==, 2);
   g_assert_cmpstr (lk_explanation_get_method (lk_session_get_result (back, 1)), ==, "align");
@@ -160,6 +162,10 @@ test_corrupt (void)
                 LK_ERROR_INVALID_DATA, "inputs.mode");
   expect_error ("{ \"schema\": \"likeness.session/1\", \"inputs\": {}, \"params\": [] }",
                 LK_ERROR_INVALID_DATA, "params");
+  expect_error ("{ \"schema\": \"likeness.session/1\", \"inputs\": {}, \"view\": \"matrix\" }",
+                LK_ERROR_INVALID_DATA, "\"view\" must be");
+  expect_error ("{ \"schema\": \"likeness.session/1\", \"inputs\": {}, \"view\": 2 }",
+                LK_ERROR_INVALID_DATA, "view");
   expect_error ("{ \"schema\": \"likeness.session/1\", \"inputs\": {}, \"results\": {} }",
                 LK_ERROR_INVALID_DATA, "results");
   expect_error ("{ \"schema\": \"likeness.session/1\", \"inputs\": {}, \"results\": [ { \"schema\": 1 } ] }",
@@ -193,6 +199,31 @@ test_save_fails (void)
   g_assert_finalize_object (s);
 }
 
+/* Each result says which inputs it explains: the pair, the photo (by file,
+ * however the path is written) with its caption, or neither. */
+static void
+test_result_modes (void)
+{
+  g_autoptr(LkSession) s = make_session ();
+  g_autoptr(LkExplanation) image = make_explanation ("distance");
+  g_autoptr(LkExplanation) other = make_explanation ("ij");
+  g_autofree char *dir = g_get_current_dir ();
+  g_autofree char *absolute = g_build_filename (dir, "photo.jpg", NULL);
+  LkInputMode mode;
+
+  lk_session_set_image (s, "./sub/../photo.jpg");
+  lk_explanation_set_text (image, 0, absolute);
+  lk_explanation_set_text (image, 1, "A cup of coffee ☕");
+  lk_explanation_set_text (other, 1, "Something else.");
+  lk_session_add_result (s, image);
+  lk_session_add_result (s, other);
+  g_assert_true (lk_session_get_result_mode (s, 0, &mode));
+  g_assert_cmpint (mode, ==, LK_INPUT_TEXT_PAIR);
+  g_assert_true (lk_session_get_result_mode (s, 2, &mode));
+  g_assert_cmpint (mode, ==, LK_INPUT_IMAGE_CAPTION);
+  g_assert_false (lk_session_get_result_mode (s, 3, &mode));
+}
+
 static void
 test_modes (void)
 {
@@ -214,5 +245,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/session/missing", test_missing);
   g_test_add_func ("/session/save-fails", test_save_fails);
   g_test_add_func ("/session/modes", test_modes);
+  g_test_add_func ("/session/result-modes", test_result_modes);
   return g_test_run ();
 }

@@ -16,6 +16,7 @@
 #include "lk-error.h"
 #include "lk-image.h"
 #include "lk-model-store.h"
+#include "lk-methods.h"
 #include "lk-preferences-window.h"
 #include "lk-settings.h"
 #include "lk-window.h"
@@ -29,14 +30,13 @@ static char *workdir;
 
 typedef gboolean (*Condition) (gpointer data);
 
+/* Runs what is pending now (a destroyed window's idle work), without
+ * waiting on the clock. */
 static void
-iterate_for (double seconds)
+drain (void)
 {
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (5000);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
 }
 
 static void
@@ -66,27 +66,76 @@ wait_idle (LkWindow *w)
 }
 
 static void
+on_after_paint (GdkFrameClock *clock, gboolean *painted)
+{
+  *painted = TRUE;
+}
+
+/* Iterates until a frame was painted after this call: layout and drawing
+ * of what just changed, however slow the machine. */
+static void
+wait_for_paint (GtkWidget *widget, gint64 end, const char *name)
+{
+  gboolean painted = FALSE;
+  GdkFrameClock *clock = NULL;
+  gulong id = 0;
+
+  while (!painted)
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("screenshot %s: no frame painted in time (mapped %d, %d × %d)", name,
+                 gtk_widget_get_mapped (widget), gtk_widget_get_width (widget), gtk_widget_get_height (widget));
+      if (clock == NULL && gtk_widget_get_mapped (widget) && (clock = gtk_widget_get_frame_clock (widget)))
+        {
+          id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &painted);
+          gtk_widget_queue_draw (widget);
+        }
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
+  g_signal_handler_disconnect (clock, id);
+}
+
+/* The widget's content as a render node, once it has any. */
+static GskRenderNode *
+widget_node (GtkWidget *widget, gint64 end, const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+
+  for (;;)
+    {
+      int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+      GskRenderNode *node = NULL;
+
+      if (width > 0 && height > 0)
+        {
+          GtkSnapshot *snap = gtk_snapshot_new ();
+          gdk_paintable_snapshot (paintable, snap, width, height);
+          node = gtk_snapshot_free_to_node (snap);
+        }
+      if (node)
+        return node;
+      if (g_get_monotonic_time () > end)
+        g_error ("screenshot %s: the widget drew nothing (%d × %d)", name, width, height);
+      wait_for_paint (widget, end, name);
+    }
+}
+
+static void
 snapshot_widget (GtkWidget *widget, const char *name)
 {
-  g_autoptr(GdkPaintable) paintable = NULL;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *file = g_strconcat (name, ".png", NULL);
   g_autofree char *path = g_build_filename (artifacts, file, NULL);
-  GtkSnapshot *snap;
-  int width, height;
+  /* Generous: a loaded machine is slow, not wrong. */
+  gint64 end = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
 
-  iterate_for (0.4);   /* layout and a frame for what just changed */
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  g_assert_cmpint (width, >, 0);
-  paintable = gtk_widget_paintable_new (widget);
-  snap = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snap, width, height);
-  node = gtk_snapshot_free_to_node (snap);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  wait_for_paint (widget, end, name);
+  node = widget_node (widget, end, name);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (widget),
+                                                              gtk_widget_get_height (widget)));
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot: %s", path);
 }
@@ -351,7 +400,7 @@ test_session (void)
 
   /* Close and reopen in a fresh window with other texts and method. */
   gtk_window_destroy (GTK_WINDOW (win));
-  iterate_for (0.2);
+  drain ();
   g_settings_set_string (settings (), "method", "hxp");
   win = open_window ();
   set_texts ("Something else.", "Entirely.");
@@ -580,7 +629,6 @@ test_image_examples (void)
   snapshot ("image-example");
 
   gtk_menu_button_popup (button);
-  iterate_for (0.5);
   popover = GTK_WIDGET (gtk_menu_button_get_popover (button));
   g_assert_true (gtk_widget_get_visible (popover));
   snapshot_widget (popover, "image-examples-menu");
@@ -660,6 +708,227 @@ test_distance_aspects (void)
   lk_model_chooser_set_model (chooser, saved);
 }
 
+/* ---- every result through a session ---- */
+
+/* Each method's result as JSON, by method; NULL where it has none. */
+typedef struct {
+  char *json[LK_N_METHODS];
+} Results;
+
+static void
+results_clear (Results *r)
+{
+  for (guint m = 0; m < LK_N_METHODS; m++)
+    g_clear_pointer (&r->json[m], g_free);
+}
+
+static void
+explain_all (const LkMethod *methods, guint n, Results *r)
+{
+  for (guint i = 0; i < n; i++)
+    r->json[methods[i]] = explanation_json (explain_with (lk_method_to_string (methods[i])));
+}
+
+/* After opening: every saved result is shown, equal to the last number,
+ * for its method, without running anything. */
+static void
+check_results (const Results *r, const char *what)
+{
+  for (LkMethod m = 0; m < LK_N_METHODS; m++)
+    {
+      g_autofree char *json = NULL;
+      LkExplanation *x;
+
+      if (r->json[m] == NULL)
+        continue;
+      g_settings_set_string (settings (), "method", lk_method_to_string (m));
+      g_assert_false (lk_window_get_busy (win));
+      x = lk_window_get_explanation (win);
+      if (x == NULL || lk_window_get_stale (win))
+        g_error ("%s: no %s result after reopening the session", what, lk_method_to_string (m));
+      g_assert_cmpstr (lk_explanation_get_method (x), ==, lk_method_to_string (m));
+      json = explanation_json (x);
+      g_assert_cmpstr (json, ==, r->json[m]);
+      check_views_hold (x);
+    }
+}
+
+/* A fresh window holding another session's result and an error page. */
+static void
+reopen_with_stale_state (const char *other_session)
+{
+  g_autoptr(GFile) other = g_file_new_for_path (other_session);
+  g_autoptr(GError) error = NULL;
+  LkModelChooser *chooser;
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  drain ();
+  g_settings_set_string (settings (), "method", "hxp");
+  g_settings_set_int (settings (), "masks", 1000);
+  g_settings_set_string (settings (), "input-mode", "text-pair");
+  win = open_window ();
+  g_assert_true (lk_window_open_session (win, other, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (lk_window_get_explanation (win));
+  chooser = lk_window_get_model_chooser (win);
+  lk_model_chooser_set_model (chooser, "sentence-transformers/no-such-model-here");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.explain", NULL));
+  wait_idle (win);
+  g_assert_nonnull (lk_window_get_last_error (win));
+  lk_window_set_visible_view (win, "alignment");
+}
+
+static void
+open_all (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (lk_window_open_session (win, file, &error));
+  g_assert_no_error (error);
+  /* Nothing of the session before: no error, no result for its inputs. */
+  g_assert_null (lk_window_get_last_error (win));
+  g_assert_false (lk_window_get_busy (win));
+}
+
+/* All six methods on a text pair, with a model that has an aspect layout
+ * (made by test_distance_aspects). */
+static void
+test_session_text_all (void)
+{
+  static const LkMethod methods[] = { LK_METHOD_BILRP, LK_METHOD_IJ, LK_METHOD_HXP, LK_METHOD_ALIGN,
+                                      LK_METHOD_DISTANCE, LK_METHOD_ASPECTS };
+  g_autofree char *folder = g_build_filename (workdir, "minilm-aspects", NULL);
+  g_autofree char *path = g_build_filename (workdir, "all.likeness", NULL);
+  g_autofree char *pair = g_build_filename (workdir, "pair.likeness", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = NULL;
+  Results r = { { NULL } };
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (methods) == LK_N_METHODS);
+  g_assert_true (g_file_test (folder, G_FILE_TEST_IS_DIR));
+  lk_model_chooser_set_model (lk_window_get_model_chooser (win), folder);
+  g_settings_set_int (settings (), "ij-steps", 2);
+  g_settings_set_int (settings (), "masks", 100);
+  set_texts ("The cat sits on the mat.", "A cat is lying on a rug.");
+  explain_all (methods, G_N_ELEMENTS (methods), &r);
+  /* The user ends on distance masking's saliency view. */
+  g_settings_set_string (settings (), "method", "distance");
+  lk_window_set_visible_view (win, "saliency");
+  g_assert_true (lk_window_save_session (win, file, &error));
+  g_assert_no_error (error);
+
+  reopen_with_stale_state (pair);
+  open_all (path);
+  g_assert_cmpstr (lk_window_get_visible_view (win), ==, "saliency");
+  g_assert_cmpstr (lk_explanation_get_method (lk_window_get_explanation (win)), ==, "distance");
+  snapshot ("session-all-reopened-saliency");
+  lk_window_set_visible_view (win, "aspects");
+  check_results (&r, "text pair");
+  g_settings_set_string (settings (), "method", "aspects");
+  snapshot ("session-all-reopened-aspects");
+  g_assert_cmpint (g_settings_get_int (settings (), "masks"), ==, 100);
+
+  /* The other session's results are gone with it. */
+  set_texts ("A man is playing a guitar.", "Someone plays an instrument.");
+  lk_model_chooser_set_model (lk_window_get_model_chooser (win), "sentence-transformers/all-MiniLM-L6-v2");
+  g_settings_set_string (settings (), "method", "bilrp");
+  g_assert_true (lk_window_get_stale (win));
+  a = g_strdup (lk_explanation_get_text (lk_window_get_explanation (win), 0));
+  g_assert_cmpstr (a, !=, "A man is playing a guitar.");
+
+  g_settings_set_int (settings (), "masks", 1000);
+  g_settings_set_string (settings (), "method", "bilrp");
+  lk_window_set_visible_view (win, "matrix");
+  results_clear (&r);
+}
+
+/* The image methods on a photo and its caption, with the tiny CLIP. */
+static void
+test_session_image_all (void)
+{
+  static const LkMethod methods[] = { LK_METHOD_DISTANCE, LK_METHOD_IJ, LK_METHOD_BILRP, LK_METHOD_HXP };
+  g_autofree char *image = g_test_build_filename (G_TEST_DIST, "golden", "clip", "exif6.jpg", NULL);
+  g_autofree char *clip = g_test_build_filename (G_TEST_DIST, "golden", "tiny", "clip", NULL);
+  g_autofree char *path = g_build_filename (workdir, "image.likeness", NULL);
+  g_autofree char *text = g_build_filename (workdir, "all.likeness", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  Results r = { { NULL } };
+  LkInputPane *pane;
+
+  g_settings_set_string (settings (), "input-mode", "image-caption");
+  lk_input_pane_set_image (lk_window_get_input_pane (win), image);
+  lk_input_pane_set_caption (lk_window_get_input_pane (win), "a red square on a blue field");
+  lk_model_chooser_set_model (lk_window_get_model_chooser (win), clip);
+  g_settings_set_int (settings (), "masks", 200);
+  g_settings_set_int (settings (), "ij-steps", 2);
+  explain_all (methods, G_N_ELEMENTS (methods), &r);
+  g_settings_set_string (settings (), "method", "ij");
+  lk_window_set_visible_view (win, "details");
+  g_assert_true (lk_window_save_session (win, file, &error));
+  g_assert_no_error (error);
+
+  reopen_with_stale_state (text);
+  open_all (path);
+  pane = lk_window_get_input_pane (win);
+  g_assert_cmpint (lk_input_pane_get_mode (pane), ==, LK_INPUT_IMAGE_CAPTION);
+  g_assert_cmpstr (lk_input_pane_get_image (pane), ==, image);
+  g_assert_cmpstr (lk_window_get_visible_view (win), ==, "details");
+  g_assert_cmpstr (lk_explanation_get_method (lk_window_get_explanation (win)), ==, "ij");
+  snapshot ("session-image-reopened-details");
+  lk_window_set_visible_view (win, "saliency");
+  check_results (&r, "image and caption");
+  g_settings_set_string (settings (), "method", "distance");
+  snapshot ("session-image-reopened-saliency");
+
+  g_settings_set_int (settings (), "masks", 1000);
+  g_settings_set_string (settings (), "method", "bilrp");
+  g_settings_set_string (settings (), "input-mode", "text-pair");
+  lk_model_chooser_set_model (lk_window_get_model_chooser (win), "sentence-transformers/all-MiniLM-L6-v2");
+  lk_window_set_visible_view (win, "matrix");
+  results_clear (&r);
+}
+
+/* A job still running when a session is opened: its result and its
+ * cancellation belong to the inputs that are gone. */
+static void
+test_session_open_while_running (void)
+{
+  g_autofree char *path = g_build_filename (workdir, "all.likeness", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  LkExplanation *x;
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  drain ();
+  g_settings_set_string (settings (), "input-mode", "text-pair");
+  win = open_window ();
+  lk_model_chooser_set_model (lk_window_get_model_chooser (win), "sentence-transformers/all-MiniLM-L6-v2");
+  set_texts ("A man is playing a guitar.", "Someone plays an instrument.");
+  explain_with ("bilrp");   /* the model is loaded: what follows is a job */
+  g_settings_set_int (settings (), "ij-steps", 1000);
+  set_texts ("A man is playing a guitar in the park.", "Someone plays an instrument outside.");
+  g_settings_set_string (settings (), "method", "ij");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.explain", NULL));
+  g_assert_true (lk_window_get_busy (win));
+  g_assert_true (lk_window_open_session (win, file, &error));
+  g_assert_no_error (error);
+  wait_idle (win);
+  g_assert_null (lk_window_get_last_error (win));
+  x = lk_window_get_explanation (win);
+  g_assert_nonnull (x);
+  g_assert_cmpstr (lk_explanation_get_method (x), ==, "distance");
+  g_assert_cmpstr (lk_explanation_get_text (x, 0), ==, "The cat sits on the mat.");
+  g_assert_false (lk_window_get_stale (win));
+  g_settings_set_string (settings (), "method", "ij");
+  g_assert_cmpint (g_settings_get_int (settings (), "ij-steps"), ==, 2);
+  g_assert_cmpstr (lk_explanation_get_method (lk_window_get_explanation (win)), ==, "ij");
+  g_settings_set_int (settings (), "masks", 1000);
+  g_settings_set_string (settings (), "method", "bilrp");
+}
+
 static void
 test_dark (void)
 {
@@ -688,7 +957,6 @@ popup (GtkWidget *chooser)
   GtkMenuButton *button = GTK_MENU_BUTTON (gtk_widget_get_first_child (chooser));
 
   gtk_menu_button_popup (button);
-  iterate_for (0.5);
   return GTK_WIDGET (gtk_menu_button_get_popover (button));
 }
 
@@ -748,7 +1016,6 @@ test_shortcuts (void)
   overlay = GTK_WIDGET (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (win)));
   g_assert_nonnull (overlay);
   g_action_group_activate_action (G_ACTION_GROUP (win), "show-help-overlay", NULL);
-  iterate_for (0.5);
   snapshot_widget (overlay, "shortcuts");
   gtk_widget_set_visible (overlay, FALSE);
 }
@@ -759,14 +1026,13 @@ test_preferences (void)
   GtkWidget *prefs = NULL;
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
-  iterate_for (0.5);
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = l->next)
     if (LK_IS_PREFERENCES_WINDOW (l->data))
       prefs = l->data;
   g_assert_nonnull (prefs);
   snapshot_widget (prefs, "preferences");
   gtk_window_destroy (GTK_WINDOW (prefs));
-  iterate_for (0.2);
+  drain ();
 }
 
 int
@@ -802,10 +1068,14 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/models", test_models);
   g_test_add_func ("/gui/shortcuts", test_shortcuts);
   g_test_add_func ("/gui/preferences", test_preferences);
+  /* Last: opening a session forgets the results the tests above share. */
+  g_test_add_func ("/gui/session-text-all", test_session_text_all);
+  g_test_add_func ("/gui/session-image-all", test_session_image_all);
+  g_test_add_func ("/gui/session-open-while-running", test_session_open_while_running);
   rc = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (win));
-  iterate_for (0.3);
+  drain ();
   g_object_unref (app);
   return rc;
 }
