@@ -359,7 +359,7 @@ lk_json_check_schema (JsonObject  *root,
     }
   digits = schema + strlen (prefix);
   version = g_ascii_isdigit (*digits) ? g_ascii_strtoull (digits, &end, 10) : 0;
-  if (version == 0 || *end != '\0')
+  if (end == NULL || *end != '\0')
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
                    "schema \"%s\" has no valid version number (expected \"%s%u\")", schema, prefix, current);
