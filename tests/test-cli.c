@@ -72,6 +72,44 @@ test_similarity_json (void)
   g_assert_cmpfloat (json_object_get_double_member (o, "similarity"), <, 1.0);
 }
 
+/* The messages of bad input say which input: the text by its argument, the
+ * user's --json path (not the temporary file), the non-finite embedding of
+ * a model with a NaN weight (where it printed "nan.0" with exit 0). */
+static void
+test_named_errors (void)
+{
+  g_autofree char *poisoned = lk_test_poisoned_tiny_bert ("encoder.layer.1.output.LayerNorm.bias", 5, NAN);
+  g_autofree char *tiny = g_test_build_filename (G_TEST_DIST, "golden", "tiny", "bert", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+
+  g_assert_cmpint (run ((const char *[]) { "similarity", "fine", "bad \xff text", NULL }, &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "text B (argument 3) is not valid UTF-8: byte 0xFF at byte offset 4"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run ((const char *[]) { "explain", "\xc3", "b", NULL }, &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "text A (argument 2) is not valid UTF-8"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run ((const char *[]) { "similarity", "--model", poisoned, "a man plays", "a woman sings", NULL },
+                        &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "the embedding of text A is not finite (NaN in component "));
+  g_assert_null (strstr (out, "nan"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run ((const char *[]) { "explain", "--model", poisoned, "--method", "align", "--json",
+                                           "/nonexistent-dir/x.json", "a man plays", "a woman sings", NULL },
+                        &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "is not finite"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run ((const char *[]) { "explain", "--model", tiny, "--method", "align", "--json",
+                                           "/nonexistent-dir/x.json", "a man plays", "a woman sings", NULL },
+                        &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "/nonexistent-dir/x.json: cannot create the file: the folder /nonexistent-dir does not exist"));
+  g_assert_null (strstr (err, ".tmp"));
+  lk_test_rm_rf (poisoned);
+}
+
 static void
 test_errors (void)
 {
@@ -159,6 +197,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/help-and-usage", test_help_and_usage);
   g_test_add_func ("/cli/similarity", test_similarity_json);
   g_test_add_func ("/cli/errors", test_errors);
+  g_test_add_func ("/cli/named-errors", test_named_errors);
   g_test_add_func ("/cli/explain-json", test_explain_json);
   g_test_add_func ("/cli/eval-sts", test_eval_sts);
   return g_test_run ();

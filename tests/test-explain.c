@@ -136,13 +136,48 @@ test_words_and_json (void)
   g_assert_cmpfloat_with_epsilon (lk_explanation_get_score (y, "similarity", 0), lk_explanation_get_score (x, "similarity", 1), 1e-12);
 }
 
+/* A result file nested 100 000 deep, or holding 1e999 (json-glib reads inf):
+ * a message naming the file and the member, not SIGSEGV or an inf cell. */
+static void
+test_load_hostile (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-explain-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "x.json", NULL);
+  const char *head = "{\"schema\": \"likeness.explanation/1\", \"method\": {\"name\": \"ij\"}, "
+                     "\"tokens\": {\"a\": [\"x\"], \"b\": [\"y\"]}, ";
+  g_autofree char *deep = lk_test_deep_json (head, 100000, "}");
+  g_autofree char *inf = g_strconcat (head, "\"scores\": {\"similarity\": 1e999}, \"matrix\": [[1]]}", NULL);
+  g_autofree char *cell = g_strconcat (head, "\"matrix\": [[-1e999]]}", NULL);
+  const char *cases[][2] = {
+    { deep, "x.json: JSON nested deeper than 512 levels at byte " },
+    { inf, "x.json: scores.similarity is not a finite number" },
+    { cell, "x.json: matrix[0][0] is not a finite number" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      LkExplanation *x;
+
+      g_assert_true (g_file_set_contents (path, cases[i][0], -1, NULL));
+      x = lk_explanation_load (path, &error);
+      g_assert_null (x);
+      g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_DATA);
+      lk_test_assert_message (error, cases[i][1]);
+    }
+  lk_test_rm_rf (dir);
+}
+
 static void
 test_schema_errors (void)
 {
   const char *docs[][2] = {
     { "[1]", "expected a JSON object" },
     { "{\"schema\": \"other/1\"}", "not a Likeness explanation" },
-    { "{\"schema\": \"likeness.explanation/9\", \"method\": {\"name\": \"ij\"}}", "newer" },
+    { "{\"schema\": \"likeness.explanation/9\", \"method\": {\"name\": \"ij\"}}", "from a newer version of Likeness" },
+    { "{\"schema\": \"likeness.explanation/0\", \"method\": {\"name\": \"ij\"}}", "from an older version of Likeness" },
+    { "{\"schema\": \"likeness.explanation/1.5\", \"method\": {\"name\": \"ij\"}}", "no valid version number" },
+    { "{\"method\": {\"name\": \"ij\"}}", "no \"schema\" member: not a Likeness explanation" },
     { "{\"schema\": \"likeness.explanation/1\"}", "method.name" },
     { "{\"schema\": \"likeness.explanation/1\", \"method\": {\"name\": \"ij\"}, \"tokens\": {\"a\": [\"x\"], \"b\": [\"y\"]}, \"matrix\": [[1, 2]]}", "one row per token" },
   };
@@ -314,6 +349,7 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/alignment", test_alignment);
   g_test_add_func ("/explain/words-json", test_words_and_json);
   g_test_add_func ("/explain/schema-errors", test_schema_errors);
+  g_test_add_func ("/explain/load-hostile", test_load_hostile);
   g_test_add_func ("/explain/perturbation", test_perturbation);
   g_test_add_func ("/explain/bad-input", test_bad_input);
   g_test_add_func ("/explain/async", test_async);

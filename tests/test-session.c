@@ -8,6 +8,7 @@
 
 #include "lk-error.h"
 #include "lk-session.h"
+#include "test-helpers.h"
 
 static LkExplanation *
 make_explanation (const char *method)
@@ -172,6 +173,23 @@ test_corrupt (void)
                 LK_ERROR_INVALID_DATA, "result 1");
 }
 
+/* An older schema is "older", not "newer"; a session nested 100 000 deep
+ * gets a message, not SIGSEGV; a text decoded to invalid UTF-8 is refused. */
+static void
+test_older_deep (void)
+{
+  g_autofree char *deep = lk_test_deep_json ("{ \"schema\": \"likeness.session/1\", \"inputs\": {}, \"params\": ",
+                                             100000, " }");
+
+  expect_error ("{ \"schema\": \"likeness.session/0\", \"inputs\": {} }", LK_ERROR_UNSUPPORTED,
+                "from an older version of Likeness");
+  expect_error (deep, LK_ERROR_INVALID_DATA, "JSON nested deeper than 512 levels at byte ");
+  expect_error ("{ \"schema\": \"likeness.session/1\", \"inputs\": { \"text_a\": \"\\udc00xy\" } }",
+                LK_ERROR_INVALID_DATA, "inputs.text_a is not valid UTF-8");
+  expect_error ("{ \"schema\": \"likeness.session/1\", \"inputs\": {}, \"results\": [ { \"scores\": "
+                "{ \"similarity\": 1e999 } } ] }", LK_ERROR_INVALID_DATA, "results[0].scores.similarity is not a finite number");
+}
+
 static void
 test_newer (void)
 {
@@ -196,6 +214,10 @@ test_save_fails (void)
 
   g_assert_false (lk_session_save (s, "/nonexistent/dir/x.likeness", &error));
   g_assert_nonnull (error);
+  /* the user's path, not the temporary file beside it */
+  g_assert_true (g_str_has_prefix (error->message, "/nonexistent/dir/x.likeness: "));
+  lk_test_assert_message (error, "the folder /nonexistent/dir does not exist");
+  g_assert_null (strstr (error->message, ".tmp"));
   g_assert_finalize_object (s);
 }
 
@@ -242,6 +264,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/session/round-trip", test_round_trip);
   g_test_add_func ("/session/corrupt", test_corrupt);
   g_test_add_func ("/session/newer-schema", test_newer);
+  g_test_add_func ("/session/older-deep", test_older_deep);
   g_test_add_func ("/session/missing", test_missing);
   g_test_add_func ("/session/save-fails", test_save_fails);
   g_test_add_func ("/session/modes", test_modes);

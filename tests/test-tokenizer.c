@@ -16,6 +16,7 @@
 #include "lk-error.h"
 #include "lk-tokenizer.h"
 #include "lk-tokenizer-private.h"
+#include "test-helpers.h"
 
 static const char *const tokenizer_names[] = { "minilm", "mpnet", "xlmr", "clip" };
 static const char *const set_names[] = { "stsb-test", "stsb-dev", "sick-test", "biosses", "hostile" };
@@ -576,6 +577,31 @@ test_malformed (void)
   expect_load_error ("[1, 2]", LK_ERROR_INVALID_DATA, "not a JSON object");
 }
 
+/* 100 000 levels: a message, not SIGSEGV in json-glib's recursive parser.
+ * The scan follows json-glib's lexer: a quote inside one of its "/…/"
+ * comments or a single-quoted string does not hide the brackets after it. */
+static void
+test_deep (void)
+{
+  const char *prefixes[] = { "{\"normalizer\": ", "{\"model\": /\"/ ", "{'\"': ", "{\"a\\\"\": ", NULL };
+
+  for (guint i = 0; prefixes[i]; i++)
+    {
+      g_autofree char *deep = lk_test_deep_json (prefixes[i], 100000, "}");
+      expect_load_error (deep, LK_ERROR_INVALID_DATA, "tokenizer.json: JSON nested deeper than 512 levels at byte ");
+    }
+  {
+    g_autofree char *deep = lk_test_deep_json ("{\"normalizer\": ", 511, ", \"model\": {\"type\": \"BPE\"}}");
+    /* 512 levels in all are allowed: the error is the next one the reader finds */
+    expect_load_error (deep, LK_ERROR_INVALID_DATA, "model.vocab");
+  }
+  expect_load_error ("{\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, \"vocab\": [[\"a\", -1e999]]}}",
+                     LK_ERROR_INVALID_DATA, "model.vocab[0][1] is not a finite number");
+  expect_load_error ("{\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, \"vocab\": [[\"\\udc00xy\", -1]]}}",
+                     LK_ERROR_INVALID_DATA, "model.vocab[0][0] is not valid UTF-8");
+  expect_load_error ("{\"model\": \"\xff\"}", LK_ERROR_INVALID_DATA, "not valid UTF-8: byte 0xFF at byte offset 11");
+}
+
 static void
 test_missing_file (void)
 {
@@ -706,6 +732,7 @@ main (int   argc,
   g_test_add_func ("/tokenizer/special-in-text", test_special_in_text);
   g_test_add_func ("/tokenizer/malformed", test_malformed);
   g_test_add_func ("/tokenizer/missing-file", test_missing_file);
+  g_test_add_func ("/tokenizer/deep", test_deep);
   g_test_add_func ("/tokenizer/wordpiece", test_wordpiece);
   g_test_add_func ("/tokenizer/unigram", test_unigram);
   g_test_add_func ("/tokenizer/long-text", test_long_text);
