@@ -220,7 +220,17 @@ size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer data)
       return;
     }
   if (d->max_short > 0)
-    f = MIN (f, (double) d->max_short / MIN (width, height));
+    {
+      /* by a power of two, the scales libjpeg decodes at: a JPEG then needs
+       * no second, bilinear resize, and the model's bicubic resize sees
+       * what it would see from the full photo but for the DCT's scaling */
+      int k = 1;
+      while ((MIN (width, height) + 2 * k - 1) / (2 * k) >= (int) d->max_short)
+        k *= 2;
+      if (k > 1)
+        gdk_pixbuf_loader_set_size (loader, (width + k - 1) / k, (height + k - 1) / k);
+      return;
+    }
   if (d->max_long > 0)
     f = MIN (f, (double) d->max_long / MAX (width, height));
   if (f < 1.0)
