@@ -278,7 +278,7 @@ lk_image_load_pixbuf (const char  *path,
   const char *cut;
   gsize n;
   GdkPixbuf *pix;
-  gboolean turned;
+  gboolean turned, decoded;
   int raw_w;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -293,20 +293,25 @@ lk_image_load_pixbuf (const char  *path,
     }
   loader = gdk_pixbuf_loader_new ();
   g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared), &d);
-  if (!decode (loader, &d, data, n, &local) || d.too_large)
+  decoded = decode (loader, &d, data, n, &local);
+  if (d.too_large)
     {
-      if (d.too_large)
-        too_large (path, &d, error);
-      else
-        g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: cannot read the image: %s"), path,
-                     local ? local->message : "no image data");
+      too_large (path, &d, error);
       return NULL;
     }
+  /* before the decoder's own message, which for a cut file says little
+   * ("Improper call to JPEG library in state 205") */
   if ((cut = truncated_format (data, n)) != NULL)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
                    _("%s: the %s data ends before the image does (%" G_GSIZE_FORMAT " bytes): the file is truncated"),
                    path, cut, n);
+      return NULL;
+    }
+  if (!decoded)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: cannot read the image: %s"), path,
+                   local ? local->message : "no image data");
       return NULL;
     }
   if ((pix = gdk_pixbuf_loader_get_pixbuf (loader)) == NULL)
