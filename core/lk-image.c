@@ -61,14 +61,14 @@ static const char *
 file_kind (mode_t mode)
 {
   if (S_ISDIR (mode))
-    return "a folder";
+    return _("a folder");
   if (S_ISFIFO (mode))
-    return "a named pipe (FIFO)";
+    return _("a named pipe (FIFO)");
   if (S_ISSOCK (mode))
-    return "a socket";
+    return _("a socket");
   if (S_ISCHR (mode) || S_ISBLK (mode))
-    return "a device";
-  return "not a regular file";
+    return _("a device");
+  return _("something other than a regular file");
 }
 
 static gboolean
@@ -303,9 +303,9 @@ lk_image_load_pixbuf (const char  *path,
    * ("Improper call to JPEG library in state 205") */
   if ((cut = truncated_format (data, n)) != NULL)
     {
+      g_autofree char *bytes = g_strdup_printf ("%" G_GSIZE_FORMAT, n);
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   _("%s: the %s data ends before the image does (%" G_GSIZE_FORMAT " bytes): the file is truncated"),
-                   path, cut, n);
+                   _("%s: the %s data ends before the image does (%s bytes): the file is truncated"), path, cut, bytes);
       return NULL;
     }
   if (!decoded)
