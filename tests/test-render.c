@@ -949,6 +949,13 @@ test_png_too_large (Fixture *fx, gconstpointer data)
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (count_temp_files (fx->dir), ==, 0);
   g_clear_error (&error);
+  /* within the side limit, but 1.3 GB of pixels */
+  g_assert_cmpfloat (ceil (w * 7) * ceil (h * 7), >, 250e6);
+  g_assert_false (lk_render_export (x, LK_VIEW_HEATMAP, NULL, LK_EXPORT_PNG, 7, path, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "250 million pixels in all"));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
   g_assert_true (lk_render_export (x, LK_VIEW_HEATMAP, NULL, LK_EXPORT_SVG, 1, svg, &error));
   g_assert_no_error (error);
 }
