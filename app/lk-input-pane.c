@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "lk-input-pane.h"
+#include "lk-image.h"
 #include "lk-application.h"
 
 struct _LkInputPane
@@ -394,19 +395,23 @@ lk_input_pane_get_image (LkInputPane *self)
   return self->image;
 }
 
+/* The longest side of the preview: a 24 MP photo is decoded pre-scaled. */
+#define PREVIEW_SIDE 1600
+
 /* The photo as the model sees it: turned by its EXIF orientation (what
- * lk_image_load () and the figures do; GtkPicture alone would not). */
+ * lk_image_load () and the figures do; GtkPicture alone would not). What
+ * cannot be read (a FIFO, a folder, a truncated or oversized file) is never
+ * handed to GtkPicture, which would block on a FIFO: the picture says why. */
 static void
 show_image (GtkPicture *picture, const char *path)
 {
-  g_autoptr(GdkPixbuf) pixbuf = path ? gdk_pixbuf_new_from_file (path, NULL) : NULL;
-  g_autoptr(GdkPixbuf) turned = pixbuf ? gdk_pixbuf_apply_embedded_orientation (pixbuf) : NULL;
-  g_autoptr(GdkTexture) texture = turned ? gdk_texture_new_for_pixbuf (turned) : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = path ? lk_image_load_pixbuf (path, 0, PREVIEW_SIDE, NULL, NULL, &error) : NULL;
+  g_autoptr(GdkTexture) texture = pixbuf ? gdk_texture_new_for_pixbuf (pixbuf) : NULL;
 
-  if (texture)
-    gtk_picture_set_paintable (picture, GDK_PAINTABLE (texture));
-  else
-    gtk_picture_set_filename (picture, path);   /* unreadable: GtkPicture shows its own placeholder */
+  gtk_picture_set_paintable (picture, texture ? GDK_PAINTABLE (texture) : NULL);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (picture), error ? error->message : NULL);
+  gtk_picture_set_alternative_text (picture, error ? error->message : NULL);
 }
 
 void

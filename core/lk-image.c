@@ -61,14 +61,14 @@ static const char *
 file_kind (mode_t mode)
 {
   if (S_ISDIR (mode))
-    return "a folder";
+    return _("a folder");
   if (S_ISFIFO (mode))
-    return "a named pipe (FIFO)";
+    return _("a named pipe (FIFO)");
   if (S_ISSOCK (mode))
-    return "a socket";
+    return _("a socket");
   if (S_ISCHR (mode) || S_ISBLK (mode))
-    return "a device";
-  return "not a regular file";
+    return _("a device");
+  return _("something other than a regular file");
 }
 
 static gboolean
@@ -220,7 +220,17 @@ size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer data)
       return;
     }
   if (d->max_short > 0)
-    f = MIN (f, (double) d->max_short / MIN (width, height));
+    {
+      /* by a power of two, the scales libjpeg decodes at: a JPEG then needs
+       * no second, bilinear resize, and the model's bicubic resize sees
+       * what it would see from the full photo but for the DCT's scaling */
+      int k = 1;
+      while ((MIN (width, height) + 2 * k - 1) / (2 * k) >= (int) d->max_short)
+        k *= 2;
+      if (k > 1)
+        gdk_pixbuf_loader_set_size (loader, (width + k - 1) / k, (height + k - 1) / k);
+      return;
+    }
   if (d->max_long > 0)
     f = MIN (f, (double) d->max_long / MAX (width, height));
   if (f < 1.0)
@@ -293,7 +303,7 @@ lk_image_load_pixbuf (const char  *path,
   const char *cut;
   gsize n;
   GdkPixbuf *pix;
-  gboolean turned;
+  gboolean turned, decoded;
   int raw_w;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -310,20 +320,25 @@ lk_image_load_pixbuf (const char  *path,
     return NULL;
   loader = gdk_pixbuf_loader_new ();
   g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared), &d);
-  if (!decode (loader, &d, data, n, &local) || d.too_large)
+  decoded = decode (loader, &d, data, n, &local);
+  if (d.too_large)
     {
-      if (d.too_large)
-        too_large (path, &d, error);
-      else
-        g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: cannot read the image: %s"), path,
-                     local ? local->message : "no image data");
+      too_large (path, &d, error);
       return NULL;
     }
+  /* before the decoder's own message, which for a cut file says little
+   * ("Improper call to JPEG library in state 205") */
   if ((cut = truncated_format (data, n)) != NULL)
     {
+      g_autofree char *bytes = g_strdup_printf ("%" G_GSIZE_FORMAT, n);
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   _("%s: the %s data ends before the image does (%" G_GSIZE_FORMAT " bytes): the file is truncated"),
-                   path, cut, n);
+                   _("%s: the %s data ends before the image does (%s bytes): the file is truncated"), path, cut, bytes);
+      return NULL;
+    }
+  if (!decoded)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: cannot read the image: %s"), path,
+                   local ? local->message : "no image data");
       return NULL;
     }
   if ((pix = gdk_pixbuf_loader_get_pixbuf (loader)) == NULL)

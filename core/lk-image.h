@@ -12,9 +12,10 @@ G_BEGIN_DECLS
  * refused before it is decoded). Files that cannot be decoded scaled (PNG)
  * take up to 4 bytes a pixel while they are read. */
 #define LK_IMAGE_MAX_PIXELS 250000000
-/* Explaining decodes an image pre-scaled so that its shorter side is at
- * most this many times the model's input side: the model's own resize then
- * still works from 4× its output, and a 24 MP photo takes a few MB. */
+/* Explaining decodes an image pre-scaled, by a power of two, to no less
+ * than this many times the model's input side on its shorter side: the
+ * model's own resize then still works from 4× its output, and a 24 MP photo
+ * takes some 20 MB instead of 360 MB. */
 #define LK_IMAGE_OVERSAMPLE 4
 
 /* H × W × 3 floats in [0, 1], row-major, after EXIF orientation. */
@@ -31,9 +32,11 @@ typedef struct {
 gboolean   lk_image_check_file  (const char *path,
                                  GError    **error);
 /* Decodes @path (a regular file, up to LK_IMAGE_MAX_PIXELS, not truncated)
- * pre-scaled in the decoder so that its shorter side is at most
- * @max_short_side and its longer side at most @max_long_side (0: no bound;
- * never enlarged), EXIF orientation applied. @file_width and @file_height
+ * pre-scaled in the decoder, EXIF orientation applied, never enlarged:
+ * with @max_short_side, by the largest power of two that leaves the
+ * shorter side at least that long (a JPEG is decoded at that scale, with
+ * no second resize); else with @max_long_side, to at most that on the
+ * longer side (0 and 0: full size). @file_width and @file_height
  * (optional) get the file's own size after orientation. */
 GdkPixbuf *lk_image_load_pixbuf (const char *path,
                                  guint       max_short_side,
@@ -48,12 +51,13 @@ GdkPixbuf *lk_image_load_pixbuf (const char *path,
  * JPEGs are converted; 16-bit PNGs are reduced to 8 bits. */
 LkImage *lk_image_load (const char *path,
                         GError    **error);
-/* The same, pre-scaled so that the shorter side is at most @max_short_side. */
+/* The same, pre-scaled by a power of two to no less than @max_short_side on
+ * the shorter side. */
 LkImage *lk_image_load_scaled (const char *path,
                                guint       max_short_side,
                                GError    **error);
-/* For a model whose input side is @shortest_edge: pre-scaled to at most
- * LK_IMAGE_OVERSAMPLE × @shortest_edge on the shorter side. */
+/* For a model whose input side is @shortest_edge: pre-scaled to no less
+ * than LK_IMAGE_OVERSAMPLE × @shortest_edge on the shorter side. */
 LkImage *lk_image_load_for_model (const char *path,
                                   guint       shortest_edge,
                                   GError    **error);

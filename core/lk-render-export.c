@@ -148,8 +148,10 @@ io_error (GError **error, int errsv, const char *format, const char *path, const
   return FALSE;
 }
 
-/* cairo's image surfaces are at most 32767 pixels a side. */
+/* cairo's image surfaces are at most 32767 pixels a side; and the surface
+ * takes 4 bytes a pixel, so 250 million pixels (1 GB) in all. */
 #define PNG_MAX_SIDE 32767
+#define PNG_MAX_PIXELS 250000000.0
 
 static gboolean
 check_png_size (const char *path, double width, double height, double scale, GError **error)
@@ -157,12 +159,15 @@ check_png_size (const char *path, double width, double height, double scale, GEr
   double pw = ceil (width * scale), ph = ceil (height * scale);
   double fits = floor (PNG_MAX_SIDE / MAX (width, height) * 100) / 100;
 
-  if (pw <= PNG_MAX_SIDE && ph <= PNG_MAX_SIDE)
+  if (pw <= PNG_MAX_SIDE && ph <= PNG_MAX_SIDE && pw * ph <= PNG_MAX_PIXELS)
     return TRUE;
+  if (pw * ph > PNG_MAX_PIXELS)
+    fits = MIN (fits, floor (sqrt (PNG_MAX_PIXELS / (width * height)) * 100) / 100);
   g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
-               _("“%s”: at scale %g the PNG would be %.0f × %.0f pixels, and a PNG can be at most %d pixels a side; "
-                 "use a scale of at most %.2f (--scale), or export SVG or PDF, which have no such limit"),
-               path, scale, pw, ph, PNG_MAX_SIDE, fits);
+               _("“%s”: at scale %g the PNG would be %.0f × %.0f pixels, and a PNG can be at most %d pixels a side "
+                 "and %d million pixels in all; use a scale of at most %.2f (--scale), or export SVG or PDF, which "
+                 "have no such limit"),
+               path, scale, pw, ph, PNG_MAX_SIDE, (int) (PNG_MAX_PIXELS / 1000000), fits);
   return FALSE;
 }
 

@@ -443,6 +443,17 @@ lk_render_saliency (LkFigure *f, LkCanvas *c, double *width, double *height)
   y = lk_draw_header (f, c, LK_RENDER_MARGIN, LK_RENDER_MARGIN, content, subtitle);
   if (has_map)
     y = draw_image_map (f, c, &map, y + 16);
+  else if (f->error)
+    {
+      /* on screen, say what is missing; an export fails instead */
+      LkTextStyle st;
+      g_autofree char *text = NULL;
+      lk_text_style_init (&st, 9.5, FALSE, LK_ANCHOR_START, &f->text);
+      text = lk_canvas_ellipsize (c, f->error->message, &st, content);
+      lk_canvas_class (c, "map-missing");
+      lk_canvas_text (c, LK_RENDER_MARGIN, y + 28, text, &st);
+      y += 34;
+    }
   if (lk_figure_n (f, 0) > 0)
     y = draw_text_side (f, c, 0, sal_a, scale, y + 18, w - LK_RENDER_MARGIN, &used);
   if (lk_figure_n (f, 1) > 0)

@@ -1,11 +1,14 @@
 /* test-cli.c — likeness-cli as a user runs it: exit codes, help, JSON, and
  * eval-sts against sentence-transformers' Spearman on the same file. */
 #include <math.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <json-glib/json-glib.h>
 
 #include "lk-json.h"
 #include "test-helpers.h"
+#include "test-images.h"
 
 static char *cli;
 
@@ -189,6 +192,91 @@ test_eval_sts (void)
   g_assert_cmpfloat (fabs (ours - theirs), <=, 0.05);
 }
 
+/* Runs the CLI under timeout(1): a hang fails the test instead of stalling it. */
+static int
+run_bounded (const char *const *args, char **out, char **err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *timeout = g_find_program_in_path ("timeout");
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_nonnull (timeout);
+  g_ptr_array_add (argv, timeout);
+  g_ptr_array_add (argv, (gpointer) "60");
+  g_ptr_array_add (argv, cli);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error));
+  g_assert_no_error (error);
+  g_assert_false (WIFEXITED (status) && WEXITSTATUS (status) == 124);  /* timed out: it hung */
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static void
+expect_failure (const char *const *args, const char *fragment)
+{
+  g_autofree char *out = NULL, *err = NULL;
+
+  g_assert_cmpint (run_bounded (args, &out, &err), ==, 1);
+  if (strstr (err, fragment) == NULL)
+    g_error ("expected “%s” in likeness-cli's error “%s”", fragment, err);
+}
+
+/* Every command that opens an image refuses a FIFO (which would block
+ * forever), a folder, a truncated file and a huge declared size, by name. */
+static void
+test_hostile_images (void)
+{
+  g_autofree char *tiny = g_test_build_filename (G_TEST_DIST, "golden", "tiny", "clip", NULL);
+  g_autofree char *src = g_test_build_filename (G_TEST_DIST, "golden", "clip", "rgb.jpg", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("lk-cli-XXXXXX", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "pipe.jpg", NULL);
+  g_autofree char *folder = g_build_filename (dir, "folder.jpg", NULL);
+  g_autofree char *cut = g_build_filename (dir, "cut.jpg", NULL);
+  g_autofree char *huge = g_build_filename (dir, "huge.png", NULL);
+  g_autofree char *photo = g_build_filename (dir, "photo.jpg", NULL);
+  g_autofree char *json = g_build_filename (dir, "x.json", NULL);
+  g_autofree char *svg = g_build_filename (dir, "x.svg", NULL);
+  g_autofree char *png = g_build_filename (dir, "x.png", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  const char *bad[] = { fifo, folder, cut, huge };
+  const char *why[] = { "named pipe", "folder", "truncated", "declares 30000 × 30000 pixels" };
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  lk_test_write_cut (src, cut, 0.6);
+  lk_test_write_huge_png (huge, 30000, 30000);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      expect_failure ((const char *[]) { "explain", "--model", tiny, "--method", "distance", "--masks", "8",
+                                         "--image", bad[i], "a photo", NULL }, why[i]);
+      expect_failure ((const char *[]) { "explain", "--model", tiny, "--method", "ij", "--image", bad[i], "a photo",
+                                         NULL }, why[i]);
+      expect_failure ((const char *[]) { "similarity", "--model", tiny, "--image", bad[i], "a photo", NULL }, why[i]);
+      expect_failure ((const char *[]) { "embed", "--model", tiny, "--image", bad[i], NULL }, why[i]);
+    }
+
+  /* render of a result whose photo has become a FIFO or a folder */
+  lk_test_write_cut (src, photo, 1.0);
+  g_assert_cmpint (run_bounded ((const char *[]) { "explain", "--model", tiny, "--method", "distance", "--masks", "8",
+                                                   "--image", photo, "--json", json, "a photo", NULL }, &out, &err), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_bounded ((const char *[]) { "render", "--view", "saliency", json, png, NULL }, &out, &err), ==, 0);
+  g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_unlink (photo), ==, 0);
+  g_assert_cmpint (mkfifo (photo, 0600), ==, 0);
+  expect_failure ((const char *[]) { "render", "--view", "saliency", json, svg, NULL }, "named pipe");
+  g_assert_false (g_file_test (svg, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_unlink (photo), ==, 0);
+  g_assert_cmpint (g_mkdir (photo, 0700), ==, 0);
+  expect_failure ((const char *[]) { "render", "--view", "saliency", json, svg, NULL }, "folder");
+  g_assert_false (g_file_test (svg, G_FILE_TEST_EXISTS));
+  lk_test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -200,5 +288,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/named-errors", test_named_errors);
   g_test_add_func ("/cli/explain-json", test_explain_json);
   g_test_add_func ("/cli/eval-sts", test_eval_sts);
+  g_test_add_func ("/cli/hostile-images", test_hostile_images);
   return g_test_run ();
 }

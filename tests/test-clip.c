@@ -286,8 +286,9 @@ test_image_large_prescaled (void)
                   image->width, image->height, peak_kb (FALSE) - before);
   g_assert_cmpint (image->file_width, ==, 6000);
   g_assert_cmpint (image->file_height, ==, 4000);
-  g_assert_cmpint (image->height, ==, 224 * LK_IMAGE_OVERSAMPLE);
-  g_assert_cmpint (image->width, ==, 1344);
+  /* a quarter: 1000 ≥ 4 × 224 > 500 */
+  g_assert_cmpint (image->width, ==, 1500);
+  g_assert_cmpint (image->height, ==, 1000);
   g_assert_cmpint (peak_kb (FALSE) - before, <, 64 * 1024);
   g_assert_true (lk_model_preprocess_image (tiny, image, px, &error));
   g_assert_no_error (error);
@@ -334,6 +335,25 @@ test_image_truncated (void)
         g_assert_no_error (error);
         g_clear_pointer (&whole, lk_image_free);
       }
+  /* a progressive JPEG (all of its rows arrive in the first scan) and a BMP */
+  {
+    const char *shared = g_getenv ("LK_SHARED_DATA");
+    g_autofree char *progressive = g_build_filename (shared ? shared : "shared/data", "images", "car2.png", NULL);
+    g_autofree char *bmp = g_build_filename (dir, "whole.bmp", NULL);
+    const char *srcs[] = { progressive, bmp };
+    lk_test_write_photo (bmp, 60, 40, "bmp");
+    for (guint i = 0; i < G_N_ELEMENTS (srcs); i++)
+      {
+        g_autofree char *cut = g_build_filename (dir, i ? "cut.bmp" : "cut-progressive.jpg", NULL);
+        whole = lk_image_load (srcs[i], &error);
+        g_assert_no_error (error);
+        g_clear_pointer (&whole, lk_image_free);
+        lk_test_write_cut (srcs[i], cut, 0.7);
+        g_assert_null (lk_image_load (cut, &error));
+        lk_test_assert_message (error, "truncated");
+        g_clear_error (&error);
+      }
+  }
   lk_test_write_photo (png, 600, 400, "png");
   lk_test_write_cut (png, cut_png, 0.5);
   whole = lk_image_load (png, &error);

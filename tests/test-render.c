@@ -16,6 +16,7 @@
 #include "lk-error.h"
 #include "lk-palette.h"
 #include "lk-render.h"
+#include "test-images.h"
 
 /* ---- a tiny SVG reader on GMarkup ---- */
 
@@ -651,6 +652,75 @@ test_saliency_image (Fixture *fx, gconstpointer data)
   }
 }
 
+/* A map over the model's centre crop (lk-distance.c) lies on that part of
+ * the photo; a photo that cannot be read fails the export with the reason. */
+static void
+test_saliency_image_crop (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(LkExplanation) x = make_small ();
+  g_autoptr(JsonNode) node = lk_explanation_to_json (x);
+  g_autoptr(LkExplanation) y = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *photo = g_build_filename (fx->dir, "photo.png", NULL);
+  g_autofree char *cut = g_build_filename (fx->dir, "cut.png", NULL);
+  g_autofree char *out = g_build_filename (fx->dir, "failed.svg", NULL);
+  JsonObject *map = json_object_new (), *crop = json_object_new ();
+  JsonArray *values = json_array_new ();
+  LkRenderOptions opt;
+
+  lk_test_write_photo (photo, 400, 300, "png");
+  for (guint i = 0; i < 9; i++)
+    json_array_add_double_element (values, i * 0.1 - 0.4);
+  json_object_set_int_member (map, "width", 3);
+  json_object_set_int_member (map, "height", 3);
+  json_object_set_array_member (map, "values", values);
+  json_object_set_string_member (map, "image", photo);
+  json_object_set_int_member (map, "photo_width", 400);
+  json_object_set_int_member (map, "photo_height", 300);
+  json_object_set_double_member (crop, "x", 50);
+  json_object_set_double_member (crop, "y", 0);
+  json_object_set_double_member (crop, "width", 300);
+  json_object_set_double_member (crop, "height", 300);
+  json_object_set_object_member (map, "crop", crop);
+  json_object_set_object_member (json_node_get_object (node), "saliency_map", map);
+  y = lk_explanation_new_from_json (node, &error);
+  g_assert_no_error (error);
+  lk_render_options_init (&opt);
+  {
+    g_autofree char *path = export_svg (fx, y, LK_VIEW_SALIENCY, &opt, "crop.svg");
+    g_autoptr(Svg) svg = svg_parse (path);
+    g_autoptr(GPtrArray) ph = find_all (svg, "image", "photo");
+    g_autoptr(GPtrArray) ov = find_all (svg, "image", "overlay");
+    double px, pw, ox, ow, oh, phh;
+    g_assert_cmpuint (ph->len, ==, 1);
+    g_assert_cmpuint (ov->len, ==, 1);
+    px = g_ascii_strtod (attr (g_ptr_array_index (ph, 0), "x"), NULL);
+    pw = g_ascii_strtod (attr (g_ptr_array_index (ph, 0), "width"), NULL);
+    phh = g_ascii_strtod (attr (g_ptr_array_index (ph, 0), "height"), NULL);
+    ox = g_ascii_strtod (attr (g_ptr_array_index (ov, 0), "x"), NULL);
+    ow = g_ascii_strtod (attr (g_ptr_array_index (ov, 0), "width"), NULL);
+    oh = g_ascii_strtod (attr (g_ptr_array_index (ov, 0), "height"), NULL);
+    g_assert_cmpfloat_with_epsilon (ox, px + pw * 50 / 400, 0.01);
+    g_assert_cmpfloat_with_epsilon (ow, pw * 300 / 400, 0.01);
+    g_assert_cmpfloat_with_epsilon (oh, phh, 0.01);
+  }
+  /* the photo cut short: no figure without it */
+  lk_test_write_cut (photo, cut, 0.5);
+  json_object_set_string_member (lk_explanation_get_extra (y, "saliency_map"), "image", cut);
+  g_assert_false (lk_render_export (y, LK_VIEW_SALIENCY, &opt, LK_EXPORT_SVG, 1, out, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "cut.png"));
+  g_assert_nonnull (strstr (error->message, "truncated"));
+  g_clear_error (&error);
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  /* a crop off the photo */
+  json_object_set_string_member (lk_explanation_get_extra (y, "saliency_map"), "image", photo);
+  json_object_set_double_member (crop, "x", 200);
+  g_assert_false (lk_render_export (y, LK_VIEW_SALIENCY, &opt, LK_EXPORT_PNG, 1, out, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "crop"));
+}
+
 /* ---- aspects ---- */
 
 static void
@@ -851,6 +921,43 @@ test_export_errors (Fixture *fx, gconstpointer data)
     g_assert_no_error (error);
     g_assert_cmpuint (count_temp_files (fx->dir), ==, 0);
   }
+}
+
+/* Wider than cairo's 32767 pixels at this scale: a message with the size
+ * and what to do, and no file. */
+static void
+test_png_too_large (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(LkExplanation) x = make_square (160);
+  g_autofree char *path = g_build_filename (fx->dir, "huge.png", NULL);
+  g_autofree char *svg = g_build_filename (fx->dir, "huge.svg", NULL);
+  g_autofree char *size = NULL;
+  g_autoptr(GError) error = NULL;
+  double w, h, scale;
+
+  lk_render_get_size (x, LK_VIEW_HEATMAP, NULL, &w, &h);
+  scale = ceil (32768.0 / MAX (w, h) * 100) / 100;
+  g_test_message ("a %.0f × %.0f pt heatmap at scale %g", w, h, scale);
+  g_assert_cmpfloat (scale, <=, 16);
+  g_assert_false (lk_render_export (x, LK_VIEW_HEATMAP, NULL, LK_EXPORT_PNG, scale, path, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT);
+  size = g_strdup_printf ("%.0f × %.0f pixels", ceil (w * scale), ceil (h * scale));
+  g_assert_nonnull (strstr (error->message, size));
+  g_assert_nonnull (strstr (error->message, "32767"));
+  g_assert_nonnull (strstr (error->message, "--scale"));
+  g_assert_nonnull (strstr (error->message, "SVG or PDF"));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_temp_files (fx->dir), ==, 0);
+  g_clear_error (&error);
+  /* within the side limit, but 1.3 GB of pixels */
+  g_assert_cmpfloat (ceil (w * 7) * ceil (h * 7), >, 250e6);
+  g_assert_false (lk_render_export (x, LK_VIEW_HEATMAP, NULL, LK_EXPORT_PNG, 7, path, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "250 million pixels in all"));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  g_assert_true (lk_render_export (x, LK_VIEW_HEATMAP, NULL, LK_EXPORT_SVG, 1, svg, &error));
+  g_assert_no_error (error);
 }
 
 /* ---- escaping, hit testing, descriptions, cairo ---- */
@@ -1058,9 +1165,11 @@ main (int argc, char **argv)
   FX ("/render/alignment", test_alignment);
   FX ("/render/saliency/text", test_saliency);
   FX ("/render/saliency/image", test_saliency_image);
+  FX ("/render/saliency/image-crop", test_saliency_image_crop);
   FX ("/render/aspects", test_aspects);
   FX ("/render/report", test_report);
   FX ("/render/export/png", test_png);
+  FX ("/render/export/png-too-large", test_png_too_large);
   FX ("/render/export/pdf", test_pdf);
   FX ("/render/export/errors", test_export_errors);
   FX ("/render/escaping", test_escaping);

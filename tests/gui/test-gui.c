@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <glib/gstdio.h>
 
@@ -638,6 +639,31 @@ test_image_examples (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pane), "input.example-image", "u", 1));
   g_assert_true (g_str_has_suffix (lk_input_pane_get_image (pane), examples[1].file));
   g_assert_cmpstr (lk_input_pane_get_caption (pane), ==, examples[1].caption);
+
+  /* A FIFO (which would block the preview forever) and a cut photo: no
+   * preview, and the picture says why. */
+  {
+    g_autofree char *tmp = g_dir_make_tmp ("lk-gui-XXXXXX", NULL);
+    g_autofree char *fifo = g_build_filename (tmp, "pipe.jpg", NULL);
+    g_autofree char *cut = g_build_filename (tmp, "cut.jpg", NULL);
+    g_autofree char *data = NULL;
+    gsize len;
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+    lk_input_pane_set_image (pane, fifo);
+    g_assert_null (gtk_picture_get_paintable (GTK_PICTURE (picture)));
+    g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (picture), "named pipe"));
+    g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+    g_assert_true (g_file_set_contents (cut, data, len / 2, NULL));
+    lk_input_pane_set_image (pane, cut);
+    g_assert_null (gtk_picture_get_paintable (GTK_PICTURE (picture)));
+    g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (picture), "truncated"));
+    lk_input_pane_set_image (pane, path);
+    g_assert_nonnull (gtk_picture_get_paintable (GTK_PICTURE (picture)));
+    g_assert_null (gtk_widget_get_tooltip_text (picture));
+    g_unlink (fifo);
+    g_unlink (cut);
+    g_rmdir (tmp);
+  }
 
   g_settings_set_string (settings (), "input-mode", "text-pair");
   g_assert_cmpint (lk_input_pane_get_mode (pane), ==, LK_INPUT_TEXT_PAIR);
