@@ -269,13 +269,22 @@ static gboolean
 check_bmp_header (const char *path, const guint8 *data, gsize n, GError **error)
 {
   static const guint32 sizes[] = { 12, 16, 40, 52, 56, 64, 108, 124 };
-  guint32 header;
+  guint32 header, offset;
 
   if (n < 2 || data[0] != 'B' || data[1] != 'M')
     return TRUE;
   if (n < 18)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: the BMP file ends inside its header"), path);
+      return FALSE;
+    }
+  offset = data[10] | data[11] << 8 | data[12] << 16 | (guint32) data[13] << 24;
+  if (offset > n)
+    {
+      /* The loader buffers everything up to the pixels' offset. */
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+                   _("%s: the BMP pixels are said to start at byte %u, past the end of the file (%" G_GSIZE_FORMAT " bytes)"),
+                   path, offset, n);
       return FALSE;
     }
   header = data[14] | data[15] << 8 | data[16] << 16 | (guint32) data[17] << 24;

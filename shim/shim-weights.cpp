@@ -74,6 +74,7 @@ check_protocol (const std::string &path, const std::vector<char> &bytes)
     fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl is pickle protocol %d, but this libtorch (%s) reads protocol 2 only; "
           "save it again with torch.save (its default pickle_protocol is 2), or convert it to model.safetensors",
           path.c_str (), p[1], TORCH_VERSION);
+  check_pickle (p, size, path);
 }
 
 Weights
@@ -101,6 +102,13 @@ load_pickle (const std::string &path)
       // libtorch's unpickler reserves what a length field declares before reading it.
       fail (LK_SHIM_ERROR_FORMAT, "%s: the pickled state dict declares a record larger than memory allows "
             "(the file is %zu bytes): it is damaged or not a torch.save file", path.c_str (), bytes.size ());
+    }
+  catch (const std::exception &e)
+    {
+      // libtorch's unpickler throws what its containers throw (out_of_range
+      // for a memo slot never PUT, runtime_error for an unhashable key, …).
+      fail (LK_SHIM_ERROR_FORMAT, "%s: cannot read the pickled state dict (%s): it is damaged or not a torch.save file",
+            path.c_str (), e.what ());
     }
   if (!v.isGenericDict ())
     fail (LK_SHIM_ERROR_FORMAT, "%s: expected a state dict (name → tensor), got %s", path.c_str (), v.tagKind ().c_str ());

@@ -127,4 +127,78 @@ check_zip (const unsigned char *data, size_t size, const std::string &path)
     }
 }
 
+void
+check_pickle (const unsigned char *data, size_t size, const std::string &path)
+{
+  // The argument of each opcode (pickletools' table, protocols 0–5): a fixed
+  // size, one or two newline-ended lines (−1, −2), or a length of 1, 4 or 8
+  // bytes before the bytes themselves (100 + the length's size).
+  static const struct { unsigned char op; int arg; } ops[] = {
+    { '(', 0 }, { '.', 0 }, { '0', 0 }, { '1', 0 }, { '2', 0 }, { 'N', 0 }, { 'R', 0 }, { 'a', 0 },
+    { 'b', 0 }, { 'd', 0 }, { '}', 0 }, { 'e', 0 }, { 'l', 0 }, { ']', 0 }, { 'o', 0 }, { 's', 0 },
+    { 't', 0 }, { ')', 0 }, { 'u', 0 }, { 'Q', 0 }, { 0x88, 0 }, { 0x89, 0 }, { 0x85, 0 }, { 0x86, 0 },
+    { 0x87, 0 }, { 0x81, 0 }, { 0x8f, 0 }, { 0x90, 0 }, { 0x91, 0 }, { 0x92, 0 }, { 0x93, 0 }, { 0x94, 0 },
+    { 0x97, 0 }, { 0x98, 0 },
+    { 'K', 1 }, { 'h', 1 }, { 'q', 1 }, { 0x80, 1 }, { 0x82, 1 },
+    { 'M', 2 }, { 0x83, 2 },
+    { 'J', 4 }, { 'j', 4 }, { 'r', 4 }, { 0x84, 4 },
+    { 'G', 8 }, { 0x95, 8 },
+    { 'I', -1 }, { 'L', -1 }, { 'S', -1 }, { 'V', -1 }, { 'F', -1 }, { 'P', -1 }, { 'g', -1 }, { 'p', -1 },
+    { 'c', -2 }, { 'i', -2 },
+    { 'U', 101 }, { 0x8c, 101 }, { 'C', 101 }, { 0x8a, 101 },
+    { 'T', 104 }, { 'X', 104 }, { 'B', 104 }, { 0x8b, 104 },
+    { 0x8d, 108 }, { 0x8e, 108 }, { 0x96, 108 },
+  };
+  size_t i = 0, n_ops = 0;
+
+  while (i < size)
+    {
+      unsigned char op = data[i];
+      size_t at = i++;
+      n_ops++;
+      // The unpickler sizes its memo by the largest index PUT; a pickler
+      // numbers them from 0, one per opcode at most.
+      if ((op == 'q' && i < size && data[i] >= n_ops) || (op == 'r' && size - i >= 4 && le (data + i, 4) >= n_ops))
+        fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl puts memo entry %llu at byte %zu, after %zu opcodes",
+              path.c_str (), (unsigned long long) (op == 'q' ? data[i] : le (data + i, 4)), at, n_ops - 1);
+      int arg = -100;
+      for (const auto &o : ops)
+        if (o.op == op)
+          arg = o.arg;
+      if (arg == -100)
+        fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl has an unknown pickle opcode 0x%02x at byte %zu", path.c_str (), op, at);
+      if (op == '.')
+        return;
+      uint64_t n = 0;
+      if (arg >= 0 && arg < 100)
+        n = (uint64_t) arg;
+      else if (arg < 0)
+        {
+          for (int line = 0; line < -arg; line++)
+            {
+              const void *nl = i < size ? memchr (data + i, '\n', size - i) : nullptr;
+              if (nl == nullptr)
+                fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl ends inside the argument of opcode 0x%02x at byte %zu",
+                      path.c_str (), op, at);
+              i = (size_t) ((const unsigned char *) nl - data) + 1;
+            }
+          continue;
+        }
+      else
+        {
+          int len = arg - 100;
+          if ((size_t) len > size - i)
+            fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl ends inside the length of opcode 0x%02x at byte %zu",
+                  path.c_str (), op, at);
+          n = le (data + i, len);
+          i += (size_t) len;
+        }
+      if (n > size - i)
+        fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl's opcode 0x%02x at byte %zu declares %llu bytes, but %zu remain",
+              path.c_str (), op, at, (unsigned long long) n, size - i);
+      i += (size_t) n;
+    }
+  fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl ends without the pickle's STOP opcode", path.c_str ());
+}
+
 } // namespace lk

@@ -13,4 +13,10 @@ namespace lk {
 // past the end of its buffer.
 void check_zip (const unsigned char *data, size_t size, const std::string &path);
 
+// Walks the opcodes of a pickle (data.pkl) and throws lk::Error naming
+// @path and the byte offset when an opcode is unknown or its argument runs
+// past the end. libtorch's unpickler reserves whatever a length field says
+// before it reads: a 1 kB file can make it allocate gigabytes.
+void check_pickle (const unsigned char *data, size_t size, const std::string &path);
+
 } // namespace lk

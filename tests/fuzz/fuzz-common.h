@@ -35,8 +35,6 @@ fuzz_write (const char *name, const uint8_t *data, size_t size)
 {
   char *path = g_build_filename (fuzz_dir (), name, NULL);
   g_autofree char *parent = g_path_get_dirname (path);
-  g_autoptr(GError) error = NULL;
-
   FILE *f;
 
   g_mkdir_with_parents (parent, 0700);

@@ -58,10 +58,6 @@ for name in $LK_FUZZ_TARGETS; do
   args=("$work" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048
         -print_final_stats=1 -artifact_prefix="$build/tests/fuzz/crash-$name-")
   [ -f "$src/$name.dict" ] && args+=(-dict="$src/$name.dict")
-  # NAME.options: libFuzzer flags of one target (one a line).
-  if [ -f "$src/$name.options" ]; then
-    while read -r opt; do args+=("$opt"); done <"$src/$name.options"
-  fi
   [ -d "$src/corpus/$name" ] && args+=("$src/corpus/$name")
   log="$build/tests/fuzz/fuzz-$name.log"
   echo "fuzz: $name: running for ${seconds}s (log: $log)"
@@ -70,7 +66,8 @@ for name in $LK_FUZZ_TARGETS; do
     supp="$build/tests/fuzz/$name.lsan.supp"
     cat "$PWD/tests/sanitizers/lsan.supp" "$src/$name.lsan.supp" >"$supp"
   fi
-  if ASAN_OPTIONS="${ASAN_OPTIONS:-allocator_may_return_null=1}" \
+  # As in meson.build: an allocation above 1 GiB fails instead of growing the RSS.
+  if ASAN_OPTIONS="${ASAN_OPTIONS:-allocator_may_return_null=1:max_allocation_size_mb=1024}" \
      LSAN_OPTIONS="suppressions=$supp:print_suppressions=0" \
      UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
      G_DEBUG=gc-friendly \
