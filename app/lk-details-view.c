@@ -44,7 +44,9 @@ static const Known known_scores[] = {
 static const Known known_model[] = {
   { "id", N_("Model"), NULL },
   { "path", N_("Folder"), NULL },
-  { "revision", N_("Revision"), NULL },
+  { "source", N_("Source"), N_("hub cache: a snapshot of the Hugging Face cache; local folder: no hub revision") },
+  { "revision", N_("Revision"), N_("The commit of the hub snapshot") },
+  { "weights_sha256", N_("Weights SHA-256"), NULL },
   { "architecture", N_("Architecture"), NULL },
   { "device", N_("Device"), NULL },
   { "dim", N_("Dimensions"), NULL },
@@ -146,7 +148,8 @@ add_object (LkDetailsView *self, GtkWidget *group, JsonObject *obj, const Known 
       gboolean seen = FALSE;
       for (guint i = 0; i < n_known && !seen; i++)
         seen = g_str_equal (known[i].key, l->data);
-      if (!seen)
+      /* Objects (the model's files) get a group of their own. */
+      if (!seen && !JSON_NODE_HOLDS_OBJECT (json_object_get_member (obj, l->data)))
         {
           g_autofree char *value = format_node (json_object_get_member (obj, l->data));
           add_row (self, group, l->data, NULL, value);
@@ -185,6 +188,33 @@ add_timings (LkDetailsView *self)
     }
 }
 
+/* Which weights and program made the result, file by file. */
+static void
+add_provenance (LkDetailsView *self)
+{
+  JsonNode *files = json_object_get_member (lk_explanation_get_model (self->explanation), "files");
+  JsonObject *run = lk_explanation_lookup_extra (self->explanation, "runtime");
+  static const Known known_runtime[] = {
+    { "likeness", N_("Likeness"), NULL },
+    { "libtorch", N_("libtorch"), NULL },
+    { "device", N_("Device"), NULL },
+    { "threads", N_("Threads"), NULL },
+  };
+  GtkWidget *group;
+
+  if (files != NULL && JSON_NODE_HOLDS_OBJECT (files))
+    {
+      g_autoptr(GList) members = json_object_get_members (json_node_get_object (files));
+
+      group = add_group (self, _("Model Files"), _("The SHA-256 of every file of the model folder"));
+      for (GList *l = members; l; l = l->next)
+        add_row (self, group, l->data, NULL,
+                 json_object_get_string_member_with_default (json_node_get_object (files), l->data, ""));
+    }
+  group = add_group (self, _("Program"), run ? NULL : _("Not recorded: the result is older than this record"));
+  add_object (self, group, run, known_runtime, G_N_ELEMENTS (known_runtime));
+}
+
 static void
 rebuild (LkDetailsView *self)
 {
@@ -203,6 +233,7 @@ rebuild (LkDetailsView *self)
   add_method (self);
   group = add_group (self, _("Model"), NULL);
   add_object (self, group, lk_explanation_get_model (self->explanation), known_model, G_N_ELEMENTS (known_model));
+  add_provenance (self);
   add_timings (self);
 }
 

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "lk-provenance.h"
 #include "lk-distance.h"
 #include "lk-error.h"
 #include "lk-image.h"
@@ -789,6 +790,12 @@ fill_map (JsonObject *o, LkModel *model, const LkImage *image, const char *path,
   json_object_set_int_member (o, "photo_height", image->file_height);
   json_object_set_object_member (o, "crop", c);
   json_object_set_string_member (o, "image", path);
+  {
+    /* So that render can tell the photo under the map is still this one. */
+    g_autofree char *sha = lk_file_sha256 (path, NULL);
+    if (sha != NULL)
+      json_object_set_string_member (o, "sha256", sha);
+  }
   json_object_set_string_member (o, "values_f32le", b64);
 }
 

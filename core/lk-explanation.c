@@ -227,6 +227,16 @@ lk_explanation_get_extra (LkExplanation *self, const char *name)
   return json_object_get_object_member (self->extras, name);
 }
 
+JsonObject *
+lk_explanation_lookup_extra (LkExplanation *self, const char *name)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (LK_IS_EXPLANATION (self) && name != NULL, NULL);
+  node = json_object_get_member (self->extras, name);
+  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
 void
 lk_explanation_take_extra (LkExplanation *self, const char *name, JsonNode *node)
 {

@@ -56,6 +56,8 @@ double         lk_explanation_get_score    (LkExplanation *self, const char *nam
 void           lk_explanation_set_score    (LkExplanation *self, const char *name, double value);
 /* Named extras: "timings", "perturbation", … */
 JsonObject    *lk_explanation_get_extra    (LkExplanation *self, const char *name);
+/* The extra member @name, or NULL: unlike get_extra, never adds it. */
+JsonObject    *lk_explanation_lookup_extra (LkExplanation *self, const char *name);
 /* Sets the extra @name to @node (an array or any value; takes ownership). */
 void           lk_explanation_take_extra   (LkExplanation *self, const char *name, JsonNode *node);
 

@@ -7,6 +7,7 @@
 
 #include <math.h>
 
+#include "lk-provenance.h"
 #include "lk-error.h"
 #include "lk-json.h"
 #include "lk-methods.h"
@@ -80,17 +81,6 @@ clip_pad_id (LkModel *model, const LkEncoding *enc)
   pad = token_content (json_node_get_object (root), "pad_token");
   eos = token_content (json_node_get_object (root), "eos_token");
   return pad && eos && g_str_equal (pad, eos) ? enc->ids[enc->n_tokens - 1] : -1;
-}
-
-static char *
-file_sha256 (const char *path)
-{
-  g_autofree char *data = NULL;
-  gsize len;
-
-  if (!g_file_get_contents (path, &data, &len, NULL))
-    return NULL;
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
 }
 
 static int
@@ -303,7 +293,7 @@ lk_explain_image (LkModel                *model,
   base = g_path_get_basename (image_path);
   json_object_set_string_member (io, "path", base);
   json_object_set_string_member (io, "absolute_path", absolute);
-  if ((sha = file_sha256 (image_path)) != NULL)
+  if ((sha = lk_file_sha256 (image_path, NULL)) != NULL)
     json_object_set_string_member (io, "sha256", sha);
   json_object_set_int_member (io, "width", image->file_width);
   json_object_set_int_member (io, "height", image->file_height);

@@ -8,6 +8,7 @@
 #include "lk-error.h"
 #include "lk-methods.h"
 #include "lk-methods-private.h"
+#include "lk-provenance.h"
 #include "lk-model-private.h"
 
 static const char *method_names[] = { "ij", "bilrp", "hxp", "align", "distance", "aspects" };
@@ -237,6 +238,33 @@ lk_methods_set_model (LkExplanation *x, LkModel *model)
   json_object_set_string_member (m, "architecture", lk_model_get_architecture (model));
   json_object_set_string_member (m, "device", lk_model_get_device_name (model));
   json_object_set_int_member (m, "dim", lk_model_get_dim (model));
+  lk_methods_set_provenance (x, model);
+}
+
+/* Which weights made the result, and what ran them. A folder that cannot be
+ * hashed (a file removed meanwhile) is recorded as such, not fatal: the
+ * explanation itself is sound. */
+void
+lk_methods_set_provenance (LkExplanation *x, LkModel *model)
+{
+  JsonObject *m = lk_explanation_get_model (x);
+  JsonObject *run = lk_explanation_get_extra (x, "runtime");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) prov = lk_provenance_of_model (lk_model_get_path (model), &error);
+
+  if (prov != NULL)
+    {
+      GList *members = json_object_get_members (prov);
+      for (GList *l = members; l; l = l->next)
+        json_object_set_member (m, l->data, json_node_copy (json_object_get_member (prov, l->data)));
+      g_list_free (members);
+    }
+  else
+    json_object_set_string_member (m, "provenance_error", error->message);
+  json_object_set_string_member (run, "likeness", PACKAGE_VERSION);
+  json_object_set_string_member (run, "libtorch", lk_shim_libtorch_version ());
+  json_object_set_string_member (run, "device", lk_model_get_device_name (model));
+  json_object_set_int_member (run, "threads", lk_shim_get_num_threads ());
 }
 
 void

@@ -178,8 +178,8 @@ paragraph (LkFigure *f, LkCanvas *c, double x, double y, double width, const cha
 
 /* "key  value" rows in two columns. */
 static double
-field (LkFigure *f, LkCanvas *c, double x, double y, double key_w, double width, const char *key,
-       const char *value, gboolean mono, const char *klass)
+field_lines (LkFigure *f, LkCanvas *c, double x, double y, double key_w, double width, const char *key,
+             const char *value, gboolean mono, int max_lines, const char *klass)
 {
   LkTextStyle ks, vs;
   double asc, desc;
@@ -190,7 +190,14 @@ field (LkFigure *f, LkCanvas *c, double x, double y, double key_w, double width,
   lk_canvas_font_extents (c, &vs, &asc, &desc);
   lk_canvas_class (c, "key");
   lk_canvas_text (c, x, y + asc, key, &ks);
-  return paragraph (f, c, x + key_w, y, width - key_w, value, &vs, 3, klass);
+  return paragraph (f, c, x + key_w, y, width - key_w, value, &vs, max_lines, klass);
+}
+
+static double
+field (LkFigure *f, LkCanvas *c, double x, double y, double key_w, double width, const char *key,
+       const char *value, gboolean mono, const char *klass)
+{
+  return field_lines (f, c, x, y, key_w, width, key, value, mono, 3, klass);
 }
 
 static char *
@@ -236,6 +243,43 @@ model_field (LkFigure *f, const char *const *names)
   return NULL;
 }
 
+/* Every file of the model folder with the first 12 hex digits of its
+ * SHA-256 (the result holds them whole): enough to tell two copies apart. */
+static char *
+files_line (LkFigure *f)
+{
+  JsonNode *n = json_object_get_member (lk_explanation_get_model (f->x), "files");
+  GString *s;
+  GList *members;
+
+  if (n == NULL || !JSON_NODE_HOLDS_OBJECT (n))
+    return NULL;
+  s = g_string_new (NULL);
+  members = json_object_get_members (json_node_get_object (n));
+  for (GList *l = members; l; l = l->next)
+    {
+      const char *sha = json_object_get_string_member_with_default (json_node_get_object (n), l->data, "");
+      g_string_append_printf (s, "%s%s %.12s", s->len ? " · " : "", (char *) l->data, sha);
+    }
+  g_list_free (members);
+  return g_string_free (s, FALSE);
+}
+
+static char *
+runtime_line (LkFigure *f)
+{
+  JsonObject *r = lk_explanation_lookup_extra (f->x, "runtime");
+
+  if (r == NULL)
+    return NULL;
+  /* TRANSLATORS: Likeness VERSION · libtorch VERSION · DEVICE · N threads */
+  return g_strdup_printf (_("Likeness %s · libtorch %s · %s · %d threads"),
+                          json_object_get_string_member_with_default (r, "likeness", "?"),
+                          json_object_get_string_member_with_default (r, "libtorch", "?"),
+                          json_object_get_string_member_with_default (r, "device", "?"),
+                          (int) json_object_get_int_member_with_default (r, "threads", 0));
+}
+
 static double
 draw_model (LkFigure *f, LkCanvas *c, double y)
 {
@@ -247,10 +291,21 @@ draw_model (LkFigure *f, LkCanvas *c, double y)
   g_autofree char *id_line = g_strdup_printf ("%s%s%s", id ? id : _("unknown"), rev ? " @ " : "", rev ? rev : "");
   g_autofree char *arch_line = g_strdup_printf ("%s%s%s", arch ? arch : "—", device ? _(" on ") : "", device ? device : "");
 
+  g_autofree char *files = files_line (f);
+  g_autofree char *runtime = runtime_line (f);
+  const char *source = model_field (f, (const char *[]) { "source", NULL });
+
   y = heading (f, c, y, _("MODEL"));
   y = field (f, c, MARGIN, y, 96, TEXT_W, _("Model"), id_line, FALSE, "model-id");
+  if (source != NULL)
+    y = field (f, c, MARGIN, y, 96, TEXT_W, _("Source"),
+               g_str_equal (source, "local folder") ? _("local folder (no hub revision)") : _("Hugging Face cache"),
+               FALSE, "model-source");
   y = field (f, c, MARGIN, y, 96, TEXT_W, _("Weights SHA-256"), sha ? sha : _("not recorded"), sha != NULL, "model-sha");
-  return field (f, c, MARGIN, y, 96, TEXT_W, _("Architecture"), arch_line, FALSE, "model-arch");
+  if (files != NULL)
+    y = field_lines (f, c, MARGIN, y, 96, TEXT_W, _("Files"), files, TRUE, 8, "model-files");
+  y = field (f, c, MARGIN, y, 96, TEXT_W, _("Architecture"), arch_line, FALSE, "model-arch");
+  return field (f, c, MARGIN, y, 96, TEXT_W, _("Program"), runtime ? runtime : _("not recorded"), FALSE, "runtime");
 }
 
 /* Names people read for the scores' keys. */

@@ -1,5 +1,6 @@
 /* cli-render.c — `render`: a saved explanation to a figure file, the same
  * figure the app shows; and the export helper behind `explain --svg`. */
+#include "lk-provenance.h"
 #include "config.h"
 
 #include "cli.h"
@@ -31,11 +32,40 @@ cli_export_figure (LkExplanation *x, const char *path, LkView view, GError **err
   return cli_export_figure_full (x, path, view, &options, 2.0, error);
 }
 
+/* A map is drawn over the photo at the path the result records: that photo
+ * must still be the one explained (its SHA-256), or the figure would show
+ * one image's map over another. */
+static gboolean
+check_image (LkExplanation *x, LkView view, const char *result_path, gboolean allow, GError **error)
+{
+  const char *extras[] = { "image", "saliency_map" };
+  g_autoptr(GError) local = NULL;
+
+  if (view != LK_VIEW_SALIENCY && view != LK_VIEW_REPORT)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (extras); i++)
+    {
+      gboolean unchecked;
+
+      if (lk_provenance_check_image (lk_explanation_lookup_extra (x, extras[i]), &unchecked, &local))
+        continue;
+      if (!allow)
+        {
+          g_set_error (error, local->domain, local->code, "%s: %s (--allow-changed-image draws it all the same)",
+                       result_path, local->message);
+          return FALSE;
+        }
+      g_printerr ("likeness-cli: warning: %s: %s\n", result_path, local->message);
+      g_clear_error (&local);
+    }
+  return TRUE;
+}
+
 int
 cli_render (int argc, char **argv)
 {
   g_autofree char *view_name = NULL, *palette_name = NULL;
-  gboolean words = FALSE, no_specials = FALSE, describe = FALSE;
+  gboolean words = FALSE, no_specials = FALSE, describe = FALSE, allow_changed_image = FALSE;
   double scale = 2.0, threshold = 0;
   int top_k = -1, word = -1;
   GOptionEntry entries[] = {
@@ -47,6 +77,7 @@ cli_render (int argc, char **argv)
     { "top-k", 0, 0, G_OPTION_ARG_INT, &top_k, "Alignment: show the K strongest links (default 12; 0: all above --threshold)", "K" },
     { "threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold, "Alignment: hide links below this share of the largest |value| (0–1)", "T" },
     { "describe", 0, 0, G_OPTION_ARG_NONE, &describe, "Also print the figure's description for screen readers", NULL },
+    { "allow-changed-image", 0, 0, G_OPTION_ARG_NONE, &allow_changed_image, "Draw a map over its photo even when the photo's SHA-256 differs from the one the result records (a warning instead of an error)", NULL },
     { "word", 0, 0, G_OPTION_ARG_INT, &word, "Saliency of an image and a caption: the caption word (0-based, specials counted) whose map to show (default: the explanation's own choice)", "N" },
     { NULL }
   };
@@ -95,6 +126,8 @@ cli_render (int argc, char **argv)
           return cli_usage ("render", msg);
         }
     }
+  if (!check_image (x, view, argv[1], allow_changed_image, &error))
+    return cli_fail (error);
   if (!cli_export_figure_full (x, argv[2], view, &options, scale, &error))
     return cli_fail (error);
   if (describe)

@@ -486,6 +486,54 @@ def _():
     return r
 
 
+# ---- provenance ----
+
+@case("a result records its model's files, their SHA-256 and the runtime")
+def _():
+    import hashlib
+    doc = json.loads(good_result())
+    files = doc["model"].get("files") or {}
+    bert = os.path.join(TINY, "bert")
+    if "model.safetensors" not in files or "tokenizer.json" not in files:
+        return "model.files lacks the weights or the tokenizer: %s" % sorted(files)
+    for rel, sha in files.items():
+        if hashlib.sha256(read_bytes(os.path.join(bert, rel))).hexdigest() != sha:
+            return "%s: recorded %s is not its SHA-256" % (rel, sha)
+    if doc["model"].get("weights_sha256") != files["model.safetensors"]:
+        return "weights_sha256 is not model.safetensors's"
+    if doc["model"].get("source") != "local folder":
+        return "source: %r" % doc["model"].get("source")
+    run_ = doc.get("runtime") or {}
+    if not run_.get("libtorch") or not run_.get("likeness") or run_.get("threads", 0) < 1:
+        return "runtime: %r" % run_
+    return None
+
+
+@case("render refuses a map over a photo that changed; --allow-changed-image warns")
+def _():
+    photo = os.path.join(work, "changing.jpg")
+    shutil.copy(PHOTO, photo)
+    res = os.path.join(work, "changing.json")
+    rc, out, err = explain_image(photo, "--json", res)
+    if rc != 0:
+        return "could not make the result: %s" % err[-300:]
+    with open(os.path.join(ROOT, "data", "examples", "chelsea.jpg"), "rb") as f:
+        other = f.read()
+    with open(photo, "wb") as f:
+        f.write(other)
+    fig = os.path.join(work, "changing.png")
+    rc, out, err = run(["render", "--view", "saliency", res, fig])
+    r = refused(rc, out, err, "changing.jpg", "SHA-256")
+    if r:
+        return r
+    if os.path.exists(fig):
+        return "a figure was written"
+    rc, out, err = run(["render", "--view", "saliency", "--allow-changed-image", res, fig])
+    if rc != 0 or "warning" not in err or not os.path.exists(fig):
+        return "with --allow-changed-image: exit %s: %s" % (rc, err[-300:])
+    return None
+
+
 # ---- training output ----
 
 @case("train-aspects leaves a user's OUT.partial alone")
