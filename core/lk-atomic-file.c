@@ -80,8 +80,13 @@ lk_atomic_file_new (const char *path, int mode, GError **error)
   if (f->fd < 0)
     {
       int errsv = errno;
-      g_autofree char *what = g_strdup_printf ("the folder %s cannot be written to", dir);
-      set_errno (error, errsv, path, what);
+      if (errsv == ENOENT && !g_file_test (dir, G_FILE_TEST_EXISTS))
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s: cannot create the file: the folder %s does not exist", path, dir);
+      else
+        {
+          g_autofree char *what = g_strdup_printf ("the folder %s cannot be written to", dir);
+          set_errno (error, errsv, path, what);
+        }
       lk_atomic_file_free (f);
       errno = errsv;   /* for callers with their own wording */
       return NULL;

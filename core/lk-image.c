@@ -282,9 +282,10 @@ check_bmp_header (const char *path, const guint8 *data, gsize n, GError **error)
   if (offset > n)
     {
       /* The loader buffers everything up to the pixels' offset. */
+      g_autofree char *size = g_strdup_printf ("%" G_GSIZE_FORMAT, n);
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   _("%s: the BMP pixels are said to start at byte %u, past the end of the file (%" G_GSIZE_FORMAT " bytes)"),
-                   path, offset, n);
+                   _("%s: the BMP pixels are said to start at byte %u, past the end of the file (%s bytes)"),
+                   path, offset, size);
       return FALSE;
     }
   header = data[14] | data[15] << 8 | data[16] << 16 | (guint32) data[17] << 24;

@@ -10,6 +10,7 @@
 #include "lk-error.h"
 #include "lk-json.h"
 #include "lk-provenance.h"
+#include "lk-image.h"
 
 /* The cache: one JSON object, path → { size, mtime_ns, inode, sha256 }. It is
  * only a shortcut: a missing, unreadable or corrupt file is ignored and
@@ -34,7 +35,14 @@ cache_get (void)
 
       if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
         root = lk_json_load (path, FALSE, NULL);
-      cache = root ? json_object_ref (json_node_get_object (root)) : json_object_new ();
+      cache = root && JSON_NODE_HOLDS_OBJECT (root) ? json_object_ref (json_node_get_object (root)) : json_object_new ();
+      /* Entries of files that are gone (a model removed, a photo renamed)
+       * would make the cache grow for ever. */
+      GList *paths = json_object_get_members (cache);
+      for (GList *l = paths; l; l = l->next)
+        if (!g_file_test (l->data, G_FILE_TEST_EXISTS) || !JSON_NODE_HOLDS_OBJECT (json_object_get_member (cache, l->data)))
+          json_object_remove_member (cache, l->data);
+      g_list_free (paths);
     }
   return cache;
 }
@@ -91,9 +99,15 @@ lk_file_sha256 (const char *path, GError **error)
 
   g_return_val_if_fail (path != NULL, NULL);
   abs = g_canonicalize_filename (path, NULL);
-  if (g_stat (abs, &st) != 0 || !S_ISREG (st.st_mode))
+  if (g_stat (abs, &st) != 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s: not a regular file, cannot hash it", path);
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s: cannot hash it: %s", path, g_strerror (errsv));
+      return NULL;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, "%s: not a regular file, cannot hash it", path);
       return NULL;
     }
   mtime_ns = (gint64) st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
@@ -230,7 +244,8 @@ lk_provenance_check_image (JsonObject *image, gboolean *unchecked, GError **erro
   recorded = json_object_get_string_member_with_default (image, "sha256", NULL);
   if (path == NULL || recorded == NULL)
     return TRUE;
-  if ((now = lk_file_sha256 (path, error)) == NULL)
+  /* A photo that is now a pipe or a folder gets the image loader's words. */
+  if (!lk_image_check_file (path, error) || (now = lk_file_sha256 (path, error)) == NULL)
     return FALSE;
   *unchecked = FALSE;
   if (g_ascii_strcasecmp (now, recorded) != 0)

@@ -445,7 +445,6 @@ lk_render_report (LkFigure *f, LkCanvas *c, double *width, double *height)
   g_autofree char *params = params_text (f);
   const char *method = lk_explanation_get_method (f->x);
   g_autofree char *method_line = g_strdup_printf ("%s (%s)", lk_method_title (method), method ? method : "—");
-  g_autoptr(LkCanvas) probe = lk_canvas_new_null ();
   LkTextStyle title;
   double asc, desc, y = MARGIN;
 

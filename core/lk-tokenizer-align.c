@@ -33,6 +33,7 @@ lk_tok_norm_new (const char *text,
   g_assert (start <= end);
 
   self->base = start;
+  self->limit = LK_TOK_NORM_LIMIT (end - start);
   self->str = g_string_new_len (text + start, end - start);
   self->align = g_array_sized_new (FALSE, FALSE, sizeof (LkTokSpan), end - start);
   while (pos < end)
@@ -57,6 +58,7 @@ lk_tok_norm_slice (const LkTokNorm *self,
 
   g_assert (start <= end && end <= self->str->len);
 
+  slice->limit = self->limit;
   slice->str = g_string_new_len (self->str->str + start, end - start);
   slice->align = g_array_sized_new (FALSE, FALSE, sizeof (LkTokSpan), end - start);
   g_array_append_vals (slice->align, &g_array_index (self->align, LkTokSpan, start), end - start);
@@ -103,9 +105,14 @@ void
 lk_tok_norm_transform (LkTokNorm    *self,
                        const GArray *changes)
 {
-  GString *str = g_string_sized_new (self->str->len + changes->len);
-  GArray *align = g_array_sized_new (FALSE, FALSE, sizeof (LkTokSpan), self->str->len + changes->len);
+  GString *str;
+  GArray *align;
   gsize offset = 0;
+
+  if (self->too_long || lk_tok_norm_over (self, changes))
+    return;
+  str = g_string_sized_new (self->str->len + changes->len);
+  align = g_array_sized_new (FALSE, FALSE, sizeof (LkTokSpan), self->str->len + changes->len);
 
   for (guint i = 0; i < changes->len; i++)
     {
@@ -153,6 +160,15 @@ lk_tok_norm_original (const LkTokNorm *self,
   span.start = align_at (self, start).start;
   span.end = align_at (self, end - 1).end;
   return span;
+}
+
+gboolean
+lk_tok_norm_over (LkTokNorm    *norm,
+                  const GArray *changes)
+{
+  if (norm->limit > 0 && changes->len > norm->limit)
+    norm->too_long = TRUE;
+  return norm->too_long;
 }
 
 void

@@ -87,19 +87,42 @@ encode_words (LkTokenizer *self,
     }
 }
 
+/* The error of a normalizer that grew a text past its limit. */
+void
+lk_tok_norm_set_too_long (const LkTokNorm *norm,
+                          gsize            original,
+                          GError         **error)
+{
+  g_autofree char *from = g_strdup_printf ("%" G_GSIZE_FORMAT, original);
+  g_autofree char *limit = g_strdup_printf ("%" G_GSIZE_FORMAT, norm->limit);
+
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+               /* Translators: the numbers are counts of characters. */
+               _("The tokenizer's normalizer makes a text of %s bytes more than %s characters long: "
+                 "its normalizers in tokenizer.json (a Replace or Prepend with a long content, "
+                 "repeated in a Sequence?) cannot be a real tokenizer's"),
+               from, limit);
+}
+
 /* Normalizes text between raw added tokens, then looks for normalized ones. */
-static void
+static gboolean
 encode_stretch (LkTokenizer *self,
                 const char  *text,
                 gsize        start,
                 gsize        end,
                 gint        *word,
-                GArray      *toks)
+                GArray      *toks,
+                GError     **error)
 {
   g_autoptr(LkTokNorm) norm = lk_tok_norm_new (text, start, end);
   g_autoptr(GArray) segments = g_array_new (FALSE, FALSE, sizeof (LkTokSegment));
 
   lk_tok_normalizer_apply (self->normalizer, norm);
+  if (norm->too_long)
+    {
+      lk_tok_norm_set_too_long (norm, end - start, error);
+      return FALSE;
+    }
   lk_tok_added_split (self->added_normalized, norm->str->str, norm->str->len, segments);
   for (guint i = 0; i < segments->len; i++)
     {
@@ -115,13 +138,15 @@ encode_stretch (LkTokenizer *self,
       slice = lk_tok_norm_slice (norm, seg->start, seg->end);
       encode_words (self, slice, word, toks);
     }
+  return TRUE;
 }
 
-static void
+static gboolean
 encode_text (LkTokenizer *self,
              const char  *text,
              gsize        len,
-             GArray      *toks)
+             GArray      *toks,
+             GError     **error)
 {
   g_autoptr(GArray) segments = g_array_new (FALSE, FALSE, sizeof (LkTokSegment));
   gint word = 0;
@@ -136,9 +161,10 @@ encode_text (LkTokenizer *self,
           LkTokSpan span = { seg->start, seg->end };
           add_added (toks, seg->id, span, text, seg->start, seg->end, &word);
         }
-      else
-        encode_stretch (self, text, seg->start, seg->end, &word, toks);
+      else if (!encode_stretch (self, text, seg->start, seg->end, &word, toks, error))
+        return FALSE;
     }
+  return TRUE;
 }
 
 static void
@@ -247,7 +273,8 @@ lk_tokenizer_encode_len (LkTokenizer  *self,
       return NULL;
     }
 
-  encode_text (self, text, len, toks);
+  if (!encode_text (self, text, len, toks, error))
+    return NULL;
   if (max_length > 0 && toks->len > max_length - n_special)
     {
       g_array_set_size (toks, max_length - n_special);

@@ -203,6 +203,8 @@ replace (const LkTokNormalizer *self,
       for (const char *c = self->content; *c; c = g_utf8_next_char (c))
         lk_tok_changes_add (changes, g_utf8_get_char (c), 1);
       pos = stop;
+      if (lk_tok_norm_over (norm, changes))
+        return;
     }
   for (; pos < norm->str->len; pos = g_utf8_next_char (s + pos) - s)
     lk_tok_changes_add (changes, g_utf8_get_char (s + pos), 0);
@@ -281,7 +283,7 @@ lk_tok_normalizer_apply (const LkTokNormalizer *self,
       apply_bert (self, norm);
       break;
     case NORM_SEQUENCE:
-      for (guint i = 0; i < self->children->len; i++)
+      for (guint i = 0; i < self->children->len && !norm->too_long; i++)
         lk_tok_normalizer_apply (g_ptr_array_index (self->children, i), norm);
       break;
     case NORM_PRECOMPILED:

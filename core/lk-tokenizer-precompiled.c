@@ -194,6 +194,8 @@ lk_tok_precompiled_apply (const LkTokPrecompiled *self,
       else
         modified |= normalize_chars (self, s, pos, end, changes);
       pos = end;
+      if (lk_tok_norm_over (norm, changes))
+        return;
     }
   if (modified)
     lk_tok_norm_transform (norm, changes);

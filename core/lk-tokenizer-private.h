@@ -27,7 +27,26 @@ typedef struct {
   GString *str;
   GArray  *align;   /* LkTokSpan, one per byte of str */
   gsize    base;    /* where this string starts in the caller's text */
+  /* A normalizer may grow the string (NFKD, a Replace or Prepend with a long
+   * content), and a Sequence of them multiplies: past this many characters
+   * it stops, too_long set, and the caller refuses the text. */
+  gsize    limit;
+  gboolean too_long;
 } LkTokNorm;
+
+/* Characters a normalized string may reach: 64 times the original, and at
+ * least 64 Ki (no real normalizer comes near; a hostile tokenizer.json
+ * would otherwise grow it exponentially). */
+#define LK_TOK_NORM_LIMIT(chars) (MAX ((gsize) (chars) * 64, (gsize) 65536))
+
+/* The error for a text whose normalization passed the limit. */
+void       lk_tok_norm_set_too_long (const LkTokNorm *norm,
+                                     gsize            original,
+                                     GError         **error);
+
+/* Whether @changes (being built) has passed @norm's limit: sets too_long. */
+gboolean   lk_tok_norm_over      (LkTokNorm       *norm,
+                                  const GArray    *changes);
 
 /* One character of a transformed string and how it relates to the old one,
  * with the meaning the tokenizers package gives it: 0 = replaces the next old

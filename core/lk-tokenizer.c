@@ -55,8 +55,10 @@ free_added_copy (LkTokAdded *token)
 
 /* Normalized added tokens are looked for in normalized text, so their content
  * is normalized too (as the tokenizers package does). */
-static void
-sort_added_tokens (LkTokenizer *self)
+static gboolean
+sort_added_tokens (LkTokenizer *self,
+                   const char  *file,
+                   GError     **error)
 {
   self->added_raw = g_ptr_array_new ();
   self->added_normalized = g_ptr_array_new_with_free_func ((GDestroyNotify) free_added_copy);
@@ -72,7 +74,18 @@ sort_added_tokens (LkTokenizer *self)
           continue;
         }
       norm = lk_tok_norm_new (token->content, 0, token->len);
+      /* Tighter than a text's: every added token keeps its normalized copy. */
+      norm->limit = MAX (64 * token->len, 256);
       lk_tok_normalizer_apply (self->normalizer, norm);
+      if (norm->too_long)
+        {
+          g_autoptr(GError) local = NULL;
+
+          lk_tok_norm_set_too_long (norm, token->len, &local);
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: added token %d: %s"),
+                       file, token->id, local->message);
+          return FALSE;
+        }
       if (norm->str->len == 0)
         continue;
       copy = g_memdup2 (token, sizeof *token);
@@ -80,6 +93,7 @@ sort_added_tokens (LkTokenizer *self)
       copy->len = norm->str->len;
       g_ptr_array_add (self->added_normalized, copy);
     }
+  return TRUE;
 }
 
 /* Added tokens name ids first, as in the tokenizers package. */
@@ -154,7 +168,8 @@ read_root (LkTokenizer  *self,
       !read_padding (self, root, file, error))
     return FALSE;
 
-  sort_added_tokens (self);
+  if (!sort_added_tokens (self, file, error))
+    return FALSE;
   build_id_to_token (self);
   return TRUE;
 }

@@ -678,6 +678,59 @@ test_unigram (void)
   assert_ids (tok, "axyb", fused, G_N_ELEMENTS (fused));
 }
 
+/* A Sequence of Replace normalizers, each making every "a" a hundred: the
+ * text would grow 100^5 times. Refused with an error, in bounded memory,
+ * for a text and for an added token alike; one Replace that grows a text
+ * four times (as real ones may) still works. */
+static void
+test_normalizer_growth (void)
+{
+  g_autoptr(GString) json = g_string_new ("{\"normalizer\": {\"type\": \"Sequence\", \"normalizers\": [");
+  g_autoptr(GString) content = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 100; i++)
+    g_string_append_c (content, 'a');
+  for (guint i = 0; i < 5; i++)
+    g_string_append_printf (json, "%s{\"type\": \"Replace\", \"pattern\": {\"String\": \"a\"}, \"content\": \"%s\"}",
+                            i ? ", " : "", content->str);
+  g_string_append (json, "]}, \"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"vocab\": {\"[UNK]\": 0, \"a\": 1}}}");
+  {
+    g_autoptr(LkTokenizer) tok = tokenizer_from_string (json->str);
+    g_autoptr(LkEncoding) enc = lk_tokenizer_encode (tok, "a man and a plan", 0, &error);
+
+    g_assert_null (enc);
+    g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_DATA);
+    lk_test_assert_message (error, "normalizer");
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr(GString) added = g_string_new (json->str);
+    g_autofree char *dir = g_dir_make_tmp ("lk-tokenizer-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename (dir, "tokenizer.json", NULL);
+    LkTokenizer *tok;
+
+    g_string_insert (added, 1, "\"added_tokens\": [{\"id\": 2, \"content\": \"a\", \"special\": false,"
+                     " \"normalized\": true, \"single_word\": false, \"lstrip\": false, \"rstrip\": false}], ");
+    g_assert_true (g_file_set_contents (path, added->str, -1, NULL));
+    tok = lk_tokenizer_new_from_file (path, &error);
+    g_assert_null (tok);
+    g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_DATA);
+    lk_test_assert_message (error, path);
+    lk_test_assert_message (error, "added token 2");
+    lk_test_rm_rf (dir);
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr(LkTokenizer) tok = tokenizer_from_string (
+      "{\"normalizer\": {\"type\": \"Replace\", \"pattern\": {\"String\": \"a\"}, \"content\": \"aaaa\"},"
+      " \"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"vocab\": {\"[UNK]\": 0, \"aaaa\": 1}}}");
+    static const gint32 one[] = { 1 };
+
+    assert_ids (tok, "a", one, 1);
+  }
+}
+
 /* 10,000 characters take milliseconds; a quadratic step would take seconds. */
 static void
 test_long_text (void)
@@ -736,6 +789,7 @@ main (int   argc,
   g_test_add_func ("/tokenizer/wordpiece", test_wordpiece);
   g_test_add_func ("/tokenizer/unigram", test_unigram);
   g_test_add_func ("/tokenizer/long-text", test_long_text);
+  g_test_add_func ("/tokenizer/normalizer-growth", test_normalizer_growth);
 
   for (guint t = 0; t < G_N_ELEMENTS (tokenizer_names); t++)
     for (guint s = 0; s < G_N_ELEMENTS (set_names); s++)
