@@ -4,8 +4,10 @@
 // libtorch.
 #include "shim-zip.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "shim-error.h"
 
@@ -130,51 +132,136 @@ check_zip (const unsigned char *data, size_t size, const std::string &path)
 void
 check_pickle (const unsigned char *data, size_t size, const std::string &path)
 {
-  // The argument of each opcode (pickletools' table, protocols 0–5): a fixed
+  // Per opcode (pickletools' table, protocols 0–5): its argument — a fixed
   // size, one or two newline-ended lines (−1, −2), or a length of 1, 4 or 8
-  // bytes before the bytes themselves (100 + the length's size).
-  static const struct { unsigned char op; int arg; } ops[] = {
-    { '(', 0 }, { '.', 0 }, { '0', 0 }, { '1', 0 }, { '2', 0 }, { 'N', 0 }, { 'R', 0 }, { 'a', 0 },
-    { 'b', 0 }, { 'd', 0 }, { '}', 0 }, { 'e', 0 }, { 'l', 0 }, { ']', 0 }, { 'o', 0 }, { 's', 0 },
-    { 't', 0 }, { ')', 0 }, { 'u', 0 }, { 'Q', 0 }, { 0x88, 0 }, { 0x89, 0 }, { 0x85, 0 }, { 0x86, 0 },
-    { 0x87, 0 }, { 0x81, 0 }, { 0x8f, 0 }, { 0x90, 0 }, { 0x91, 0 }, { 0x92, 0 }, { 0x93, 0 }, { 0x94, 0 },
-    { 0x97, 0 }, { 0x98, 0 },
-    { 'K', 1 }, { 'h', 1 }, { 'q', 1 }, { 0x80, 1 }, { 0x82, 1 },
-    { 'M', 2 }, { 0x83, 2 },
-    { 'J', 4 }, { 'j', 4 }, { 'r', 4 }, { 0x84, 4 },
-    { 'G', 8 }, { 0x95, 8 },
-    { 'I', -1 }, { 'L', -1 }, { 'S', -1 }, { 'V', -1 }, { 'F', -1 }, { 'P', -1 }, { 'g', -1 }, { 'p', -1 },
-    { 'c', -2 }, { 'i', -2 },
-    { 'U', 101 }, { 0x8c, 101 }, { 'C', 101 }, { 0x8a, 101 },
-    { 'T', 104 }, { 'X', 104 }, { 'B', 104 }, { 0x8b, 104 },
-    { 0x8d, 108 }, { 0x8e, 108 }, { 0x96, 108 },
+  // bytes before the bytes themselves (100 + the length's size) — and its
+  // effect on the stack: how many items it pops and pushes, or, for the
+  // opcodes that take everything above the last mark (mark = 1), how many
+  // items they need below that mark and push in its place. libtorch's
+  // unpickler takes stack.back() without looking, so an opcode that finds
+  // too few items reads before the vector: the walk below refuses it.
+  struct Op { unsigned char op; int arg; int pop; int push; int mark; };
+  static const Op ops[] = {
+    { '(', 0, 0, 0, 0 },    // MARK (handled below)
+    { '.', 0, 1, 0, 0 },    // STOP
+    { '0', 0, 1, 0, 0 },    // POP
+    { '1', 0, 0, 0, 1 },    // POP_MARK
+    { '2', 0, 1, 2, 0 },    // DUP
+    { 'N', 0, 0, 1, 0 }, { 0x88, 0, 0, 1, 0 }, { 0x89, 0, 0, 1, 0 },
+    { ')', 0, 0, 1, 0 }, { ']', 0, 0, 1, 0 }, { '}', 0, 0, 1, 0 }, { 0x8f, 0, 0, 1, 0 },
+    { 'R', 0, 2, 1, 0 },    // REDUCE
+    { 'a', 0, 2, 1, 0 },    // APPEND
+    { 'b', 0, 2, 1, 0 },    // BUILD
+    { 's', 0, 3, 1, 0 },    // SETITEM
+    { 0x81, 0, 2, 1, 0 },   // NEWOBJ
+    { 0x92, 0, 3, 1, 0 },   // NEWOBJ_EX
+    { 0x93, 0, 2, 1, 0 },   // STACK_GLOBAL
+    { 0x94, 0, 1, 1, 0 },   // MEMOIZE
+    { 'Q', 0, 1, 1, 0 },    // BINPERSID
+    { 0x85, 0, 1, 1, 0 }, { 0x86, 0, 2, 1, 0 }, { 0x87, 0, 3, 1, 0 }, // TUPLE1-3
+    { 0x97, 0, 0, 1, 0 }, { 0x98, 0, 1, 1, 0 }, // NEXT_BUFFER, READONLY_BUFFER
+    { 'd', 0, 0, 1, 1 }, { 'l', 0, 0, 1, 1 }, { 't', 0, 0, 1, 1 }, { 0x91, 0, 0, 1, 1 }, // DICT LIST TUPLE FROZENSET
+    { 'o', 0, 0, 1, 1 },    // OBJ (the class is above the mark; checked below)
+    { 'e', 0, 1, 1, 1 }, { 'u', 0, 1, 1, 1 }, { 0x90, 0, 1, 1, 1 }, // APPENDS SETITEMS ADDITEMS
+    { 'K', 1, 0, 1, 0 }, { 'h', 1, 0, 1, 0 }, { 'q', 1, 1, 1, 0 }, { 0x80, 1, 0, 0, 0 }, { 0x82, 1, 0, 1, 0 },
+    { 'M', 2, 0, 1, 0 }, { 0x83, 2, 0, 1, 0 },
+    { 'J', 4, 0, 1, 0 }, { 'j', 4, 0, 1, 0 }, { 'r', 4, 1, 1, 0 }, { 0x84, 4, 0, 1, 0 },
+    { 'G', 8, 0, 1, 0 }, { 0x95, 8, 0, 0, 0 },
+    { 'I', -1, 0, 1, 0 }, { 'L', -1, 0, 1, 0 }, { 'S', -1, 0, 1, 0 }, { 'V', -1, 0, 1, 0 },
+    { 'F', -1, 0, 1, 0 }, { 'P', -1, 0, 1, 0 }, { 'g', -1, 0, 1, 0 }, { 'p', -1, 1, 1, 0 },
+    { 'c', -2, 0, 1, 0 }, { 'i', -2, 0, 1, 1 },
+    { 'U', 101, 0, 1, 0 }, { 0x8c, 101, 0, 1, 0 }, { 'C', 101, 0, 1, 0 }, { 0x8a, 101, 0, 1, 0 },
+    { 'T', 104, 0, 1, 0 }, { 'X', 104, 0, 1, 0 }, { 'B', 104, 0, 1, 0 }, { 0x8b, 104, 0, 1, 0 },
+    { 0x8d, 108, 0, 1, 0 }, { 0x8e, 108, 0, 1, 0 }, { 0x96, 108, 0, 1, 0 },
   };
-  size_t i = 0, n_ops = 0;
+  size_t i = 0, n_ops = 0, depth = 0;
+  std::vector<size_t> marks;
+  std::vector<bool> memo;
 
   while (i < size)
     {
       unsigned char op = data[i];
       size_t at = i++;
       n_ops++;
-      // The unpickler sizes its memo by the largest index PUT; a pickler
-      // numbers them from 0, one per opcode at most.
-      if ((op == 'q' && i < size && data[i] >= n_ops) || (op == 'r' && size - i >= 4 && le (data + i, 4) >= n_ops))
-        fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl puts memo entry %llu at byte %zu, after %zu opcodes",
-              path.c_str (), (unsigned long long) (op == 'q' ? data[i] : le (data + i, 4)), at, n_ops - 1);
-      int arg = -100;
-      for (const auto &o : ops)
-        if (o.op == op)
-          arg = o.arg;
-      if (arg == -100)
+      const Op *o = nullptr;
+      for (const auto &c : ops)
+        if (c.op == op)
+          o = &c;
+      if (o == nullptr)
         fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl has an unknown pickle opcode 0x%02x at byte %zu", path.c_str (), op, at);
-      if (op == '.')
-        return;
-      uint64_t n = 0;
-      if (arg >= 0 && arg < 100)
-        n = (uint64_t) arg;
-      else if (arg < 0)
+
+      // The stack: items above the last mark are all an opcode may pop.
+      size_t base = marks.empty () ? 0 : marks.back ();
+      if (op == '(')
+        marks.push_back (depth);
+      else if (o->mark)
         {
-          for (int line = 0; line < -arg; line++)
+          if (marks.empty ())
+            fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl's opcode 0x%02x at byte %zu needs a mark, and none is set",
+                  path.c_str (), op, at);
+          size_t m = marks.back ();
+          marks.pop_back ();
+          size_t below = marks.empty () ? 0 : marks.back ();
+          if (m - below < (size_t) o->pop || (op == 'o' && depth == m))
+            fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl's opcode 0x%02x at byte %zu finds too few items on the stack",
+                  path.c_str (), op, at);
+          depth = m - (size_t) o->pop + (size_t) (op == '1' ? 0 : o->push);
+        }
+      else
+        {
+          if (depth - base < (size_t) o->pop)
+            fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl's opcode 0x%02x at byte %zu finds %zu items on the stack and needs %d",
+                  path.c_str (), op, at, depth - base, o->pop);
+          depth = depth - (size_t) o->pop + (size_t) o->push;
+        }
+      if (op == '.')
+        {
+          if (depth != 0 || !marks.empty ())
+            fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl stops at byte %zu with %zu more items or marks on the stack",
+                  path.c_str (), at, depth + marks.size ());
+          return;
+        }
+
+      if (op == 0x94)
+        {
+          // MEMOIZE: the top item goes to the next free index.
+          size_t k = (size_t) std::count (memo.begin (), memo.end (), true);
+          if (memo.size () <= k)
+            memo.resize (k + 1, false);
+          memo[k] = true;
+          continue;
+        }
+
+      uint64_t n = 0;
+      if (o->arg > 0 && o->arg < 100 && (size_t) o->arg > size - i)
+        fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl ends inside the argument of opcode 0x%02x at byte %zu",
+              path.c_str (), op, at);
+      if (op == 'q' || op == 'r' || op == 'h' || op == 'j')
+        {
+          // The memo: the unpickler sizes it by the largest index PUT (a
+          // pickler numbers them from 0, one per opcode at most) and reads a
+          // GET without looking, so a GET must name an index PUT before.
+          n = le (data + i, o->arg);
+          i += (size_t) o->arg;
+          if (n >= n_ops)
+            fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl %s memo entry %llu at byte %zu, after %zu opcodes",
+                  path.c_str (), op == 'q' || op == 'r' ? "puts" : "gets", (unsigned long long) n, at, n_ops - 1);
+          if (op == 'q' || op == 'r')
+            {
+              if (memo.size () <= n)
+                memo.resize (n + 1, false);
+              memo[n] = true;
+            }
+          else if (n >= memo.size () || !memo[n])
+            fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl gets memo entry %llu at byte %zu, which was never put",
+                  path.c_str (), (unsigned long long) n, at);
+          continue;
+        }
+      if (o->arg >= 0 && o->arg < 100)
+        n = (uint64_t) o->arg;
+      else if (o->arg < 0)
+        {
+          for (int line = 0; line < -o->arg; line++)
             {
               const void *nl = i < size ? memchr (data + i, '\n', size - i) : nullptr;
               if (nl == nullptr)
@@ -186,13 +273,14 @@ check_pickle (const unsigned char *data, size_t size, const std::string &path)
         }
       else
         {
-          int len = arg - 100;
+          int len = o->arg - 100;
           if ((size_t) len > size - i)
             fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl ends inside the length of opcode 0x%02x at byte %zu",
                   path.c_str (), op, at);
           n = le (data + i, len);
           i += (size_t) len;
         }
+
       if (n > size - i)
         fail (LK_SHIM_ERROR_FORMAT, "%s: data.pkl's opcode 0x%02x at byte %zu declares %llu bytes, but %zu remain",
               path.c_str (), op, at, (unsigned long long) n, size - i);
