@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
+#include "lk-method-info.h"
 #include "lk-details-view.h"
 
 struct _LkDetailsView
@@ -20,26 +21,8 @@ struct _LkDetailsView
 
 G_DEFINE_FINAL_TYPE (LkDetailsView, lk_details_view, GTK_TYPE_WIDGET)
 
-typedef struct {
-  const char *key;
-  const char *title;
-  const char *subtitle;
-} Known;
-
-/* Scores and checks in the order a reader wants them. */
-static const Known known_scores[] = {
-  { "similarity", N_("Similarity"), N_("The model’s score for the two inputs") },
-  { "sum", N_("ΣA"), N_("The sum of all token-pair contributions") },
-  { "expected", N_("Expected ΣA"), N_("What the contributions should add up to") },
-  { "error", N_("Attribution error"), N_("How far ΣA is from what it should be; the conservation gap for BiLRP and H×P") },
-  { "error_relative", N_("Relative error"), N_("The attribution error as a share of the score") },
-  { "error_vs_score", N_("Error against the score"), N_("How far ΣA is from the similarity itself") },
-  { "precision", N_("Precision"), N_("BERTScore precision of the token alignment") },
-  { "recall", N_("Recall"), N_("BERTScore recall of the token alignment") },
-  { "f1", N_("F1"), N_("BERTScore F1 of the token alignment") },
-  { "perturbation_area", N_("Perturbation area"), N_("Area under the perturbation curve; smaller is more faithful") },
-  { "perturbation_random_area", N_("Random baseline area"), N_("The same area for random token orders") },
-};
+/* A member and what it means; the scores' come from the method registry. */
+typedef LkScoreInfo Known;
 
 static const Known known_model[] = {
   { "id", N_("Model"), NULL },
@@ -140,7 +123,7 @@ add_object (LkDetailsView *self, GtkWidget *group, JsonObject *obj, const Known 
     if (json_object_has_member (obj, known[i].key))
       {
         g_autofree char *value = format_node (json_object_get_member (obj, known[i].key));
-        add_row (self, group, _(known[i].title), known[i].subtitle ? _(known[i].subtitle) : NULL, value);
+        add_row (self, group, _(known[i].label), known[i].description ? _(known[i].description) : NULL, value);
       }
   members = json_object_get_members (obj);
   for (GList *l = members; l; l = l->next)
@@ -170,8 +153,8 @@ add_method (LkDetailsView *self)
 static void
 add_timings (LkDetailsView *self)
 {
-  JsonObject *timings = lk_explanation_get_extra (self->explanation, "timings");
-  g_autoptr(GList) members = json_object_get_members (timings);
+  JsonObject *timings = lk_explanation_lookup_object (self->explanation, "timings");
+  g_autoptr(GList) members = timings ? json_object_get_members (timings) : NULL;
   GtkWidget *group;
 
   if (members == NULL)
@@ -193,7 +176,7 @@ static void
 add_provenance (LkDetailsView *self)
 {
   JsonNode *files = json_object_get_member (lk_explanation_get_model (self->explanation), "files");
-  JsonObject *run = lk_explanation_lookup_extra (self->explanation, "runtime");
+  JsonObject *run = lk_explanation_lookup_object (self->explanation, "runtime");
   static const Known known_runtime[] = {
     { "likeness", N_("Likeness"), NULL },
     { "libtorch", N_("libtorch"), NULL },
@@ -229,7 +212,12 @@ rebuild (LkDetailsView *self)
     return;
 
   group = add_group (self, _("Scores"), _("The similarity and how faithfully the explanation adds up to it"));
-  add_object (self, group, lk_explanation_get_scores (self->explanation), known_scores, G_N_ELEMENTS (known_scores));
+  {
+    const LkMethodInfo *info = lk_method_info_find (lk_explanation_get_method (self->explanation));
+
+    add_object (self, group, lk_explanation_get_scores (self->explanation),
+                info ? info->scores : NULL, info ? info->n_scores : 0);
+  }
   add_method (self);
   group = add_group (self, _("Model"), NULL);
   add_object (self, group, lk_explanation_get_model (self->explanation), known_model, G_N_ELEMENTS (known_model));

@@ -454,7 +454,7 @@ caption_word (LkFigureView *self, int col)
 
   if (self->view != LK_VIEW_SALIENCY || self->explanation == NULL || col < 0)
     return -1;
-  map = lk_explanation_get_extra (self->explanation, "saliency_map");
+  map = lk_explanation_lookup_object (self->explanation, "saliency_map");
   if (map == NULL || !json_object_has_member (map, "maps"))
     return -1;
   return self->options.words ? col : (int) lk_explanation_token_word (self->explanation, 1, col);

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
+#include "lk-method-info.h"
 #include "lk-details-view.h"
 #include "lk-method-chooser.h"
 
@@ -28,41 +29,13 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (LkMethodChooser, lk_method_chooser, GTK_TYPE_WIDGET)
 
-typedef struct {
-  const char *name;
-  const char *description;
-} MethodInfo;
-
-static const MethodInfo methods[] = {
-  { "bilrp", N_("Layer-wise relevance for pairs; fast, conserves the score") },
-  { "ij", N_("Exact path integral of the Jacobians; slower, most faithful") },
-  { "hxp", N_("Gradient × input at the embedding; fastest, a first look") },
-  { "align", N_("Which token of one text matches which of the other") },
-  { "distance", N_("Masks tokens or image regions at random and ranks the masks by the distance they cause") },
-  { "aspects", N_("Similarity split into named aspects (S3BERT models)") },
-};
-
-static const char *
-method_title (const char *name)
+/* The rows follow the method registry's order (lk_method_infos). */
+static const LkMethodInfo *
+nth_method (int i, guint *n)
 {
-  if (g_str_equal (name, "distance"))
-    return _("Distance Masking");
-  if (g_str_equal (name, "aspects"))
-    return _("Aspects");
-  return lk_method_title (name);
-}
+  const LkMethodInfo *all = lk_method_infos (n);
 
-/* The button is small; the popover has the full names. */
-static const char *
-short_name (const char *method)
-{
-  if (g_strcmp0 (method, "ij") == 0)
-    return C_("method", "IJ");
-  if (g_strcmp0 (method, "hxp") == 0)
-    return C_("method", "H×P");
-  if (g_strcmp0 (method, "align") == 0)
-    return C_("method", "Alignment");
-  return lk_method_title (method);
+  return i >= 0 && (guint) i < *n ? &all[i] : NULL;
 }
 
 static void
@@ -71,12 +44,14 @@ sync_rows (LkMethodChooser *self)
   GtkWidget *row;
   int i = 0;
 
-  gtk_label_set_label (self->label, self->method ? short_name (self->method) : "");
+  gtk_label_set_label (self->label, self->method ? lk_method_short_title (self->method) : "");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), self->method ? lk_method_title (self->method) : NULL);
   while ((row = GTK_WIDGET (gtk_list_box_get_row_at_index (self->list, i))))
     {
       GtkWidget *check = g_object_get_data (G_OBJECT (row), "check");
-      gtk_widget_set_opacity (check, g_strcmp0 (methods[i].name, self->method) == 0 ? 1 : 0);
+      guint n;
+      const LkMethodInfo *info = nth_method (i, &n);
+      gtk_widget_set_opacity (check, info && g_strcmp0 (info->name, self->method) == 0 ? 1 : 0);
       i++;
     }
 }
@@ -84,21 +59,22 @@ sync_rows (LkMethodChooser *self)
 static void
 on_row_activated (GtkListBox *list, GtkListBoxRow *row, LkMethodChooser *self)
 {
-  int i = gtk_list_box_row_get_index (row);
+  guint n;
+  const LkMethodInfo *info = nth_method (gtk_list_box_row_get_index (row), &n);
 
-  if (i < 0 || i >= (int) G_N_ELEMENTS (methods))
+  if (info == NULL)
     return;
-  lk_method_chooser_set_method (self, methods[i].name);
+  lk_method_chooser_set_method (self, info->name);
   gtk_popover_popdown (self->popover);
 }
 
 static GtkWidget *
-make_row (const MethodInfo *info)
+make_row (const LkMethodInfo *info)
 {
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), method_title (info->name));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), lk_method_title (info->name));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _(info->description));
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
   g_object_set_data (G_OBJECT (row), "check", check);
@@ -178,8 +154,13 @@ static void
 lk_method_chooser_init (LkMethodChooser *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
-    gtk_list_box_append (self->list, make_row (&methods[i]));
+  {
+    guint n;
+    const LkMethodInfo *all = lk_method_infos (&n);
+
+    for (guint i = 0; i < n; i++)
+      gtk_list_box_append (self->list, make_row (&all[i]));
+  }
   self->method = g_strdup ("bilrp");
   sync_rows (self);
 }

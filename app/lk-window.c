@@ -98,8 +98,7 @@ lk_window_show_error (LkWindow *self, const char *icon_name, const char *title, 
 static gboolean
 has_member (LkExplanation *x, const char *name)
 {
-  g_autoptr(JsonNode) node = lk_explanation_to_json (x);
-  return json_object_has_member (json_node_get_object (node), name);
+  return lk_explanation_lookup_extra (x, name) != NULL;
 }
 
 /* Numbers as the figures print them (a point, whatever the locale), so the

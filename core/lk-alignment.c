@@ -5,6 +5,7 @@
 
 #include <math.h>
 
+#include "lk-backend.h"
 #include "lk-error.h"
 #include "lk-methods.h"
 #include "lk-model-private.h"
@@ -19,7 +20,7 @@ last_hidden (LkModel *model, const LkEncoding *enc, const char *what, GError **e
 
   if (lk_shim_hidden_states (shim, enc->ids, enc->n_tokens, lk_shim_model_num_layers (shim), out, &st) != 0)
     {
-      g_set_error (error, LK_ERROR, LK_ERROR_BACKEND, "%s", st.message);
+      lk_backend_set_error (&st, NULL, NULL, error);
       g_free (out);
       return NULL;
     }

@@ -11,6 +11,7 @@
 
 #include <glib/gstdio.h>
 
+#include "lk-backend.h"
 #include "lk-aspect-train-private.h"
 #include "lk-aspects.h"
 #include "lk-json.h"
@@ -195,6 +196,7 @@ lk_aspect_pairs_load (const char *path, gboolean builtin, GError **error)
 /* ---- training ---- */
 
 typedef struct {
+  GCancellable   *cancellable;   /* first: lk_backend_abort reads it */
   const LkAspectTrainParams *p;
   LkAspectPairs  *pairs;
   char           *base_dir;
@@ -205,7 +207,6 @@ typedef struct {
   double         *min, *max;
   guint           n_aspects, n_train, n_dev, dim;
   LkTrainOutput   o;
-  GCancellable   *cancellable;
   LkAspectTrainProgress progress;
   gpointer        progress_data;
 } Job;
@@ -532,12 +533,6 @@ write_layout (Job *j, const lk_shim_train_result *r, GError **error)
   return lk_json_save_atomic (root, path, error);
 }
 
-static int
-train_abort (void *data)
-{
-  return g_cancellable_is_cancelled (((Job *) data)->cancellable);
-}
-
 static void
 train_progress (const lk_shim_train_progress *p, void *data)
 {
@@ -603,7 +598,7 @@ run_training (Job *j, lk_shim_train_result *result, GError **error)
       tp.output_dense[d] = dense->pdata[d];
     }
   tp.progress = train_progress;
-  tp.abort = j->cancellable ? train_abort : NULL;
+  tp.abort = j->cancellable ? lk_backend_abort : NULL;
   tp.user_data = j;
   j->config.params.device = (lk_shim_device) j->p->device;
   j->config.params.n_threads = j->p->n_threads;
@@ -616,9 +611,17 @@ run_training (Job *j, lk_shim_train_result *result, GError **error)
       else if (st.code == LK_SHIM_ERROR_CANCELLED)
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "training cancelled before its first checkpoint");
       else
-        g_set_error (error, LK_ERROR, LK_ERROR_BACKEND, "training: %s%s%s%s", st.message,
-                     kept ? "; the checkpoint in " : "", kept ? j->o.checkpoint : "",
-                     kept ? " is kept: the same command resumes from it" : "");
+        {
+          lk_backend_set_error (&st, "training", NULL, error);
+          if (kept && error != NULL)
+            {
+              /* GLib has g_prefix_error only: the suffix is added by hand. */
+              char *m = g_strdup_printf ("%s; the checkpoint in %s is kept: the same command resumes from it",
+                                         (*error)->message, j->o.checkpoint);
+              g_free ((*error)->message);
+              (*error)->message = m;
+            }
+        }
       return FALSE;
     }
   return TRUE;

@@ -227,14 +227,26 @@ lk_explanation_get_extra (LkExplanation *self, const char *name)
   return json_object_get_object_member (self->extras, name);
 }
 
-JsonObject *
+JsonNode *
 lk_explanation_lookup_extra (LkExplanation *self, const char *name)
 {
-  JsonNode *node;
-
   g_return_val_if_fail (LK_IS_EXPLANATION (self) && name != NULL, NULL);
-  node = json_object_get_member (self->extras, name);
+  return json_object_get_member (self->extras, name);
+}
+
+JsonObject *
+lk_explanation_lookup_object (LkExplanation *self, const char *name)
+{
+  JsonNode *node = lk_explanation_lookup_extra (self, name);
+
   return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+const char *
+lk_explanation_get_created (LkExplanation *self)
+{
+  g_return_val_if_fail (LK_IS_EXPLANATION (self), NULL);
+  return self->created;
 }
 
 void

@@ -56,8 +56,13 @@ double         lk_explanation_get_score    (LkExplanation *self, const char *nam
 void           lk_explanation_set_score    (LkExplanation *self, const char *name, double value);
 /* Named extras: "timings", "perturbation", … */
 JsonObject    *lk_explanation_get_extra    (LkExplanation *self, const char *name);
-/* The extra member @name, or NULL: unlike get_extra, never adds it. */
-JsonObject    *lk_explanation_lookup_extra (LkExplanation *self, const char *name);
+/* The extra member @name (an object, an array or a value), or NULL when
+ * the result has none: unlike get_extra, never adds it, and costs no copy. */
+JsonNode      *lk_explanation_lookup_extra (LkExplanation *self, const char *name);
+/* The same when it is an object, else NULL. */
+JsonObject    *lk_explanation_lookup_object (LkExplanation *self, const char *name);
+/* When it was made: ISO 8601, UTC. */
+const char    *lk_explanation_get_created  (LkExplanation *self);
 /* Sets the extra @name to @node (an array or any value; takes ownership). */
 void           lk_explanation_take_extra   (LkExplanation *self, const char *name, JsonNode *node);
 

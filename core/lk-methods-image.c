@@ -188,7 +188,7 @@ lk_explain_image (LkModel                *model,
   g_autofree float *pixels = NULL;
   g_autofree gint32 *ref = NULL;
   LkExplainParams p = *params;
-  Progress prog = { progress, progress_data, cancellable, 0, 0.5 };
+  Progress prog = { .cancellable = cancellable, .progress = progress, .data = progress_data, .offset = 0, .scale = 0.5 };
   Tower img = { 0 }, txt = { 0 };
   lk_shim_model *shim;
   LkTokenizer *tok;

@@ -14,9 +14,9 @@ G_BEGIN_DECLS
 /* The engine's progress and abort callbacks report through this:
  * progress (offset + scale × f), abort when cancellable is cancelled. */
 typedef struct {
+  GCancellable   *cancellable;   /* first: lk_backend_abort reads it */
   LkProgressFunc  progress;
   gpointer        data;
-  GCancellable   *cancellable;
   double          offset, scale;
 } LkMethodsProgress;
 

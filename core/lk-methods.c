@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "lk-backend.h"
 #include "lk-aspects.h"
 #include "lk-distance.h"
 #include "lk-error.h"
@@ -10,28 +11,6 @@
 #include "lk-methods-private.h"
 #include "lk-provenance.h"
 #include "lk-model-private.h"
-
-static const char *method_names[] = { "ij", "bilrp", "hxp", "align", "distance", "aspects" };
-G_STATIC_ASSERT (G_N_ELEMENTS (method_names) == LK_N_METHODS);
-
-const char *
-lk_method_to_string (LkMethod method)
-{
-  g_return_val_if_fail (method < LK_N_METHODS, NULL);
-  return method_names[method];
-}
-
-gboolean
-lk_method_from_string (const char *name, LkMethod *method)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (method_names); i++)
-    if (g_strcmp0 (name, method_names[i]) == 0)
-      {
-        *method = i;
-        return TRUE;
-      }
-  return FALSE;
-}
 
 void
 lk_explain_params_init (LkExplainParams *p, LkMethod method)
@@ -71,12 +50,6 @@ engine_progress (double f, void *user_data)
     p->progress (p->offset + p->scale * f, p->data);
 }
 
-static int
-engine_abort (void *user_data)
-{
-  return g_cancellable_is_cancelled (((Progress *) user_data)->cancellable);
-}
-
 void
 lk_methods_contrib_params (lk_shim_contrib_params *cp, const LkExplainParams *p, int layer, const gint32 *ref,
                            LkMethodsProgress *prog)
@@ -87,7 +60,7 @@ lk_methods_contrib_params (lk_shim_contrib_params *cp, const LkExplainParams *p,
   cp->zero_biases = p->zero_biases;
   cp->quadrature = p->quadrature == LK_QUADRATURE_GAUSS ? LK_SHIM_QUAD_GAUSS : LK_SHIM_QUAD_RIEMANN;
   cp->progress = engine_progress;
-  cp->abort = engine_abort;
+  cp->abort = lk_backend_abort;
   cp->user_data = prog;
   if (p->method == LK_METHOD_IJ)
     {
@@ -99,12 +72,7 @@ lk_methods_contrib_params (lk_shim_contrib_params *cp, const LkExplainParams *p,
 gboolean
 lk_methods_shim_failed (const lk_shim_status *st, GError **error)
 {
-  if (st->code == LK_SHIM_ERROR_CANCELLED)
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The explanation was cancelled");
-  else
-    g_set_error (error, LK_ERROR, st->code == LK_SHIM_ERROR_INVALID ? LK_ERROR_INVALID_ARGUMENT : LK_ERROR_BACKEND,
-                 "%s", st->message);
-  return FALSE;
+  return lk_backend_set_error (st, NULL, "The explanation was cancelled", error);
 }
 
 gint32 *
@@ -378,7 +346,7 @@ lk_explain (LkModel                *model,
   g_autoptr(LkExplanation) x = NULL;
   LkExplainParams p = *params;
   Side a = { 0 }, b = { 0 };
-  Progress prog = { progress, progress_data, cancellable, 0, 1 };
+  Progress prog = { .cancellable = cancellable, .progress = progress, .data = progress_data, .offset = 0, .scale = 1 };
   gint64 t0 = g_get_monotonic_time ();
   const char *texts[2] = { text_a, text_b };
   gboolean ok;

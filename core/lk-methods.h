@@ -5,19 +5,10 @@
 #include <gio/gio.h>
 
 #include "lk-explanation.h"
+#include "lk-method-info.h"
 #include "lk-model.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  LK_METHOD_IJ,     /* Integrated Jacobians (Moeller et al.) */
-  LK_METHOD_BILRP,  /* BiLRP with the transformer LRP rules (Vasileiou & Eberle) */
-  LK_METHOD_HXP,    /* Hessian × product: plain gradient × input at the point */
-  LK_METHOD_ALIGN,  /* last-layer token cosine alignment, BERTScore P/R/F1 */
-  LK_METHOD_DISTANCE, /* distance masking (lk-distance.h), with its defaults */
-  LK_METHOD_ASPECTS,  /* S3BERT aspect decomposition (lk-aspects.h) */
-  LK_N_METHODS        /* not a method: the count, for loops over every method */
-} LkMethod;
 
 typedef enum {
   LK_MEASURE_COS,
@@ -60,9 +51,6 @@ typedef struct {
 
 void           lk_explain_params_init   (LkExplainParams *params,
                                          LkMethod         method);
-const char    *lk_method_to_string      (LkMethod method);
-gboolean       lk_method_from_string    (const char *name,
-                                         LkMethod   *method);
 
 LkExplanation *lk_explain               (LkModel                *model,
                                          const char             *text_a,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "lk-backend.h"
 #include "lk-error.h"
 #include "lk-json.h"
 #include "lk-model.h"
@@ -326,12 +327,6 @@ lk_model_preprocess_image (LkModel        *self,
   return need_vision (self, error) && lk_image_preprocess (image, &lk_model_get_config (self)->preprocess, out, error);
 }
 
-static int
-abort_cb (void *data)
-{
-  return g_cancellable_is_cancelled (data);
-}
-
 gboolean
 lk_model_embed_pixels (LkModel       *self,
                        guint          n,
@@ -349,16 +344,10 @@ lk_model_embed_pixels (LkModel       *self,
   if (!need_vision (self, error))
     return FALSE;
   lk_shim_run_default_params (&run);
-  run.abort = cancellable ? abort_cb : NULL;
-  run.user_data = cancellable;
+  run.abort = cancellable ? lk_backend_abort : NULL;
+  run.user_data = &cancellable;
   if (lk_shim_embed_images (lk_model_get_shim (self), n, pixels, out, &run, &st) != 0)
-    {
-      if (st.code == LK_SHIM_ERROR_CANCELLED)
-        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, st.message);
-      else
-        g_set_error (error, LK_ERROR, LK_ERROR_BACKEND, "%s: %s", lk_model_get_id (self), st.message);
-      return FALSE;
-    }
+    return lk_backend_set_error (&st, lk_model_get_id (self), NULL, error);
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *what = n == 1 ? g_strdup ("the embedding of the image")

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "lk-backend.h"
 #include "lk-error.h"
 #include "lk-model.h"
 #include "lk-model-private.h"
@@ -60,16 +61,6 @@ lk_model_options_init_from_env (LkModelOptions *options)
   options->n_threads = threads ? atoi (threads) : 0;
 }
 
-static gboolean
-shim_error (const lk_shim_status *st, const char *dir, GError **error)
-{
-  if (st->code == LK_SHIM_ERROR_CANCELLED)
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, st->message);
-  else
-    g_set_error (error, LK_ERROR, LK_ERROR_BACKEND, "%s: %s", dir, st->message);
-  return FALSE;
-}
-
 LkModel *
 lk_model_new_from_dir (const char            *dir,
                        const char            *id,
@@ -105,7 +96,7 @@ lk_model_new_from_dir (const char            *dir,
   self->shim = lk_shim_model_load (&self->config.params, &st);
   if (self->shim == NULL)
     {
-      shim_error (&st, self->path, error);
+      lk_backend_set_error (&st, self->path, NULL, error);
       return NULL;
     }
   return g_steal_pointer (&self);
@@ -167,16 +158,10 @@ lk_model_tokenize_named (LkModel     *self,
 }
 
 typedef struct {
-  GCancellable   *cancellable;
+  GCancellable   *cancellable;   /* first: lk_backend_abort reads it */
   LkProgressFunc  progress;
   gpointer        data;
 } RunData;
-
-static int
-run_abort (void *user_data)
-{
-  return g_cancellable_is_cancelled (((RunData *) user_data)->cancellable);
-}
 
 static void
 run_progress (double fraction, void *user_data)
@@ -278,11 +263,11 @@ lk_model_embed (LkModel            *self,
   if (n_truncated)
     *n_truncated = cut;
   lk_shim_run_default_params (&run);
-  run.abort = cancellable ? run_abort : NULL;
+  run.abort = cancellable ? lk_backend_abort : NULL;
   run.progress = run_progress;
   run.user_data = &rd;
   if (lk_shim_embed (self->shim, n, ids, lens, out, &run, &st) != 0)
-    return shim_error (&st, self->id, error);
+    return lk_backend_set_error (&st, self->id, NULL, error);
   return check_embeddings (out, n, lk_model_get_dim (self), TRUE, error);
 }
 
@@ -307,10 +292,10 @@ lk_model_embed_ids (LkModel             *self,
     lens[i] = lengths[i];
   lk_shim_run_default_params (&run);
   run.batch_size = MAX (n, 1);
-  run.abort = cancellable ? run_abort : NULL;
+  run.abort = cancellable ? lk_backend_abort : NULL;
   run.user_data = &rd;
   if (lk_shim_embed (self->shim, n, (const int32_t *const *) ids, lens, out, &run, &st) != 0)
-    return shim_error (&st, self->id, error);
+    return lk_backend_set_error (&st, self->id, NULL, error);
   return check_embeddings (out, n, lk_model_get_dim (self), FALSE, error);
 }
 

@@ -4,6 +4,7 @@
 
 #include <math.h>
 
+#include "lk-backend.h"
 #include "lk-error.h"
 #include "lk-methods.h"
 #include "lk-model-private.h"
@@ -118,10 +119,7 @@ side_curves (LkModel *model, const LkEncoding *enc, const double *rel, guint n_r
   emb = g_new (float, (gsize) seqs->len * dim);
   if (lk_shim_embed (lk_model_get_shim (model), seqs->len, (const int32_t *const *) seqs->pdata,
                      (const int *) lens->data, emb, NULL, &st) != 0)
-    {
-      g_set_error (error, LK_ERROR, LK_ERROR_BACKEND, "perturbation curve: %s", st.message);
-      return FALSE;
-    }
+    return lk_backend_set_error (&st, "perturbation curve", NULL, error);
   if (!lk_check_finite (emb, (gsize) seqs->len * dim, "an embedding of the perturbation curve", error))
     return FALSE;
   curve = g_new0 (double, n + 1);

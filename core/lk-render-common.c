@@ -104,7 +104,6 @@ lk_figure_clear (LkFigure *f)
       g_clear_pointer (&f->index[s], g_array_unref);
       g_clear_pointer (&f->labels[s], g_ptr_array_unref);
     }
-  g_clear_pointer (&f->root, json_object_unref);
   g_clear_error (&f->error);
 }
 
@@ -190,17 +189,10 @@ lk_figure_label (LkFigure *f, guint side, guint k)
   return g_ptr_array_index (f->labels[side], k);
 }
 
-/* The extras are only reachable through the JSON form (asking the
- * explanation for a missing extra would add it), made on first use. */
 JsonNode *
 lk_figure_member (LkFigure *f, const char *name)
 {
-  if (f->root == NULL)
-    {
-      g_autoptr(JsonNode) node = lk_explanation_to_json (f->x);
-      f->root = json_object_ref (json_node_get_object (node));
-    }
-  return json_object_get_member (f->root, name);
+  return lk_explanation_lookup_extra (f->x, name);
 }
 
 void
@@ -317,24 +309,6 @@ lk_format_percent (double fraction)
     return g_strdup (fraction < 0 ? "> −0.01 %" : "< 0.01 %");
   g_ascii_formatd (buf, sizeof buf, p >= 10 ? "%.0f" : p >= 1 ? "%.1f" : "%.2f", 100 * fraction);
   return typographic_minus (g_strdup_printf ("%s %%", buf));
-}
-
-const char *
-lk_method_title (const char *method)
-{
-  if (g_strcmp0 (method, "ij") == 0)
-    return _("Integrated Jacobians");
-  if (g_strcmp0 (method, "bilrp") == 0)
-    return _("BiLRP");
-  if (g_strcmp0 (method, "hxp") == 0)
-    return _("Hessian × Product");
-  if (g_strcmp0 (method, "align") == 0)
-    return _("Token alignment");
-  if (g_strcmp0 (method, "mask") == 0 || g_strcmp0 (method, "distance") == 0)
-    return _("Distance masking");
-  if (g_strcmp0 (method, "s3bert") == 0 || g_strcmp0 (method, "aspects") == 0)
-    return _("Aspect decomposition");
-  return method ? method : _("Explanation");
 }
 
 /* ---- header ---- */

@@ -15,7 +15,6 @@ G_BEGIN_DECLS
 typedef struct {
   LkExplanation   *x;
   LkRenderOptions  opt;
-  JsonObject      *root;      /* the explanation as JSON, for its extras */
   const LkMatrix  *m;         /* token or word matrix, as @opt.words says */
   GArray          *index[2];  /* guint: source index of each shown row (a) and column (b) */
   GPtrArray       *labels[2]; /* char *: label of each shown row and column */

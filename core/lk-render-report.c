@@ -268,7 +268,7 @@ files_line (LkFigure *f)
 static char *
 runtime_line (LkFigure *f)
 {
-  JsonObject *r = lk_explanation_lookup_extra (f->x, "runtime");
+  JsonObject *r = lk_explanation_lookup_object (f->x, "runtime");
 
   if (r == NULL)
     return NULL;
@@ -308,39 +308,38 @@ draw_model (LkFigure *f, LkCanvas *c, double y)
   return field (f, c, MARGIN, y, 96, TEXT_W, _("Program"), runtime ? runtime : _("not recorded"), FALSE, "runtime");
 }
 
-/* Names people read for the scores' keys. */
+/* Names people read for the scores' keys: the method registry's. */
 static const char *
 score_label (LkFigure *f, const char *key)
 {
-  gboolean ij = g_strcmp0 (lk_explanation_get_method (f->x), "ij") == 0;
-  static const struct { const char *key, *label; } labels[] = {
-    { "similarity", N_("similarity") },
-    { "expected", N_("expected ΣA") },
-    { "error_vs_score", N_("ΣA − score") },
-    { "error_relative", N_("relative gap") },
-    { "ref_a_rb", N_("ref. term a·r(b)") },
-    { "ref_ra_b", N_("ref. term r(a)·b") },
-    { "ref_ra_rb", N_("ref. term r(a)·r(b)") },
-    { "perturbation_area", N_("perturbation area") },
-    { "perturbation_random_area", N_("random area") },
-    { "f1", N_("F1") },
-  };
+  return lk_score_label (lk_explanation_get_method (f->x), key);
+}
 
-  if (g_strcmp0 (key, "sum") == 0)
-    return ij ? _("ΣA") : _("Σ pairs");
-  if (g_strcmp0 (key, "error") == 0)
-    return ij ? _("attribution error") : _("conservation gap");
-  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
-    if (g_strcmp0 (key, labels[i].key) == 0)
-      return _(labels[i].label);
-  return key;
+/* The method's scores in the registry's order (the order a reader wants
+ * them), then any others the result holds. */
+static GList *
+scores_in_order (LkFigure *f, JsonObject *scores)
+{
+  const LkMethodInfo *info = lk_method_info_find (lk_explanation_get_method (f->x));
+  GList *members = json_object_get_members (scores), *ordered = NULL;
+
+  for (guint k = 0; info != NULL && k < info->n_scores; k++)
+    {
+      GList *l = g_list_find_custom (members, info->scores[k].key, (GCompareFunc) g_strcmp0);
+      if (l != NULL)
+        {
+          members = g_list_remove_link (members, l);
+          ordered = g_list_concat (ordered, l);
+        }
+    }
+  return g_list_concat (ordered, members);
 }
 
 static double
 draw_scores (LkFigure *f, LkCanvas *c, double y)
 {
   JsonObject *scores = lk_explanation_get_scores (f->x);
-  GList *members = json_object_get_members (scores);
+  GList *members = scores_in_order (f, scores);
   double col_w = TEXT_W / 3, y0 = y, ymax = y;
   guint i = 0, rows;
 
@@ -405,8 +404,7 @@ draw_footer (LkFigure *f, LkCanvas *c)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *date = g_date_time_format (now, "%Y-%m-%d %H:%M UTC");
-  JsonNode *created = lk_figure_member (f, "created");
-  const char *iso = created && JSON_NODE_HOLDS_VALUE (created) ? json_node_get_string (created) : NULL;
+  const char *iso = lk_explanation_get_created (f->x);
   g_autoptr(GDateTime) made = iso ? g_date_time_new_from_iso8601 (iso, NULL) : NULL;
   g_autoptr(GDateTime) made_utc = made ? g_date_time_to_utc (made) : NULL;
   g_autofree char *made_text = made_utc ? g_date_time_format (made_utc, "%Y-%m-%d %H:%M UTC") : g_strdup (iso ? iso : "—");

@@ -7,6 +7,7 @@
 #include <cairo.h>
 
 #include "lk-explanation.h"
+#include "lk-method-info.h"   /* lk_method_title () */
 
 G_BEGIN_DECLS
 
@@ -113,9 +114,5 @@ char     *lk_render_describe_hit (LkExplanation          *x,
 gboolean     lk_view_from_string (const char *name,
                                   LkView     *view);
 const char  *lk_view_to_string   (LkView      view);
-
-/* The method's name for people ("Integrated Jacobians", …), translated;
- * an unknown name is returned as it is. */
-const char  *lk_method_title     (const char *method);
 
 G_END_DECLS

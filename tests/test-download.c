@@ -8,6 +8,7 @@
 
 #include "lk-error.h"
 #include "lk-model-store.h"
+#include "test-helpers.h"
 
 #define REPO "lk-test/tiny"
 #define COMMIT "0123456789abcdef0123456789abcdef01234567"
@@ -448,22 +449,6 @@ hub_stop (FakeHub *hub)
 /* ---- fixture and helpers ----------------------------------------------- */
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
-  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) && (dir = g_dir_open (path, 0, NULL)) != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        rm_rf (child);
-      }
-  g_remove (path);
-}
-
-static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   f->tmp = g_dir_make_tmp ("lk-download-XXXXXX", NULL);
@@ -479,7 +464,7 @@ static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   hub_stop (f->hub);
-  rm_rf (f->tmp);
+  lk_test_rm_rf (f->tmp);
   g_free (f->tmp);
   g_free (f->cache);
 }

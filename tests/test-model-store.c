@@ -5,6 +5,7 @@
 
 #include "lk-error.h"
 #include "lk-model-store.h"
+#include "test-helpers.h"
 
 #define COMMIT_A "1111111111111111111111111111111111111111"
 #define COMMIT_B "2222222222222222222222222222222222222222"
@@ -13,22 +14,6 @@ typedef struct {
   char *tmp;
   char *cache;
 } Fixture;
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
-  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) && (dir = g_dir_open (path, 0, NULL)) != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        rm_rf (child);
-      }
-  g_remove (path);
-}
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
@@ -43,7 +28,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  rm_rf (f->tmp);
+  lk_test_rm_rf (f->tmp);
   g_free (f->tmp);
   g_free (f->cache);
 }

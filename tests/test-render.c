@@ -751,7 +751,7 @@ test_aspects (Fixture *fx, gconstpointer data)
     g_assert_cmpfloat_with_epsilon (g_ascii_strtod (attr (g_ptr_array_index (group, 0), "data-sum"), NULL), 0.62, 1e-9);
   }
   g_assert_true (text_contains (svg, "Σ shares = 0.62"));
-  g_assert_true (text_contains (svg, "Aspect decomposition · test-org/s3bert-tiny"));
+  g_assert_true (text_contains (svg, "Aspect Decomposition · test-org/s3bert-tiny"));
 }
 
 /* ---- report ---- */
@@ -777,7 +777,7 @@ test_report (Fixture *fx, gconstpointer data)
   g_assert_true (text_contains (svg, "The coffee is bad"));
   g_assert_true (text_contains (svg, "Not a good coffee"));
   g_assert_true (text_contains (svg, "layer 0"));
-  g_assert_true (has_text (svg, "key", "similarity"));
+  g_assert_true (has_text (svg, "key", "Similarity"));
   g_assert_true (has_text (svg, "score", "0.98"));
   g_assert_true (text_contains (svg, "conservation gap 0.04"));
   /* The plain-language readings. */

@@ -13,21 +13,21 @@
 static void
 print_aspects (LkExplanation *x)
 {
-  g_autoptr(JsonNode) root = lk_explanation_to_json (x);
-  JsonObject *o = json_node_get_object (root);
-  JsonArray *list = json_object_get_array_member (o, "aspects");
-  JsonObject *res = json_object_get_object_member (o, "residual");
+  JsonNode *aspects = lk_explanation_lookup_extra (x, "aspects");
+  JsonArray *list = aspects && JSON_NODE_HOLDS_ARRAY (aspects) ? json_node_get_array (aspects) : NULL;
+  JsonObject *res = lk_explanation_lookup_object (x, "residual");
 
   g_print ("method=aspects\nsimilarity=%.6f\n", lk_explanation_get_score (x, "similarity", NAN));
-  for (guint i = 0; i < json_array_get_length (list); i++)
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
     {
       JsonObject *a = json_array_get_object_element (list, i);
       g_print ("aspect=%s similarity=%.6f share=%.6f\n", json_object_get_string_member (a, "name"),
                json_object_get_double_member_with_default (a, "similarity", NAN),
                json_object_get_double_member (a, "share"));
     }
-  g_print ("residual similarity=%.6f share=%.6f\n", json_object_get_double_member_with_default (res, "similarity", NAN),
-           json_object_get_double_member (res, "share"));
+  if (res != NULL)
+    g_print ("residual similarity=%.6f share=%.6f\n", json_object_get_double_member_with_default (res, "similarity", NAN),
+             json_object_get_double_member_with_default (res, "share", NAN));
   g_print ("shares_sum=%.6f\nshares_gap=%.3g (|Σ shares − similarity|)\n", lk_explanation_get_score (x, "shares_sum", NAN),
            lk_explanation_get_score (x, "shares_gap", NAN));
 }

@@ -49,7 +49,8 @@ to_params (const ExplainOptions *o, LkExplainParams *p, const char *command)
 
   if (!lk_method_from_string (o->method ? o->method : "ij", &method))
     {
-      g_autofree char *msg = g_strdup_printf ("unknown method '%s' (expected ij, bilrp, hxp, align or distance)", o->method);
+      g_autofree char *names = lk_method_names_joined (", ");
+      g_autofree char *msg = g_strdup_printf ("unknown method '%s' (expected one of %s)", o->method, names);
       cli_usage (command, msg);
       return FALSE;
     }
@@ -217,7 +218,7 @@ static void
 print_summary (LkExplanation *x)
 {
   const char *method = lk_explanation_get_method (x);
-  JsonObject *t = lk_explanation_get_extra (x, "timings");
+  JsonObject *t = lk_explanation_lookup_object (x, "timings");
 
   g_print ("method=%s\nsimilarity=%.6f\n", method, lk_explanation_get_score (x, "similarity", NAN));
   if (g_strcmp0 (method, "distance") == 0)
@@ -239,7 +240,7 @@ print_summary (LkExplanation *x)
   if (json_object_has_member (lk_explanation_get_scores (x), "perturbation_area"))
     g_print ("perturbation_area=%.6f\nrandom_area=%.6f\n", lk_explanation_get_score (x, "perturbation_area", NAN),
              lk_explanation_get_score (x, "perturbation_random_area", NAN));
-  g_print ("seconds=%.3f\n", json_object_get_double_member_with_default (t, "explain_seconds", 0));
+  g_print ("seconds=%.3f\n", t ? json_object_get_double_member_with_default (t, "explain_seconds", 0) : 0);
 }
 
 int

@@ -47,7 +47,7 @@ check_image (LkExplanation *x, LkView view, const char *result_path, gboolean al
     {
       gboolean unchecked;
 
-      if (lk_provenance_check_image (lk_explanation_lookup_extra (x, extras[i]), &unchecked, &local))
+      if (lk_provenance_check_image (lk_explanation_lookup_object (x, extras[i]), &unchecked, &local))
         continue;
       if (!allow)
         {
@@ -113,10 +113,8 @@ cli_render (int argc, char **argv)
     return cli_fail (error);
   if (word >= 0)
     {
-      g_autoptr(JsonNode) root = lk_explanation_to_json (x);
-      JsonObject *o = json_node_get_object (root);
-      JsonNode *sm = json_object_get_member (o, "saliency_map");
-      JsonNode *maps = sm && JSON_NODE_HOLDS_OBJECT (sm) ? json_object_get_member (json_node_get_object (sm), "maps") : NULL;
+      JsonObject *sm = lk_explanation_lookup_object (x, "saliency_map");
+      JsonNode *maps = sm ? json_object_get_member (sm, "maps") : NULL;
       guint n = maps && JSON_NODE_HOLDS_ARRAY (maps) ? json_array_get_length (json_node_get_array (maps)) : 0;
       if ((guint) word >= n)
         {
