@@ -194,7 +194,8 @@ start_explain (LkWindow *self, const char *a, const char *b, const char *key)
                     self->explain_cancellable, on_explained, job);
 }
 
-/* Whether any installed model is a CLIP model, from its config.json. */
+/* Whether any installed model is a CLIP model: the store reads each
+ * config.json's model_type (with the checked JSON reader), once per list. */
 static gboolean
 have_clip_model (void)
 {
@@ -202,14 +203,8 @@ have_clip_model (void)
   g_autoptr(GPtrArray) models = lk_model_store_list ((const char * const *) folders, NULL);
 
   for (guint i = 0; models && i < models->len; i++)
-    {
-      LkModelInfo *info = g_ptr_array_index (models, i);
-      g_autofree char *path = g_build_filename (info->path, "config.json", NULL);
-      g_autofree char *text = NULL;
-
-      if (g_file_get_contents (path, &text, NULL, NULL) && strstr (text, "\"clip\""))
-        return TRUE;
-    }
+    if (g_strcmp0 (((LkModelInfo *) g_ptr_array_index (models, i))->architecture, "clip") == 0)
+      return TRUE;
   return FALSE;
 }
 

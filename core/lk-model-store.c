@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lk-error.h"
+#include "lk-json.h"
 #include "lk-model-store-private.h"
 
 #define DEFAULT_ENDPOINT "https://huggingface.co"
@@ -30,7 +31,26 @@ lk_model_info_free (LkModelInfo *info)
   g_free (info->id);
   g_free (info->revision);
   g_free (info->path);
+  g_free (info->architecture);
   g_free (info);
+}
+
+/* Through the checked JSON reader: a listed folder is anyone's download. */
+static char *
+read_architecture (const char *dir)
+{
+  g_autofree char *file = g_build_filename (dir, "config.json", NULL);
+  g_autoptr(JsonNode) root = NULL;
+
+  /* sentence-transformers' CLIP layout keeps it in its first module. */
+  if (!g_file_test (file, G_FILE_TEST_IS_REGULAR))
+    {
+      g_free (file);
+      file = g_build_filename (dir, "0_CLIPModel", "config.json", NULL);
+    }
+  if (g_file_test (file, G_FILE_TEST_IS_REGULAR))
+    root = lk_json_load (file, FALSE, NULL);
+  return root ? g_strdup (lk_json_get_string (json_node_get_object (root), file, "model_type", NULL, NULL)) : NULL;
 }
 
 static LkModelInfo *
@@ -41,6 +61,7 @@ model_info_new (const char *id, const char *revision, const char *path)
   info->id = g_strdup (id);
   info->revision = g_strdup (revision);
   info->path = g_strdup (path);
+  info->architecture = read_architecture (path);
   return info;
 }
 

@@ -36,6 +36,8 @@ typedef struct {
   char *id;       /* "ORG/NAME" for the cache, the folder's name for a folder */
   char *revision; /* the commit hash, or NULL for a plain folder */
   char *path;     /* absolute path of the model folder (a snapshot) */
+  char *architecture; /* config.json's model_type ("bert", "clip", …); NULL
+                       * when the file is missing or cannot be read */
 } LkModelInfo;
 
 void         lk_model_info_free            (LkModelInfo *info);

@@ -330,10 +330,14 @@ test_list (Fixture *f, gconstpointer data)
   LkModelInfo *info;
 
   g_assert_cmpint (g_mkdir_with_parents (junk, 0755), ==, 0);
-  write_file (m1, "{}");
+  write_file (m1, "{\"model_type\": \"clip\"}");
   write_file (m2, "[]");
   write_file (not_model, "hello");
-  write_file (single, "{}");
+  /* A hostile config.json: listed, its architecture unknown, no crash. */
+  {
+    g_autofree char *deep = lk_test_deep_json ("{\"model_type\": ", 100000, "}");
+    write_file (single, deep);
+  }
 
   infos = lk_model_store_list (extras, &error);
   g_assert_no_error (error);
@@ -351,10 +355,14 @@ test_list (Fixture *f, gconstpointer data)
   g_assert_cmpstr (info->id, ==, "m1");
   g_assert_null (info->revision);
   g_assert_true (g_str_has_suffix (info->path, "/models/m1"));
+  /* The architecture from config.json, read through the checked reader. */
+  g_assert_cmpstr (info->architecture, ==, "clip");
   info = infos->pdata[3];
   g_assert_cmpstr (info->id, ==, "m2");
+  g_assert_null (info->architecture);
   info = infos->pdata[4];
   g_assert_cmpstr (info->id, ==, "single");
+  g_assert_null (info->architecture);
   g_assert_true (g_path_is_absolute (info->path));
 }
 
