@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "lk-method-info.h"
 #include "lk-error.h"
 #include "lk-model-store.h"
 #include "lk-window-private.h"
@@ -160,7 +161,7 @@ on_explained (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   g_debug ("explained with %s: similarity %.4f in %.1f s", lk_explanation_get_method (x),
-           lk_explanation_get_score (x, "similarity", 0), (g_get_monotonic_time () - self->explain_started) / 1e6);
+           lk_explanation_get_score (x, LK_SCORE_SIMILARITY, 0), (g_get_monotonic_time () - self->explain_started) / 1e6);
   g_hash_table_replace (self->cache, g_strdup (job->key), g_object_ref (x));
   lk_window_show_explanation (self, x, job->key);
   /* The inputs may have changed while it ran. */

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "lk-method-info.h"
 #include "lk-window-private.h"
 
 G_DEFINE_FINAL_TYPE (LkWindow, lk_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -121,25 +122,25 @@ update_summary (LkWindow *self, LkExplanation *x)
 
   if (g_strcmp0 (method, "align") == 0)
     subtitle = g_strdup_printf (_("Precision %s · Recall %s · F1 %s"),
-                                num (b1, "%.3f", lk_explanation_get_score (x, "precision", NAN)),
-                                num (b2, "%.3f", lk_explanation_get_score (x, "recall", NAN)),
-                                num (b3, "%.3f", lk_explanation_get_score (x, "f1", NAN)));
+                                num (b1, "%.3f", lk_explanation_get_score (x, LK_SCORE_PRECISION, NAN)),
+                                num (b2, "%.3f", lk_explanation_get_score (x, LK_SCORE_RECALL, NAN)),
+                                num (b3, "%.3f", lk_explanation_get_score (x, LK_SCORE_F1, NAN)));
   else if (g_strcmp0 (method, "distance") == 0)
     /* Translators: the map's own check: how well two halves of the masks agree */
     subtitle = g_strdup_printf (_("%s masks · split-half correlation %s"),
                                 num (b1, "%.0f", json_object_get_int_member_with_default (
                                        lk_explanation_get_params (x), "n_masks_used", -1)),
-                                num (b2, "%.2f", lk_explanation_get_score (x, "split_half", NAN)));
+                                num (b2, "%.2f", lk_explanation_get_score (x, LK_SCORE_SPLIT_HALF, NAN)));
   else if (g_strcmp0 (method, "aspects") == 0)
     subtitle = g_strdup_printf (_("Σ shares %s · gap %s"),
-                                num (b1, "%.3f", lk_explanation_get_score (x, "shares_sum", NAN)),
-                                num (b2, "%.1e", lk_explanation_get_score (x, "shares_gap", NAN)));
+                                num (b1, "%.3f", lk_explanation_get_score (x, LK_SCORE_SHARES_SUM, NAN)),
+                                num (b2, "%.1e", lk_explanation_get_score (x, LK_SCORE_SHARES_GAP, NAN)));
   else
     subtitle = g_strdup_printf (g_strcmp0 (method, "ij") == 0 ? _("ΣA %s · attribution error %s")
                                                                : _("ΣA %s · conservation gap %s"),
-                                num (b1, "%.3f", lk_explanation_get_score (x, "sum", NAN)),
-                                num (b2, "%.4f", lk_explanation_get_score (x, "error", NAN)));
-  gtk_label_set_label (self->score_label, num (b0, "%.3f", lk_explanation_get_score (x, "similarity", NAN)));
+                                num (b1, "%.3f", lk_explanation_get_score (x, LK_SCORE_SUM, NAN)),
+                                num (b2, "%.4f", lk_explanation_get_score (x, LK_SCORE_ERROR, NAN)));
+  gtk_label_set_label (self->score_label, num (b0, "%.3f", lk_explanation_get_score (x, LK_SCORE_SIMILARITY, NAN)));
   gtk_label_set_label (self->summary_title, title);
   gtk_label_set_label (self->summary_subtitle, subtitle);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->summary_title), title);

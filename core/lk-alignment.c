@@ -102,13 +102,13 @@ lk_explain_alignment (LkExplanation *x, LkModel *model, const LkEncoding *ea, co
   p = greedy_match (&m, ea, eb, TRUE);
   r = greedy_match (&m, ea, eb, FALSE);
   lk_explanation_take_matrix (x, &m);
-  lk_explanation_set_score (x, "precision", p);
-  lk_explanation_set_score (x, "recall", r);
-  lk_explanation_set_score (x, "f1", p + r > 0 ? 2 * p * r / (p + r) : 0);
+  lk_explanation_set_score (x, LK_SCORE_PRECISION, p);
+  lk_explanation_set_score (x, LK_SCORE_RECALL, r);
+  lk_explanation_set_score (x, LK_SCORE_F1, p + r > 0 ? 2 * p * r / (p + r) : 0);
   emb = g_new (float, 2 * dim);
   if (!lk_model_embed (model, texts, 2, emb, NULL, NULL, NULL, NULL, error))
     return FALSE;
-  lk_explanation_set_score (x, "similarity", lk_cosine (emb, emb + dim, dim));
-  lk_explanation_set_score (x, "sum", lk_matrix_sum (lk_explanation_get_matrix (x)));
+  lk_explanation_set_score (x, LK_SCORE_SIMILARITY, lk_cosine (emb, emb + dim, dim));
+  lk_explanation_set_score (x, LK_SCORE_SUM, lk_matrix_sum (lk_explanation_get_matrix (x)));
   return TRUE;
 }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "lk-method-info.h"
 #include "lk-aspects.h"
 #include "lk-error.h"
 #include "lk-json.h"
@@ -288,9 +289,9 @@ lk_explain_aspects (LkModel              *model,
   add_tokens (x, 0, model, text_a);
   add_tokens (x, 1, model, text_b);
   set_model (x, model, layout);
-  lk_explanation_set_score (x, "similarity", lk_cosine (e, e + dim, dim));
-  lk_explanation_set_score (x, "shares_sum", overall);
-  lk_explanation_set_score (x, "shares_gap", fabs (overall - lk_cosine (e, e + dim, dim)));
+  lk_explanation_set_score (x, LK_SCORE_SIMILARITY, lk_cosine (e, e + dim, dim));
+  lk_explanation_set_score (x, LK_SCORE_SHARES_SUM, overall);
+  lk_explanation_set_score (x, LK_SCORE_SHARES_GAP, fabs (overall - lk_cosine (e, e + dim, dim)));
   list = json_array_new ();
   for (guint i = 0; i < layout->n_aspects; i++)
     json_array_add_element (list, aspect_node (layout->names[i], sims[i], shares[i]));

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "lk-method-info.h"
 #include "lk-provenance.h"
 #include "lk-distance.h"
 #include "lk-error.h"
@@ -454,10 +455,10 @@ set_common (LkExplanation *x, LkModel *model, const LkDistanceParams *p, const L
   json_object_set_string_member (o, "mask_side", p->mask_side ? "b" : "a");
   json_object_set_string_member (o, "distance", "cosine distance / 2");
   lk_methods_set_model (x, model);
-  lk_explanation_set_score (x, "similarity", similarity);
-  lk_explanation_set_score (x, "split_half", l->split_half);
+  lk_explanation_set_score (x, LK_SCORE_SIMILARITY, similarity);
+  lk_explanation_set_score (x, LK_SCORE_SPLIT_HALF, l->split_half);
   /* Spearman–Brown: the reliability of the map of all masks */
-  lk_explanation_set_score (x, "split_half_corrected", l->split_half > -1 ? 2 * l->split_half / (1 + l->split_half) : 0);
+  lk_explanation_set_score (x, LK_SCORE_SPLIT_HALF_CORRECTED, l->split_half > -1 ? 2 * l->split_half / (1 + l->split_half) : 0);
   for (guint i = 0; i < l->n_used; i++)
     {
       json_array_add_double_element (dist, l->distances[i]);

@@ -9,47 +9,47 @@
  * ΣA and the attribution error for IJ (against the score less IJ's
  * reference terms), Σ pairs and the conservation gap for BiLRP and H×P. */
 #define PERTURBATION_SCORES \
-  { "perturbation_area", N_("Perturbation area"), N_("Area under the perturbation curve; smaller is more faithful") }, \
-  { "perturbation_random_area", N_("Random baseline area"), N_("The same area for random token orders") }
+  { LK_SCORE_PERTURBATION_AREA, N_("Perturbation area"), N_("Area under the perturbation curve; smaller is more faithful") }, \
+  { LK_SCORE_PERTURBATION_RANDOM_AREA, N_("Random baseline area"), N_("The same area for random token orders") }
 
 static const LkScoreInfo ij_scores[] = {
-  { "similarity", N_("Similarity"), N_("The model’s score for the two inputs") },
-  { "sum", N_("ΣA"), N_("The sum of all token-pair contributions") },
-  { "expected", N_("Expected ΣA"), N_("What the contributions should add up to: the score less the reference terms") },
-  { "error", N_("Attribution error"), N_("How far ΣA is from what it should be (|ΣA − expected ΣA|)") },
-  { "error_vs_score", N_("Error against the score"), N_("How far ΣA is from the similarity itself") },
-  { "ref_a_rb", N_("Reference term a·r(b)"), N_("The score of text A against text B’s reference") },
-  { "ref_ra_b", N_("Reference term r(a)·b"), N_("The score of text A’s reference against text B") },
-  { "ref_ra_rb", N_("Reference term r(a)·r(b)"), N_("The score of the two references") },
+  { LK_SCORE_SIMILARITY, N_("Similarity"), N_("The model’s score for the two inputs") },
+  { LK_SCORE_SUM, N_("ΣA"), N_("The sum of all token-pair contributions") },
+  { LK_SCORE_EXPECTED, N_("Expected ΣA"), N_("What the contributions should add up to: the score less the reference terms") },
+  { LK_SCORE_ERROR, N_("Attribution error"), N_("How far ΣA is from what it should be (|ΣA − expected ΣA|)") },
+  { LK_SCORE_ERROR_VS_SCORE, N_("Error against the score"), N_("How far ΣA is from the similarity itself") },
+  { LK_SCORE_REF_A_RB, N_("Reference term a·r(b)"), N_("The score of text A against text B’s reference") },
+  { LK_SCORE_REF_RA_B, N_("Reference term r(a)·b"), N_("The score of text A’s reference against text B") },
+  { LK_SCORE_REF_RA_RB, N_("Reference term r(a)·r(b)"), N_("The score of the two references") },
   PERTURBATION_SCORES,
 };
 
 static const LkScoreInfo lrp_scores[] = {
-  { "similarity", N_("Similarity"), N_("The model’s score for the two inputs") },
-  { "sum", N_("Σ pairs"), N_("The sum of all token-pair relevances") },
-  { "error", N_("Conservation gap"), N_("How far the relevances’ sum is from the score (|Σ − score|)") },
-  { "error_relative", N_("Relative error"), N_("The conservation gap as a share of the score") },
+  { LK_SCORE_SIMILARITY, N_("Similarity"), N_("The model’s score for the two inputs") },
+  { LK_SCORE_SUM, N_("Σ pairs"), N_("The sum of all token-pair relevances") },
+  { LK_SCORE_ERROR, N_("Conservation gap"), N_("How far the relevances’ sum is from the score (|Σ − score|)") },
+  { LK_SCORE_ERROR_RELATIVE, N_("Relative error"), N_("The conservation gap as a share of the score") },
   PERTURBATION_SCORES,
 };
 
 static const LkScoreInfo align_scores[] = {
-  { "similarity", N_("Similarity"), N_("The model’s score for the two inputs") },
-  { "sum", N_("Σ cosines"), N_("The sum of all token-pair cosines") },
-  { "precision", N_("Precision"), N_("BERTScore precision of the token alignment") },
-  { "recall", N_("Recall"), N_("BERTScore recall of the token alignment") },
-  { "f1", N_("F1"), N_("BERTScore F1 of the token alignment") },
+  { LK_SCORE_SIMILARITY, N_("Similarity"), N_("The model’s score for the two inputs") },
+  { LK_SCORE_SUM, N_("Σ cosines"), N_("The sum of all token-pair cosines") },
+  { LK_SCORE_PRECISION, N_("Precision"), N_("BERTScore precision of the token alignment") },
+  { LK_SCORE_RECALL, N_("Recall"), N_("BERTScore recall of the token alignment") },
+  { LK_SCORE_F1, N_("F1"), N_("BERTScore F1 of the token alignment") },
 };
 
 static const LkScoreInfo distance_scores[] = {
-  { "similarity", N_("Similarity"), N_("The model’s score for the two inputs") },
-  { "split_half", N_("Split-half correlation"), N_("The map of one half of the masks against the other’s: how stable the map is") },
-  { "split_half_corrected", N_("Split-half, corrected"), N_("The same, Spearman–Brown corrected to all the masks") },
+  { LK_SCORE_SIMILARITY, N_("Similarity"), N_("The model’s score for the two inputs") },
+  { LK_SCORE_SPLIT_HALF, N_("Split-half correlation"), N_("The map of one half of the masks against the other’s: how stable the map is") },
+  { LK_SCORE_SPLIT_HALF_CORRECTED, N_("Split-half, corrected"), N_("The same, Spearman–Brown corrected to all the masks") },
 };
 
 static const LkScoreInfo aspects_scores[] = {
-  { "similarity", N_("Similarity"), N_("The model’s score for the two inputs") },
-  { "shares_sum", N_("Σ shares"), N_("The aspects’ and the residual’s shares added up") },
-  { "shares_gap", N_("Shares gap"), N_("How far the shares’ sum is from the similarity") },
+  { LK_SCORE_SIMILARITY, N_("Similarity"), N_("The model’s score for the two inputs") },
+  { LK_SCORE_SHARES_SUM, N_("Σ shares"), N_("The aspects’ and the residual’s shares added up") },
+  { LK_SCORE_SHARES_GAP, N_("Shares gap"), N_("How far the shares’ sum is from the similarity") },
 };
 
 #define SCORES(s) s, G_N_ELEMENTS (s)

@@ -20,6 +20,27 @@ typedef enum {
   LK_N_METHODS        /* not a method: the count, for loops over every method */
 } LkMethod;
 
+/* The keys of a result's "scores", one name each in C (the registry's
+ * entries below say what each means, per method). */
+#define LK_SCORE_SIMILARITY              "similarity"
+#define LK_SCORE_SUM                     "sum"
+#define LK_SCORE_ERROR                   "error"
+#define LK_SCORE_PERTURBATION_AREA       "perturbation_area"
+#define LK_SCORE_SPLIT_HALF              "split_half"
+#define LK_SCORE_PERTURBATION_RANDOM_AREA "perturbation_random_area"
+#define LK_SCORE_F1                      "f1"
+#define LK_SCORE_EXPECTED                "expected"
+#define LK_SCORE_ERROR_RELATIVE          "error_relative"
+#define LK_SCORE_SHARES_SUM              "shares_sum"
+#define LK_SCORE_SHARES_GAP              "shares_gap"
+#define LK_SCORE_RECALL                  "recall"
+#define LK_SCORE_PRECISION               "precision"
+#define LK_SCORE_SPLIT_HALF_CORRECTED    "split_half_corrected"
+#define LK_SCORE_ERROR_VS_SCORE          "error_vs_score"
+#define LK_SCORE_REF_RA_RB               "ref_ra_rb"
+#define LK_SCORE_REF_RA_B                "ref_ra_b"
+#define LK_SCORE_REF_A_RB                "ref_a_rb"
+
 /* The inputs a method explains. */
 typedef enum {
   LK_INPUTS_TEXT_PAIR     = 1 << 0,  /* two texts */

@@ -272,26 +272,26 @@ lk_methods_set_scores (LkExplanation *x, const float *ea, const float *ea_ref, c
   double score = lk_methods_dot (ea, eb, d) / norm;
   double sum = lk_matrix_sum (lk_explanation_get_matrix (x));
 
-  lk_explanation_set_score (x, "similarity", score);
-  lk_explanation_set_score (x, "sum", sum);
+  lk_explanation_set_score (x, LK_SCORE_SIMILARITY, score);
+  lk_explanation_set_score (x, LK_SCORE_SUM, sum);
   if (p->method == LK_METHOD_IJ)
     {
       double t_arb = lk_methods_dot (ea, eb_ref, d) / norm, t_rab = lk_methods_dot (ea_ref, eb, d) / norm;
       double t_rr = lk_methods_dot (ea_ref, eb_ref, d) / norm;
       double expected = score - t_arb - t_rab + t_rr;
-      lk_explanation_set_score (x, "ref_a_rb", t_arb);
-      lk_explanation_set_score (x, "ref_ra_b", t_rab);
-      lk_explanation_set_score (x, "ref_ra_rb", t_rr);
-      lk_explanation_set_score (x, "expected", expected);
+      lk_explanation_set_score (x, LK_SCORE_REF_A_RB, t_arb);
+      lk_explanation_set_score (x, LK_SCORE_REF_RA_B, t_rab);
+      lk_explanation_set_score (x, LK_SCORE_REF_RA_RB, t_rr);
+      lk_explanation_set_score (x, LK_SCORE_EXPECTED, expected);
       /* error: against what ΣA approximates; error_vs_score: against the score itself */
-      lk_explanation_set_score (x, "error", fabs (sum - expected));
-      lk_explanation_set_score (x, "error_vs_score", fabs (sum - score));
+      lk_explanation_set_score (x, LK_SCORE_ERROR, fabs (sum - expected));
+      lk_explanation_set_score (x, LK_SCORE_ERROR_VS_SCORE, fabs (sum - score));
     }
   else
     {
       /* the conservation gap: ΣR against e_aᵀe_b */
-      lk_explanation_set_score (x, "error", fabs (sum - score));
-      lk_explanation_set_score (x, "error_relative", fabs (sum - score) / fmax (fabs (score), 1e-12));
+      lk_explanation_set_score (x, LK_SCORE_ERROR, fabs (sum - score));
+      lk_explanation_set_score (x, LK_SCORE_ERROR_RELATIVE, fabs (sum - score) / fmax (fabs (score), 1e-12));
     }
 }
 

@@ -187,7 +187,7 @@ lk_explanation_add_perturbation (LkExplanation *x,
   json_object_set_double_member (pert, "random_area", ra);
   json_object_set_int_member (pert, "n_random", n_random);
   json_object_set_int_member (pert, "seed", seed);
-  lk_explanation_set_score (x, "perturbation_area", a);
-  lk_explanation_set_score (x, "perturbation_random_area", ra);
+  lk_explanation_set_score (x, LK_SCORE_PERTURBATION_AREA, a);
+  lk_explanation_set_score (x, LK_SCORE_PERTURBATION_RANDOM_AREA, ra);
   return TRUE;
 }

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "lk-method-info.h"
 #include "lk-render-private.h"
 
 #define CHIP_H 22.0
@@ -240,7 +241,7 @@ draw_legend (LkFigure *f, LkCanvas *c, double y, double right, guint shown, guin
 void
 lk_render_alignment (LkFigure *f, LkCanvas *c, double *width, double *height)
 {
-  g_autofree char *sim = lk_format_number (lk_explanation_get_score (f->x, "similarity", NAN));
+  g_autofree char *sim = lk_format_number (lk_explanation_get_score (f->x, LK_SCORE_SIMILARITY, NAN));
   g_autofree char *subtitle = NULL;
   g_autoptr(GArray) top = lk_figure_top_pairs (f, MAX (f->opt.top_k, 0), MAX (f->opt.threshold, 0));
   Rows r;

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "lk-method-info.h"
 #include "lk-render-private.h"
 
 #define BAR_W 300.0
@@ -102,7 +103,7 @@ draw_stack (LkFigure *f, LkCanvas *c, GArray *aspects, double name_w, double y)
   lk_canvas_text (c, x0 - 10, y + STACK_H / 2 + (asc - desc) / 2, _("shares"), &name);
   lk_canvas_class (c, "shares");
   lk_canvas_data_double (c, "sum", sum);
-  lk_canvas_data_double (c, "similarity", lk_explanation_get_score (f->x, "similarity", NAN));
+  lk_canvas_data_double (c, "similarity", lk_explanation_get_score (f->x, LK_SCORE_SIMILARITY, NAN));
   lk_canvas_begin_group (c);
   xp = xn = zero;
   for (guint i = 0; i < aspects->len; i++)
@@ -182,7 +183,7 @@ void
 lk_render_aspects (LkFigure *f, LkCanvas *c, double *width, double *height)
 {
   g_autoptr(GArray) aspects = lk_figure_aspects (f);
-  g_autofree char *sim = lk_format_number (lk_explanation_get_score (f->x, "similarity", NAN));
+  g_autofree char *sim = lk_format_number (lk_explanation_get_score (f->x, LK_SCORE_SIMILARITY, NAN));
   g_autofree char *subtitle = g_strdup_printf (_("Aspects of the similarity · overall similarity %s"), sim);
   LkTextStyle name;
   double name_w = 0, w, y;

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "lk-method-info.h"
 #include "lk-render-private.h"
 
 /* Labels stay on one line: whitespace runs become one space. */
@@ -402,8 +403,8 @@ aspect_segments (LkFigure *f, GPtrArray *out)
   for (guint i = 0; i < aspects->len; i++)
     sum += g_array_index (aspects, LkAspect, i).share;
   add_segment (out, _("Σ shares = %s"), sum);
-  if (has_score (f, "similarity"))
-    add_segment (out, _("gap %s"), fabs (sum - score (f, "similarity")));
+  if (has_score (f, LK_SCORE_SIMILARITY))
+    add_segment (out, _("gap %s"), fabs (sum - score (f, LK_SCORE_SIMILARITY)));
 }
 
 char **
@@ -412,50 +413,50 @@ lk_check_segments (LkFigure *f)
   GPtrArray *out = g_ptr_array_new ();
   const char *method = lk_explanation_get_method (f->x);
 
-  if (g_strcmp0 (method, "ij") == 0 && has_score (f, "sum"))
+  if (g_strcmp0 (method, "ij") == 0 && has_score (f, LK_SCORE_SUM))
     {
-      add_segment (out, _("ΣA = %s"), score (f, "sum"));
-      if (has_score (f, "expected"))
-        add_segment (out, _("expected %s"), score (f, "expected"));
-      add_segment (out, _("score %s"), score (f, "similarity"));
-      if (has_score (f, "error"))
-        add_segment (out, _("attribution error %s"), score (f, "error"));
+      add_segment (out, _("ΣA = %s"), score (f, LK_SCORE_SUM));
+      if (has_score (f, LK_SCORE_EXPECTED))
+        add_segment (out, _("expected %s"), score (f, LK_SCORE_EXPECTED));
+      add_segment (out, _("score %s"), score (f, LK_SCORE_SIMILARITY));
+      if (has_score (f, LK_SCORE_ERROR))
+        add_segment (out, _("attribution error %s"), score (f, LK_SCORE_ERROR));
     }
   else if (g_strcmp0 (method, "align") == 0)
     {
       g_ptr_array_add (out, g_strdup (_("similarity map, not an attribution: no conservation")));
-      if (has_score (f, "f1"))
-        add_segment (out, _("F1 %s"), score (f, "f1"));
+      if (has_score (f, LK_SCORE_F1))
+        add_segment (out, _("F1 %s"), score (f, LK_SCORE_F1));
     }
-  else if (g_strcmp0 (method, "distance") == 0 && has_score (f, "split_half"))
+  else if (g_strcmp0 (method, "distance") == 0 && has_score (f, LK_SCORE_SPLIT_HALF))
     {
-      add_segment (out, _("score %s"), score (f, "similarity"));
+      add_segment (out, _("score %s"), score (f, LK_SCORE_SIMILARITY));
       /* the reliability check of a masking method: do two halves agree? */
-      add_segment (out, _("split-half correlation %s"), score (f, "split_half"));
+      add_segment (out, _("split-half correlation %s"), score (f, LK_SCORE_SPLIT_HALF));
     }
-  else if (has_score (f, "sum") && has_score (f, "error"))
+  else if (has_score (f, LK_SCORE_SUM) && has_score (f, LK_SCORE_ERROR))
     {
-      add_segment (out, _("ΣR = %s"), score (f, "sum"));
-      add_segment (out, _("score %s"), score (f, "similarity"));
-      add_segment (out, _("conservation gap %s"), score (f, "error"));
-      if (has_score (f, "error_relative"))
+      add_segment (out, _("ΣR = %s"), score (f, LK_SCORE_SUM));
+      add_segment (out, _("score %s"), score (f, LK_SCORE_SIMILARITY));
+      add_segment (out, _("conservation gap %s"), score (f, LK_SCORE_ERROR));
+      if (has_score (f, LK_SCORE_ERROR_RELATIVE))
         {
-          g_autofree char *p = lk_format_percent (score (f, "error_relative"));
+          g_autofree char *p = lk_format_percent (score (f, LK_SCORE_ERROR_RELATIVE));
           char *last = g_ptr_array_steal_index (out, out->len - 1);
           g_ptr_array_add (out, g_strdup_printf ("%s (%s)", last, p));
           g_free (last);
         }
     }
-  else if (has_score (f, "sum"))
+  else if (has_score (f, LK_SCORE_SUM))
     {
-      add_segment (out, _("Σ = %s"), score (f, "sum"));
-      add_segment (out, _("score %s"), score (f, "similarity"));
+      add_segment (out, _("Σ = %s"), score (f, LK_SCORE_SUM));
+      add_segment (out, _("score %s"), score (f, LK_SCORE_SIMILARITY));
     }
   aspect_segments (f, out);
-  if (has_score (f, "perturbation_area"))
+  if (has_score (f, LK_SCORE_PERTURBATION_AREA))
     {
-      g_autofree char *a = lk_format_number (score (f, "perturbation_area"));
-      g_autofree char *r = lk_format_number (score (f, "perturbation_random_area"));
+      g_autofree char *a = lk_format_number (score (f, LK_SCORE_PERTURBATION_AREA));
+      g_autofree char *r = lk_format_number (score (f, LK_SCORE_PERTURBATION_RANDOM_AREA));
       g_ptr_array_add (out, g_strdup_printf (_("perturbation area %s (random %s)"), a, r));
     }
   if (side_truncated (f, "a") || side_truncated (f, "b"))

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "lk-method-info.h"
 #include "lk-render-private.h"
 
 #define LABEL_SIZE 10.0
@@ -219,7 +220,7 @@ lk_render_heatmap (LkFigure *f, LkCanvas *c, double *width, double *height)
   g_autofree char *subtitle = NULL;
   guint nr = lk_figure_n (f, 0), nc = lk_figure_n (f, 1);
   const char *unit = f->opt.words ? _("words") : _("tokens");
-  g_autofree char *sim = lk_format_number (lk_explanation_get_score (f->x, "similarity", NAN));
+  g_autofree char *sim = lk_format_number (lk_explanation_get_score (f->x, LK_SCORE_SIMILARITY, NAN));
   g_autoptr(LkCanvas) probe = lk_canvas_new_null ();
   Geometry g;
   double y, header_h, bar_h, bottom;

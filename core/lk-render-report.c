@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "lk-method-info.h"
 #include "lk-render-private.h"
 
 #define PAGE_W 595.0
@@ -23,7 +24,7 @@ score (LkFigure *f, const char *name)
 static char *
 reading_ij (LkFigure *f)
 {
-  double sum = score (f, "sum"), expected = score (f, "expected"), err = score (f, "error");
+  double sum = score (f, LK_SCORE_SUM), expected = score (f, LK_SCORE_EXPECTED), err = score (f, LK_SCORE_ERROR);
   double rel = fabs (expected) > 0 ? fabs (err) / fabs (expected) : NAN;
   g_autofree char *e = lk_format_number (err), *s = lk_format_number (sum), *x = lk_format_number (expected);
   g_autofree char *p = lk_format_percent (rel);
@@ -40,7 +41,7 @@ reading_ij (LkFigure *f)
 static char *
 reading_reference (LkFigure *f)
 {
-  double sim = score (f, "similarity"), sum = score (f, "sum");
+  double sim = score (f, LK_SCORE_SIMILARITY), sum = score (f, LK_SCORE_SUM);
   g_autofree char *a = lk_format_number (sum), *b = lk_format_number (sim);
 
   if (isnan (sim) || isnan (sum) || fabs (sum - sim) < 0.01 * MAX (fabs (sim), 1e-9))
@@ -52,7 +53,7 @@ reading_reference (LkFigure *f)
 static char *
 reading_conservation (LkFigure *f)
 {
-  double gap = score (f, "error"), rel = score (f, "error_relative");
+  double gap = score (f, LK_SCORE_ERROR), rel = score (f, LK_SCORE_ERROR_RELATIVE);
   g_autofree char *g = lk_format_number (gap), *p = lk_format_percent (rel);
   g_autofree char *kept = lk_format_percent (1 - rel);
 
@@ -73,7 +74,7 @@ reading_conservation (LkFigure *f)
 static char *
 reading_perturbation (LkFigure *f)
 {
-  double area = score (f, "perturbation_area"), rnd = score (f, "perturbation_random_area");
+  double area = score (f, LK_SCORE_PERTURBATION_AREA), rnd = score (f, LK_SCORE_PERTURBATION_RANDOM_AREA);
   g_autofree char *a = lk_format_number (area), *r = lk_format_number (rnd);
 
   if (isnan (area))
@@ -92,7 +93,7 @@ static char *
 reading_aspects (LkFigure *f)
 {
   g_autoptr(GArray) aspects = lk_figure_aspects (f);
-  double sum = 0, sim = score (f, "similarity");
+  double sum = 0, sim = score (f, LK_SCORE_SIMILARITY);
   g_autofree char *s = NULL, *g = NULL;
 
   if (aspects == NULL)
@@ -453,7 +454,7 @@ lk_render_report (LkFigure *f, LkCanvas *c, double *width, double *height)
   y += asc + desc + 2;
   {
     LkTextStyle sub;
-    g_autofree char *sim = lk_format_number (score (f, "similarity"));
+    g_autofree char *sim = lk_format_number (score (f, LK_SCORE_SIMILARITY));
     g_autofree char *line = g_strdup_printf (_("%s · similarity %s"), lk_method_title (method), sim);
     lk_text_style_init (&sub, 11, FALSE, LK_ANCHOR_START, &f->dim);
     lk_canvas_font_extents (c, &sub, &asc, &desc);

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "lk-method-info.h"
 #include "lk-render-private.h"
 
 void
@@ -198,7 +199,7 @@ static void
 describe_aspects (LkFigure *f, GString *s)
 {
   g_autoptr(GArray) aspects = lk_figure_aspects (f);
-  g_autofree char *sim = lk_format_number (lk_explanation_get_score (f->x, "similarity", NAN));
+  g_autofree char *sim = lk_format_number (lk_explanation_get_score (f->x, LK_SCORE_SIMILARITY, NAN));
 
   if (aspects == NULL)
     {

@@ -8,6 +8,7 @@
 #include <glib-unix.h>
 
 #include "cli.h"
+#include "lk-method-info.h"
 #include "lk-aspects.h"
 
 static void
@@ -17,7 +18,7 @@ print_aspects (LkExplanation *x)
   JsonArray *list = aspects && JSON_NODE_HOLDS_ARRAY (aspects) ? json_node_get_array (aspects) : NULL;
   JsonObject *res = lk_explanation_lookup_object (x, "residual");
 
-  g_print ("method=aspects\nsimilarity=%.6f\n", lk_explanation_get_score (x, "similarity", NAN));
+  g_print ("method=aspects\nsimilarity=%.6f\n", lk_explanation_get_score (x, LK_SCORE_SIMILARITY, NAN));
   for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
     {
       JsonObject *a = json_array_get_object_element (list, i);
@@ -28,8 +29,8 @@ print_aspects (LkExplanation *x)
   if (res != NULL)
     g_print ("residual similarity=%.6f share=%.6f\n", json_object_get_double_member_with_default (res, "similarity", NAN),
              json_object_get_double_member_with_default (res, "share", NAN));
-  g_print ("shares_sum=%.6f\nshares_gap=%.3g (|Σ shares − similarity|)\n", lk_explanation_get_score (x, "shares_sum", NAN),
-           lk_explanation_get_score (x, "shares_gap", NAN));
+  g_print ("shares_sum=%.6f\nshares_gap=%.3g (|Σ shares − similarity|)\n", lk_explanation_get_score (x, LK_SCORE_SHARES_SUM, NAN),
+           lk_explanation_get_score (x, LK_SCORE_SHARES_GAP, NAN));
 }
 
 int

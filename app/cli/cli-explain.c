@@ -190,7 +190,7 @@ print_distance_summary (LkExplanation *x)
 
   g_print ("masks=%" G_GINT64_FORMAT "\nsplit_half=%.4f\nsplit_half_corrected=%.4f\n",
            json_object_get_int_member_with_default (params, "n_masks_used", 0),
-           lk_explanation_get_score (x, "split_half", NAN), lk_explanation_get_score (x, "split_half_corrected", NAN));
+           lk_explanation_get_score (x, LK_SCORE_SPLIT_HALF, NAN), lk_explanation_get_score (x, LK_SCORE_SPLIT_HALF_CORRECTED, NAN));
 }
 
 static void
@@ -220,26 +220,26 @@ print_summary (LkExplanation *x)
   const char *method = lk_explanation_get_method (x);
   JsonObject *t = lk_explanation_lookup_object (x, "timings");
 
-  g_print ("method=%s\nsimilarity=%.6f\n", method, lk_explanation_get_score (x, "similarity", NAN));
+  g_print ("method=%s\nsimilarity=%.6f\n", method, lk_explanation_get_score (x, LK_SCORE_SIMILARITY, NAN));
   if (g_strcmp0 (method, "distance") == 0)
     print_distance_summary (x);
   else if (g_strcmp0 (method, "align") == 0)
-    g_print ("precision=%.6f\nrecall=%.6f\nf1=%.6f\n", lk_explanation_get_score (x, "precision", NAN),
-             lk_explanation_get_score (x, "recall", NAN), lk_explanation_get_score (x, "f1", NAN));
+    g_print ("precision=%.6f\nrecall=%.6f\nf1=%.6f\n", lk_explanation_get_score (x, LK_SCORE_PRECISION, NAN),
+             lk_explanation_get_score (x, LK_SCORE_RECALL, NAN), lk_explanation_get_score (x, LK_SCORE_F1, NAN));
   else
     {
-      g_print ("sum=%.6f\n", lk_explanation_get_score (x, "sum", NAN));
+      g_print ("sum=%.6f\n", lk_explanation_get_score (x, LK_SCORE_SUM, NAN));
       if (g_strcmp0 (method, "ij") == 0)
         g_print ("expected=%.6f\nerror=%.6f (ΣA against the expected value)\nerror_vs_score=%.6f\n",
-                 lk_explanation_get_score (x, "expected", NAN), lk_explanation_get_score (x, "error", NAN),
-                 lk_explanation_get_score (x, "error_vs_score", NAN));
+                 lk_explanation_get_score (x, LK_SCORE_EXPECTED, NAN), lk_explanation_get_score (x, LK_SCORE_ERROR, NAN),
+                 lk_explanation_get_score (x, LK_SCORE_ERROR_VS_SCORE, NAN));
       else
-        g_print ("conservation_gap=%.6f (relative %.4f)\n", lk_explanation_get_score (x, "error", NAN),
-                 lk_explanation_get_score (x, "error_relative", NAN));
+        g_print ("conservation_gap=%.6f (relative %.4f)\n", lk_explanation_get_score (x, LK_SCORE_ERROR, NAN),
+                 lk_explanation_get_score (x, LK_SCORE_ERROR_RELATIVE, NAN));
     }
-  if (json_object_has_member (lk_explanation_get_scores (x), "perturbation_area"))
-    g_print ("perturbation_area=%.6f\nrandom_area=%.6f\n", lk_explanation_get_score (x, "perturbation_area", NAN),
-             lk_explanation_get_score (x, "perturbation_random_area", NAN));
+  if (json_object_has_member (lk_explanation_get_scores (x), LK_SCORE_PERTURBATION_AREA))
+    g_print ("perturbation_area=%.6f\nrandom_area=%.6f\n", lk_explanation_get_score (x, LK_SCORE_PERTURBATION_AREA, NAN),
+             lk_explanation_get_score (x, LK_SCORE_PERTURBATION_RANDOM_AREA, NAN));
   g_print ("seconds=%.3f\n", t ? json_object_get_double_member_with_default (t, "explain_seconds", 0) : 0);
 }
 
@@ -416,8 +416,8 @@ cli_eval_perturbation (int argc, char **argv)
               rc = cli_fail (error);
               goto out;
             }
-          area += lk_explanation_get_score (x, "perturbation_area", 0) / n;
-          rnd += lk_explanation_get_score (x, "perturbation_random_area", 0) / n;
+          area += lk_explanation_get_score (x, LK_SCORE_PERTURBATION_AREA, 0) / n;
+          rnd += lk_explanation_get_score (x, LK_SCORE_PERTURBATION_RANDOM_AREA, 0) / n;
         }
       g_print ("%s area=%.5f random=%.5f pairs=%u\n", *m, area, rnd, n);
     }
