@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string.h>
+#include <unistd.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 
@@ -51,6 +52,37 @@ lk_test_copy_model_dir (const char *src)
         g_file_set_contents (to, data, len, NULL);
     }
   return dir;
+}
+
+/* Makes the folder @dir read-only for this process: mode 0555, and, since
+ * root writes through mode bits but not through the immutable flag, also
+ * chattr +i when running as root. FALSE (with the reason printed) when
+ * neither stops this process; lk_test_make_writable () undoes it. */
+static inline gboolean
+lk_test_make_unwritable (const char *dir)
+{
+  g_assert_cmpint (g_chmod (dir, 0555), ==, 0);
+  if (access (dir, W_OK) == 0)
+    {
+      g_autofree char *cmd = g_strdup_printf ("chattr +i '%s'", dir);
+      gboolean ok = g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
+      g_test_message ("mode 0555 does not stop root: chattr +i %s", ok ? "instead" : "failed");
+    }
+  if (access (dir, W_OK) == 0)
+    {
+      g_test_message ("running with the right to write anywhere (root, no chattr): not checking a read-only folder");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static inline void
+lk_test_make_writable (const char *dir)
+{
+  g_autofree char *cmd = g_strdup_printf ("chattr -i '%s'", dir);
+
+  g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
+  g_chmod (dir, 0755);
 }
 
 /* Removes @path and, for a folder, everything below it; a symbolic link
