@@ -6,8 +6,8 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
-#include "lk-method-info.h"
 #include "lk-details-view.h"
+#include "lk-method-info.h"
 
 struct _LkDetailsView
 {

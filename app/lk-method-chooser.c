@@ -4,9 +4,9 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
-#include "lk-method-info.h"
 #include "lk-details-view.h"
 #include "lk-method-chooser.h"
+#include "lk-method-info.h"
 
 struct _LkMethodChooser
 {

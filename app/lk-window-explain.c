@@ -6,8 +6,8 @@
 
 #include <glib/gi18n.h>
 
-#include "lk-method-info.h"
 #include "lk-error.h"
+#include "lk-method-info.h"
 #include "lk-model-store.h"
 #include "lk-window-private.h"
 

@@ -11,9 +11,9 @@
 
 #include <glib/gstdio.h>
 
-#include "lk-backend.h"
 #include "lk-aspect-train-private.h"
 #include "lk-aspects.h"
+#include "lk-backend.h"
 #include "lk-json.h"
 #include "lk-error.h"
 #include "lk-json.h"

@@ -5,10 +5,10 @@
 #include <math.h>
 #include <string.h>
 
-#include "lk-method-info.h"
 #include "lk-aspects.h"
 #include "lk-error.h"
 #include "lk-json.h"
+#include "lk-method-info.h"
 #include "lk-methods-private.h"
 
 LkAspectLayout *

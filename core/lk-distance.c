@@ -5,12 +5,12 @@
 #include <string.h>
 
 #include "lk-method-info.h"
-#include "lk-provenance.h"
 #include "lk-distance.h"
 #include "lk-error.h"
 #include "lk-image.h"
 #include "lk-methods-private.h"
 #include "lk-model-private.h"
+#include "lk-provenance.h"
 #include "lk-sts.h"
 
 void

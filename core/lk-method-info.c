@@ -1,19 +1,23 @@
 /* lk-method-info.c — the method registry; see lk-method-info.h. */
 #include "config.h"
 
+#include "lk-method-info.h"
 #include <glib/gi18n-lib.h>
 
-#include "lk-method-info.h"
 
-/* The scores the engine's three methods share. "sum" and "error" mean
+/* Every method reports the similarity; the engine's three methods share
+ * the perturbation scores. "sum" and "error" mean
  * ΣA and the attribution error for IJ (against the score less IJ's
  * reference terms), Σ pairs and the conservation gap for BiLRP and H×P. */
+#define SIMILARITY_SCORE \
+  { LK_SCORE_SIMILARITY, N_("Similarity"), N_("The model’s score for the two inputs") }
+
 #define PERTURBATION_SCORES \
   { LK_SCORE_PERTURBATION_AREA, N_("Perturbation area"), N_("Area under the perturbation curve; smaller is more faithful") }, \
   { LK_SCORE_PERTURBATION_RANDOM_AREA, N_("Random baseline area"), N_("The same area for random token orders") }
 
 static const LkScoreInfo ij_scores[] = {
-  { LK_SCORE_SIMILARITY, N_("Similarity"), N_("The model’s score for the two inputs") },
+  SIMILARITY_SCORE,
   { LK_SCORE_SUM, N_("ΣA"), N_("The sum of all token-pair contributions") },
   { LK_SCORE_EXPECTED, N_("Expected ΣA"), N_("What the contributions should add up to: the score less the reference terms") },
   { LK_SCORE_ERROR, N_("Attribution error"), N_("How far ΣA is from what it should be (|ΣA − expected ΣA|)") },
@@ -25,7 +29,7 @@ static const LkScoreInfo ij_scores[] = {
 };
 
 static const LkScoreInfo lrp_scores[] = {
-  { LK_SCORE_SIMILARITY, N_("Similarity"), N_("The model’s score for the two inputs") },
+  SIMILARITY_SCORE,
   { LK_SCORE_SUM, N_("Σ pairs"), N_("The sum of all token-pair relevances") },
   { LK_SCORE_ERROR, N_("Conservation gap"), N_("How far the relevances’ sum is from the score (|Σ − score|)") },
   { LK_SCORE_ERROR_RELATIVE, N_("Relative error"), N_("The conservation gap as a share of the score") },
@@ -33,7 +37,7 @@ static const LkScoreInfo lrp_scores[] = {
 };
 
 static const LkScoreInfo align_scores[] = {
-  { LK_SCORE_SIMILARITY, N_("Similarity"), N_("The model’s score for the two inputs") },
+  SIMILARITY_SCORE,
   { LK_SCORE_SUM, N_("Σ cosines"), N_("The sum of all token-pair cosines") },
   { LK_SCORE_PRECISION, N_("Precision"), N_("BERTScore precision of the token alignment") },
   { LK_SCORE_RECALL, N_("Recall"), N_("BERTScore recall of the token alignment") },
@@ -41,13 +45,13 @@ static const LkScoreInfo align_scores[] = {
 };
 
 static const LkScoreInfo distance_scores[] = {
-  { LK_SCORE_SIMILARITY, N_("Similarity"), N_("The model’s score for the two inputs") },
+  SIMILARITY_SCORE,
   { LK_SCORE_SPLIT_HALF, N_("Split-half correlation"), N_("The map of one half of the masks against the other’s: how stable the map is") },
   { LK_SCORE_SPLIT_HALF_CORRECTED, N_("Split-half, corrected"), N_("The same, Spearman–Brown corrected to all the masks") },
 };
 
 static const LkScoreInfo aspects_scores[] = {
-  { LK_SCORE_SIMILARITY, N_("Similarity"), N_("The model’s score for the two inputs") },
+  SIMILARITY_SCORE,
   { LK_SCORE_SHARES_SUM, N_("Σ shares"), N_("The aspects’ and the residual’s shares added up") },
   { LK_SCORE_SHARES_GAP, N_("Shares gap"), N_("How far the shares’ sum is from the similarity") },
 };

@@ -7,12 +7,12 @@
 
 #include <math.h>
 
-#include "lk-provenance.h"
 #include "lk-error.h"
 #include "lk-json.h"
 #include "lk-methods.h"
 #include "lk-methods-private.h"
 #include "lk-model-private.h"
+#include "lk-provenance.h"
 
 typedef LkMethodsProgress Progress;
 

@@ -49,7 +49,6 @@ void      lk_methods_set_scores     (LkExplanation *x, const float *ea, const fl
                                      const float *eb_ref, int d, const LkExplainParams *p, double norm);
 /* params' max_seq_length and the "model" object. */
 void      lk_methods_set_model      (LkExplanation *x, LkModel *model);
-void      lk_methods_set_provenance (LkExplanation *x, LkModel *model);
 gboolean  lk_methods_require_vision (LkModel *model, GError **error);
 
 G_END_DECLS

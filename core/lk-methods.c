@@ -3,14 +3,14 @@
 
 #include <math.h>
 
-#include "lk-backend.h"
 #include "lk-aspects.h"
+#include "lk-backend.h"
 #include "lk-distance.h"
 #include "lk-error.h"
 #include "lk-methods.h"
 #include "lk-methods-private.h"
-#include "lk-provenance.h"
 #include "lk-model-private.h"
+#include "lk-provenance.h"
 
 void
 lk_explain_params_init (LkExplainParams *p, LkMethod method)
@@ -195,25 +195,11 @@ lk_methods_add_tokens (LkExplanation *x, guint side, LkModel *model, const LkEnc
     }
 }
 
-void
-lk_methods_set_model (LkExplanation *x, LkModel *model)
-{
-  JsonObject *m = lk_explanation_get_model (x);
-
-  json_object_set_int_member (lk_explanation_get_params (x), "max_seq_length", lk_model_get_max_seq_length (model));
-  json_object_set_string_member (m, "id", lk_model_get_id (model));
-  json_object_set_string_member (m, "path", lk_model_get_path (model));
-  json_object_set_string_member (m, "architecture", lk_model_get_architecture (model));
-  json_object_set_string_member (m, "device", lk_model_get_device_name (model));
-  json_object_set_int_member (m, "dim", lk_model_get_dim (model));
-  lk_methods_set_provenance (x, model);
-}
-
 /* Which weights made the result, and what ran them. A folder that cannot be
  * hashed (a file removed meanwhile) is recorded as such, not fatal: the
  * explanation itself is sound. */
-void
-lk_methods_set_provenance (LkExplanation *x, LkModel *model)
+static void
+set_provenance (LkExplanation *x, LkModel *model)
 {
   JsonObject *m = lk_explanation_get_model (x);
   JsonObject *run = lk_explanation_get_extra (x, "runtime");
@@ -234,6 +220,21 @@ lk_methods_set_provenance (LkExplanation *x, LkModel *model)
   json_object_set_string_member (run, "device", lk_model_get_device_name (model));
   json_object_set_int_member (run, "threads", lk_shim_get_num_threads ());
 }
+
+void
+lk_methods_set_model (LkExplanation *x, LkModel *model)
+{
+  JsonObject *m = lk_explanation_get_model (x);
+
+  json_object_set_int_member (lk_explanation_get_params (x), "max_seq_length", lk_model_get_max_seq_length (model));
+  json_object_set_string_member (m, "id", lk_model_get_id (model));
+  json_object_set_string_member (m, "path", lk_model_get_path (model));
+  json_object_set_string_member (m, "architecture", lk_model_get_architecture (model));
+  json_object_set_string_member (m, "device", lk_model_get_device_name (model));
+  json_object_set_int_member (m, "dim", lk_model_get_dim (model));
+  set_provenance (x, model);
+}
+
 
 void
 lk_methods_set_params (LkExplanation *x, const LkExplainParams *p, LkModel *model, const char *reference,

@@ -8,9 +8,9 @@
 #include <glib/gstdio.h>
 
 #include "lk-error.h"
+#include "lk-image.h"
 #include "lk-json.h"
 #include "lk-provenance.h"
-#include "lk-image.h"
 
 /* The cache: one JSON object, path → { size, mtime_ns, inode, sha256 }. It is
  * only a shortcut: a missing, unreadable or corrupt file is ignored and

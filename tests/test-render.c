@@ -16,8 +16,8 @@
 #include "lk-error.h"
 #include "lk-palette.h"
 #include "lk-render.h"
-#include "test-images.h"
 #include "test-helpers.h"
+#include "test-images.h"
 
 /* ---- a tiny SVG reader on GMarkup ---- */
 

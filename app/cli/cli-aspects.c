@@ -8,8 +8,8 @@
 #include <glib-unix.h>
 
 #include "cli.h"
-#include "lk-method-info.h"
 #include "lk-aspects.h"
+#include "lk-method-info.h"
 
 static void
 print_aspects (LkExplanation *x)

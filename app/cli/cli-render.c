@@ -1,10 +1,10 @@
 /* cli-render.c — `render`: a saved explanation to a figure file, the same
  * figure the app shows; and the export helper behind `explain --svg`. */
-#include "lk-provenance.h"
 #include "config.h"
 
 #include "cli.h"
 #include "lk-palette.h"
+#include "lk-provenance.h"
 
 gboolean
 cli_view_from_string (const char *name, LkView *view)
