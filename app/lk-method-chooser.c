@@ -138,7 +138,7 @@ lk_method_chooser_class_init (LkMethodChooserClass *klass)
   object_class->finalize = lk_method_chooser_finalize;
 
   properties[PROP_METHOD] =
-    g_param_spec_string ("method", NULL, NULL, "bilrp",
+    g_param_spec_string ("method", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -161,7 +161,8 @@ lk_method_chooser_init (LkMethodChooser *self)
     for (guint i = 0; i < n; i++)
       gtk_list_box_append (self->list, make_row (&all[i]));
   }
-  self->method = g_strdup ("bilrp");
+  /* the registry lists the default first */
+  self->method = g_strdup (lk_method_infos (&(guint) { 0 })[0].name);
   sync_rows (self);
 }
 

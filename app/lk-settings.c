@@ -67,20 +67,31 @@ lk_settings_get_model_options (LkSettings *self)
   return options;
 }
 
-void
-lk_settings_fill_params (LkSettings *self, LkMethod method, LkExplainParams *params)
+/* Only what the method takes: a request refuses a parameter its method
+ * does not. */
+static void
+fill_int (GSettings *settings, const char *key, LkExplainRequest *request, LkMethod method, LkParam param)
 {
-  g_return_if_fail (LK_IS_SETTINGS (self));
-  g_return_if_fail (params != NULL);
+  g_autoptr(GError) error = NULL;
 
-  lk_explain_params_init (params, method);
+  if (lk_method_takes_param (method, param) &&
+      !lk_explain_request_set (request, param, g_settings_get_int (settings, key), &error))
+    g_warning ("preference %s: %s", key, error->message);
+}
+
+LkExplainRequest *
+lk_settings_new_request (LkSettings *self, LkMethod method)
+{
+  LkExplainRequest *request = lk_explain_request_new (method);
+
+  g_return_val_if_fail (LK_IS_SETTINGS (self), request);
   if (method == LK_METHOD_IJ)
     {
-      params->steps = g_settings_get_int (self->settings, "ij-steps");
-      params->layer = g_settings_get_int (self->settings, "ij-layer");
+      fill_int (self->settings, "ij-steps", request, method, LK_PARAM_STEPS);
+      fill_int (self->settings, "ij-layer", request, method, LK_PARAM_LAYER);
     }
-  if (method == LK_METHOD_DISTANCE)
-    params->masks = g_settings_get_int (self->settings, "masks");
+  fill_int (self->settings, "masks", request, method, LK_PARAM_MASKS);
+  return request;
 }
 
 JsonObject *

@@ -4,7 +4,7 @@
 
 #include <gio/gio.h>
 
-#include "lk-methods.h"
+#include "lk-explain.h"
 #include "lk-model.h"
 #include "lk-render.h"
 
@@ -21,11 +21,10 @@ LkSettings *lk_settings_get_default      (void);
 GSettings  *lk_settings_get_gsettings    (LkSettings       *self);
 
 LkModelOptions lk_settings_get_model_options (LkSettings   *self);
-/* The request for @method with the preferences' parameters (IJ steps
- * and layer). */
-void        lk_settings_fill_params      (LkSettings       *self,
-                                          LkMethod          method,
-                                          LkExplainParams  *params);
+/* A request for @method with the preferences' parameters (IJ steps and
+ * layer, distance's masks); its inputs are the caller's to set. */
+LkExplainRequest *lk_settings_new_request (LkSettings       *self,
+                                           LkMethod          method);
 /* The parameters that shape a request, as stored in a session and used in
  * the result cache's key. */
 JsonObject *lk_settings_dup_params_json  (LkSettings       *self);

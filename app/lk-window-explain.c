@@ -176,12 +176,15 @@ start_explain (LkWindow *self, const char *a, const char *b, const char *key)
   g_autofree char *method_name = current_method (self);
   g_autofree char *title = NULL;
   ExplainJob *job = g_new0 (ExplainJob, 1);
-  LkExplainParams params;
+  g_autoptr(LkExplainRequest) request = NULL;
   LkMethod method = LK_METHOD_BILRP;
 
   lk_method_from_string (method_name, &method);
-  lk_settings_fill_params (lk_settings_get_default (), method, &params);
-  params.image = lk_input_pane_get_mode (self->input_pane) == LK_INPUT_IMAGE_CAPTION;
+  request = lk_settings_new_request (lk_settings_get_default (), method);
+  if (lk_input_pane_get_mode (self->input_pane) == LK_INPUT_IMAGE_CAPTION)
+    lk_explain_request_set_image (request, a, b);
+  else
+    lk_explain_request_set_texts (request, a, b);
   job->window = self;
   job->key = g_strdup (key);
   job->generation = self->generation;
@@ -191,7 +194,7 @@ start_explain (LkWindow *self, const char *a, const char *b, const char *key)
   title = g_strdup_printf (_("Explaining with %s…"), lk_method_title (method_name));
   show_progress (self, title);
   lk_window_update_actions (self);
-  lk_explain_async (self->model, a, b, &params, on_explain_progress, &job->window,
+  lk_explain_async (self->model, request, on_explain_progress, &job->window, NULL,
                     self->explain_cancellable, on_explained, job);
 }
 

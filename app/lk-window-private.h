@@ -4,7 +4,7 @@
 #pragma once
 
 #include "lk-method-chooser.h"
-#include "lk-methods.h"
+#include "lk-explain.h"
 #include "lk-settings.h"
 #include "lk-window.h"
 

@@ -116,34 +116,19 @@ update_summary (LkWindow *self, LkExplanation *x)
   JsonObject *model = lk_explanation_get_model (x);
   const char *method = lk_explanation_get_method (x);
   const char *id = model ? json_object_get_string_member_with_default (model, "id", "") : "";
-  char b1[G_ASCII_DTOSTR_BUF_SIZE], b2[G_ASCII_DTOSTR_BUF_SIZE], b3[G_ASCII_DTOSTR_BUF_SIZE], b0[G_ASCII_DTOSTR_BUF_SIZE];
+  char b0[G_ASCII_DTOSTR_BUF_SIZE];
+  g_auto(GStrv) segments = NULL;
   g_autofree char *title = g_strdup_printf (_("%s on %s"), lk_method_title (method), id);
   g_autofree char *subtitle = NULL;
 
-  if (g_strcmp0 (method, "align") == 0)
-    subtitle = g_strdup_printf (_("Precision %s · Recall %s · F1 %s"),
-                                num (b1, "%.3f", lk_explanation_get_score (x, LK_SCORE_PRECISION, NAN)),
-                                num (b2, "%.3f", lk_explanation_get_score (x, LK_SCORE_RECALL, NAN)),
-                                num (b3, "%.3f", lk_explanation_get_score (x, LK_SCORE_F1, NAN)));
-  else if (g_strcmp0 (method, "distance") == 0)
-    /* Translators: the map's own check: how well two halves of the masks agree */
-    subtitle = g_strdup_printf (_("%s masks · split-half correlation %s"),
-                                num (b1, "%.0f", json_object_get_int_member_with_default (
-                                       lk_explanation_get_params (x), "n_masks_used", -1)),
-                                num (b2, "%.2f", lk_explanation_get_score (x, LK_SCORE_SPLIT_HALF, NAN)));
-  else if (g_strcmp0 (method, "aspects") == 0)
-    subtitle = g_strdup_printf (_("Σ shares %s · gap %s"),
-                                num (b1, "%.3f", lk_explanation_get_score (x, LK_SCORE_SHARES_SUM, NAN)),
-                                num (b2, "%.1e", lk_explanation_get_score (x, LK_SCORE_SHARES_GAP, NAN)));
-  else
-    subtitle = g_strdup_printf (g_strcmp0 (method, "ij") == 0 ? _("ΣA %s · attribution error %s")
-                                                               : _("ΣA %s · conservation gap %s"),
-                                num (b1, "%.3f", lk_explanation_get_score (x, LK_SCORE_SUM, NAN)),
-                                num (b2, "%.4f", lk_explanation_get_score (x, LK_SCORE_ERROR, NAN)));
+  segments = lk_render_check_segments (x);
+  subtitle = g_strjoinv (" · ", segments);
   gtk_label_set_label (self->score_label, num (b0, "%.3f", lk_explanation_get_score (x, LK_SCORE_SIMILARITY, NAN)));
   gtk_label_set_label (self->summary_title, title);
   gtk_label_set_label (self->summary_subtitle, subtitle);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->summary_title), title);
+  /* the registry's verdict on the check the subtitle shows */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->summary_subtitle), lk_verdict_title (lk_explanation_get_verdict (x, NULL)));
 }
 
 void
@@ -158,7 +143,7 @@ lk_window_show_explanation (LkWindow *self, LkExplanation *x, const char *key)
   FOREACH_FIGURE (self, fv)
     lk_figure_view_set_explanation (fv, x);
   lk_details_view_set_explanation (self->details_view, x);
-  gtk_stack_set_visible_child_name (self->aspects_stack, has_member (x, "aspects") ? "figure" : "none");
+  gtk_stack_set_visible_child_name (self->aspects_stack, has_member (x, LK_EXTRA_ASPECTS) ? "figure" : "none");
   update_summary (self, x);
   gtk_widget_set_visible (self->stale_label, FALSE);
   gtk_stack_set_visible_child_name (self->results_stack, "results");

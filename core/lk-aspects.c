@@ -283,7 +283,7 @@ lk_explain_aspects (LkModel              *model,
   shares = g_new (double, layout->n_aspects + 1);
   lk_aspects_decompose (layout, e, e + dim, dim, &overall, sims, shares);
 
-  x = lk_explanation_new ("aspects");
+  x = lk_explanation_new (lk_method_to_string (LK_METHOD_ASPECTS));
   lk_explanation_set_text (x, 0, text_a);
   lk_explanation_set_text (x, 1, text_b);
   add_tokens (x, 0, model, text_a);
@@ -297,7 +297,7 @@ lk_explain_aspects (LkModel              *model,
     json_array_add_element (list, aspect_node (layout->names[i], sims[i], shares[i]));
   node = json_node_new (JSON_NODE_ARRAY);
   json_node_take_array (node, list);
-  lk_explanation_take_extra (x, "aspects", node);
+  lk_explanation_take_extra (x, LK_EXTRA_ASPECTS, node);
   lk_explanation_take_extra (x, "residual", aspect_node (NULL, sims[layout->n_aspects], shares[layout->n_aspects]));
   json_object_set_double_member (lk_explanation_get_extra (x, "timings"), "explain_seconds",
                                  (g_get_monotonic_time () - t0) / 1e6);

@@ -16,17 +16,22 @@
 void
 lk_distance_params_init (LkDistanceParams *p)
 {
+  /* The defaults are the registry's (lk-method-info.c), one home for each. */
   memset (p, 0, sizeof *p);
-  p->n_masks = 1000;
-  p->feature_res = 8;
-  p->p_keep = 0.5;
-  p->pos_min = 0;
-  p->pos_max = 0.1;
-  p->neg_min = 0.9;
-  p->neg_max = 1.0;
-  p->batch_size = 32;
-  p->seed = 1;
-  p->check_every = 100;
+  p->n_masks = (guint) lk_param_info (LK_PARAM_MASKS)->default_value;
+  p->feature_res = (guint) lk_param_info (LK_PARAM_FEATURE_RES)->default_value;
+  p->p_keep = lk_param_info (LK_PARAM_P_KEEP)->default_value;
+  p->pos_min = lk_param_info (LK_PARAM_CLOSEST_MIN)->default_value;
+  p->pos_max = lk_param_info (LK_PARAM_CLOSEST_MAX)->default_value;
+  p->neg_min = lk_param_info (LK_PARAM_FARTHEST_MIN)->default_value;
+  p->neg_max = lk_param_info (LK_PARAM_FARTHEST_MAX)->default_value;
+  p->batch_size = (guint) lk_param_info (LK_PARAM_BATCH_SIZE)->default_value;
+  p->seed = (guint32) lk_param_info (LK_PARAM_SEED)->default_value;
+  p->stop_at = lk_param_info (LK_PARAM_STOP_AT)->default_value;
+  p->check_every = (guint) lk_param_info (LK_PARAM_CHECK_EVERY)->default_value;
+  p->mask_side = (guint) lk_param_info (LK_PARAM_MASK_SIDE)->default_value;
+  p->unit = (LkDistanceUnit) lk_param_info (LK_PARAM_UNIT)->default_value;
+  p->replace = (LkDistanceReplace) lk_param_info (LK_PARAM_REPLACE)->default_value;
 }
 
 static gboolean
@@ -436,7 +441,7 @@ set_common (LkExplanation *x, LkModel *model, const LkDistanceParams *p, const L
             double full_distance, gboolean image)
 {
   JsonObject *o = lk_explanation_get_params (x);
-  JsonObject *d = lk_explanation_get_extra (x, "distance");
+  JsonObject *d = lk_explanation_get_extra (x, LK_EXTRA_DISTANCE);
   JsonArray *dist = json_array_sized_new (l->n_used);
   double lo = G_MAXDOUBLE, hi = -G_MAXDOUBLE;
 
@@ -637,7 +642,7 @@ lk_explain_distance_text (LkModel *model, const char *text_a, const char *text_b
   side = params->mask_side;
   dim = lk_model_get_dim (model);
   reference = g_new (float, dim);
-  x = lk_explanation_new ("distance");
+  x = lk_explanation_new (lk_method_to_string (LK_METHOD_DISTANCE));
   for (guint s = 0; s < 2; s++)
     {
       if ((enc[s] = lk_model_tokenize_named (model, texts[s], s ? "text B" : "text A", error)) == NULL)
@@ -860,7 +865,7 @@ lk_explain_distance_image (LkModel *model, const char *image_path, const char *c
       !lk_model_embed_ids (model, 1, (const gint32 *const *) &enc->ids, &enc->n_tokens, e_caption, cancellable, error))
     goto out;
   similarity = lk_cosine (e_image, e_caption, dim);
-  x = lk_explanation_new ("distance");
+  x = lk_explanation_new (lk_method_to_string (LK_METHOD_DISTANCE));
   lk_explanation_set_text (x, 0, absolute);
   lk_explanation_set_text (x, 1, caption);
   lk_methods_add_tokens (x, 1, model, enc);

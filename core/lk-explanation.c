@@ -1,6 +1,8 @@
 /* lk-explanation.c — the result type and its JSON form. */
 #include "config.h"
 
+#include <math.h>
+
 #include "lk-error.h"
 #include "lk-explanation.h"
 #include "lk-json.h"
@@ -286,6 +288,45 @@ lk_explanation_take_matrix (LkExplanation *self, LkMatrix *matrix)
 
 const LkMatrix *lk_explanation_get_matrix (LkExplanation *self) { return &self->matrix; }
 const LkMatrix *lk_explanation_get_word_matrix (LkExplanation *self) { return &self->word_matrix; }
+
+const double *
+lk_explanation_get_matrix_values (LkExplanation *self, guint *n_rows, guint *n_cols, gsize *n_values)
+{
+  g_return_val_if_fail (LK_IS_EXPLANATION (self), NULL);
+  *n_rows = self->matrix.rows;
+  *n_cols = self->matrix.cols;
+  *n_values = self->matrix.data ? (gsize) self->matrix.rows * self->matrix.cols : 0;
+  return self->matrix.data;
+}
+
+static double
+score_of (const char *key, gpointer self)
+{
+  return lk_explanation_get_score (self, key, NAN);
+}
+
+LkVerdict
+lk_explanation_get_verdict (LkExplanation *self, double *value)
+{
+  const LkMethodInfo *info;
+
+  g_return_val_if_fail (LK_IS_EXPLANATION (self), LK_VERDICT_NONE);
+  if (value)
+    *value = NAN;
+  if ((info = lk_method_info_find (lk_explanation_get_method (self))) == NULL)
+    return LK_VERDICT_NONE;
+  return lk_check_verdict (&info->check, score_of, self, value);
+}
+
+char *
+lk_explanation_to_string (LkExplanation *self, GError **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_val_if_fail (LK_IS_EXPLANATION (self), NULL);
+  node = lk_explanation_to_json (self);
+  return lk_json_to_data (node, TRUE, "the result", NULL, error);
+}
 
 /* ---- JSON ---- */
 

@@ -5,6 +5,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "lk-method-info.h"
+
 G_BEGIN_DECLS
 
 #define LK_EXPLANATION_SCHEMA_PREFIX  "likeness.explanation/"
@@ -70,11 +72,53 @@ void           lk_explanation_take_extra   (LkExplanation *self, const char *nam
  * columns: tokens of b); the word-level matrix is derived on set. */
 void           lk_explanation_take_matrix  (LkExplanation *self, LkMatrix *matrix);
 const LkMatrix *lk_explanation_get_matrix  (LkExplanation *self);
+/**
+ * lk_explanation_get_matrix_values:
+ * @self: an explanation
+ * @n_rows: (out): side A's tokens
+ * @n_cols: (out): side B's tokens
+ * @n_values: (out): @n_rows × @n_cols
+ *
+ * The token-pair matrix, row-major (empty for a method without one).
+ *
+ * Returns: (array length=n_values) (transfer none): the values
+ */
+const double  *lk_explanation_get_matrix_values (LkExplanation *self, guint *n_rows, guint *n_cols, gsize *n_values);
+/**
+ * lk_explanation_get_verdict:
+ * @self: an explanation
+ * @value: (out) (optional): the value the verdict read (a relative error,
+ *   a split-half correlation, …)
+ *
+ * How far to trust the result, by its method's check in the registry
+ * (lk-method-info.h: the kind of check and its thresholds).
+ *
+ * Returns: the verdict; %LK_VERDICT_NONE for a method without a check
+ */
+LkVerdict      lk_explanation_get_verdict  (LkExplanation *self, double *value);
+/**
+ * lk_explanation_to_string:
+ * @self: an explanation
+ * @error: when a value is not finite (JSON has no NaN)
+ *
+ * The result as the schema likeness.explanation/1 writes it (what
+ * lk_explanation_save() and `likeness-cli explain --json` write).
+ *
+ * Returns: (transfer full): JSON text, or %NULL with @error set
+ */
+char          *lk_explanation_to_string    (LkExplanation *self, GError **error);
 const LkMatrix *lk_explanation_get_word_matrix (LkExplanation *self);
 
 JsonNode      *lk_explanation_to_json      (LkExplanation *self);
 LkExplanation *lk_explanation_new_from_json (JsonNode *node, GError **error);
 gboolean       lk_explanation_save         (LkExplanation *self, const char *path, GError **error);
+/**
+ * lk_explanation_load:
+ * @path: a result file (schema likeness.explanation/1)
+ * @error: the reason when it cannot be read
+ *
+ * Returns: (transfer full): the result, or %NULL with @error set
+ */
 LkExplanation *lk_explanation_load         (const char *path, GError **error);
 
 void           lk_matrix_clear             (LkMatrix *m);

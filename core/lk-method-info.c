@@ -1,6 +1,8 @@
 /* lk-method-info.c — the method registry; see lk-method-info.h. */
 #include "config.h"
 
+#include <math.h>
+
 #include "lk-method-info.h"
 #include <glib/gi18n-lib.h>
 
@@ -58,38 +60,152 @@ static const LkScoreInfo aspects_scores[] = {
 
 #define SCORES(s) s, G_N_ELEMENTS (s)
 
+/* Ranges are what the computation accepts; the model may narrow a layer
+ * further (checked when the request runs). */
+static const LkParamInfo params[] = {
+  { LK_PARAM_LAYER, "layer", LK_PARAM_TYPE_INT, N_("Layer"),
+    N_("The layer to attribute at; −1: the method’s default (IJ L−2; BiLRP, H×P 0, the embedding output; alignment the last)"),
+    -1, -1, 10000, { NULL } },
+  { LK_PARAM_STEPS, "steps", LK_PARAM_TYPE_INT, N_("Integration steps"),
+    N_("IJ’s nodes on the path; 0: 12 Gauss–Legendre or 50 Riemann"), 0, 0, 10000, { NULL } },
+  { LK_PARAM_QUADRATURE, "quadrature", LK_PARAM_TYPE_CHOICE, N_("Quadrature"),
+    N_("IJ’s rule on the path: Gauss–Legendre (default) or right Riemann"), 1, 0, 1, { "riemann", "gauss", NULL } },
+  { LK_PARAM_MEASURE, "measure", LK_PARAM_TYPE_CHOICE, N_("Measure"),
+    N_("Explain the cosine (default) or the dot product"), 0, 0, 1, { "cos", "dot", NULL } },
+  { LK_PARAM_AD_MODE, "ad_mode", LK_PARAM_TYPE_CHOICE, N_("Differentiation"),
+    N_("Forward mode when the text is shorter than the embedding (auto), or always forward or reverse"), 0, 0, 2,
+    { "auto", "forward", "reverse", NULL } },
+  { LK_PARAM_ZERO_BIASES, "zero_biases", LK_PARAM_TYPE_BOOLEAN, N_("Zero biases"),
+    N_("BiLRP’s diagnostic: every bias set to zero, so that conservation is exact"), 0, 0, 1, { NULL } },
+  { LK_PARAM_PERTURBATION, "perturbation", LK_PARAM_TYPE_BOOLEAN, N_("Perturbation curve"),
+    N_("Also compute the perturbation curve (text pairs)"), 0, 0, 1, { NULL } },
+  { LK_PARAM_SEED, "seed", LK_PARAM_TYPE_INT, N_("Seed"),
+    N_("The random masks’ or the perturbation baseline’s seed"), 1, 1, G_MAXUINT32, { NULL } },
+  { LK_PARAM_MASKS, "masks", LK_PARAM_TYPE_INT, N_("Masks"),
+    N_("The number of random masks"), 1000, 2, 1000000, { NULL } },
+  { LK_PARAM_FEATURE_RES, "feature_res", LK_PARAM_TYPE_INT, N_("Mask grid"),
+    N_("Images: grid cells per axis of a random mask"), 8, 1, 256, { NULL } },
+  { LK_PARAM_P_KEEP, "p_keep", LK_PARAM_TYPE_DOUBLE, N_("Keep probability"),
+    N_("The probability that a cell or a token is kept"), 0.5, 0, 1, { NULL } },
+  { LK_PARAM_MASK_SIDE, "mask_side", LK_PARAM_TYPE_CHOICE, N_("Masked side"),
+    N_("Mask side A (the image) or side B (text B or the caption)"), 0, 0, 1, { "a", "b", NULL } },
+  { LK_PARAM_UNIT, "unit", LK_PARAM_TYPE_CHOICE, N_("Masked unit"),
+    N_("Texts: mask each token, or a word’s sub-words together"), 0, 0, 1, { "token", "word", NULL } },
+  { LK_PARAM_REPLACE, "replace", LK_PARAM_TYPE_CHOICE, N_("Replacement"),
+    N_("A masked token becomes the mask token, or is left out"), 0, 0, 1, { "mask", "drop", NULL } },
+  { LK_PARAM_CLOSEST_MIN, "closest_min", LK_PARAM_TYPE_DOUBLE, N_("Closest window from"),
+    N_("The masks counted +1 start at this fraction of the masks sorted by distance"), 0, 0, 1, { NULL } },
+  { LK_PARAM_CLOSEST_MAX, "closest_max", LK_PARAM_TYPE_DOUBLE, N_("Closest window to"),
+    N_("… and end before this fraction"), 0.1, 0, 1, { NULL } },
+  { LK_PARAM_FARTHEST_MIN, "farthest_min", LK_PARAM_TYPE_DOUBLE, N_("Farthest window from"),
+    N_("The masks counted −1 start at this fraction"), 0.9, 0, 1, { NULL } },
+  { LK_PARAM_FARTHEST_MAX, "farthest_max", LK_PARAM_TYPE_DOUBLE, N_("Farthest window to"),
+    N_("… and end at this fraction"), 1, 0, 1, { NULL } },
+  { LK_PARAM_BATCH_SIZE, "batch_size", LK_PARAM_TYPE_INT, N_("Batch size"),
+    N_("Masked inputs per model call"), 32, 1, 4096, { NULL } },
+  { LK_PARAM_STOP_AT, "stop_at", LK_PARAM_TYPE_DOUBLE, N_("Stop at"),
+    N_("Stop early once the split-half correlation reaches it; 0: never"), 0, 0, 1, { NULL } },
+  { LK_PARAM_CHECK_EVERY, "check_every", LK_PARAM_TYPE_INT, N_("Check every"),
+    N_("Masks between two early-stop checks"), 100, 2, 1000000, { NULL } },
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (params) == LK_N_PARAMS);
+
+#define ENGINE_PARAMS LK_PARAM_LAYER, LK_PARAM_MEASURE, LK_PARAM_AD_MODE
+#define PERTURBATION_PARAMS LK_PARAM_PERTURBATION, LK_PARAM_SEED
+#define DISTANCE_PARAMS \
+  LK_PARAM_MASKS, LK_PARAM_FEATURE_RES, LK_PARAM_P_KEEP, LK_PARAM_MASK_SIDE, LK_PARAM_UNIT, LK_PARAM_REPLACE, \
+  LK_PARAM_CLOSEST_MIN, LK_PARAM_CLOSEST_MAX, LK_PARAM_FARTHEST_MIN, LK_PARAM_FARTHEST_MAX, LK_PARAM_BATCH_SIZE, \
+  LK_PARAM_STOP_AT, LK_PARAM_CHECK_EVERY, LK_PARAM_SEED
+
+/* The check lines the figures draw under the title. */
+static const LkCheckItem ij_check[] = {
+  { N_("ΣA = %s"), LK_SCORE_SUM, LK_CHECK_ITEM_REQUIRED },
+  { N_("expected %s"), LK_SCORE_EXPECTED, 0 },
+  { N_("score %s"), LK_SCORE_SIMILARITY, 0 },
+  { N_("attribution error %s"), LK_SCORE_ERROR, 0 },
+  { NULL },
+};
+
+static const LkCheckItem lrp_check[] = {
+  { N_("ΣR = %s"), LK_SCORE_SUM, LK_CHECK_ITEM_REQUIRED },
+  { N_("score %s"), LK_SCORE_SIMILARITY, 0 },
+  { N_("conservation gap %s"), LK_SCORE_ERROR, LK_CHECK_ITEM_REQUIRED },
+  { NULL, LK_SCORE_ERROR_RELATIVE, LK_CHECK_ITEM_PERCENT },
+  { NULL },
+};
+
+static const LkCheckItem align_check[] = {
+  { N_("similarity map, not an attribution: no conservation"), NULL, 0 },
+  { N_("F1 %s"), LK_SCORE_F1, 0 },
+  { NULL },
+};
+
+static const LkCheckItem distance_check[] = {
+  { N_("score %s"), LK_SCORE_SIMILARITY, 0 },
+  /* the reliability check of a masking method: do two halves agree? */
+  { N_("split-half correlation %s"), LK_SCORE_SPLIT_HALF, LK_CHECK_ITEM_REQUIRED },
+  { NULL },
+};
+
+/* Aspects draw their shares from the result's aspects (any result may
+ * carry them), not from a line of their own. */
+static const LkCheckItem no_check[] = {
+  { NULL },
+};
+
+/* Thresholds: IJ and conservation as the report reads them (under 1 % the
+ * pairs add up to the score; IJ under 10 % is closed by more steps, BiLRP
+ * under 25 % is the biases' share); split-half as for a test's
+ * reliability (0.9 high, 0.7 acceptable); the aspect shares are exact up
+ * to float rounding. */
+#define IJ_CHECK { LK_CHECK_ATTRIBUTION, LK_SCORE_ERROR, 0.01, 0.1, ij_check, \
+                   { LK_SCORE_SUM, LK_SCORE_EXPECTED, LK_SCORE_ERROR, LK_SCORE_ERROR_VS_SCORE, NULL }, { NULL } }
+#define LRP_CHECK { LK_CHECK_CONSERVATION, LK_SCORE_ERROR_RELATIVE, 0.01, 0.25, lrp_check, \
+                    { LK_SCORE_SUM, LK_SCORE_ERROR, LK_SCORE_ERROR_RELATIVE, NULL }, { NULL } }
+
 /* In the order a chooser offers them: BiLRP, the default, first. */
 static const LkMethodInfo methods[] = {
   { LK_METHOD_BILRP, "bilrp", N_("BiLRP"), NC_("method", "BiLRP"),
     N_("Layer-wise relevance for pairs; fast, conserves the score"),
     "Vasileiou & Eberle: Explaining Text Similarity in Transformer Models (NAACL 2024)",
     LK_INPUTS_TEXT_PAIR | LK_INPUTS_IMAGE_CAPTION,
-    { "heatmap", "alignment", "saliency", "report", NULL }, SCORES (lrp_scores) },
+    { "heatmap", "alignment", "saliency", "report", NULL }, SCORES (lrp_scores),
+    { ENGINE_PARAMS, LK_PARAM_ZERO_BIASES, PERTURBATION_PARAMS, LK_N_PARAMS }, LRP_CHECK },
   { LK_METHOD_IJ, "ij", N_("Integrated Jacobians"), NC_("method", "IJ"),
     N_("Exact path integral of the Jacobians; slower, most faithful"),
     "Moeller, Nikolaev, Padó: An attribution method for Siamese encoders (EMNLP 2023)",
     LK_INPUTS_TEXT_PAIR | LK_INPUTS_IMAGE_CAPTION,
-    { "heatmap", "alignment", "saliency", "report", NULL }, SCORES (ij_scores) },
+    { "heatmap", "alignment", "saliency", "report", NULL }, SCORES (ij_scores),
+    { ENGINE_PARAMS, LK_PARAM_STEPS, LK_PARAM_QUADRATURE, PERTURBATION_PARAMS, LK_N_PARAMS }, IJ_CHECK },
   { LK_METHOD_HXP, "hxp", N_("Hessian × Product"), NC_("method", "H×P"),
     N_("Gradient × input at the embedding; fastest, a first look"),
     "Vasileiou & Eberle (NAACL 2024), the baseline without LRP rules",
     LK_INPUTS_TEXT_PAIR | LK_INPUTS_IMAGE_CAPTION,
-    { "heatmap", "alignment", "saliency", "report", NULL }, SCORES (lrp_scores) },
+    { "heatmap", "alignment", "saliency", "report", NULL }, SCORES (lrp_scores),
+    { ENGINE_PARAMS, PERTURBATION_PARAMS, LK_N_PARAMS }, LRP_CHECK },
   { LK_METHOD_ALIGN, "align", N_("Token Alignment"), NC_("method", "Alignment"),
     N_("Which token of one text matches which of the other"),
     "Zhang et al.: BERTScore (ICLR 2020), last-layer token cosines",
     LK_INPUTS_TEXT_PAIR,
-    { "alignment", "heatmap", "report", NULL }, SCORES (align_scores) },
+    { "alignment", "heatmap", "report", NULL }, SCORES (align_scores),
+    { LK_PARAM_LAYER, PERTURBATION_PARAMS, LK_N_PARAMS },
+    { LK_CHECK_NONE, NULL, 0, 0, align_check, { LK_SCORE_PRECISION, LK_SCORE_RECALL, LK_SCORE_F1, NULL }, { NULL } } },
   { LK_METHOD_DISTANCE, "distance", N_("Distance Masking"), NC_("method", "Distance"),
     N_("Masks tokens or image regions at random and ranks the masks by the distance they cause"),
     "Meijer & Bos: Explainable embeddings with Distance Explainer (arXiv 2505.15516)",
     LK_INPUTS_TEXT_PAIR | LK_INPUTS_IMAGE_CAPTION,
-    { "saliency", "report", NULL }, SCORES (distance_scores) },
+    { "saliency", "report", NULL }, SCORES (distance_scores),
+    { DISTANCE_PARAMS, LK_N_PARAMS },
+    { LK_CHECK_SPLIT_HALF, LK_SCORE_SPLIT_HALF, 0.9, 0.7, distance_check,
+      { LK_SCORE_SPLIT_HALF, LK_SCORE_SPLIT_HALF_CORRECTED, NULL }, { "n_masks_used", NULL } } },
   { LK_METHOD_ASPECTS, "aspects", N_("Aspect Decomposition"), NC_("method", "Aspects"),
     N_("Similarity split into named aspects (S3BERT models)"),
     "Opitz & Frank: SBERT studies meaning representations (AACL-IJCNLP 2022)",
     LK_INPUTS_TEXT_PAIR,
-    { "aspects", "report", NULL }, SCORES (aspects_scores) },
+    { "aspects", "report", NULL }, SCORES (aspects_scores),
+    { LK_N_PARAMS },
+    { LK_CHECK_SHARES, LK_SCORE_SHARES_GAP, 1e-4, 1e-2, no_check, { LK_SCORE_SHARES_SUM, LK_SCORE_SHARES_GAP, NULL },
+      { NULL } } },
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (methods) == LK_N_METHODS);
 
@@ -206,4 +322,114 @@ lk_score_description (const char *method, const char *key)
   const LkScoreInfo *s = lk_score_info (method, key);
 
   return s ? _(s->description) : NULL;
+}
+
+const LkParamInfo *
+lk_param_infos (guint *n)
+{
+  *n = G_N_ELEMENTS (params);
+  return params;
+}
+
+const LkParamInfo *
+lk_param_info (LkParam param)
+{
+  g_return_val_if_fail (param < LK_N_PARAMS, NULL);
+  return &params[param];
+}
+
+const LkParamInfo *
+lk_param_info_find (const char *name)
+{
+  g_autofree char *key = name ? g_strdelimit (g_strdup (name), "-", '_') : NULL;
+
+  for (guint i = 0; key != NULL && i < G_N_ELEMENTS (params); i++)
+    if (g_str_equal (key, params[i].name))
+      return &params[i];
+  return NULL;
+}
+
+gboolean
+lk_method_takes_param (LkMethod method, LkParam param)
+{
+  const LkMethodInfo *info = lk_method_info (method);
+
+  for (guint i = 0; info != NULL && i < G_N_ELEMENTS (info->params) && info->params[i] != LK_N_PARAMS; i++)
+    if (info->params[i] == param)
+      return TRUE;
+  return FALSE;
+}
+
+char *
+lk_method_param_names (LkMethod method)
+{
+  const LkMethodInfo *info = lk_method_info (method);
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; info != NULL && i < G_N_ELEMENTS (info->params) && info->params[i] != LK_N_PARAMS; i++)
+    g_string_append_printf (s, "%s%s", i ? ", " : "", params[info->params[i]].name);
+  return g_string_free (s, FALSE);
+}
+
+LkVerdict
+lk_check_verdict (const LkCheckInfo *check, LkScoreGetter get_score, gpointer user_data, double *value)
+{
+  double v = NAN;
+  LkVerdict verdict = LK_VERDICT_NONE;
+
+  g_return_val_if_fail (check != NULL && get_score != NULL, LK_VERDICT_NONE);
+
+  switch (check->kind)
+    {
+    case LK_CHECK_NONE:
+      break;
+    case LK_CHECK_ATTRIBUTION:
+      {
+        /* the error against what ΣA approximates, as a share of it */
+        double err = get_score (check->key, user_data), expected = get_score (LK_SCORE_EXPECTED, user_data);
+        v = err / MAX (fabs (expected), 1e-12);
+      }
+      break;
+    case LK_CHECK_CONSERVATION:
+    case LK_CHECK_SHARES:
+      v = get_score (check->key, user_data);
+      break;
+    case LK_CHECK_SPLIT_HALF:
+      v = get_score (check->key, user_data);
+      if (!isnan (v))
+        verdict = v >= check->good ? LK_VERDICT_GOOD : v >= check->fair ? LK_VERDICT_FAIR : LK_VERDICT_POOR;
+      break;
+    }
+  if (check->kind != LK_CHECK_SPLIT_HALF && check->kind != LK_CHECK_NONE && !isnan (v))
+    verdict = fabs (v) < check->good ? LK_VERDICT_GOOD : fabs (v) < check->fair ? LK_VERDICT_FAIR : LK_VERDICT_POOR;
+  if (value)
+    *value = v;
+  return verdict;
+}
+
+const char *
+lk_verdict_to_string (LkVerdict verdict)
+{
+  static const char *names[] = { "none", "good", "fair", "poor" };
+
+  g_return_val_if_fail (verdict <= LK_VERDICT_POOR, "none");
+  return names[verdict];
+}
+
+const char *
+lk_verdict_title (LkVerdict verdict)
+{
+  switch (verdict)
+    {
+    case LK_VERDICT_GOOD:
+      /* Translators: a result's verdict: its own check holds */
+      return _("Faithful");
+    case LK_VERDICT_FAIR:
+      return _("Approximate");
+    case LK_VERDICT_POOR:
+      return _("Unreliable");
+    case LK_VERDICT_NONE:
+    default:
+      return _("No check");
+    }
 }

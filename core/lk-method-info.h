@@ -41,11 +41,102 @@ typedef enum {
 #define LK_SCORE_REF_RA_B                "ref_ra_b"
 #define LK_SCORE_REF_A_RB                "ref_a_rb"
 
+/* The result members two methods add beside the common ones (the schema,
+ * docs/explanation-schema.md): the aspect shares, any result may carry
+ * them; distance masking's run. */
+#define LK_EXTRA_ASPECTS                 "aspects"
+#define LK_EXTRA_DISTANCE                "distance"
+
 /* The inputs a method explains. */
 typedef enum {
   LK_INPUTS_TEXT_PAIR     = 1 << 0,  /* two texts */
   LK_INPUTS_IMAGE_CAPTION = 1 << 1,  /* an image and its caption (CLIP) */
 } LkInputs;
+
+/* The parameters of the methods: one table (lk_param_info ()) says each
+ * one's name, type, range, default and label; each method's entry lists
+ * those it takes. A request (lk-explain.h) holds one value per parameter. */
+typedef enum {
+  LK_PARAM_LAYER,          /* ij, bilrp, hxp, align */
+  LK_PARAM_STEPS,          /* ij */
+  LK_PARAM_QUADRATURE,
+  LK_PARAM_MEASURE,
+  LK_PARAM_AD_MODE,
+  LK_PARAM_ZERO_BIASES,    /* bilrp */
+  LK_PARAM_PERTURBATION,
+  LK_PARAM_SEED,
+  LK_PARAM_MASKS,          /* distance */
+  LK_PARAM_FEATURE_RES,
+  LK_PARAM_P_KEEP,
+  LK_PARAM_MASK_SIDE,
+  LK_PARAM_UNIT,
+  LK_PARAM_REPLACE,
+  LK_PARAM_CLOSEST_MIN,
+  LK_PARAM_CLOSEST_MAX,
+  LK_PARAM_FARTHEST_MIN,
+  LK_PARAM_FARTHEST_MAX,
+  LK_PARAM_BATCH_SIZE,
+  LK_PARAM_STOP_AT,
+  LK_PARAM_CHECK_EVERY,
+  LK_N_PARAMS              /* not a parameter: the count */
+} LkParam;
+
+typedef enum {
+  LK_PARAM_TYPE_INT,
+  LK_PARAM_TYPE_DOUBLE,
+  LK_PARAM_TYPE_BOOLEAN,
+  LK_PARAM_TYPE_CHOICE,    /* the value is an index into choices */
+} LkParamType;
+
+typedef struct {
+  LkParam      param;
+  const char  *name;          /* "p_keep": in a request, a result's "params" and (with '-') the CLI */
+  LkParamType  type;
+  const char  *label;         /* sentence case (N_) */
+  const char  *description;   /* one line, with what the default means (N_) */
+  double       default_value; /* a choice's index; for layer and steps a sentinel the description names */
+  double       min, max;      /* inclusive */
+  const char  *choices[4];    /* LK_PARAM_TYPE_CHOICE: the names, NULL-ended, in the enum's order */
+} LkParamInfo;
+
+/* How a method's result says how far to trust it (METHODS.md; the
+ * thresholds are the ones the report's readings explain). */
+typedef enum {
+  LK_CHECK_NONE,           /* a similarity map: nothing to conserve (align) */
+  LK_CHECK_ATTRIBUTION,    /* IJ: |ΣA − expected ΣA| relative to |expected ΣA| */
+  LK_CHECK_CONSERVATION,   /* BiLRP, H×P: the conservation gap relative to the score */
+  LK_CHECK_SPLIT_HALF,     /* distance: the split-half correlation (higher is better) */
+  LK_CHECK_SHARES,         /* aspects: |Σ shares − similarity| */
+} LkCheckKind;
+
+typedef enum {
+  LK_VERDICT_NONE,         /* the result carries no check */
+  LK_VERDICT_GOOD,         /* the check holds: read the amounts */
+  LK_VERDICT_FAIR,         /* roughly: read the ranking, mind the gap */
+  LK_VERDICT_POOR,         /* the check fails: do not read amounts */
+} LkVerdict;
+
+/* One segment of a result's check line ("ΣA = 0.81"): @format (N_) with
+ * the score @key formatted; a NULL key prints the format as it is. */
+typedef enum {
+  LK_CHECK_ITEM_REQUIRED = 1 << 0,  /* without this score, the method's line is not drawn */
+  LK_CHECK_ITEM_PERCENT  = 1 << 1,  /* appended to the previous segment as " (12 %)" */
+} LkCheckItemFlags;
+
+typedef struct {
+  const char       *format;
+  const char       *key;
+  LkCheckItemFlags  flags;
+} LkCheckItem;
+
+typedef struct {
+  LkCheckKind        kind;
+  const char        *key;          /* the score the verdict reads (for IJ, the error; see kind) */
+  double             good, fair;   /* below good (above, for split-half): good; below fair: fair */
+  const LkCheckItem *items;        /* the check line, NULL-format-ended */
+  const char        *summary[6];   /* the scores a one-pair summary prints, NULL-ended */
+  const char        *summary_params[2]; /* and the result's params it prints */
+} LkCheckInfo;
 
 /* A member of a result's "scores". The strings are untranslated (N_):
  * show them through lk_score_label () and lk_score_description (). */
@@ -66,16 +157,32 @@ typedef struct {
   const char        *views[5];     /* the views that show it, the default first; NULL-ended */
   const LkScoreInfo *scores;       /* in the order a reader wants them */
   guint              n_scores;
+  LkParam            params[16];   /* the parameters it takes, LK_N_PARAMS-ended */
+  LkCheckInfo        check;
 } LkMethodInfo;
 
 const LkMethodInfo *lk_method_info        (LkMethod     method);
-/* Every method, in the order a chooser offers them (@n of them). */
+/**
+ * lk_method_infos:
+ * @n: (out): how many
+ *
+ * Every method, in the order a chooser offers them (the default first).
+ *
+ * Returns: (array length=n) (transfer none): the registry's entries
+ */
 const LkMethodInfo *lk_method_infos       (guint       *n);
 /* By name; also the names results of older versions used ("mask", "s3bert").
  * NULL for an unknown name. */
 const LkMethodInfo *lk_method_info_find   (const char  *name);
 
 const char         *lk_method_to_string   (LkMethod     method);
+/**
+ * lk_method_from_string:
+ * @name: "ij", "bilrp", …
+ * @method: (out): the method
+ *
+ * Returns: whether @name is a method's
+ */
 gboolean            lk_method_from_string (const char  *name,
                                            LkMethod    *method);
 /* "ij|bilrp|hxp|align|distance|aspects": for usage lines and messages (a
@@ -96,5 +203,44 @@ const char         *lk_score_label        (const char  *method,
                                            const char  *key);
 const char         *lk_score_description  (const char  *method,
                                            const char  *key);
+
+/**
+ * lk_param_infos:
+ * @n: (out): how many
+ *
+ * Every parameter; lk_param_info() and lk_param_info_find() give one by
+ * enum or by name (a CLI option's '-' read as '_'; %NULL for an unknown
+ * name).
+ *
+ * Returns: (array length=n) (transfer none): the registry's parameters
+ */
+const LkParamInfo  *lk_param_infos        (guint       *n);
+const LkParamInfo  *lk_param_info         (LkParam      param);
+const LkParamInfo  *lk_param_info_find    (const char  *name);
+gboolean            lk_method_takes_param (LkMethod     method,
+                                           LkParam      param);
+/* The names of the parameters @method takes ("layer, steps, …"); a new string. */
+char               *lk_method_param_names (LkMethod     method);
+typedef double (*LkScoreGetter) (const char *key, gpointer user_data);
+/**
+ * lk_check_verdict:
+ * @check: a method's check (its registry entry's)
+ * @get_score: (scope call) (closure user_data): reads a result's score by
+ *   key, NAN for a missing one
+ * @user_data: for @get_score
+ * @value: (out) (optional): the value the verdict read
+ *
+ * The verdict of @check on a result's scores.
+ *
+ * Returns: the verdict
+ */
+LkVerdict           lk_check_verdict      (const LkCheckInfo *check,
+                                           LkScoreGetter      get_score,
+                                           gpointer           user_data,
+                                           double            *value);
+/* "good", "fair", "poor", "none": in the CLI's summary and the schema. */
+const char         *lk_verdict_to_string  (LkVerdict    verdict);
+/* Translated, for a badge: "Faithful", "Approximate", "Unreliable", "No check". */
+const char         *lk_verdict_title      (LkVerdict    verdict);
 
 G_END_DECLS

@@ -3,9 +3,7 @@
 
 #include <math.h>
 
-#include "lk-aspects.h"
 #include "lk-backend.h"
-#include "lk-distance.h"
 #include "lk-error.h"
 #include "lk-methods.h"
 #include "lk-methods-private.h"
@@ -16,11 +14,14 @@ void
 lk_explain_params_init (LkExplainParams *p, LkMethod method)
 {
   memset (p, 0, sizeof *p);
+  /* the registry's defaults (lk-method-info.c) */
   p->method = method;
-  p->layer = -1;
-  p->quadrature = LK_QUADRATURE_GAUSS;
-  p->measure = LK_MEASURE_COS;
-  p->seed = 1;
+  p->layer = (int) lk_param_info (LK_PARAM_LAYER)->default_value;
+  p->steps = (int) lk_param_info (LK_PARAM_STEPS)->default_value;
+  p->quadrature = (LkQuadrature) lk_param_info (LK_PARAM_QUADRATURE)->default_value;
+  p->measure = (LkMeasure) lk_param_info (LK_PARAM_MEASURE)->default_value;
+  p->ad_mode = (LkAdMode) lk_param_info (LK_PARAM_AD_MODE)->default_value;
+  p->seed = (guint) lk_param_info (LK_PARAM_SEED)->default_value;
 }
 
 typedef struct {
@@ -335,7 +336,7 @@ default_layer (LkModel *model, const LkExplainParams *p)
 }
 
 LkExplanation *
-lk_explain (LkModel                *model,
+lk_explain_pair (LkModel                *model,
             const char             *text_a,
             const char             *text_b,
             const LkExplainParams  *params,
@@ -356,21 +357,13 @@ lk_explain (LkModel                *model,
   g_return_val_if_fail (LK_IS_MODEL (model), NULL);
   g_return_val_if_fail (params != NULL, NULL);
 
-  if (p.method == LK_METHOD_DISTANCE)
+  if (p.method != LK_METHOD_IJ && p.method != LK_METHOD_BILRP && p.method != LK_METHOD_HXP &&
+      p.method != LK_METHOD_ALIGN)
     {
-      LkDistanceParams dp;
-      lk_distance_params_init (&dp);
-      dp.seed = p.seed;
-      if (p.masks)
-        dp.n_masks = p.masks;
-      if (p.image)
-        return lk_explain_distance_image (model, text_a, text_b, &dp, progress, progress_data, cancellable, error);
-      return lk_explain_distance_text (model, text_a, text_b, &dp, progress, progress_data, cancellable, error);
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "lk_explain_pair: method '%s' is not a token-pair method",
+                   lk_method_to_string (p.method));
+      return NULL;
     }
-  if (p.image)
-    return lk_explain_image (model, text_a, text_b, params, progress, progress_data, cancellable, error);
-  if (p.method == LK_METHOD_ASPECTS)
-    return lk_explain_aspects (model, NULL, text_a, text_b, cancellable, error);
   for (guint s = 0; s < 2; s++)
     if (texts[s] == NULL || *texts[s] == '\0')
       {
@@ -421,99 +414,3 @@ lk_explain (LkModel                *model,
   return g_steal_pointer (&x);
 }
 
-/* ---- async ---- */
-
-typedef struct {
-  LkModel         *model;
-  char            *a, *b;
-  LkExplainParams  params;
-  LkProgressFunc   progress;
-  gpointer         progress_data;
-  GMainContext    *context;
-} Job;
-
-static void
-job_free (Job *j)
-{
-  g_object_unref (j->model);
-  g_free (j->a);
-  g_free (j->b);
-  g_main_context_unref (j->context);
-  g_free (j);
-}
-
-/* A copy, so that an event still queued when the job is gone stays valid. */
-typedef struct {
-  LkProgressFunc  progress;
-  gpointer        data;
-  double          fraction;
-} ProgressEvent;
-
-static gboolean
-deliver_progress (gpointer data)
-{
-  ProgressEvent *ev = data;
-  ev->progress (ev->fraction, ev->data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-worker_progress (double fraction, gpointer data)
-{
-  Job *j = data;
-  ProgressEvent *ev;
-
-  if (j->progress == NULL)
-    return;
-  ev = g_new (ProgressEvent, 1);
-  ev->progress = j->progress;
-  ev->data = j->progress_data;
-  ev->fraction = fraction;
-  g_main_context_invoke_full (j->context, G_PRIORITY_DEFAULT, deliver_progress, ev, g_free);
-}
-
-static void
-explain_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  Job *j = data;
-  GError *error = NULL;
-  LkExplanation *x = lk_explain (j->model, j->a, j->b, &j->params, worker_progress, j, cancellable, &error);
-
-  if (x == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, x, g_object_unref);
-}
-
-void
-lk_explain_async (LkModel                *model,
-                  const char             *text_a,
-                  const char             *text_b,
-                  const LkExplainParams  *params,
-                  LkProgressFunc          progress,
-                  gpointer                progress_data,
-                  GCancellable           *cancellable,
-                  GAsyncReadyCallback     callback,
-                  gpointer                user_data)
-{
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  Job *j = g_new0 (Job, 1);
-
-  j->model = g_object_ref (model);
-  j->a = g_strdup (text_a);
-  j->b = g_strdup (text_b);
-  j->params = *params;
-  j->progress = progress;
-  j->progress_data = progress_data;
-  j->context = g_main_context_ref_thread_default ();
-  g_task_set_source_tag (task, lk_explain_async);
-  g_task_set_task_data (task, j, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, explain_thread);
-}
-
-LkExplanation *
-lk_explain_finish (GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}

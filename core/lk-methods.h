@@ -36,10 +36,7 @@ typedef struct {
   LkAdMode     ad_mode;
   gboolean     perturbation;  /* also compute the perturbation curve */
   guint        seed;          /* for the perturbation curve's random baseline */
-  guint        masks;         /* distance: the number of masks; 0: its default */
-  gboolean     image;         /* text_a is an image file and text_b its caption:
-                               * distance → lk_explain_distance_image (),
-                               * ij, bilrp, hxp → lk_explain_image () */
+  gboolean     image;         /* set by lk_explain_image () */
 } LkExplainParams;
 
 #define LK_IJ_DEFAULT_STEPS_RIEMANN 50
@@ -52,7 +49,9 @@ typedef struct {
 void           lk_explain_params_init   (LkExplainParams *params,
                                          LkMethod         method);
 
-LkExplanation *lk_explain               (LkModel                *model,
+/* The token-pair methods (ij, bilrp, hxp, align) on two texts: the compute
+ * function lk_explain() (lk-explain.h) runs for them. */
+LkExplanation *lk_explain_pair          (LkModel                *model,
                                          const char             *text_a,
                                          const char             *text_b,
                                          const LkExplainParams  *params,
@@ -73,20 +72,6 @@ LkExplanation *lk_explain_image         (LkModel                *model,
                                          LkProgressFunc          progress,
                                          gpointer                progress_data,
                                          GCancellable           *cancellable,
-                                         GError                **error);
-
-/* Runs lk_explain() in a worker thread on copies of its inputs; @progress
- * is called in the caller's main context. */
-void           lk_explain_async         (LkModel                *model,
-                                         const char             *text_a,
-                                         const char             *text_b,
-                                         const LkExplainParams  *params,
-                                         LkProgressFunc          progress,
-                                         gpointer                progress_data,
-                                         GCancellable           *cancellable,
-                                         GAsyncReadyCallback     callback,
-                                         gpointer                user_data);
-LkExplanation *lk_explain_finish        (GAsyncResult           *result,
                                          GError                **error);
 
 /* The perturbation curve of METHODS.md §2 for the explanation's matrix:

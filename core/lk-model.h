@@ -34,7 +34,16 @@ LkModel     *lk_model_new_from_dir   (const char            *dir,
                                       const char            *id,
                                       const LkModelOptions  *options,
                                       GError               **error);
-/* Resolves @name through the model store (no download) and loads it. */
+/**
+ * lk_model_new:
+ * @name: a hub id ("sentence-transformers/all-MiniLM-L6-v2") or a folder
+ * @options: (nullable): device and threads; %NULL: from the environment
+ * @error: the reason when it fails
+ *
+ * Resolves @name through the model store (no download) and loads it.
+ *
+ * Returns: (transfer full): the model, or %NULL with @error set
+ */
 LkModel     *lk_model_new            (const char            *name,
                                       const LkModelOptions  *options,
                                       GError               **error);
@@ -46,12 +55,27 @@ const char  *lk_model_get_device_name    (LkModel *self);
 guint        lk_model_get_dim            (LkModel *self);
 guint        lk_model_get_max_seq_length (LkModel *self);
 gboolean     lk_model_get_normalize      (LkModel *self);
+/**
+ * lk_model_get_tokenizer: (skip)
+ *
+ * Not for bindings: it takes or gives types of the C API only.
+ */
 LkTokenizer *lk_model_get_tokenizer      (LkModel *self);
 
+/**
+ * lk_model_tokenize: (skip)
+ *
+ * Not for bindings: it takes or gives types of the C API only.
+ */
 /* Token ids as the model sees them: truncated to max_seq_length. */
 LkEncoding  *lk_model_tokenize           (LkModel     *self,
                                           const char  *text,
                                           GError     **error);
+/**
+ * lk_model_tokenize_named: (skip)
+ *
+ * Not for bindings: it takes or gives types of the C API only.
+ */
 /* The same, with its errors prefixed by @what ("text A", "the caption"), so
  * that a message about invalid UTF-8 says which input it is about. */
 LkEncoding  *lk_model_tokenize_named     (LkModel     *self,
@@ -59,6 +83,11 @@ LkEncoding  *lk_model_tokenize_named     (LkModel     *self,
                                           const char  *what,
                                           GError     **error);
 
+/**
+ * lk_model_embed: (skip)
+ *
+ * Not for bindings: it takes or gives types of the C API only.
+ */
 /* Embeds @n texts into @out (n × dim floats, the whole pipeline). Empty
  * texts are an error: they carry nothing to explain. @n_truncated, when not
  * NULL, receives how many texts were cut to max_seq_length. */
@@ -72,6 +101,11 @@ gboolean     lk_model_embed              (LkModel            *self,
                                           GCancellable       *cancellable,
                                           GError            **error);
 
+/**
+ * lk_model_embed_ids: (skip)
+ *
+ * Not for bindings: it takes or gives types of the C API only.
+ */
 /* Embeds @n token-id sequences (special tokens included, as the model's
  * tokenizer writes them) into @out (n × dim floats): for masked inputs. */
 gboolean     lk_model_embed_ids          (LkModel             *self,
@@ -88,12 +122,22 @@ gboolean     lk_model_embed_ids          (LkModel             *self,
 gboolean     lk_model_has_vision         (LkModel            *self);
 /* The square side the vision tower takes (224 for ViT-B/32); 0 without one. */
 guint        lk_model_get_image_size     (LkModel            *self);
+/**
+ * lk_model_preprocess_image: (skip)
+ *
+ * Not for bindings: it takes or gives types of the C API only.
+ */
 /* CLIPImageProcessor: shortest side to image_size (bicubic), centre crop,
  * rescale, normalise; @out holds 3 × S × S floats. */
 gboolean     lk_model_preprocess_image   (LkModel            *self,
                                           const LkImage      *image,
                                           float              *out,
                                           GError            **error);
+/**
+ * lk_model_embed_pixels: (skip)
+ *
+ * Not for bindings: it takes or gives types of the C API only.
+ */
 /* Image embeddings (vision tower + visual projection), n × dim, of @n
  * preprocessed images (n × 3 × S × S floats). */
 gboolean     lk_model_embed_pixels       (LkModel            *self,

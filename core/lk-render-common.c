@@ -407,50 +407,58 @@ aspect_segments (LkFigure *f, GPtrArray *out)
     add_segment (out, _("gap %s"), fabs (sum - score (f, LK_SCORE_SIMILARITY)));
 }
 
+/* The registry's check line for the method; FALSE (and nothing added)
+ * when a required score is missing. */
+static gboolean
+method_segments (LkFigure *f, const LkCheckItem *items, GPtrArray *out)
+{
+  guint first = out->len;
+
+  for (const LkCheckItem *it = items; it->format || it->key; it++)
+    {
+      if (it->key && !has_score (f, it->key))
+        {
+          if (it->flags & LK_CHECK_ITEM_REQUIRED)
+            {
+              while (out->len > first)
+                g_free (g_ptr_array_steal_index (out, out->len - 1));
+              return FALSE;
+            }
+          continue;
+        }
+      if (it->flags & LK_CHECK_ITEM_PERCENT)
+        {
+          g_autofree char *p = lk_format_percent (score (f, it->key));
+          char *last;
+
+          if (out->len == first)
+            continue;
+          last = g_ptr_array_steal_index (out, out->len - 1);
+          g_ptr_array_add (out, g_strdup_printf ("%s (%s)", last, p));
+          g_free (last);
+        }
+      else if (it->key)
+        add_segment (out, _(it->format), score (f, it->key));
+      else
+        g_ptr_array_add (out, g_strdup (_(it->format)));
+    }
+  return TRUE;
+}
+
 char **
 lk_check_segments (LkFigure *f)
 {
   GPtrArray *out = g_ptr_array_new ();
-  const char *method = lk_explanation_get_method (f->x);
+  const LkMethodInfo *info = lk_method_info_find (lk_explanation_get_method (f->x));
 
-  if (g_strcmp0 (method, "ij") == 0 && has_score (f, LK_SCORE_SUM))
+  if (info == NULL || !method_segments (f, info->check.items, out))
     {
-      add_segment (out, _("ΣA = %s"), score (f, LK_SCORE_SUM));
-      if (has_score (f, LK_SCORE_EXPECTED))
-        add_segment (out, _("expected %s"), score (f, LK_SCORE_EXPECTED));
-      add_segment (out, _("score %s"), score (f, LK_SCORE_SIMILARITY));
-      if (has_score (f, LK_SCORE_ERROR))
-        add_segment (out, _("attribution error %s"), score (f, LK_SCORE_ERROR));
-    }
-  else if (g_strcmp0 (method, "align") == 0)
-    {
-      g_ptr_array_add (out, g_strdup (_("similarity map, not an attribution: no conservation")));
-      if (has_score (f, LK_SCORE_F1))
-        add_segment (out, _("F1 %s"), score (f, LK_SCORE_F1));
-    }
-  else if (g_strcmp0 (method, "distance") == 0 && has_score (f, LK_SCORE_SPLIT_HALF))
-    {
-      add_segment (out, _("score %s"), score (f, LK_SCORE_SIMILARITY));
-      /* the reliability check of a masking method: do two halves agree? */
-      add_segment (out, _("split-half correlation %s"), score (f, LK_SCORE_SPLIT_HALF));
-    }
-  else if (has_score (f, LK_SCORE_SUM) && has_score (f, LK_SCORE_ERROR))
-    {
-      add_segment (out, _("ΣR = %s"), score (f, LK_SCORE_SUM));
-      add_segment (out, _("score %s"), score (f, LK_SCORE_SIMILARITY));
-      add_segment (out, _("conservation gap %s"), score (f, LK_SCORE_ERROR));
-      if (has_score (f, LK_SCORE_ERROR_RELATIVE))
+      /* a result of a newer version: what every attribution has */
+      if (has_score (f, LK_SCORE_SUM))
         {
-          g_autofree char *p = lk_format_percent (score (f, LK_SCORE_ERROR_RELATIVE));
-          char *last = g_ptr_array_steal_index (out, out->len - 1);
-          g_ptr_array_add (out, g_strdup_printf ("%s (%s)", last, p));
-          g_free (last);
+          add_segment (out, _("Σ = %s"), score (f, LK_SCORE_SUM));
+          add_segment (out, _("score %s"), score (f, LK_SCORE_SIMILARITY));
         }
-    }
-  else if (has_score (f, LK_SCORE_SUM))
-    {
-      add_segment (out, _("Σ = %s"), score (f, LK_SCORE_SUM));
-      add_segment (out, _("score %s"), score (f, LK_SCORE_SIMILARITY));
     }
   aspect_segments (f, out);
   if (has_score (f, LK_SCORE_PERTURBATION_AREA))
@@ -606,7 +614,7 @@ aspect_clear (gpointer p)
 GArray *
 lk_figure_aspects (LkFigure *f)
 {
-  JsonNode *an = lk_figure_member (f, "aspects");
+  JsonNode *an = lk_figure_member (f, LK_EXTRA_ASPECTS);
   JsonNode *rn = lk_figure_member (f, "residual");
   JsonArray *list = NULL;
   GArray *out;

@@ -24,6 +24,7 @@ score (LkFigure *f, const char *name)
 static char *
 reading_ij (LkFigure *f)
 {
+  const LkMethodInfo *ij = lk_method_info (LK_METHOD_IJ);
   double sum = score (f, LK_SCORE_SUM), expected = score (f, LK_SCORE_EXPECTED), err = score (f, LK_SCORE_ERROR);
   double rel = fabs (expected) > 0 ? fabs (err) / fabs (expected) : NAN;
   g_autofree char *e = lk_format_number (err), *s = lk_format_number (sum), *x = lk_format_number (expected);
@@ -32,8 +33,8 @@ reading_ij (LkFigure *f)
 
   if (isnan (err))
     return NULL;
-  meaning = rel < 0.01 ? _("the token pairs add up to it almost exactly, so the map accounts for the whole similarity.")
-          : rel < 0.1 ? _("the token pairs account for most of it; more integration steps would close the gap.")
+  meaning = rel < ij->check.good ? _("the token pairs add up to it almost exactly, so the map accounts for the whole similarity.")
+          : rel < ij->check.fair ? _("the token pairs account for most of it; more integration steps would close the gap.")
           : _("the pairs miss a large part of it: raise the number of integration steps before reading the map.");
   return g_strdup_printf (_("Attribution error %s (%s): ΣA is %s against an expected %s; %s"), e, p, s, x, meaning);
 }
@@ -53,6 +54,7 @@ reading_reference (LkFigure *f)
 static char *
 reading_conservation (LkFigure *f)
 {
+  const LkMethodInfo *lrp = lk_method_info (LK_METHOD_BILRP);
   double gap = score (f, LK_SCORE_ERROR), rel = score (f, LK_SCORE_ERROR_RELATIVE);
   g_autofree char *g = lk_format_number (gap), *p = lk_format_percent (rel);
   g_autofree char *kept = lk_format_percent (1 - rel);
@@ -61,10 +63,10 @@ reading_conservation (LkFigure *f)
     return NULL;
   if (isnan (rel))
     return g_strdup_printf (_("Conservation gap %s: the difference between the pairs' sum and the similarity."), g);
-  if (rel < 0.01)
+  if (rel < lrp->check.good)
     return g_strdup_printf (_("Conservation gap %s (%s of the score): the pair relevances add up to the similarity; "
                               "nothing is lost."), g, p);
-  if (rel < 0.25)
+  if (rel < lrp->check.fair)
     return g_strdup_printf (_("Conservation gap %s (%s of the score): the pairs account for %s of the similarity; the "
                               "rest sits in the model's biases, which no token pair carries."), g, p, kept);
   return g_strdup_printf (_("Conservation gap %s (%s of the score): the pairs account for little of the similarity; "
@@ -109,17 +111,18 @@ char **
 lk_check_readings (LkFigure *f)
 {
   GPtrArray *out = g_ptr_array_new ();
-  const char *method = lk_explanation_get_method (f->x);
+  const LkMethodInfo *info = lk_method_info_find (lk_explanation_get_method (f->x));
+  LkCheckKind kind = info ? info->check.kind : LK_CHECK_CONSERVATION;
   char *r;
 
-  if (g_strcmp0 (method, "ij") == 0)
+  if (kind == LK_CHECK_ATTRIBUTION)
     {
       if ((r = reading_ij (f)))
         g_ptr_array_add (out, r);
       if ((r = reading_reference (f)))
         g_ptr_array_add (out, r);
     }
-  else if (g_strcmp0 (method, "align") == 0)
+  else if (kind == LK_CHECK_NONE)
     g_ptr_array_add (out, g_strdup (_("The alignment shows token-to-token cosine similarities. They are not an attribution "
                                       "and do not add up to the score, so there is no conservation check; precision, "
                                       "recall and F1 summarise how well each text's tokens find a match in the other.")));

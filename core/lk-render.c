@@ -263,6 +263,36 @@ lk_render_describe (LkExplanation *x, LkView view, const LkRenderOptions *option
   return g_string_free (s, FALSE);
 }
 
+gboolean
+lk_render_export_file (LkExplanation *x, const char *path, LkView view, GError **error)
+{
+  LkRenderOptions options;
+  LkExportFormat format;
+
+  g_return_val_if_fail (LK_IS_EXPLANATION (x), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!lk_export_format_from_path (path, &format, error))
+    return FALSE;
+  lk_render_options_init (&options);
+  return lk_render_export (x, view, &options, format, 2.0, path, error);
+}
+
+char **
+lk_render_check_segments (LkExplanation *x)
+{
+  LkRenderOptions options;
+  LkFigure f;
+  char **segs;
+
+  g_return_val_if_fail (LK_IS_EXPLANATION (x), NULL);
+  lk_render_options_init (&options);
+  lk_figure_init (&f, x, &options);
+  segs = lk_check_segments (&f);
+  lk_figure_clear (&f);
+  return segs;
+}
+
 char *
 lk_render_describe_hit (LkExplanation *x, LkView view, const LkRenderOptions *options, int row, int col)
 {

@@ -110,9 +110,44 @@ char     *lk_render_describe_hit (LkExplanation          *x,
                                   int                     row,
                                   int                     col);
 
-/* "heatmap", "alignment", "saliency", "aspects", "report". */
+/**
+ * lk_view_from_string:
+ * @name: "heatmap", "alignment", "saliency", "aspects" or "report"
+ * @view: (out): the view
+ *
+ * Returns: whether @name is a view's
+ */
 gboolean     lk_view_from_string (const char *name,
                                   LkView     *view);
 const char  *lk_view_to_string   (LkView      view);
+
+/**
+ * lk_render_check_segments:
+ * @x: the result
+ *
+ * The result's check line, as the figures draw it under the title: one
+ * segment each ("ΣA = 0.81", "attribution error 4e−4"); the app's header
+ * shows the same.
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the segments
+ */
+char          **lk_render_check_segments (LkExplanation *x);
+
+/**
+ * lk_render_export_file:
+ * @x: the result
+ * @path: the file: .svg, .png or .pdf
+ * @view: the figure
+ * @error: the reason when it fails
+ *
+ * Writes the figure the CLI writes for @view (the default options, PNG at
+ * 2×), atomically.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean        lk_render_export_file    (LkExplanation *x,
+                                          const char    *path,
+                                          LkView         view,
+                                          GError       **error);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "lk-error.h"
+#include "lk-explain.h"
 #include "lk-methods.h"
 #include "test-helpers.h"
 
@@ -21,7 +22,7 @@ explain (LkMethod method, void (*tweak) (LkExplainParams *))
   lk_explain_params_init (&p, method);
   if (tweak)
     tweak (&p);
-  x = lk_explain (model, A, B, &p, NULL, NULL, NULL, &error);
+  x = lk_explain_pair (model, A, B, &p, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   return x;
 }
@@ -221,25 +222,25 @@ test_bad_input (void)
   LkExplainParams p;
 
   lk_explain_params_init (&p, LK_METHOD_IJ);
-  g_assert_null (lk_explain (model, "", B, &p, NULL, NULL, NULL, &error));
+  g_assert_null (lk_explain_pair (model, "", B, &p, NULL, NULL, NULL, &error));
   lk_test_assert_message (error, "text A is empty");
   g_clear_error (&error);
   p.steps = -3;
-  g_assert_null (lk_explain (model, A, B, &p, NULL, NULL, NULL, &error));
+  g_assert_null (lk_explain_pair (model, A, B, &p, NULL, NULL, NULL, &error));
   lk_test_assert_message (error, "steps");
   g_clear_error (&error);
   p.steps = 1000000;
-  g_assert_null (lk_explain (model, A, B, &p, NULL, NULL, NULL, &error));
+  g_assert_null (lk_explain_pair (model, A, B, &p, NULL, NULL, NULL, &error));
   lk_test_assert_message (error, "expected 1 to 10000");
   g_clear_error (&error);
   lk_explain_params_init (&p, LK_METHOD_BILRP);
   p.layer = 7;
-  g_assert_null (lk_explain (model, A, B, &p, NULL, NULL, NULL, &error));
+  g_assert_null (lk_explain_pair (model, A, B, &p, NULL, NULL, NULL, &error));
   lk_test_assert_message (error, "layer 7 is out of range");
   g_clear_error (&error);
   p.layer = -1;
   g_cancellable_cancel (c);
-  g_assert_null (lk_explain (model, A, B, &p, NULL, NULL, c, &error));
+  g_assert_null (lk_explain_pair (model, A, B, &p, NULL, NULL, c, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
@@ -265,11 +266,11 @@ static void
 test_async (void)
 {
   LkExplanation *x = NULL;
-  LkExplainParams p;
+  g_autoptr(LkExplainRequest) r = lk_explain_request_new (LK_METHOD_HXP);
   double last = -1;
 
-  lk_explain_params_init (&p, LK_METHOD_HXP);
-  lk_explain_async (model, A, B, &p, on_progress, &last, NULL, on_done, &x);
+  lk_explain_request_set_texts (r, A, B);
+  lk_explain_async (model, r, on_progress, &last, NULL, NULL, on_done, &x);
   while (x == NULL)
     g_main_context_iteration (NULL, TRUE);
   while (g_main_context_iteration (NULL, FALSE))
@@ -316,13 +317,13 @@ static void
 test_cancel_mid_run (void)
 {
   CancelRun run = { g_cancellable_new (), 0, FALSE, NULL, NULL };
-  LkExplainParams p;
+  g_autoptr(LkExplainRequest) r = lk_explain_request_new (LK_METHOD_IJ);
   gint64 t0 = g_get_monotonic_time (), ended;
 
-  lk_explain_params_init (&p, LK_METHOD_IJ);
-  p.quadrature = LK_QUADRATURE_RIEMANN;
-  p.steps = 2000;
-  lk_explain_async (model, A, B, &p, on_progress_cancel, &run, run.cancellable, on_cancelled_done, &run);
+  lk_explain_request_set_texts (r, A, B);
+  g_assert_true (lk_explain_request_set_string (r, "quadrature", "riemann", NULL));
+  g_assert_true (lk_explain_request_set (r, LK_PARAM_STEPS, 2000, NULL));
+  lk_explain_async (model, r, on_progress_cancel, &run, NULL, run.cancellable, on_cancelled_done, &run);
   while (!run.done)
     g_main_context_iteration (NULL, TRUE);
   ended = g_get_monotonic_time ();
@@ -333,6 +334,93 @@ test_cancel_mid_run (void)
                   (run.cancelled_at - t0) / 1e6, (ended - run.cancelled_at) / 1e6);
   g_clear_error (&run.error);
   g_object_unref (run.cancellable);
+}
+
+/* The request: values are checked against the registry with errors that
+ * name the parameter; a combination the method does not take is refused
+ * before anything runs; the one dispatcher gives what the compute
+ * function gives. */
+static void
+test_request (void)
+{
+  g_autoptr(LkExplainRequest) r = lk_explain_request_new (LK_METHOD_BILRP);
+  g_autoptr(LkExplainRequest) copy = NULL;
+  g_autoptr(LkExplanation) x = NULL, y = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue v = G_VALUE_INIT;
+  LkExplainParams p;
+
+  /* defaults are the registry's */
+  g_assert_cmpfloat (lk_explain_request_get (r, LK_PARAM_MASKS), ==, 1000);
+  g_assert_cmpfloat (lk_explain_request_get (r, LK_PARAM_QUADRATURE), ==, LK_QUADRATURE_GAUSS);
+  g_assert_false (lk_explain_request_is_set (r, LK_PARAM_LAYER));
+
+  g_assert_false (lk_explain_request_set_string (r, "p-keep", "1.5", &error));
+  lk_test_assert_message (error, "p_keep: 1.5 is out of range: expected 0 to 1");
+  g_clear_error (&error);
+  g_assert_false (lk_explain_request_set_string (r, "steps", "2.5", &error));
+  lk_test_assert_message (error, "a whole number");
+  g_clear_error (&error);
+  g_assert_false (lk_explain_request_set_string (r, "quadrature", "simpson", &error));
+  lk_test_assert_message (error, "quadrature: 'simpson' is not one of riemann, gauss");
+  g_clear_error (&error);
+  g_assert_false (lk_explain_request_set_string (r, "layers", "2", &error));
+  lk_test_assert_message (error, "unknown parameter 'layers'");
+  g_clear_error (&error);
+  g_assert_false (lk_explain_request_set_string (r, "masks", "12x", &error));
+  lk_test_assert_message (error, "masks: '12x' is not a number");
+  g_clear_error (&error);
+  g_value_init (&v, G_TYPE_INT);
+  g_value_set_int (&v, 2);
+  g_assert_true (lk_explain_request_set_value (r, "layer", &v, &error));
+  g_assert_no_error (error);
+  g_value_unset (&v);
+  g_assert_cmpfloat (lk_explain_request_get (r, LK_PARAM_LAYER), ==, 2);
+
+  /* a parameter of another method, an input kind it has no form for */
+  g_assert_true (lk_explain_request_set (r, LK_PARAM_MASKS, 50, NULL));
+  lk_explain_request_set_texts (r, A, B);
+  g_assert_null (lk_explain (model, r, NULL, NULL, NULL, &error));
+  lk_test_assert_message (error, "masks does not apply to method 'bilrp'");
+  g_clear_error (&error);
+  lk_explain_request_set_method (r, LK_METHOD_ALIGN);
+  lk_explain_request_set_image (r, "photo.jpg", "a photo");
+  g_assert_false (lk_explain_request_check (r, NULL, &error));
+  lk_test_assert_message (error, "method 'align' has no image–caption form");
+  g_clear_error (&error);
+  lk_explain_request_set_method (r, LK_METHOD_DISTANCE);
+  lk_explain_request_reset (r, LK_PARAM_LAYER);
+  g_assert_true (lk_explain_request_set (r, LK_PARAM_CLOSEST_MIN, 0.5, NULL));
+  g_assert_true (lk_explain_request_set (r, LK_PARAM_CLOSEST_MAX, 0.2, NULL));
+  g_assert_false (lk_explain_request_check (r, NULL, &error));
+  lk_test_assert_message (error, "closest window");
+  g_clear_error (&error);
+  /* image pairs need a vision tower: said before anything runs */
+  g_assert_true (lk_explain_request_set (r, LK_PARAM_CLOSEST_MIN, 0, NULL));
+  g_assert_null (lk_explain (model, r, NULL, NULL, NULL, &error));
+  lk_test_assert_message (error, "has no vision tower");
+  g_clear_error (&error);
+
+  /* reset: the default again, and no longer refused for bilrp */
+  lk_explain_request_reset (r, LK_PARAM_MASKS);
+  g_assert_false (lk_explain_request_is_set (r, LK_PARAM_MASKS));
+  lk_explain_request_reset (r, LK_PARAM_CLOSEST_MAX);
+  lk_explain_request_reset (r, LK_PARAM_CLOSEST_MIN);
+
+  /* the dispatcher runs the compute function with the request's values */
+  lk_explain_request_set_method (r, LK_METHOD_BILRP);
+  g_assert_true (lk_explain_request_set (r, LK_PARAM_LAYER, 2, NULL));
+  copy = lk_explain_request_copy (r);
+  lk_explain_request_free (g_steal_pointer (&r));
+  lk_explain_request_set_texts (copy, A, B);
+  x = lk_explain (model, copy, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  lk_explain_params_init (&p, LK_METHOD_BILRP);
+  p.layer = 2;
+  y = lk_explain_pair (model, A, B, &p, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (lk_explanation_get_score (x, LK_SCORE_SUM, NAN), ==, lk_explanation_get_score (y, LK_SCORE_SUM, NAN));
+  g_assert_cmpint (json_object_get_int_member (lk_explanation_get_params (x), "layer"), ==, 2);
 }
 
 int
@@ -353,6 +441,7 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/perturbation", test_perturbation);
   g_test_add_func ("/explain/bad-input", test_bad_input);
   g_test_add_func ("/explain/async", test_async);
+  g_test_add_func ("/explain/request", test_request);
   g_test_add_func ("/explain/cancel-mid-run", test_cancel_mid_run);
   rc = g_test_run ();
   g_object_unref (model);

@@ -68,7 +68,7 @@ static LkExplanation *
 run (LkModel *model, JsonObject *pair, const LkExplainParams *p)
 {
   g_autoptr(GError) error = NULL;
-  LkExplanation *x = lk_explain (model, json_object_get_string_member (pair, "a"),
+  LkExplanation *x = lk_explain_pair (model, json_object_get_string_member (pair, "a"),
                                  json_object_get_string_member (pair, "b"), p, NULL, NULL, NULL, &error);
 
   g_assert_no_error (error);

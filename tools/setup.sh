@@ -12,6 +12,7 @@ packages=(
   libgtk-4-dev libadwaita-1-dev
   gettext desktop-file-utils appstream xvfb xauth fonts-cantarell poppler-utils
   python3 python3-pip python3-venv python3-numpy ca-certificates
+  gobject-introspection libgirepository1.0-dev gir1.2-json-1.0 python3-gi
 )
 
 sudo=""

@@ -11,56 +11,6 @@
 #include "lk-aspects.h"
 #include "lk-method-info.h"
 
-static void
-print_aspects (LkExplanation *x)
-{
-  JsonNode *aspects = lk_explanation_lookup_extra (x, "aspects");
-  JsonArray *list = aspects && JSON_NODE_HOLDS_ARRAY (aspects) ? json_node_get_array (aspects) : NULL;
-  JsonObject *res = lk_explanation_lookup_object (x, "residual");
-
-  g_print ("method=aspects\nsimilarity=%.6f\n", lk_explanation_get_score (x, LK_SCORE_SIMILARITY, NAN));
-  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
-    {
-      JsonObject *a = json_array_get_object_element (list, i);
-      g_print ("aspect=%s similarity=%.6f share=%.6f\n", json_object_get_string_member (a, "name"),
-               json_object_get_double_member_with_default (a, "similarity", NAN),
-               json_object_get_double_member (a, "share"));
-    }
-  if (res != NULL)
-    g_print ("residual similarity=%.6f share=%.6f\n", json_object_get_double_member_with_default (res, "similarity", NAN),
-             json_object_get_double_member_with_default (res, "share", NAN));
-  g_print ("shares_sum=%.6f\nshares_gap=%.3g (|Σ shares − similarity|)\n", lk_explanation_get_score (x, LK_SCORE_SHARES_SUM, NAN),
-           lk_explanation_get_score (x, LK_SCORE_SHARES_GAP, NAN));
-}
-
-int
-cli_explain_aspects (const char  *model_name,
-                     const char  *text_a,
-                     const char  *text_b,
-                     const char  *json_path,
-                     const char  *const figures[3],
-                     const char  *view_name)
-{
-  g_autoptr(LkModel) model = NULL;
-  g_autoptr(LkExplanation) x = NULL;
-  LkView view = LK_VIEW_ASPECTS;
-  GError *error = NULL;
-
-  if (view_name && !cli_view_from_string (view_name, &view))
-    return cli_usage ("explain", "--view must be heatmap, alignment, saliency, aspects or report");
-  if (model_name == NULL)
-    return cli_usage ("explain", "--method aspects needs --model: a model with an aspect layout (docs/aspects.md)");
-  if ((model = cli_load_model (model_name, &error)) == NULL ||
-      (x = lk_explain_aspects (model, NULL, text_a, text_b, NULL, &error)) == NULL ||
-      (json_path && !lk_explanation_save (x, json_path, &error)))
-    return cli_fail (error);
-  for (guint i = 0; i < 3; i++)
-    if (figures[i] && !cli_export_figure (x, figures[i], view, &error))
-      return cli_fail (error);
-  print_aspects (x);
-  return CLI_EXIT_OK;
-}
-
 /* ---- train-aspects ---- */
 
 typedef struct {

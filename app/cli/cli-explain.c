@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "lk-distance.h"
-#include "lk-methods.h"
+#include "lk-explain.h"
+#include "lk-image.h"
 #include "lk-sts.h"
 
 typedef struct {
@@ -42,41 +42,53 @@ options_clear (ExplainOptions *o)
   { "zero-biases", 0, 0, G_OPTION_ARG_NONE, &(o).zero_biases, "BiLRP diagnostic: set every bias to zero, so conservation is exact", NULL }, \
   { "seed", 0, 0, G_OPTION_ARG_INT, &(o).seed, "Seed of the perturbation curve's random baseline (default 1)", "S" }
 
+/* One option into the request, by the registry's parameter name; a wrong
+ * value is a usage error naming the option. */
 static gboolean
-to_params (const ExplainOptions *o, LkExplainParams *p, const char *command)
+set_param (LkExplainRequest *r, const char *command, const char *option, const char *value)
 {
+  g_autoptr(GError) error = NULL;
+  g_autofree char *msg = NULL;
+
+  if (lk_explain_request_set_string (r, option, value, &error))
+    return TRUE;
+  msg = g_strdup_printf ("--%s", error->message);
+  g_strdelimit (msg, "_", '-');
+  cli_usage (command, msg);
+  return FALSE;
+}
+
+static gboolean
+set_int (LkExplainRequest *r, const char *command, const char *option, int value)
+{
+  g_autofree char *s = g_strdup_printf ("%d", value);
+  return set_param (r, command, option, s);
+}
+
+static LkExplainRequest *
+to_request (const ExplainOptions *o, const char *command)
+{
+  g_autoptr(LkExplainRequest) r = NULL;
   LkMethod method;
 
-  if (!lk_method_from_string (o->method ? o->method : "ij", &method))
+  if (!lk_method_from_string (o->method ? o->method : lk_method_to_string (LK_METHOD_IJ), &method))
     {
       g_autofree char *names = lk_method_names_joined (", ");
       g_autofree char *msg = g_strdup_printf ("unknown method '%s' (expected one of %s)", o->method, names);
       cli_usage (command, msg);
-      return FALSE;
+      return NULL;
     }
-  lk_explain_params_init (p, method);
-  p->layer = o->layer;
-  p->steps = o->steps;
-  p->zero_biases = o->zero_biases;
-  p->perturbation = o->perturbation;
-  p->seed = o->seed > 0 ? o->seed : 1;
-  if (o->quadrature && g_strcmp0 (o->quadrature, "gauss") != 0 && g_strcmp0 (o->quadrature, "riemann") != 0)
-    return cli_usage (command, "--quadrature must be gauss or riemann"), FALSE;
-  if (g_strcmp0 (o->quadrature, "riemann") == 0)
-    p->quadrature = LK_QUADRATURE_RIEMANN;
-  if (o->measure && g_strcmp0 (o->measure, "cos") != 0 && g_strcmp0 (o->measure, "dot") != 0)
-    return cli_usage (command, "--measure must be cos or dot"), FALSE;
-  if (g_strcmp0 (o->measure, "dot") == 0)
-    p->measure = LK_MEASURE_DOT;
-  if (o->ad_mode && !g_strv_contains ((const char *[]) { "auto", "forward", "reverse", NULL }, o->ad_mode))
-    return cli_usage (command, "--ad-mode must be auto, forward or reverse"), FALSE;
-  p->ad_mode = g_strcmp0 (o->ad_mode, "forward") == 0 ? LK_AD_FORWARD
-             : g_strcmp0 (o->ad_mode, "reverse") == 0 ? LK_AD_REVERSE : LK_AD_AUTO;
-  if (o->layer < -1)
-    return cli_usage (command, "--layer must be 0 or more"), FALSE;
-  if (o->steps < 0 || o->steps > 10000)
-    return cli_usage (command, "--steps must be between 1 and 10000"), FALSE;
-  return TRUE;
+  r = lk_explain_request_new (method);
+  if ((o->layer != -1 && !set_int (r, command, "layer", o->layer)) ||
+      (o->steps != 0 && !set_int (r, command, "steps", o->steps)) ||
+      (o->quadrature && !set_param (r, command, "quadrature", o->quadrature)) ||
+      (o->measure && !set_param (r, command, "measure", o->measure)) ||
+      (o->ad_mode && !set_param (r, command, "ad-mode", o->ad_mode)) ||
+      (o->zero_biases && !set_param (r, command, "zero-biases", "true")) ||
+      (o->perturbation && !set_param (r, command, "perturbation", "true")) ||
+      (o->seed != 0 && !set_int (r, command, "seed", o->seed)))
+    return NULL;
+  return g_steal_pointer (&r);
 }
 
 /* --method distance */
@@ -121,76 +133,40 @@ distance_options_clear (DistanceOptions *d)
   { "check-every", 0, 0, G_OPTION_ARG_INT, &(d).check_every, "distance: masks between two early-stop checks (default 100)", "N" }
 
 static gboolean
-distance_options_given (const DistanceOptions *d)
-{
-  return d->image || d->masks != -1 || d->feature_res != -1 || d->p_keep != -1 || d->mask_side || d->unit ||
-         d->replace || d->closest || d->farthest || d->batch_size != -1 || d->stop_at != 0 || d->check_every != -1;
-}
-
-static gboolean
-parse_window (const char *text, const char *option, double *lo, double *hi)
+parse_window (LkExplainRequest *r, const char *text, const char *option, const char *lo, const char *hi)
 {
   g_auto(GStrv) parts = text ? g_strsplit (text, ":", 0) : NULL;
   g_autofree char *msg = NULL;
-  char *end_lo = NULL, *end_hi = NULL;
 
   if (text == NULL)
     return TRUE;
-  if (g_strv_length (parts) == 2)
-    {
-      *lo = g_ascii_strtod (parts[0], &end_lo);
-      *hi = g_ascii_strtod (parts[1], &end_hi);
-      if (*parts[0] && *parts[1] && *end_lo == '\0' && *end_hi == '\0' && *lo >= 0 && *lo < *hi && *hi <= 1)
-        return TRUE;
-    }
+  if (g_strv_length (parts) == 2 && *parts[0] && *parts[1] &&
+      lk_explain_request_set_string (r, lo, parts[0], NULL) && lk_explain_request_set_string (r, hi, parts[1], NULL) &&
+      lk_explain_request_get (r, lk_param_info_find (lo)->param) < lk_explain_request_get (r, lk_param_info_find (hi)->param))
+    return TRUE;
   msg = g_strdup_printf ("%s must be LO:HI with 0 ≤ LO < HI ≤ 1, not '%s'", option, text);
   cli_usage ("explain", msg);
   return FALSE;
 }
 
 static gboolean
-to_distance_params (const DistanceOptions *d, const ExplainOptions *o, LkDistanceParams *p)
+add_distance_options (const DistanceOptions *d, LkExplainRequest *r)
 {
-  g_autoptr(GError) error = NULL;
+  const char *c = "explain";
 
-  lk_distance_params_init (p);
-  p->seed = o->seed > 0 ? o->seed : 1;
-  if (d->masks != -1)
-    p->n_masks = MAX (d->masks, 0);
-  if (d->feature_res != -1)
-    p->feature_res = MAX (d->feature_res, 0);
-  if (d->p_keep != -1)
-    p->p_keep = d->p_keep;
-  if (d->batch_size != -1)
-    p->batch_size = MAX (d->batch_size, 0);
-  if (d->check_every != -1)
-    p->check_every = MAX (d->check_every, 0);
-  p->stop_at = d->stop_at;
-  if (d->mask_side && g_strcmp0 (d->mask_side, "a") != 0 && g_strcmp0 (d->mask_side, "b") != 0)
-    return cli_usage ("explain", "--mask-side must be a or b"), FALSE;
-  p->mask_side = g_strcmp0 (d->mask_side, "b") == 0;
-  if (d->unit && g_strcmp0 (d->unit, "token") != 0 && g_strcmp0 (d->unit, "word") != 0)
-    return cli_usage ("explain", "--unit must be token or word"), FALSE;
-  p->unit = g_strcmp0 (d->unit, "word") == 0 ? LK_DISTANCE_UNIT_WORD : LK_DISTANCE_UNIT_TOKEN;
-  if (d->replace && g_strcmp0 (d->replace, "mask") != 0 && g_strcmp0 (d->replace, "drop") != 0)
-    return cli_usage ("explain", "--replace must be mask or drop"), FALSE;
-  p->replace = g_strcmp0 (d->replace, "drop") == 0 ? LK_DISTANCE_REPLACE_DROP : LK_DISTANCE_REPLACE_MASK;
-  if (!parse_window (d->closest, "--closest-window", &p->pos_min, &p->pos_max) ||
-      !parse_window (d->farthest, "--farthest-window", &p->neg_min, &p->neg_max))
-    return FALSE;
-  if (!lk_distance_params_check (p, &error))
-    return cli_usage ("explain", error->message), FALSE;
-  return TRUE;
-}
-
-static void
-print_distance_summary (LkExplanation *x)
-{
-  JsonObject *params = lk_explanation_get_params (x);
-
-  g_print ("masks=%" G_GINT64_FORMAT "\nsplit_half=%.4f\nsplit_half_corrected=%.4f\n",
-           json_object_get_int_member_with_default (params, "n_masks_used", 0),
-           lk_explanation_get_score (x, LK_SCORE_SPLIT_HALF, NAN), lk_explanation_get_score (x, LK_SCORE_SPLIT_HALF_CORRECTED, NAN));
+  return (d->masks == -1 || set_int (r, c, "masks", d->masks)) &&
+         (d->feature_res == -1 || set_int (r, c, "feature-res", d->feature_res)) &&
+         (d->batch_size == -1 || set_int (r, c, "batch-size", d->batch_size)) &&
+         (d->check_every == -1 || set_int (r, c, "check-every", d->check_every)) &&
+         (d->p_keep == -1 || set_param (r, c, "p-keep", g_ascii_dtostr ((char[G_ASCII_DTOSTR_BUF_SIZE]) { 0 },
+                                                                          G_ASCII_DTOSTR_BUF_SIZE, d->p_keep))) &&
+         (d->stop_at == 0 || set_param (r, c, "stop-at", g_ascii_dtostr ((char[G_ASCII_DTOSTR_BUF_SIZE]) { 0 },
+                                                                           G_ASCII_DTOSTR_BUF_SIZE, d->stop_at))) &&
+         (d->mask_side == NULL || set_param (r, c, "mask-side", d->mask_side)) &&
+         (d->unit == NULL || set_param (r, c, "unit", d->unit)) &&
+         (d->replace == NULL || set_param (r, c, "replace", d->replace)) &&
+         parse_window (r, d->closest, "--closest-window", "closest_min", "closest_max") &&
+         parse_window (r, d->farthest, "--farthest-window", "farthest_min", "farthest_max");
 }
 
 static void
@@ -199,47 +175,39 @@ on_progress (double fraction, gpointer data)
   g_printerr ("\r%3.0f%%", 100 * fraction);
 }
 
-static LkExplanation *
-run_explain (LkModel *model, const LkExplainParams *p, const LkDistanceParams *dp, const char *image, char **argv,
-             GError **error)
-{
-  LkProgressFunc progress = isatty (2) ? on_progress : NULL;
-
-  if (p->method != LK_METHOD_DISTANCE && image)  /* ij, bilrp, hxp: patch × word */
-    return lk_explain_image (model, image, argv[1], p, progress, NULL, NULL, error);
-  if (p->method != LK_METHOD_DISTANCE)
-    return lk_explain (model, argv[1], argv[2], p, progress, NULL, NULL, error);
-  if (image)
-    return lk_explain_distance_image (model, image, argv[1], dp, progress, NULL, NULL, error);
-  return lk_explain_distance_text (model, argv[1], argv[2], dp, progress, NULL, NULL, error);
-}
-
+/* key=value lines for scripts: what the registry says a summary of the
+ * method shows, its verdict, and any aspects the result carries. */
 static void
 print_summary (LkExplanation *x)
 {
   const char *method = lk_explanation_get_method (x);
+  const LkMethodInfo *info = lk_method_info_find (method);
   JsonObject *t = lk_explanation_lookup_object (x, "timings");
+  JsonNode *aspects = lk_explanation_lookup_extra (x, LK_EXTRA_ASPECTS);
+  JsonArray *list = aspects && JSON_NODE_HOLDS_ARRAY (aspects) ? json_node_get_array (aspects) : NULL;
+  JsonObject *res = lk_explanation_lookup_object (x, "residual");
 
   g_print ("method=%s\nsimilarity=%.6f\n", method, lk_explanation_get_score (x, LK_SCORE_SIMILARITY, NAN));
-  if (g_strcmp0 (method, "distance") == 0)
-    print_distance_summary (x);
-  else if (g_strcmp0 (method, "align") == 0)
-    g_print ("precision=%.6f\nrecall=%.6f\nf1=%.6f\n", lk_explanation_get_score (x, LK_SCORE_PRECISION, NAN),
-             lk_explanation_get_score (x, LK_SCORE_RECALL, NAN), lk_explanation_get_score (x, LK_SCORE_F1, NAN));
-  else
+  for (guint i = 0; info && i < G_N_ELEMENTS (info->check.summary_params) && info->check.summary_params[i]; i++)
+    g_print ("%s=%" G_GINT64_FORMAT "\n", info->check.summary_params[i],
+             json_object_get_int_member_with_default (lk_explanation_get_params (x), info->check.summary_params[i], 0));
+  for (guint i = 0; info && i < G_N_ELEMENTS (info->check.summary) && info->check.summary[i]; i++)
+    if (json_object_has_member (lk_explanation_get_scores (x), info->check.summary[i]))
+      g_print ("%s=%.6f\n", info->check.summary[i], lk_explanation_get_score (x, info->check.summary[i], NAN));
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
     {
-      g_print ("sum=%.6f\n", lk_explanation_get_score (x, LK_SCORE_SUM, NAN));
-      if (g_strcmp0 (method, "ij") == 0)
-        g_print ("expected=%.6f\nerror=%.6f (ΣA against the expected value)\nerror_vs_score=%.6f\n",
-                 lk_explanation_get_score (x, LK_SCORE_EXPECTED, NAN), lk_explanation_get_score (x, LK_SCORE_ERROR, NAN),
-                 lk_explanation_get_score (x, LK_SCORE_ERROR_VS_SCORE, NAN));
-      else
-        g_print ("conservation_gap=%.6f (relative %.4f)\n", lk_explanation_get_score (x, LK_SCORE_ERROR, NAN),
-                 lk_explanation_get_score (x, LK_SCORE_ERROR_RELATIVE, NAN));
+      JsonObject *a = json_array_get_object_element (list, i);
+      g_print ("aspect=%s similarity=%.6f share=%.6f\n", json_object_get_string_member_with_default (a, "name", ""),
+               json_object_get_double_member_with_default (a, "similarity", NAN),
+               json_object_get_double_member_with_default (a, "share", NAN));
     }
+  if (res != NULL)
+    g_print ("residual similarity=%.6f share=%.6f\n", json_object_get_double_member_with_default (res, "similarity", NAN),
+             json_object_get_double_member_with_default (res, "share", NAN));
   if (json_object_has_member (lk_explanation_get_scores (x), LK_SCORE_PERTURBATION_AREA))
     g_print ("perturbation_area=%.6f\nrandom_area=%.6f\n", lk_explanation_get_score (x, LK_SCORE_PERTURBATION_AREA, NAN),
              lk_explanation_get_score (x, LK_SCORE_PERTURBATION_RANDOM_AREA, NAN));
+  g_print ("verdict=%s\n", lk_verdict_to_string (lk_explanation_get_verdict (x, NULL)));
   g_print ("seconds=%.3f\n", t ? json_object_get_double_member_with_default (t, "explain_seconds", 0) : 0);
 }
 
@@ -265,15 +233,14 @@ cli_explain (int argc, char **argv)
   };
   g_autoptr(LkModel) model = NULL;
   g_autoptr(LkExplanation) x = NULL;
+  g_autoptr(LkExplainRequest) request = NULL;
   LkView view;
-  LkExplainParams p;
-  LkDistanceParams dp;
   GError *error = NULL;
   int rc = CLI_EXIT_USAGE;
 
   if (!cli_parse ("explain", "TEXT_A TEXT_B",
-                  "Explains the similarity of two texts (or, with --method distance, of an image and a caption): a "
-                  "token × token matrix or a saliency map, with its own check.",
+                  "Explains the similarity of two texts (or, with --image, of an image and a caption): a "
+                  "token × token matrix, a saliency map or aspect shares, with its own check.",
                   entries, &argc, &argv))
     goto out;
   if (argc != (d.image ? 2 : 3))
@@ -286,53 +253,33 @@ cli_explain (int argc, char **argv)
       rc = cli_fail (error);
       goto out;
     }
-  if (g_strcmp0 (o.method, "aspects") == 0)
+  if ((request = to_request (&o, "explain")) == NULL || !add_distance_options (&d, request))
+    goto out;
+  if (d.image)
+    lk_explain_request_set_image (request, d.image, argv[1]);
+  else
+    lk_explain_request_set_texts (request, argv[1], argv[2]);
+  /* Every combination is the core's to judge; here it is a usage error. */
+  if (!lk_explain_request_check (request, NULL, &error))
     {
-      const char *figures[3] = { svg, png, pdf };
-      rc = cli_explain_aspects (o.model, argv[1], argv[2], json_path, figures, view_name);
+      g_autofree char *msg = g_strdup (error->message);
+      g_clear_error (&error);
+      cli_usage ("explain", msg);
       goto out;
     }
-  if (!to_params (&o, &p, "explain"))
-    goto out;
-  if (d.image && p.method != LK_METHOD_DISTANCE)
-    {
-      /* --image also takes ij, bilrp and hxp: the patch × word matrix */
-      char *image = g_steal_pointer (&d.image);
-      gboolean others = distance_options_given (&d);
-      d.image = image;
-      if (!others && (p.method == LK_METHOD_ALIGN || p.perturbation))
-        {
-          cli_usage ("explain", p.method == LK_METHOD_ALIGN ? "--image takes --method ij, bilrp, hxp or distance, not align"
-                                                            : "--perturbation does not apply to an image and a caption");
-          goto out;
-        }
-      if (others)
-        {
-          cli_usage ("explain", "--masks, --feature-res, --p-keep, --mask-side, --unit, --replace, "
-                                "--closest-window, --farthest-window, --batch-size, --stop-at and --check-every "
-                                "need --method distance");
-          goto out;
-        }
-    }
-  else if (p.method != LK_METHOD_DISTANCE && distance_options_given (&d))
-    {
-      cli_usage ("explain", "--image, --masks, --feature-res, --p-keep, --mask-side, --unit, --replace, "
-                            "--closest-window, --farthest-window, --batch-size, --stop-at and --check-every "
-                            "need --method distance");
-      goto out;
-    }
-  if (p.method == LK_METHOD_DISTANCE && !to_distance_params (&d, &o, &dp))
-    goto out;
-  view = p.method == LK_METHOD_ALIGN ? LK_VIEW_ALIGNMENT : p.method == LK_METHOD_DISTANCE || d.image ? LK_VIEW_SALIENCY : LK_VIEW_HEATMAP;
+  if (!cli_view_from_string (lk_method_info (lk_explain_request_get_method (request))->views[0], &view))
+    view = LK_VIEW_HEATMAP;
+  if (d.image && view == LK_VIEW_HEATMAP)
+    view = LK_VIEW_SALIENCY;  /* an image's patches read best over the image */
   if (view_name && !cli_view_from_string (view_name, &view))
     {
-      cli_usage ("explain", "--view must be heatmap, alignment, saliency or report");
+      cli_usage ("explain", "--view must be heatmap, alignment, saliency, aspects or report");
       goto out;
     }
   rc = CLI_EXIT_ERROR;
   if ((d.image && !lk_image_check_file (d.image, &error)) ||
       (model = cli_load_model (o.model ? o.model : CLI_DEFAULT_MODEL, &error)) == NULL ||
-      (x = run_explain (model, &p, &dp, d.image, argv, &error)) == NULL ||
+      (x = lk_explain (model, request, isatty (2) ? on_progress : NULL, NULL, NULL, &error)) == NULL ||
       (json_path && !lk_explanation_save (x, json_path, &error)))
     {
       if (isatty (2))
@@ -373,7 +320,9 @@ cli_eval_perturbation (int argc, char **argv)
   };
   g_autoptr(LkModel) model = NULL;
   g_autoptr(LkStsSet) set = NULL;
-  const char *default_methods[] = { "bilrp", "hxp", "ij", NULL };
+  g_autoptr(GPtrArray) default_methods = g_ptr_array_new ();
+  const LkMethodInfo *all;
+  guint n_methods;
   GError *error = NULL;
   int rc = CLI_EXIT_USAGE;
   guint n;
@@ -396,21 +345,29 @@ cli_eval_perturbation (int argc, char **argv)
     }
   n = MIN ((guint) MAX (limit, 1), set->gold->len);
   o.perturbation = TRUE;
-  for (const char * const *m = methods ? (const char * const *) methods : default_methods; *m; m++)
+  /* By default the attributions, whose perturbation curve is the point */
+  all = lk_method_infos (&n_methods);
+  for (guint i = 0; i < n_methods; i++)
+    if (all[i].check.kind == LK_CHECK_ATTRIBUTION || all[i].check.kind == LK_CHECK_CONSERVATION)
+      g_ptr_array_add (default_methods, (gpointer) all[i].name);
+  g_ptr_array_add (default_methods, NULL);
+  for (const char * const *m = methods ? (const char * const *) methods : (const char * const *) default_methods->pdata;
+       *m; m++)
     {
       double area = 0, rnd = 0;
-      LkExplainParams p;
+      g_autoptr(LkExplainRequest) r = NULL;
       g_free (o.method);
       o.method = g_strdup (*m);
-      if (!to_params (&o, &p, "eval-perturbation"))
+      if ((r = to_request (&o, "eval-perturbation")) == NULL)
         {
           rc = CLI_EXIT_USAGE;
           goto out;
         }
       for (guint i = 0; i < n; i++)
         {
-          g_autoptr(LkExplanation) x = lk_explain (model, g_ptr_array_index (set->a, i), g_ptr_array_index (set->b, i),
-                                                   &p, NULL, NULL, NULL, &error);
+          g_autoptr(LkExplanation) x = NULL;
+          lk_explain_request_set_texts (r, g_ptr_array_index (set->a, i), g_ptr_array_index (set->b, i));
+          x = lk_explain (model, r, NULL, NULL, NULL, &error);
           if (x == NULL)
             {
               rc = cli_fail (error);

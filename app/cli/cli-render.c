@@ -26,10 +26,7 @@ cli_export_figure_full (LkExplanation *x, const char *path, LkView view, const L
 gboolean
 cli_export_figure (LkExplanation *x, const char *path, LkView view, GError **error)
 {
-  LkRenderOptions options;
-
-  lk_render_options_init (&options);
-  return cli_export_figure_full (x, path, view, &options, 2.0, error);
+  return lk_render_export_file (x, path, view, error);
 }
 
 /* A map is drawn over the photo at the path the result records: that photo

@@ -29,8 +29,6 @@ int      cli_eval_perturbation (int argc, char **argv);
 int      cli_render     (int argc, char **argv);
 int      cli_train_aspects (int argc, char **argv);
 /* explain --method aspects (cli-aspects.c); figures: SVG, PNG, PDF paths or NULL. */
-int      cli_explain_aspects (const char *model_name, const char *text_a, const char *text_b,
-                              const char *json_path, const char *const figures[3], const char *view_name);
 
 /* Writes @view of @x to @path, its format from the extension (.svg, .png at
  * scale 2, .pdf), with default options; for explain --svg/--png/--pdf. */

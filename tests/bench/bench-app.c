@@ -252,7 +252,7 @@ main (int argc, char *argv[])
           params.steps = json_object_get_int_member (p, "steps");
       }
       t0 = g_get_monotonic_time ();
-      x = lk_explain (model, a, b, &params, NULL, NULL, NULL, &error);
+      x = lk_explain_pair (model, a, b, &params, NULL, NULL, NULL, &error);
       if (x == NULL)
         {
           fprintf (stderr, "bench-app: %s\n", error->message);

@@ -28,7 +28,7 @@ worker (gpointer data)
 {
   Run *run = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(LkExplanation) x = lk_explain (run->model, run->a, run->b, &run->params, NULL, NULL,
+  g_autoptr(LkExplanation) x = lk_explain_pair (run->model, run->a, run->b, &run->params, NULL, NULL,
                                            run->cancellable, &error);
 
   run->ended = g_get_monotonic_time ();

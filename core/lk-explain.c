@@ -1,0 +1,632 @@
+/* lk-explain.c — the request, its checks, the one dispatcher and its async
+ * form; see lk-explain.h. The methods' compute functions live in
+ * lk-methods.c (the engine methods and alignment), lk-methods-image.c,
+ * lk-distance.c and lk-aspects.c. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "lk-distance.h"
+#include "lk-error.h"
+#include "lk-explain.h"
+#include "lk-methods.h"
+
+struct _LkExplainRequest {
+  LkMethod        method;
+  char           *text_a;    /* NULL for an image pair */
+  char           *text_b;    /* text B or the caption */
+  char           *image;
+  double          values[LK_N_PARAMS];
+  gboolean        set[LK_N_PARAMS];
+  LkAspectLayout *layout;
+};
+
+G_DEFINE_BOXED_TYPE (LkExplainRequest, lk_explain_request, lk_explain_request_copy, lk_explain_request_free)
+
+LkExplainRequest *
+lk_explain_request_new (LkMethod method)
+{
+  LkExplainRequest *r = g_new0 (LkExplainRequest, 1);
+
+  g_return_val_if_fail (method < LK_N_METHODS, r);
+  r->method = method;
+  for (guint i = 0; i < LK_N_PARAMS; i++)
+    r->values[i] = lk_param_info (i)->default_value;
+  return r;
+}
+
+static LkAspectLayout *
+layout_copy (const LkAspectLayout *l)
+{
+  LkAspectLayout *copy;
+
+  if (l == NULL)
+    return NULL;
+  copy = lk_aspect_layout_new (l->n_aspects, l->aspect_dim, (const char * const *) l->names);
+  copy->source = g_strdup (l->source);
+  return copy;
+}
+
+LkExplainRequest *
+lk_explain_request_copy (const LkExplainRequest *request)
+{
+  LkExplainRequest *r;
+
+  g_return_val_if_fail (request != NULL, NULL);
+  r = g_memdup2 (request, sizeof *request);
+  r->text_a = g_strdup (request->text_a);
+  r->text_b = g_strdup (request->text_b);
+  r->image = g_strdup (request->image);
+  r->layout = layout_copy (request->layout);
+  return r;
+}
+
+void
+lk_explain_request_free (LkExplainRequest *request)
+{
+  if (request == NULL)
+    return;
+  g_free (request->text_a);
+  g_free (request->text_b);
+  g_free (request->image);
+  g_clear_pointer (&request->layout, lk_aspect_layout_free);
+  g_free (request);
+}
+
+LkMethod
+lk_explain_request_get_method (const LkExplainRequest *request)
+{
+  g_return_val_if_fail (request != NULL, LK_METHOD_IJ);
+  return request->method;
+}
+
+void
+lk_explain_request_set_method (LkExplainRequest *request, LkMethod method)
+{
+  g_return_if_fail (request != NULL);
+  g_return_if_fail (method < LK_N_METHODS);
+  request->method = method;
+}
+
+void
+lk_explain_request_set_texts (LkExplainRequest *request, const char *text_a, const char *text_b)
+{
+  g_return_if_fail (request != NULL);
+  g_free (request->text_a);
+  g_free (request->text_b);
+  g_clear_pointer (&request->image, g_free);
+  request->text_a = g_strdup (text_a);
+  request->text_b = g_strdup (text_b);
+}
+
+void
+lk_explain_request_set_image (LkExplainRequest *request, const char *image_path, const char *caption)
+{
+  g_return_if_fail (request != NULL);
+  g_clear_pointer (&request->text_a, g_free);
+  g_free (request->text_b);
+  g_free (request->image);
+  request->image = g_strdup (image_path);
+  request->text_b = g_strdup (caption);
+}
+
+const char *
+lk_explain_request_get_text (const LkExplainRequest *request, guint side)
+{
+  g_return_val_if_fail (request != NULL && side < 2, NULL);
+  return side ? request->text_b : request->text_a;
+}
+
+const char *
+lk_explain_request_get_image (const LkExplainRequest *request)
+{
+  g_return_val_if_fail (request != NULL, NULL);
+  return request->image;
+}
+
+static char *
+format_value (const LkParamInfo *info, double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (info->type == LK_PARAM_TYPE_DOUBLE)
+    return g_strdup (g_ascii_formatd (buf, sizeof buf, "%g", v));
+  return g_strdup_printf ("%.0f", v);
+}
+
+gboolean
+lk_explain_request_set (LkExplainRequest *request, LkParam param, double value, GError **error)
+{
+  const LkParamInfo *info;
+
+  g_return_val_if_fail (request != NULL, FALSE);
+  g_return_val_if_fail (param < LK_N_PARAMS, FALSE);
+
+  info = lk_param_info (param);
+  if (isnan (value) || value < info->min || value > info->max ||
+      (info->type != LK_PARAM_TYPE_DOUBLE && value != floor (value)))
+    {
+      g_autofree char *v = format_value (info, value), *lo = format_value (info, info->min);
+      g_autofree char *hi = format_value (info, info->max);
+
+      if (info->type == LK_PARAM_TYPE_DOUBLE)
+        g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "%s: %s is out of range: expected %s to %s",
+                     info->name, v, lo, hi);
+      else
+        g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "%s: %s is out of range: expected a whole number "
+                     "from %s to %s", info->name, v, lo, hi);
+      return FALSE;
+    }
+  request->values[param] = value;
+  request->set[param] = TRUE;
+  return TRUE;
+}
+
+double
+lk_explain_request_get (const LkExplainRequest *request, LkParam param)
+{
+  g_return_val_if_fail (request != NULL, NAN);
+  g_return_val_if_fail (param < LK_N_PARAMS, NAN);
+  return request->values[param];
+}
+
+gboolean
+lk_explain_request_is_set (const LkExplainRequest *request, LkParam param)
+{
+  g_return_val_if_fail (request != NULL, FALSE);
+  g_return_val_if_fail (param < LK_N_PARAMS, FALSE);
+  return request->set[param];
+}
+
+void
+lk_explain_request_reset (LkExplainRequest *request, LkParam param)
+{
+  g_return_if_fail (request != NULL);
+  g_return_if_fail (param < LK_N_PARAMS);
+  request->values[param] = lk_param_info (param)->default_value;
+  request->set[param] = FALSE;
+}
+
+static const LkParamInfo *
+find_param (const char *name, GError **error)
+{
+  const LkParamInfo *info = lk_param_info_find (name);
+
+  if (info == NULL)
+    {
+      guint n;
+      const LkParamInfo *all = lk_param_infos (&n);
+      g_autoptr(GString) names = g_string_new (NULL);
+
+      for (guint i = 0; i < n; i++)
+        g_string_append_printf (names, "%s%s", i ? ", " : "", all[i].name);
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "unknown parameter '%s' (expected one of %s)",
+                   name ? name : "", names->str);
+    }
+  return info;
+}
+
+static gboolean
+set_choice (LkExplainRequest *request, const LkParamInfo *info, const char *value, GError **error)
+{
+  g_autofree char *names = NULL;
+
+  for (guint i = 0; info->choices[i]; i++)
+    if (g_strcmp0 (value, info->choices[i]) == 0)
+      return lk_explain_request_set (request, info->param, i, error);
+  names = g_strjoinv (", ", (char **) info->choices);
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "%s: '%s' is not one of %s", info->name, value, names);
+  return FALSE;
+}
+
+gboolean
+lk_explain_request_set_string (LkExplainRequest *request, const char *name, const char *value, GError **error)
+{
+  const LkParamInfo *info;
+  char *end = NULL;
+  double v;
+
+  g_return_val_if_fail (request != NULL, FALSE);
+
+  if ((info = find_param (name, error)) == NULL)
+    return FALSE;
+  if (value == NULL)
+    value = "";
+  if (info->type == LK_PARAM_TYPE_CHOICE)
+    return set_choice (request, info, value, error);
+  if (info->type == LK_PARAM_TYPE_BOOLEAN)
+    {
+      if (g_ascii_strcasecmp (value, "true") == 0 || g_str_equal (value, "1") || g_ascii_strcasecmp (value, "yes") == 0)
+        return lk_explain_request_set (request, info->param, 1, error);
+      if (g_ascii_strcasecmp (value, "false") == 0 || g_str_equal (value, "0") || g_ascii_strcasecmp (value, "no") == 0)
+        return lk_explain_request_set (request, info->param, 0, error);
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "%s: '%s' is not a boolean (expected true or false)",
+                   info->name, value);
+      return FALSE;
+    }
+  v = g_ascii_strtod (value, &end);
+  if (*value == '\0' || end == NULL || *end != '\0' || g_ascii_isspace (*value))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "%s: '%s' is not a number", info->name, value);
+      return FALSE;
+    }
+  return lk_explain_request_set (request, info->param, v, error);
+}
+
+gboolean
+lk_explain_request_set_value (LkExplainRequest *request, const char *name, const GValue *value, GError **error)
+{
+  const LkParamInfo *info;
+  GValue d = G_VALUE_INIT;
+  double v;
+
+  g_return_val_if_fail (request != NULL, FALSE);
+  g_return_val_if_fail (G_IS_VALUE (value), FALSE);
+
+  if ((info = find_param (name, error)) == NULL)
+    return FALSE;
+  if (G_VALUE_HOLDS_STRING (value))
+    return lk_explain_request_set_string (request, name, g_value_get_string (value), error);
+  if (G_VALUE_HOLDS_BOOLEAN (value))
+    v = g_value_get_boolean (value);
+  else if (g_value_type_transformable (G_VALUE_TYPE (value), G_TYPE_DOUBLE))
+    {
+      g_value_init (&d, G_TYPE_DOUBLE);
+      g_value_transform (value, &d);
+      v = g_value_get_double (&d);
+      g_value_unset (&d);
+    }
+  else
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "%s: a %s is not a value for it (expected a number, "
+                   "a boolean or a string)", info->name, G_VALUE_TYPE_NAME (value));
+      return FALSE;
+    }
+  return lk_explain_request_set (request, info->param, v, error);
+}
+
+void
+lk_explain_request_set_aspect_layout (LkExplainRequest *request, const LkAspectLayout *layout)
+{
+  g_return_if_fail (request != NULL);
+  g_clear_pointer (&request->layout, lk_aspect_layout_free);
+  request->layout = layout_copy (layout);
+}
+
+/* ---- what the compute functions take ---- */
+
+static int
+get_int (const LkExplainRequest *r, LkParam p)
+{
+  return (int) r->values[p];
+}
+
+static void
+to_engine_params (const LkExplainRequest *r, LkExplainParams *p)
+{
+  lk_explain_params_init (p, r->method);
+  p->layer = get_int (r, LK_PARAM_LAYER);
+  p->steps = get_int (r, LK_PARAM_STEPS);
+  p->quadrature = (LkQuadrature) get_int (r, LK_PARAM_QUADRATURE);
+  p->measure = (LkMeasure) get_int (r, LK_PARAM_MEASURE);
+  p->ad_mode = (LkAdMode) get_int (r, LK_PARAM_AD_MODE);
+  p->zero_biases = get_int (r, LK_PARAM_ZERO_BIASES);
+  p->perturbation = get_int (r, LK_PARAM_PERTURBATION);
+  p->seed = (guint) r->values[LK_PARAM_SEED];
+}
+
+static void
+to_distance_params (const LkExplainRequest *r, LkDistanceParams *p)
+{
+  lk_distance_params_init (p);
+  p->n_masks = get_int (r, LK_PARAM_MASKS);
+  p->feature_res = get_int (r, LK_PARAM_FEATURE_RES);
+  p->p_keep = r->values[LK_PARAM_P_KEEP];
+  p->mask_side = get_int (r, LK_PARAM_MASK_SIDE);
+  p->unit = (LkDistanceUnit) get_int (r, LK_PARAM_UNIT);
+  p->replace = (LkDistanceReplace) get_int (r, LK_PARAM_REPLACE);
+  p->pos_min = r->values[LK_PARAM_CLOSEST_MIN];
+  p->pos_max = r->values[LK_PARAM_CLOSEST_MAX];
+  p->neg_min = r->values[LK_PARAM_FARTHEST_MIN];
+  p->neg_max = r->values[LK_PARAM_FARTHEST_MAX];
+  p->batch_size = get_int (r, LK_PARAM_BATCH_SIZE);
+  p->stop_at = r->values[LK_PARAM_STOP_AT];
+  p->check_every = get_int (r, LK_PARAM_CHECK_EVERY);
+  p->seed = (guint32) r->values[LK_PARAM_SEED];
+}
+
+/* ---- the compute functions, one row per method ---- */
+
+typedef LkExplanation *(*ComputeFunc) (LkModel *model, const LkExplainRequest *r, LkProgressFunc progress,
+                                       gpointer data, GCancellable *cancellable, GError **error);
+
+static LkExplanation *
+engine_text (LkModel *model, const LkExplainRequest *r, LkProgressFunc progress, gpointer data,
+             GCancellable *cancellable, GError **error)
+{
+  LkExplainParams p;
+
+  to_engine_params (r, &p);
+  return lk_explain_pair (model, r->text_a, r->text_b, &p, progress, data, cancellable, error);
+}
+
+static LkExplanation *
+engine_image (LkModel *model, const LkExplainRequest *r, LkProgressFunc progress, gpointer data,
+              GCancellable *cancellable, GError **error)
+{
+  LkExplainParams p;
+
+  to_engine_params (r, &p);
+  p.image = TRUE;
+  return lk_explain_image (model, r->image, r->text_b, &p, progress, data, cancellable, error);
+}
+
+static LkExplanation *
+distance_text (LkModel *model, const LkExplainRequest *r, LkProgressFunc progress, gpointer data,
+               GCancellable *cancellable, GError **error)
+{
+  LkDistanceParams p;
+
+  to_distance_params (r, &p);
+  return lk_explain_distance_text (model, r->text_a, r->text_b, &p, progress, data, cancellable, error);
+}
+
+static LkExplanation *
+distance_image (LkModel *model, const LkExplainRequest *r, LkProgressFunc progress, gpointer data,
+                GCancellable *cancellable, GError **error)
+{
+  LkDistanceParams p;
+
+  to_distance_params (r, &p);
+  return lk_explain_distance_image (model, r->image, r->text_b, &p, progress, data, cancellable, error);
+}
+
+static LkExplanation *
+aspects_text (LkModel *model, const LkExplainRequest *r, LkProgressFunc progress, gpointer data,
+              GCancellable *cancellable, GError **error)
+{
+  LkExplanation *x = lk_explain_aspects (model, r->layout, r->text_a, r->text_b, cancellable, error);
+
+  if (x && progress)
+    progress (1, data);
+  return x;
+}
+
+/* What runs each method, for each input kind the registry says it takes. */
+static const struct {
+  LkMethod    method;
+  ComputeFunc text_pair;
+  ComputeFunc image_caption;
+} computes[] = {
+  { LK_METHOD_IJ, engine_text, engine_image },
+  { LK_METHOD_BILRP, engine_text, engine_image },
+  { LK_METHOD_HXP, engine_text, engine_image },
+  { LK_METHOD_ALIGN, engine_text, NULL },
+  { LK_METHOD_DISTANCE, distance_text, distance_image },
+  { LK_METHOD_ASPECTS, aspects_text, NULL },
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (computes) == LK_N_METHODS);
+
+static ComputeFunc
+compute_func (LkMethod method, gboolean image)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (computes); i++)
+    if (computes[i].method == method)
+      return image ? computes[i].image_caption : computes[i].text_pair;
+  return NULL;
+}
+
+gboolean
+lk_explain_request_check (const LkExplainRequest *r, LkModel *model, GError **error)
+{
+  const LkMethodInfo *info;
+  gboolean image;
+  LkInputs inputs;
+
+  g_return_val_if_fail (r != NULL, FALSE);
+  g_return_val_if_fail (model == NULL || LK_IS_MODEL (model), FALSE);
+
+  info = lk_method_info (r->method);
+  image = r->image != NULL;
+  inputs = image ? LK_INPUTS_IMAGE_CAPTION : LK_INPUTS_TEXT_PAIR;
+  if ((info->inputs & inputs) == 0 || compute_func (r->method, image) == NULL)
+    {
+      g_autoptr(GString) takers = g_string_new (NULL);
+      guint n;
+      const LkMethodInfo *all = lk_method_infos (&n);
+
+      for (guint i = 0; i < n; i++)
+        if (all[i].inputs & inputs)
+          g_string_append_printf (takers, "%s%s", takers->len ? ", " : "", all[i].name);
+      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED, image
+                   ? "method '%s' has no image–caption form: it explains two texts (image–caption pairs take %s)"
+                   : "method '%s' explains an image and its caption, not two texts (two texts take %s)",
+                   info->name, takers->str);
+      return FALSE;
+    }
+  for (guint p = 0; p < LK_N_PARAMS; p++)
+    if (r->set[p] && !lk_method_takes_param (r->method, p))
+      {
+        g_autofree char *takes = lk_method_param_names (r->method);
+        g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "%s does not apply to method '%s' (it takes %s)",
+                     lk_param_info (p)->name, info->name, *takes ? takes : "no parameters");
+        return FALSE;
+      }
+  if (image && get_int (r, LK_PARAM_PERTURBATION))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
+                   "perturbation does not apply to an image and a caption (it removes text tokens)");
+      return FALSE;
+    }
+  if (r->method == LK_METHOD_DISTANCE)
+    {
+      LkDistanceParams dp;
+      to_distance_params (r, &dp);
+      if (!lk_distance_params_check (&dp, error))
+        return FALSE;
+    }
+  if (image && r->image[0] == '\0')
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "no image was given: there is nothing to explain");
+      return FALSE;
+    }
+  if (model != NULL && image && !lk_model_has_vision (model))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                   "%s has no vision tower: image–caption pairs need a CLIP model", lk_model_get_id (model));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+LkExplanation *
+lk_explain (LkModel                 *model,
+            const LkExplainRequest  *request,
+            LkProgressFunc           progress,
+            gpointer                 progress_data,
+            GCancellable            *cancellable,
+            GError                 **error)
+{
+  g_return_val_if_fail (LK_IS_MODEL (model), NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!lk_explain_request_check (request, model, error))
+    return NULL;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  return compute_func (request->method, request->image != NULL) (model, request, progress, progress_data,
+                                                                  cancellable, error);
+}
+
+/* ---- async ---- */
+
+typedef struct {
+  LkModel          *model;
+  LkExplainRequest *request;
+  LkProgressFunc    progress;
+  gpointer          progress_data;
+  GDestroyNotify    progress_data_free;
+  GMainContext     *context;
+  /* Set in the main context once the result is delivered: a progress
+   * event still queued then is dropped, so none comes after the callback. */
+  gint              done;
+  gint              refs;
+} Job;
+
+static Job *
+job_ref (Job *j)
+{
+  g_atomic_int_inc (&j->refs);
+  return j;
+}
+
+static void
+job_unref (Job *j)
+{
+  if (!g_atomic_int_dec_and_test (&j->refs))
+    return;
+  g_object_unref (j->model);
+  lk_explain_request_free (j->request);
+  if (j->progress_data_free)
+    j->progress_data_free (j->progress_data);
+  g_main_context_unref (j->context);
+  g_free (j);
+}
+
+typedef struct {
+  Job    *job;
+  double  fraction;
+} ProgressEvent;
+
+static void
+progress_event_free (ProgressEvent *ev)
+{
+  job_unref (ev->job);
+  g_free (ev);
+}
+
+static gboolean
+deliver_progress (gpointer data)
+{
+  ProgressEvent *ev = data;
+
+  if (!g_atomic_int_get (&ev->job->done))
+    ev->job->progress (ev->fraction, ev->job->progress_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+worker_progress (double fraction, gpointer data)
+{
+  Job *j = data;
+  ProgressEvent *ev;
+
+  if (j->progress == NULL)
+    return;
+  ev = g_new (ProgressEvent, 1);
+  ev->job = job_ref (j);
+  ev->fraction = fraction;
+  g_main_context_invoke_full (j->context, G_PRIORITY_DEFAULT, deliver_progress, ev,
+                              (GDestroyNotify) progress_event_free);
+}
+
+static void
+explain_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Job *j = data;
+  GError *error = NULL;
+  LkExplanation *x = lk_explain (j->model, j->request, worker_progress, j, cancellable, &error);
+
+  if (x == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, x, g_object_unref);
+}
+
+void
+lk_explain_async (LkModel                 *model,
+                  const LkExplainRequest  *request,
+                  LkProgressFunc           progress,
+                  gpointer                 progress_data,
+                  GDestroyNotify           progress_data_free,
+                  GCancellable            *cancellable,
+                  GAsyncReadyCallback      callback,
+                  gpointer                 user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *j;
+
+  g_return_if_fail (LK_IS_MODEL (model));
+  g_return_if_fail (request != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  j = g_new0 (Job, 1);
+  j->refs = 1;
+  j->model = g_object_ref (model);
+  j->request = lk_explain_request_copy (request);
+  j->progress = progress;
+  j->progress_data = progress_data;
+  j->progress_data_free = progress_data_free;
+  j->context = g_main_context_ref_thread_default ();
+  g_task_set_source_tag (task, lk_explain_async);
+  g_task_set_task_data (task, j, (GDestroyNotify) job_unref);
+  g_task_run_in_thread (task, explain_thread);
+}
+
+LkExplanation *
+lk_explain_finish (GAsyncResult *result, GError **error)
+{
+  Job *j;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_explain_async, NULL);
+
+  /* The callback runs in the job's context, as the progress events do:
+   * from here on none is delivered. */
+  j = g_task_get_task_data (G_TASK (result));
+  g_atomic_int_set (&j->done, TRUE);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
