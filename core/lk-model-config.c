@@ -30,28 +30,6 @@ parse_arch (const char *model_type, const char *file, lk_shim_arch *arch, GError
   return FALSE;
 }
 
-gboolean
-lk_model_parse_activation (const char *name, const char *file, lk_shim_activation *act, GError **error)
-{
-  static const struct { const char *name; lk_shim_activation act; } known[] = {
-    { "gelu", LK_SHIM_ACT_GELU }, { "gelu_new", LK_SHIM_ACT_GELU_TANH },
-    { "gelu_pytorch_tanh", LK_SHIM_ACT_GELU_TANH }, { "quick_gelu", LK_SHIM_ACT_QUICK_GELU },
-    { "relu", LK_SHIM_ACT_RELU }, { "tanh", LK_SHIM_ACT_TANH },
-    { "torch.nn.modules.activation.Tanh", LK_SHIM_ACT_TANH },
-    { "torch.nn.modules.activation.ReLU", LK_SHIM_ACT_RELU },
-    { "torch.nn.modules.linear.Identity", LK_SHIM_ACT_IDENTITY },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (known); i++)
-    if (g_strcmp0 (name, known[i].name) == 0)
-      {
-        *act = known[i].act;
-        return TRUE;
-      }
-  g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED, "%s: activation \"%s\" is not supported", file, name);
-  return FALSE;
-}
-
 #define LK_MAX_SIZE (1 << 22)
 
 static const char *const size_fields[] = {

@@ -1,8 +1,8 @@
-/* lk-model-clip.c — CLIP models (Hugging Face CLIPModel folders): their
- * config.json (text_config, vision_config, with transformers' defaults for
- * what save_pretrained leaves out), preprocessor_config.json, and the image
- * side of LkModel. The text side is LkModel's own: for a CLIP model
- * lk_model_embed and lk_model_tokenize use the text tower. */
+/* lk-model-config-clip.c — CLIP models (Hugging Face CLIPModel folders):
+ * their config.json (text_config, vision_config, with transformers'
+ * defaults for what save_pretrained leaves out) and
+ * preprocessor_config.json. Below lk-model-config.c, which calls it; the
+ * image side of LkModel is lk-model-vision.c. */
 #include "config.h"
 
 #include <string.h>
@@ -189,23 +189,6 @@ read_preprocessor (LkModelConfig *c, const char *dir, GError **error)
   return TRUE;
 }
 
-/* model.safetensors if present, else pytorch_model.bin (also for the
- * text models of lk-model-config.c). */
-char *
-lk_model_find_weights (const char *dir, GError **error)
-{
-  g_autofree char *st = g_build_filename (dir, "model.safetensors", NULL);
-  g_autofree char *bin = g_build_filename (dir, "pytorch_model.bin", NULL);
-
-  if (g_file_test (st, G_FILE_TEST_EXISTS))
-    return g_steal_pointer (&st);
-  if (g_file_test (bin, G_FILE_TEST_EXISTS))
-    return g_steal_pointer (&bin);
-  g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND,
-               _("%s: no weights (expected model.safetensors or pytorch_model.bin)"), dir);
-  return NULL;
-}
-
 gboolean
 lk_model_config_read_clip (LkModelConfig *c, const char *dir, GError **error)
 {
@@ -287,73 +270,4 @@ lk_model_config_read_clip (LkModelConfig *c, const char *dir, GError **error)
         c->max_seq_length = (guint) d;
     }
   return read_preprocessor (c, dir, error);
-}
-
-/* ---- LkModel's image side ---------------------------------------------- */
-
-gboolean
-lk_model_has_vision (LkModel *self)
-{
-  g_return_val_if_fail (LK_IS_MODEL (self), FALSE);
-  return lk_model_get_config (self)->clip;
-}
-
-guint
-lk_model_get_image_size (LkModel *self)
-{
-  g_return_val_if_fail (LK_IS_MODEL (self), 0);
-  return lk_model_has_vision (self) ? (guint) lk_model_get_config (self)->params.image_size : 0;
-}
-
-static gboolean
-need_vision (LkModel *self, GError **error)
-{
-  if (lk_model_has_vision (self))
-    return TRUE;
-  g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
-               _("%s is a text model: only CLIP models embed images"), lk_model_get_id (self));
-  return FALSE;
-}
-
-gboolean
-lk_model_preprocess_image (LkModel        *self,
-                           const LkImage  *image,
-                           float          *out,
-                           GError        **error)
-{
-  g_return_val_if_fail (LK_IS_MODEL (self), FALSE);
-  g_return_val_if_fail (image != NULL && out != NULL, FALSE);
-
-  return need_vision (self, error) && lk_image_preprocess (image, &lk_model_get_config (self)->preprocess, out, error);
-}
-
-gboolean
-lk_model_embed_pixels (LkModel       *self,
-                       guint          n,
-                       const float   *pixels,
-                       float         *out,
-                       GCancellable  *cancellable,
-                       GError       **error)
-{
-  lk_shim_run_params run;
-  lk_shim_status st;
-
-  g_return_val_if_fail (LK_IS_MODEL (self), FALSE);
-  g_return_val_if_fail (n == 0 || (pixels != NULL && out != NULL), FALSE);
-
-  if (!need_vision (self, error))
-    return FALSE;
-  lk_shim_run_default_params (&run);
-  run.abort = cancellable ? lk_backend_abort : NULL;
-  run.user_data = &cancellable;
-  if (lk_shim_embed_images (lk_model_get_shim (self), n, pixels, out, &run, &st) != 0)
-    return lk_backend_set_error (&st, lk_model_get_id (self), NULL, error);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *what = n == 1 ? g_strdup ("the embedding of the image")
-                                     : g_strdup_printf ("the embedding of image %u", i + 1);
-      if (!lk_check_finite (out + (gsize) i * lk_model_get_dim (self), lk_model_get_dim (self), what, error))
-        return FALSE;
-    }
-  return TRUE;
 }
