@@ -11,7 +11,7 @@
 #include "lk-aspects.h"
 #include "lk-error.h"
 #include "lk-runtime.h"
-#include "test-helpers.h"
+#include "lk-test-utils.h"
 
 /* lk-aspect-train-private.h's LK_TRAIN_MARKER, spelt out: the test must not lean on the code it checks. */
 #define LK_TRAIN_MARKER_NAME "likeness-train.txt"

@@ -7,8 +7,7 @@
 #include <json-glib/json-glib.h>
 
 #include "lk-json.h"
-#include "test-helpers.h"
-#include "test-images.h"
+#include "lk-test-utils.h"
 
 static char *cli;
 

@@ -11,8 +11,7 @@
 #include "lk-json.h"
 #include "lk-render.h"
 #include "lk-sts.h"
-#include "test-helpers.h"
-#include "test-images.h"
+#include "lk-test-utils.h"
 
 static LkModel *model;
 static JsonObject *golden;

@@ -4,7 +4,7 @@
 
 #include "lk-error.h"
 #include "lk-methods.h"
-#include "test-helpers.h"
+#include "lk-test-utils.h"
 
 #define A "The coffee is bad."
 #define B "This is not a good coffee."

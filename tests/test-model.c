@@ -6,7 +6,7 @@
 #include <json-glib/json-glib.h>
 
 #include "lk-error.h"
-#include "test-helpers.h"
+#include "lk-test-utils.h"
 
 static char *
 shared_model_dir (void)

@@ -22,7 +22,7 @@
 #include "lk-json.h"
 #include "lk-methods.h"
 #include "lk-sts.h"
-#include "test-helpers.h"
+#include "lk-test-utils.h"
 
 #define MPNET "sentence-transformers/all-mpnet-base-v2"
 

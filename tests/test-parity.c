@@ -8,7 +8,7 @@
 #include "lk-error.h"
 #include "lk-json.h"
 #include "lk-model-private.h"
-#include "test-helpers.h"
+#include "lk-test-utils.h"
 
 static char *
 golden (const char *rel)
