@@ -77,6 +77,17 @@ lk_test_load_model (const char *name)
   return m;
 }
 
+char *
+lk_test_real_model_dir (const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = lk_model_store_resolve (id, FALSE, NULL, NULL, NULL, &error);
+
+  if (path == NULL)
+    g_error ("%s is not in the Hugging Face cache (run python3 tools/fetch-models.py): %s", id, error->message);
+  return path;
+}
+
 void
 lk_test_assert_message (const GError *error, const char *fragment)
 {

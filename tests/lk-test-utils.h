@@ -43,6 +43,9 @@ void      lk_test_require_models (const char *first_id, ...) G_GNUC_NULL_TERMINA
 /* A real model from the Hugging Face cache (lk_test_require_models () has
  * checked it is there); one that does not load aborts with the reason. */
 LkModel  *lk_test_load_model (const char *name);
+/* The snapshot folder of a real model in the Hugging Face cache; aborts
+ * with the reason when it is not there. */
+char     *lk_test_real_model_dir (const char *id);
 
 /* A scratch copy of a model folder's files (one level plus 1_Pooling). */
 char     *lk_test_copy_model_dir (const char *src);
