@@ -68,7 +68,8 @@ test_similarity_json (void)
   g_autoptr(JsonNode) node = NULL;
   JsonObject *o;
 
-  g_assert_cmpint (run ((const char *[]) { "similarity", "--model", tiny, "A man is playing a guitar.", "Someone plays an instrument.", NULL }, &out, &err), ==, 0);
+  g_assert_cmpint (run ((const char *[]) { "similarity", "--model", tiny, "A man is playing a guitar.",
+                                           "Someone plays an instrument.", NULL }, &out, &err), ==, 0);
   node = json_from_string (out, NULL);
   g_assert_nonnull (node);
   o = json_node_get_object (node);
@@ -146,8 +147,9 @@ test_explain_json (void)
   g_autoptr(JsonNode) node = NULL;
   JsonObject *o;
 
-  g_assert_cmpint (run ((const char *[]) { "explain", "--model", tiny, "--method", "bilrp", "--json", json, "The coffee is bad.",
-                                           "This is not a good coffee.", NULL }, &out, &err), ==, 0);
+  g_assert_cmpint (run ((const char *[]) { "explain", "--model", tiny, "--method", "bilrp", "--json", json,
+                                           "The coffee is bad.", "This is not a good coffee.", NULL },
+                        &out, &err), ==, 0);
   g_assert_nonnull (strstr (out, "conservation_gap="));
   node = lk_json_load (json, FALSE, NULL);
   g_assert_nonnull (node);
@@ -173,7 +175,8 @@ test_eval_sts (void)
   double ours;
   guint n;
 
-  g_assert_cmpint (run ((const char *[]) { "eval-sts", "--model", tiny, "--limit", "50", file, NULL }, &out, &err), ==, 0);
+  g_assert_cmpint (run ((const char *[]) { "eval-sts", "--model", tiny, "--limit", "50", file, NULL }, &out, &err),
+                   ==, 0);
   lines = g_strsplit (g_strstrip (out), "\n", -1);
   n = g_strv_length (lines);
   g_assert_true (g_str_has_prefix (lines[n - 1], "spearman="));

@@ -95,7 +95,7 @@ test_dot_measure (void)
   g_autoptr(LkExplanation) c = explain (LK_METHOD_HXP, NULL);
   g_autoptr(LkExplanation) d = explain (LK_METHOD_HXP, dot);
 
-  /* MiniLM's embedding before Normalize is not unit length: dot ≠ cos */
+  /* BERT's embedding before Normalize is not unit length: dot ≠ cos */
   g_assert_cmpfloat (fabs (lk_explanation_get_score (d, "similarity", 0) - lk_explanation_get_score (c, "similarity", 0)), >, 1e-3);
 }
 
