@@ -12,7 +12,7 @@
 
 #include "lk-atomic-file.h"
 #include "lk-json.h"
-#include "test-helpers.h"
+#include "lk-test-utils.h"
 
 static guint
 count_entries (const char *path)

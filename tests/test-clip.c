@@ -13,8 +13,7 @@
 
 #include "lk-error.h"
 #include "lk-image.h"
-#include "test-helpers.h"
-#include "test-images.h"
+#include "lk-test-utils.h"
 
 /* The largest |difference| of pixels allowed between our loading and
  * preprocessing and transformers' (PIL) on the test images, in normalised

@@ -8,7 +8,7 @@
 
 #include "lk-error.h"
 #include "lk-model-store.h"
-#include "test-helpers.h"
+#include "lk-test-utils.h"
 
 #define REPO "lk-test/tiny"
 #define COMMIT "0123456789abcdef0123456789abcdef01234567"

@@ -1,11 +1,13 @@
-/* test-explain.c — the token-pair methods on the real all-MiniLM-L6-v2:
- * each shows its own check, and the checks hold where the math says so. */
+/* test-explain.c — the token-pair methods on the tiny random-weight BERT
+ * (tests/golden/tiny/bert, with all-MiniLM-L6-v2's tokenizer): each shows its
+ * own check, and the checks hold where the math says so. What only the real
+ * model shows is in test-explain-parity.c. */
 #include <math.h>
 
 #include "lk-error.h"
 #include "lk-explain.h"
 #include "lk-methods.h"
-#include "test-helpers.h"
+#include "lk-test-utils.h"
 
 #define A "The coffee is bad."
 #define B "This is not a good coffee."
@@ -29,10 +31,10 @@ explain (LkMethod method, void (*tweak) (LkExplainParams *))
 
 static void zero_biases (LkExplainParams *p) { p->zero_biases = TRUE; }
 /* Reverse mode costs one backward pass per embedding dimension: compared at
- * the input of layer 4, so that the check stays quick; conservation holds at
- * any layer. */
-static void forward_l4 (LkExplainParams *p) { p->ad_mode = LK_AD_FORWARD; p->zero_biases = TRUE; p->layer = 4; }
-static void reverse_l4 (LkExplainParams *p) { p->ad_mode = LK_AD_REVERSE; p->zero_biases = TRUE; p->layer = 4; }
+ * the input of layer 1 (of the tiny BERT's 2), so that the check stays quick;
+ * conservation holds at any layer. */
+static void forward_l1 (LkExplainParams *p) { p->ad_mode = LK_AD_FORWARD; p->zero_biases = TRUE; p->layer = 1; }
+static void reverse_l1 (LkExplainParams *p) { p->ad_mode = LK_AD_REVERSE; p->zero_biases = TRUE; p->layer = 1; }
 static void riemann (LkExplainParams *p) { p->quadrature = LK_QUADRATURE_RIEMANN; }
 static void dot (LkExplainParams *p) { p->measure = LK_MEASURE_DOT; }
 
@@ -40,8 +42,8 @@ static void
 test_bilrp_conservation (void)
 {
   g_autoptr(LkExplanation) x = explain (LK_METHOD_BILRP, zero_biases);
-  g_autoptr(LkExplanation) f = explain (LK_METHOD_BILRP, forward_l4);
-  g_autoptr(LkExplanation) y = explain (LK_METHOD_BILRP, reverse_l4);
+  g_autoptr(LkExplanation) f = explain (LK_METHOD_BILRP, forward_l1);
+  g_autoptr(LkExplanation) y = explain (LK_METHOD_BILRP, reverse_l1);
   const LkMatrix *mx = lk_explanation_get_matrix (f), *my = lk_explanation_get_matrix (y);
   double sim = lk_explanation_get_score (x, "similarity", NAN), diff = 0, scale = 0;
 
@@ -68,7 +70,6 @@ test_bilrp_gap_reported (void)
   double sum = lk_explanation_get_score (x, "sum", NAN), sim = lk_explanation_get_score (x, "similarity", NAN);
 
   g_assert_cmpfloat_with_epsilon (gap, fabs (sum - sim), 1e-9);
-  g_assert_cmpfloat (sim, >, 0.5);
 }
 
 static void
@@ -78,7 +79,7 @@ test_ij (void)
   g_autoptr(LkExplanation) r = explain (LK_METHOD_IJ, riemann);
   JsonObject *params = lk_explanation_get_params (g);
 
-  g_assert_cmpint (json_object_get_int_member (params, "layer"), ==, 4);  /* L − 2 of 6 */
+  g_assert_cmpint (json_object_get_int_member (params, "layer"), ==, 0);  /* L − 2 of 2 */
   g_assert_cmpstr (json_object_get_string_member (params, "quadrature"), ==, "gauss");
   /* ΣA approximates the expected value; both errors are reported */
   g_assert_cmpfloat (lk_explanation_get_score (g, "error", NAN), <, 1e-3 * fabs (lk_explanation_get_score (g, "expected", NAN)));
@@ -95,7 +96,7 @@ test_dot_measure (void)
   g_autoptr(LkExplanation) c = explain (LK_METHOD_HXP, NULL);
   g_autoptr(LkExplanation) d = explain (LK_METHOD_HXP, dot);
 
-  /* MiniLM's embedding before Normalize is not unit length: dot ≠ cos */
+  /* BERT's embedding before Normalize is not unit length: dot ≠ cos */
   g_assert_cmpfloat (fabs (lk_explanation_get_score (d, "similarity", 0) - lk_explanation_get_score (c, "similarity", 0)), >, 1e-3);
 }
 
@@ -429,7 +430,7 @@ main (int argc, char **argv)
   int rc;
 
   g_test_init (&argc, &argv, NULL);
-  model = lk_test_load_model (LK_TEST_MODEL);
+  model = lk_test_load_tiny ("bert");
   g_test_add_func ("/explain/bilrp-conservation", test_bilrp_conservation);
   g_test_add_func ("/explain/bilrp-gap", test_bilrp_gap_reported);
   g_test_add_func ("/explain/ij", test_ij);

@@ -5,7 +5,7 @@
 
 #include "lk-error.h"
 #include "lk-model-store.h"
-#include "test-helpers.h"
+#include "lk-test-utils.h"
 
 #define COMMIT_A "1111111111111111111111111111111111111111"
 #define COMMIT_B "2222222222222222222222222222222222222222"

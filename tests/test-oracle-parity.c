@@ -15,14 +15,15 @@
  * matrices agree to ~1e-7. xplainsim's grid α = 1, 1 − 1/N, …, 1/N is our
  * right Riemann rule with N nodes.
  *
- * Every golden pair runs (LK_ORACLE_IJ_PAIRS=K: the first K only). */
+ * Every golden pair runs (LK_ORACLE_IJ_PAIRS=K: the first K only). The real
+ * models come from the Hugging Face cache (suite parity). */
 #include <math.h>
 #include <stdlib.h>
 
 #include "lk-json.h"
 #include "lk-methods.h"
 #include "lk-sts.h"
-#include "test-helpers.h"
+#include "lk-test-utils.h"
 
 #define MPNET "sentence-transformers/all-mpnet-base-v2"
 
@@ -163,6 +164,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  lk_test_require_models (LK_TEST_MODEL, LK_TEST_MODEL_MPNET, NULL);
   g_test_add_func ("/oracle-parity/bilrp/python", test_bilrp_python);
   g_test_add_func ("/oracle-parity/ij/xplainsim", test_ij_xplainsim);
   return g_test_run ();

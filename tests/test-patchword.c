@@ -12,7 +12,7 @@
 #include "lk-image.h"
 #include "lk-methods.h"
 #include "lk-render.h"
-#include "test-helpers.h"
+#include "lk-test-utils.h"
 
 #define CAPTION "a red square on a blue field"
 

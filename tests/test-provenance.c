@@ -14,7 +14,7 @@
 
 #include "lk-error.h"
 #include "lk-provenance.h"
-#include "test-helpers.h"
+#include "lk-test-utils.h"
 
 static void
 put (const char *dir, const char *rel, const char *contents)

@@ -16,8 +16,7 @@
 #include "lk-error.h"
 #include "lk-palette.h"
 #include "lk-render.h"
-#include "test-helpers.h"
-#include "test-images.h"
+#include "lk-test-utils.h"
 
 /* ---- a tiny SVG reader on GMarkup ---- */
 

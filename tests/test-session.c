@@ -8,7 +8,7 @@
 
 #include "lk-error.h"
 #include "lk-session.h"
-#include "test-helpers.h"
+#include "lk-test-utils.h"
 
 static LkExplanation *
 make_explanation (const char *method)

@@ -5,9 +5,14 @@
 #
 # Idempotent and non-interactive. In order:
 #   1. tools/setup.sh: Debian packages, the pinned models, a build in build/;
-#   2. meson test -C build: every suite (the long fuzz runs are not in it);
-#   3. the core's and the shim's tests again under AddressSanitizer and
-#      UndefinedBehaviorSanitizer, in build-asan/ (settings below);
+#   2. meson test -C build: every suite (the long fuzz runs are not in it):
+#      core (hermetic: the tiny models of tests/golden/tiny, no real model,
+#      no network), parity (the real models that step 1 put into the
+#      Hugging Face cache, against the Python stack's goldens), shim, gui,
+#      hostile, app, data and install;
+#   3. the core's, the parity and the shim's tests again under
+#      AddressSanitizer and UndefinedBehaviorSanitizer, in build-asan/
+#      (settings below);
 #   4. a short libFuzzer run of every target (tests/fuzz/run-fuzz.sh 20),
 #      in build-fuzz/, built with clang.
 # Every step runs even when an earlier one failed; the script exits non-zero
@@ -112,7 +117,7 @@ rm -f build/meson-logs/testlog.json
 meson test -C build --print-errorlogs --no-suite fuzz
 count_meson build/meson-logs/testlog.json $? "tests"
 
-# 3. The core and the shim under ASan + UBSan.
+# 3. The core, the parity tests and the shim under ASan + UBSan.
 step "meson test -C build-asan (AddressSanitizer, UndefinedBehaviorSanitizer)"
 if [ ! -f build-asan/build.ninja ]; then
   meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
@@ -122,7 +127,7 @@ ASAN_OPTIONS="detect_leaks=1:check_initialization_order=1:strict_init_order=1:de
 LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0" \
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
 G_SLICE=always-malloc \
-  meson test -C build-asan --suite core --suite shim --print-errorlogs --timeout-multiplier 3 \
+  meson test -C build-asan --suite core --suite parity --suite shim --print-errorlogs --timeout-multiplier 3 \
     --wrapper "$root/tests/sanitizers/run-test.sh"
 count_meson build-asan/meson-logs/testlog-run-test.sh.json $? "sanitizers"
 

@@ -156,7 +156,10 @@ main (void)
 {
   char dir[] = "/tmp/lk-shim-test-XXXXXX";
   if (!mkdtemp (dir))
-    return 1;
+    {
+      printf ("Bail out! cannot make the folder %s\n", dir);
+      return 1;
+    }
   printf ("# libtorch %s, %d threads, CUDA %s\n", lk_shim_libtorch_version (), lk_shim_get_num_threads (),
           lk_shim_cuda_available () ? "available" : "not available (CPU checks only)");
   check_arch (LK_SHIM_ARCH_BERT, "bert", dir);

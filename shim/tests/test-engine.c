@@ -148,7 +148,10 @@ main (void)
 {
   char dir[] = "/tmp/lk-engine-test-XXXXXX";
   if (!mkdtemp (dir))
-    return 1;
+    {
+      printf ("Bail out! cannot make the folder %s\n", dir);
+      return 1;
+    }
   check_arch (LK_SHIM_ARCH_BERT, "bert", dir);
   check_arch (LK_SHIM_ARCH_MPNET, "mpnet", dir);
   check_arch (LK_SHIM_ARCH_XLMR, "xlmr", dir);
