@@ -8,7 +8,6 @@
 
 #include "lk-error.h"
 #include "lk-method-info.h"
-#include "lk-model-store.h"
 #include "lk-window-private.h"
 
 /* ---- the request key ---- */
@@ -195,22 +194,9 @@ start_explain (LkWindow *self, const char *a, const char *b, const char *key)
                     self->explain_cancellable, on_explained, job);
 }
 
-/* Whether any installed model is a CLIP model: the store reads each
- * config.json's model_type (with the checked JSON reader), once per list. */
-static gboolean
-have_clip_model (void)
-{
-  g_auto(GStrv) folders = lk_settings_dup_model_folders (lk_settings_get_default ());
-  g_autoptr(GPtrArray) models = lk_model_store_list ((const char * const *) folders, NULL);
-
-  for (guint i = 0; models && i < models->len; i++)
-    if (g_strcmp0 (((LkModelInfo *) g_ptr_array_index (models, i))->architecture, "clip") == 0)
-      return TRUE;
-  return FALSE;
-}
-
 /* The image and its caption, or FALSE (and a message) when something is
- * missing. Which model and method fit is the core's to say. */
+ * missing. Whether the model sees images is model_sees_images's to say,
+ * once it is loaded; which method fits, the core's. */
 static gboolean
 image_inputs (LkWindow *self, char **image, char **caption)
 {
@@ -222,15 +208,26 @@ image_inputs (LkWindow *self, char **image, char **caption)
       lk_window_toast (self, _("Choose an image first"));
       return FALSE;
     }
-  if (!have_clip_model ())
-    {
-      lk_window_show_error (self, "image-x-generic-symbolic", _("No CLIP Model"),
-                            _("Image explanations need a CLIP model; none is installed."), FALSE);
-      return FALSE;
-    }
   *image = g_strdup (path);
   *caption = g_strdup (text ? text : "");
   return TRUE;
+}
+
+/* TRUE when the model loaded sees images; otherwise FALSE, with the dialog
+ * that says which model is needed. Decided from the model itself: nothing
+ * lists the installed models on the main thread. */
+static gboolean
+model_sees_images (LkWindow *self)
+{
+  g_autofree char *message = NULL;
+
+  if (lk_model_has_vision (self->model))
+    return TRUE;
+  message = g_strdup_printf (_("Image explanations need a CLIP model, which sees images as well as text; "
+                               "“%s” is a text model. Choose a CLIP model, such as openai/clip-vit-base-patch32."),
+                             lk_model_get_id (self->model));
+  lk_window_show_error (self, "image-x-generic-symbolic", _("No CLIP Model"), message, FALSE);
+  return FALSE;
 }
 
 static gboolean
@@ -287,6 +284,8 @@ lk_window_explain (LkWindow *self)
       lk_window_load_model (self);
       return;
     }
+  if (lk_input_pane_get_mode (self->input_pane) == LK_INPUT_IMAGE_CAPTION && !model_sees_images (self))
+    return;
   start_explain (self, a, b, key);
 }
 
@@ -318,48 +317,13 @@ lk_window_cancel (LkWindow *self)
 
 /* ---- loading the model ---- */
 
-typedef struct {
-  char           *name;
-  LkModelOptions  options;
-} LoadData;
-
-static void
-load_data_free (LoadData *data)
-{
-  g_free (data->name);
-  g_free (data);
-}
-
-static void
-load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  LoadData *data = task_data;
-  GError *error = NULL;
-  g_autofree char *dir = lk_model_store_resolve (data->name, FALSE, NULL, NULL, cancellable, &error);
-  LkModel *model;
-
-  if (dir == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  model = lk_model_new_from_dir (dir, g_file_test (data->name, G_FILE_TEST_IS_DIR) ? NULL : data->name,
-                                 &data->options, &error);
-  if (g_task_return_error_if_cancelled (task))
-    g_clear_object (&model);
-  else if (model == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, model, g_object_unref);
-}
-
 static void
 on_model_loaded (GObject *source, GAsyncResult *result, gpointer data)
 {
-  LkWindow *self = LK_WINDOW (source);
+  g_autoptr(LkWindow) self = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(LkModel) model = g_task_propagate_pointer (G_TASK (result), &error);
-  LoadData *load = g_task_get_task_data (G_TASK (result));
+  g_autoptr(LkModel) model = lk_model_load_finish (result, &error);
+  g_autofree char *name = g_steal_pointer (&self->load_name);
   gboolean explain = self->explain_after_load;
 
   g_clear_object (&self->load_cancellable);
@@ -370,7 +334,6 @@ on_model_loaded (GObject *source, GAsyncResult *result, gpointer data)
   lk_window_update_actions (self);
   if (model == NULL)
     {
-      g_autofree char *title = NULL;
       gboolean missing = g_error_matches (error, LK_ERROR, LK_ERROR_NOT_FOUND) ||
                          g_error_matches (error, LK_ERROR, LK_ERROR_OFFLINE);
 
@@ -379,15 +342,15 @@ on_model_loaded (GObject *source, GAsyncResult *result, gpointer data)
           lk_window_toast (self, _("Loading cancelled"));
           return;
         }
-      title = g_strdup (missing ? _("Model Not Installed") : _("Could Not Load the Model"));
-      lk_window_show_error (self, missing ? "folder-download-symbolic" : NULL, title, error->message,
-                            missing && !g_file_test (load->name, G_FILE_TEST_IS_DIR));
+      lk_window_show_error (self, missing ? "folder-download-symbolic" : NULL,
+                            missing ? _("Model Not Installed") : _("Could Not Load the Model"), error->message,
+                            missing && !g_file_test (name, G_FILE_TEST_IS_DIR));
       return;
     }
-  g_debug ("loaded %s from %s on %s", load->name, lk_model_get_path (model), lk_model_get_device_name (model));
+  g_debug ("loaded %s from %s on %s", name, lk_model_get_path (model), lk_model_get_device_name (model));
   g_set_object (&self->model, model);
   g_free (self->model_name);
-  self->model_name = g_strdup (load->name);
+  self->model_name = g_steal_pointer (&name);
   lk_input_pane_set_model (self->input_pane, model);
   if (explain)
     lk_window_explain (self);
@@ -396,24 +359,24 @@ on_model_loaded (GObject *source, GAsyncResult *result, gpointer data)
 void
 lk_window_load_model (LkWindow *self)
 {
-  g_autoptr(GTask) task = NULL;
-  LoadData *data = g_new0 (LoadData, 1);
+  LkModelOptions options;
   g_autofree char *title = NULL;
 
   g_return_if_fail (LK_IS_WINDOW (self));
   g_return_if_fail (self->load_cancellable == NULL);
 
-  data->name = g_strdup (lk_model_chooser_get_model (self->model_chooser));
-  data->options = lk_settings_get_model_options (lk_settings_get_default ());
+  g_free (self->load_name);
+  self->load_name = g_strdup (lk_model_chooser_get_model (self->model_chooser));
+  options = lk_settings_get_model_options (lk_settings_get_default ());
   self->load_cancellable = g_cancellable_new ();
-  task = g_task_new (self, self->load_cancellable, on_model_loaded, NULL);
-  g_task_set_source_tag (task, lk_window_load_model);
-  g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
-  title = g_strdup_printf (_("Loading %s…"), data->name);
+  title = g_strdup_printf (_("Loading %s…"), self->load_name);
   show_progress (self, title);
   self->pulse_source = g_timeout_add (120, pulse, self);
   lk_window_update_actions (self);
-  g_task_run_in_thread (task, load_thread);
+  /* Installing is the model chooser's (it shows the download): here only
+   * what is there already. */
+  lk_model_load_async (self->load_name, LK_MODEL_LOAD_NONE, &options, NULL, NULL, self->load_cancellable,
+                       on_model_loaded, g_object_ref (self));
 }
 
 void
