@@ -8,7 +8,6 @@
 
 #include "lk-error.h"
 #include "lk-method-info.h"
-#include "lk-model-store.h"
 #include "lk-window-private.h"
 
 /* ---- the request key ---- */
@@ -90,12 +89,18 @@ format_time_left (double seconds)
                           (int) (seconds / 60) + 1);
 }
 
+typedef struct {
+  LkWindow *window;   /* weak: cleared when the window goes */
+  char     *key;
+  guint     generation;
+} ExplainJob;
+
 /* Runs in the main context. @data stays valid until after the last event
  * (see on_explained). */
 static void
 on_explain_progress (double fraction, gpointer data)
 {
-  LkWindow *self = *(LkWindow **) data;
+  LkWindow *self = ((ExplainJob *) data)->window;
   double elapsed;
 
   if (self == NULL || self->disposed || self->explain_cancellable == NULL)
@@ -111,13 +116,9 @@ on_explain_progress (double fraction, gpointer data)
 
 /* ---- explaining ---- */
 
-typedef struct {
-  LkWindow *window;   /* weak: cleared when the window goes */
-  char     *key;
-  guint     generation;
-} ExplainJob;
-
-static gboolean
+/* After the ready callback, when the last progress event is gone
+ * (lk_explain_async frees it so). */
+static void
 free_job (gpointer data)
 {
   ExplainJob *job = data;
@@ -126,7 +127,6 @@ free_job (gpointer data)
     g_object_remove_weak_pointer (G_OBJECT (job->window), (gpointer *) &job->window);
   g_free (job->key);
   g_free (job);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -137,9 +137,6 @@ on_explained (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(LkExplanation) x = lk_explain_finish (result, &error);
 
-  /* Progress events queued before the result are delivered first at
-   * default priority; the job outlives them. */
-  g_idle_add_full (G_PRIORITY_LOW, free_job, job, NULL);
   if (self == NULL || self->disposed)
     return;
   g_clear_object (&self->explain_cancellable);
@@ -194,26 +191,13 @@ start_explain (LkWindow *self, const char *a, const char *b, const char *key)
   title = g_strdup_printf (_("Explaining with %s…"), lk_method_title (method_name));
   show_progress (self, title);
   lk_window_update_actions (self);
-  lk_explain_async (self->model, request, on_explain_progress, &job->window, NULL,
+  lk_explain_async (self->model, request, on_explain_progress, job, free_job,
                     self->explain_cancellable, on_explained, job);
 }
 
-/* Whether any installed model is a CLIP model: the store reads each
- * config.json's model_type (with the checked JSON reader), once per list. */
-static gboolean
-have_clip_model (void)
-{
-  g_auto(GStrv) folders = lk_settings_dup_model_folders (lk_settings_get_default ());
-  g_autoptr(GPtrArray) models = lk_model_store_list ((const char * const *) folders, NULL);
-
-  for (guint i = 0; models && i < models->len; i++)
-    if (g_strcmp0 (((LkModelInfo *) g_ptr_array_index (models, i))->architecture, "clip") == 0)
-      return TRUE;
-  return FALSE;
-}
-
 /* The image and its caption, or FALSE (and a message) when something is
- * missing. Which model and method fit is the core's to say. */
+ * missing. Whether the model sees images is model_sees_images's to say,
+ * once it is loaded; which method fits, the core's. */
 static gboolean
 image_inputs (LkWindow *self, char **image, char **caption)
 {
@@ -225,15 +209,26 @@ image_inputs (LkWindow *self, char **image, char **caption)
       lk_window_toast (self, _("Choose an image first"));
       return FALSE;
     }
-  if (!have_clip_model ())
-    {
-      lk_window_show_error (self, "image-x-generic-symbolic", _("No CLIP Model"),
-                            _("Image explanations need a CLIP model; none is installed."), FALSE);
-      return FALSE;
-    }
   *image = g_strdup (path);
   *caption = g_strdup (text ? text : "");
   return TRUE;
+}
+
+/* TRUE when the model loaded sees images; otherwise FALSE, with the dialog
+ * that says which model is needed. Decided from the model itself: nothing
+ * lists the installed models on the main thread. */
+static gboolean
+model_sees_images (LkWindow *self)
+{
+  g_autofree char *message = NULL;
+
+  if (lk_model_has_vision (self->model))
+    return TRUE;
+  message = g_strdup_printf (_("Image explanations need a CLIP model, which sees images as well as text; "
+                               "“%s” is a text model. Choose a CLIP model, such as openai/clip-vit-base-patch32."),
+                             lk_model_get_id (self->model));
+  lk_window_show_error (self, "image-x-generic-symbolic", _("No CLIP Model"), message, FALSE);
+  return FALSE;
 }
 
 static gboolean
@@ -290,6 +285,8 @@ lk_window_explain (LkWindow *self)
       lk_window_load_model (self);
       return;
     }
+  if (lk_input_pane_get_mode (self->input_pane) == LK_INPUT_IMAGE_CAPTION && !model_sees_images (self))
+    return;
   start_explain (self, a, b, key);
 }
 
@@ -321,48 +318,13 @@ lk_window_cancel (LkWindow *self)
 
 /* ---- loading the model ---- */
 
-typedef struct {
-  char           *name;
-  LkModelOptions  options;
-} LoadData;
-
-static void
-load_data_free (LoadData *data)
-{
-  g_free (data->name);
-  g_free (data);
-}
-
-static void
-load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  LoadData *data = task_data;
-  GError *error = NULL;
-  g_autofree char *dir = lk_model_store_resolve (data->name, FALSE, NULL, NULL, cancellable, &error);
-  LkModel *model;
-
-  if (dir == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  model = lk_model_new_from_dir (dir, g_file_test (data->name, G_FILE_TEST_IS_DIR) ? NULL : data->name,
-                                 &data->options, &error);
-  if (g_task_return_error_if_cancelled (task))
-    g_clear_object (&model);
-  else if (model == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, model, g_object_unref);
-}
-
 static void
 on_model_loaded (GObject *source, GAsyncResult *result, gpointer data)
 {
-  LkWindow *self = LK_WINDOW (source);
+  g_autoptr(LkWindow) self = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(LkModel) model = g_task_propagate_pointer (G_TASK (result), &error);
-  LoadData *load = g_task_get_task_data (G_TASK (result));
+  g_autoptr(LkModel) model = lk_model_load_finish (result, &error);
+  g_autofree char *name = g_steal_pointer (&self->load_name);
   gboolean explain = self->explain_after_load;
 
   g_clear_object (&self->load_cancellable);
@@ -373,7 +335,6 @@ on_model_loaded (GObject *source, GAsyncResult *result, gpointer data)
   lk_window_update_actions (self);
   if (model == NULL)
     {
-      g_autofree char *title = NULL;
       gboolean missing = g_error_matches (error, LK_ERROR, LK_ERROR_NOT_FOUND) ||
                          g_error_matches (error, LK_ERROR, LK_ERROR_OFFLINE);
 
@@ -382,15 +343,15 @@ on_model_loaded (GObject *source, GAsyncResult *result, gpointer data)
           lk_window_toast (self, _("Loading cancelled"));
           return;
         }
-      title = g_strdup (missing ? _("Model Not Installed") : _("Could Not Load the Model"));
-      lk_window_show_error (self, missing ? "folder-download-symbolic" : NULL, title, error->message,
-                            missing && !g_file_test (load->name, G_FILE_TEST_IS_DIR));
+      lk_window_show_error (self, missing ? "folder-download-symbolic" : NULL,
+                            missing ? _("Model Not Installed") : _("Could Not Load the Model"), error->message,
+                            missing && !g_file_test (name, G_FILE_TEST_IS_DIR));
       return;
     }
-  g_debug ("loaded %s from %s on %s", load->name, lk_model_get_path (model), lk_model_get_device_name (model));
+  g_debug ("loaded %s from %s on %s", name, lk_model_get_path (model), lk_model_get_device_name (model));
   g_set_object (&self->model, model);
   g_free (self->model_name);
-  self->model_name = g_strdup (load->name);
+  self->model_name = g_steal_pointer (&name);
   lk_input_pane_set_model (self->input_pane, model);
   if (explain)
     lk_window_explain (self);
@@ -399,24 +360,24 @@ on_model_loaded (GObject *source, GAsyncResult *result, gpointer data)
 void
 lk_window_load_model (LkWindow *self)
 {
-  g_autoptr(GTask) task = NULL;
-  LoadData *data = g_new0 (LoadData, 1);
+  LkModelOptions options;
   g_autofree char *title = NULL;
 
   g_return_if_fail (LK_IS_WINDOW (self));
   g_return_if_fail (self->load_cancellable == NULL);
 
-  data->name = g_strdup (lk_model_chooser_get_model (self->model_chooser));
-  data->options = lk_settings_get_model_options (lk_settings_get_default ());
+  g_free (self->load_name);
+  self->load_name = g_strdup (lk_model_chooser_get_model (self->model_chooser));
+  options = lk_settings_get_model_options (lk_settings_get_default ());
   self->load_cancellable = g_cancellable_new ();
-  task = g_task_new (self, self->load_cancellable, on_model_loaded, NULL);
-  g_task_set_source_tag (task, lk_window_load_model);
-  g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
-  title = g_strdup_printf (_("Loading %s…"), data->name);
+  title = g_strdup_printf (_("Loading %s…"), self->load_name);
   show_progress (self, title);
   self->pulse_source = g_timeout_add (120, pulse, self);
   lk_window_update_actions (self);
-  g_task_run_in_thread (task, load_thread);
+  /* Installing is the model chooser's (it shows the download): here only
+   * what is there already. */
+  lk_model_load_async (self->load_name, LK_MODEL_LOAD_NONE, &options, NULL, NULL, self->load_cancellable,
+                       on_model_loaded, g_object_ref (self));
 }
 
 void

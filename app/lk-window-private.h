@@ -53,6 +53,7 @@ struct _LkWindow
   /* the model */
   LkModel              *model;
   char                 *model_name;     /* as chosen, for the model loaded */
+  char                 *load_name;      /* as chosen, for the model loading */
   GCancellable         *load_cancellable;
   gboolean              explain_after_load;
 

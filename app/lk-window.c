@@ -469,6 +469,7 @@ lk_window_finalize (GObject *object)
 
   g_hash_table_unref (self->cache);
   g_free (self->model_name);
+  g_free (self->load_name);
   g_free (self->current_key);
   g_free (self->last_error);
   g_clear_object (&self->settings);

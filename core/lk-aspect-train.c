@@ -14,23 +14,30 @@
 #include "lk-aspect-train-private.h"
 #include "lk-aspects.h"
 #include "lk-backend.h"
-#include "lk-json.h"
 #include "lk-error.h"
 #include "lk-json.h"
 #include "lk-model-private.h"
 #include "lk-model-store.h"
 #include "lk-sts.h"
-#include "lk-sts.h"
+
+/* The aspect width is core's choice: the shim takes whatever it is given. */
+#define DEFAULT_ASPECT_DIM 16
 
 void
 lk_aspect_train_params_init (LkAspectTrainParams *p)
 {
+  lk_shim_train_params shim;
+
+  g_return_if_fail (p != NULL);
+
+  lk_shim_train_default_params (&shim);
   memset (p, 0, sizeof *p);
-  p->epochs = 2;
-  p->batch_size = 64;
-  p->lr = 2e-5;
-  p->warmup_steps = 100;
-  p->aspect_dim = 16;
+  p->epochs = shim.epochs;
+  p->batch_size = shim.batch_size;
+  p->lr = shim.lr;
+  p->warmup_steps = shim.warmup_steps;
+  p->eval_steps = shim.eval_steps;
+  p->aspect_dim = DEFAULT_ASPECT_DIM;
   p->device = LK_DEVICE_AUTO;
 }
 
@@ -206,6 +213,7 @@ typedef struct {
   float          *targets;     /* normalised, train pairs then dev pairs */
   double         *min, *max;
   guint           n_aspects, n_train, n_dev, dim;
+  int             trainable_layers;  /* as the shim trained them */
   LkTrainOutput   o;
   LkAspectTrainProgress progress;
   gpointer        progress_data;
@@ -518,7 +526,7 @@ write_layout (Job *j, const lk_shim_train_result *r, GError **error)
   json_builder_set_member_name (b, "warmup_steps");
   json_builder_add_int_value (b, j->p->warmup_steps);
   json_builder_set_member_name (b, "trainable_layers");
-  json_builder_add_int_value (b, 2);
+  json_builder_add_int_value (b, j->trainable_layers);
   json_builder_set_member_name (b, "steps");
   json_builder_add_int_value (b, r->steps_done + r->resumed_from_step);
   json_builder_set_member_name (b, "best_step");
@@ -597,6 +605,7 @@ run_training (Job *j, lk_shim_train_result *result, GError **error)
       g_mkdir_with_parents (dd, 0755);
       tp.output_dense[d] = dense->pdata[d];
     }
+  j->trainable_layers = tp.trainable_layers;
   tp.progress = train_progress;
   tp.abort = j->cancellable ? lk_backend_abort : NULL;
   tp.user_data = j;
@@ -738,4 +747,107 @@ lk_aspects_train (const LkAspectTrainParams *params,
     lk_train_output_abandon (&j.o);
   job_clear (&j);
   return ok;
+}
+
+/* ---- async ---- */
+
+typedef struct {
+  LkAspectTrainParams    params;      /* its strings point to the copies below */
+  char                  *base, *pairs, *out;
+  LkAspectTrainProgress  progress;
+  gpointer               progress_data;
+  LkAsyncProgress       *relay;       /* the task's */
+} TrainJob;
+
+static void
+train_job_free (TrainJob *t)
+{
+  g_free (t->base);
+  g_free (t->pairs);
+  g_free (t->out);
+  g_free (t);
+}
+
+/* In the caller's context. */
+static void
+deliver_train_progress (gpointer payload, gpointer data)
+{
+  TrainJob *t = data;
+
+  t->progress (payload, t->progress_data);
+}
+
+/* In the worker. */
+static void
+relay_train_progress (const lk_shim_train_progress *p, gpointer data)
+{
+  TrainJob *t = data;
+
+  lk_async_progress_report_payload (t->relay, g_memdup2 (p, sizeof *p));
+}
+
+static void
+train_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  TrainJob *t = data;
+  lk_shim_train_result result;
+  GError *error = NULL;
+
+  if (lk_aspects_train (&t->params, t->relay ? relay_train_progress : NULL, t, cancellable, &result, &error))
+    g_task_return_pointer (task, g_memdup2 (&result, sizeof result), g_free);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+lk_aspects_train_async (const LkAspectTrainParams *params,
+                        LkAspectTrainProgress      progress,
+                        gpointer                   progress_data,
+                        GCancellable              *cancellable,
+                        GAsyncReadyCallback        callback,
+                        gpointer                   user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  TrainJob *t;
+
+  g_return_if_fail (params != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  t = g_new0 (TrainJob, 1);
+  t->params = *params;
+  t->params.base = t->base = g_strdup (params->base);
+  t->params.pairs = t->pairs = g_strdup (params->pairs);
+  t->params.out = t->out = g_strdup (params->out);
+  t->progress = progress;
+  t->progress_data = progress_data;
+  /* Every report: each step is a line of the log, each evaluation a score. */
+  t->relay = lk_async_progress_new_full (NULL, LK_ASYNC_PROGRESS_EVERY, progress ? deliver_train_progress : NULL,
+                                         t, g_free);
+  task = lk_async_task_new (NULL, cancellable, callback, user_data, t->relay);
+  g_task_set_source_tag (task, lk_aspects_train_async);
+  /* A run that ended despite a late cancel wrote its model: say so. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_set_task_data (task, t, (GDestroyNotify) train_job_free);
+  g_task_run_in_thread (task, train_thread);
+}
+
+gboolean
+lk_aspects_train_finish (GAsyncResult          *result,
+                         lk_shim_train_result  *train_result,
+                         GError               **error)
+{
+  g_autofree lk_shim_train_result *r = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_aspects_train_async, FALSE);
+
+  r = g_task_propagate_pointer (G_TASK (result), error);
+  if (train_result != NULL)
+    {
+      if (r != NULL)
+        *train_result = *r;
+      else
+        memset (train_result, 0, sizeof *train_result);
+    }
+  return r != NULL;
 }

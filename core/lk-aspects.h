@@ -85,20 +85,23 @@ LkAspectPairs  *lk_aspect_pairs_load   (const char   *path,
 void            lk_aspect_pairs_free   (LkAspectPairs *pairs);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkAspectPairs, lk_aspect_pairs_free)
 
+/* lk_aspect_train_params_init() sets the defaults: the shim's
+ * (lk_shim_train_default_params) for what the shim trains with, core's
+ * for the aspect width; no field has a "0 means default" reading. */
 typedef struct {
   const char *base;          /* hub id or folder */
   const char *pairs;         /* the pairs file */
   gboolean    builtin;       /* targets from the built-in metrics */
   const char *out;           /* the folder to write */
-  int         epochs;        /* 0: 2 */
-  int         batch_size;    /* 0: 64 */
-  double      lr;            /* 0: 2e-5 */
-  int         warmup_steps;  /* -1: 100 */
-  int         eval_steps;    /* 0: per epoch only */
-  int         aspect_dim;    /* 0: 16 */
+  int         epochs;
+  int         batch_size;
+  double      lr;            /* AdamW's peak learning rate */
+  int         warmup_steps;  /* linear warm-up, then linear decay to 0 */
+  int         eval_steps;    /* also evaluate every K steps; 0: per epoch only */
+  int         aspect_dim;    /* k, the dims per aspect */
   int         max_pairs;     /* 0: all */
   LkDevice    device;
-  int         n_threads;
+  int         n_threads;     /* 0: one per core */
   gboolean    resume;        /* fail unless OUT.checkpoint is there to resume */
 } LkAspectTrainParams;
 
@@ -119,5 +122,21 @@ gboolean        lk_aspects_train       (const LkAspectTrainParams *params,
                                         GCancellable              *cancellable,
                                         lk_shim_train_result      *result,
                                         GError                   **error);
+
+/* The same in a worker thread; @params and its strings are copied now.
+ * @progress runs in the calling thread's thread-default main context, once
+ * for every step, in order, and never after @callback (lk-async.h):
+ * @progress_data must stay valid until @callback has run. A cancelled run
+ * gives G_IO_ERROR_CANCELLED, unless it had already finished. */
+void            lk_aspects_train_async (const LkAspectTrainParams *params,
+                                        LkAspectTrainProgress      progress,
+                                        gpointer                   progress_data,
+                                        GCancellable              *cancellable,
+                                        GAsyncReadyCallback        callback,
+                                        gpointer                   user_data);
+/* @train_result (may be NULL) gets the run's numbers, zeros on failure. */
+gboolean        lk_aspects_train_finish (GAsyncResult             *result,
+                                         lk_shim_train_result     *train_result,
+                                         GError                  **error);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "lk-async.h"
 #include "lk-distance.h"
 #include "lk-error.h"
 #include "lk-explain.h"
@@ -506,71 +507,21 @@ lk_explain (LkModel                 *model,
 typedef struct {
   LkModel          *model;
   LkExplainRequest *request;
-  LkProgressFunc    progress;
+  LkAsyncProgress  *relay;               /* owned by the task; NULL without @progress */
   gpointer          progress_data;
   GDestroyNotify    progress_data_free;
-  GMainContext     *context;
-  /* Set in the main context once the result is delivered: a progress
-   * event still queued then is dropped, so none comes after the callback. */
-  gint              done;
-  gint              refs;
 } Job;
 
-static Job *
-job_ref (Job *j)
-{
-  g_atomic_int_inc (&j->refs);
-  return j;
-}
-
+/* The task's data goes with the task, after the ready callback: the relay
+ * is finished by then, so no event can still reach @progress_data. */
 static void
-job_unref (Job *j)
+job_free (Job *j)
 {
-  if (!g_atomic_int_dec_and_test (&j->refs))
-    return;
   g_object_unref (j->model);
   lk_explain_request_free (j->request);
   if (j->progress_data_free)
     j->progress_data_free (j->progress_data);
-  g_main_context_unref (j->context);
   g_free (j);
-}
-
-typedef struct {
-  Job    *job;
-  double  fraction;
-} ProgressEvent;
-
-static void
-progress_event_free (ProgressEvent *ev)
-{
-  job_unref (ev->job);
-  g_free (ev);
-}
-
-static gboolean
-deliver_progress (gpointer data)
-{
-  ProgressEvent *ev = data;
-
-  if (!g_atomic_int_get (&ev->job->done))
-    ev->job->progress (ev->fraction, ev->job->progress_data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-worker_progress (double fraction, gpointer data)
-{
-  Job *j = data;
-  ProgressEvent *ev;
-
-  if (j->progress == NULL)
-    return;
-  ev = g_new (ProgressEvent, 1);
-  ev->job = job_ref (j);
-  ev->fraction = fraction;
-  g_main_context_invoke_full (j->context, G_PRIORITY_DEFAULT, deliver_progress, ev,
-                              (GDestroyNotify) progress_event_free);
 }
 
 static void
@@ -578,7 +529,8 @@ explain_thread (GTask *task, gpointer source, gpointer data, GCancellable *cance
 {
   Job *j = data;
   GError *error = NULL;
-  LkExplanation *x = lk_explain (j->model, j->request, worker_progress, j, cancellable, &error);
+  LkExplanation *x = lk_explain (j->model, j->request, j->relay ? lk_async_progress_fraction_func : NULL, j->relay,
+                                 cancellable, &error);
 
   if (x == NULL)
     g_task_return_error (task, error);
@@ -602,31 +554,22 @@ lk_explain_async (LkModel                 *model,
   g_return_if_fail (LK_IS_MODEL (model));
   g_return_if_fail (request != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
   j = g_new0 (Job, 1);
-  j->refs = 1;
   j->model = g_object_ref (model);
   j->request = lk_explain_request_copy (request);
-  j->progress = progress;
+  j->relay = lk_async_progress_new (NULL, progress, progress_data);
   j->progress_data = progress_data;
   j->progress_data_free = progress_data_free;
-  j->context = g_main_context_ref_thread_default ();
+  task = lk_async_task_new (NULL, cancellable, callback, user_data, j->relay);
   g_task_set_source_tag (task, lk_explain_async);
-  g_task_set_task_data (task, j, (GDestroyNotify) job_unref);
+  g_task_set_task_data (task, j, (GDestroyNotify) job_free);
   g_task_run_in_thread (task, explain_thread);
 }
 
 LkExplanation *
 lk_explain_finish (GAsyncResult *result, GError **error)
 {
-  Job *j;
-
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_explain_async, NULL);
-
-  /* The callback runs in the job's context, as the progress events do:
-   * from here on none is delivered. */
-  j = g_task_get_task_data (G_TASK (result));
-  g_atomic_int_set (&j->done, TRUE);
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -5,6 +5,7 @@
 
 #include "likeness-shim.h"
 #include "lk-image.h"
+#include "lk-model.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,14 @@ gboolean lk_model_parse_activation (const char *name, const char *file, lk_shim_
 gboolean lk_model_check_size       (const char *file, const char *field, gint64 value, GError **error);
 /* @prefix names the sub-config ("text_config." or ""). */
 gboolean lk_model_check_heads      (const char *file, const char *prefix, gint64 hidden, gint64 heads, GError **error);
+
+/* lk_model_new_from_dir (), stopped by @cancellable between its steps
+ * (G_IO_ERROR_CANCELLED). */
+LkModel       *lk_model_load_dir (const char            *dir,
+                                  const char            *id,
+                                  const LkModelOptions  *options,
+                                  GCancellable          *cancellable,
+                                  GError               **error);
 
 /* The shim's model, for the explanation engine. */
 lk_shim_model *lk_model_get_shim (gpointer model);

@@ -18,6 +18,19 @@ LkStoreEnv *lk_store_env_new             (void);
 void        lk_store_env_free            (LkStoreEnv *env);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkStoreEnv, lk_store_env_free)
 
+/* lk_model_store_resolve() with @env, read earlier in the calling thread.
+ * *@hub_id (when not NULL) gets the hub id whose snapshot the folder is
+ * ("ORG/NAME": for a bare NAME, the candidate that was found), or NULL when
+ * @name named a folder. */
+char       *lk_model_store_resolve_env   (const LkStoreEnv    *env,
+                                          const char          *name,
+                                          gboolean             allow_download,
+                                          LkDownloadProgress   progress,
+                                          gpointer             progress_data,
+                                          GCancellable        *cancellable,
+                                          char               **hub_id,
+                                          GError             **error);
+
 /* <cache>/models--ORG--NAME */
 char       *lk_model_store_repo_dir      (const char *cache_dir,
                                           const char *id);

@@ -415,11 +415,11 @@ searched_places (const LkStoreEnv *env, const char *name, const char * const *id
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
-/* Downloads the first candidate the hub knows. */
+/* Downloads the first candidate the hub knows; *@hub_id gets which. */
 static char *
 download_any (const LkStoreEnv *env, const char * const *ids,
               LkDownloadProgress progress, gpointer progress_data,
-              GCancellable *cancellable, GError **error)
+              GCancellable *cancellable, char **hub_id, GError **error)
 {
   g_autoptr(GError) first_error = NULL;
 
@@ -430,7 +430,10 @@ download_any (const LkStoreEnv *env, const char * const *ids,
                                       progress_data, cancellable, &local_error);
 
       if (path != NULL)
-        return path;
+        {
+          *hub_id = g_strdup (ids[i]);
+          return path;
+        }
       if (!g_error_matches (local_error, LK_ERROR, LK_ERROR_NOT_FOUND))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
@@ -443,13 +446,15 @@ download_any (const LkStoreEnv *env, const char * const *ids,
   return NULL;
 }
 
+/* *@hub_id gets the candidate id the folder is for. */
 static char *
 resolve_hub_id (const LkStoreEnv *env, const char *name, gboolean allow_download,
                 LkDownloadProgress progress, gpointer progress_data,
-                GCancellable *cancellable, GError **error)
+                GCancellable *cancellable, char **hub_id, GError **error)
 {
   g_auto(GStrv) ids = candidate_ids (name);
   g_autofree char *incomplete = NULL;
+  const char *incomplete_id = NULL;
   g_autofree char *places = NULL;
 
   for (guint i = 0; ids[i] != NULL; i++)
@@ -457,15 +462,24 @@ resolve_hub_id (const LkStoreEnv *env, const char *name, gboolean allow_download
       g_autofree char *path = find_in_cache (env->cache_dir, ids[i]);
 
       if (path != NULL && has_weights (path))
-        return g_steal_pointer (&path);
+        {
+          *hub_id = g_strdup (ids[i]);
+          return g_steal_pointer (&path);
+        }
       if (path != NULL && incomplete == NULL)
-        incomplete = g_steal_pointer (&path);
+        {
+          incomplete = g_steal_pointer (&path);
+          incomplete_id = ids[i];
+        }
     }
 
   /* Without a download, a snapshot lacking weights is still the best answer:
    * its loader will say which file is missing. */
   if (incomplete != NULL && (!allow_download || env->offline))
-    return g_steal_pointer (&incomplete);
+    {
+      *hub_id = g_strdup (incomplete_id);
+      return g_steal_pointer (&incomplete);
+    }
 
   places = searched_places (env, name, (const char * const *) ids);
   if (!allow_download)
@@ -483,16 +497,20 @@ resolve_hub_id (const LkStoreEnv *env, const char *name, gboolean allow_download
       return NULL;
     }
   return download_any (env, (const char * const *) ids, progress, progress_data,
-                       cancellable, error);
+                       cancellable, hub_id, error);
 }
 
-static char *
-resolve_with_env (const LkStoreEnv *env, const char *name, gboolean allow_download,
-                  LkDownloadProgress progress, gpointer progress_data,
-                  GCancellable *cancellable, GError **error)
+char *
+lk_model_store_resolve_env (const LkStoreEnv *env, const char *name, gboolean allow_download,
+                            LkDownloadProgress progress, gpointer progress_data,
+                            GCancellable *cancellable, char **hub_id, GError **error)
 {
   g_autoptr(GError) id_error = NULL;
+  g_autofree char *id = NULL;
+  char *path;
 
+  if (hub_id != NULL)
+    *hub_id = NULL;
   if (*name != '\0' && looks_like_path (name))
     return resolve_folder (name, error);
   if (g_file_test (name, G_FILE_TEST_IS_DIR) && is_model_dir (name))
@@ -506,8 +524,11 @@ resolve_with_env (const LkStoreEnv *env, const char *name, gboolean allow_downlo
       g_propagate_error (error, g_steal_pointer (&id_error));
       return NULL;
     }
-  return resolve_hub_id (env, name, allow_download, progress, progress_data,
-                         cancellable, error);
+  path = resolve_hub_id (env, name, allow_download, progress, progress_data,
+                         cancellable, &id, error);
+  if (hub_id != NULL)
+    *hub_id = g_steal_pointer (&id);
+  return path;
 }
 
 /**
@@ -536,28 +557,17 @@ lk_model_store_resolve (const char          *name,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   env = lk_store_env_new ();
-  return resolve_with_env (env, name, allow_download, progress, progress_data,
-                           cancellable, error);
+  return lk_model_store_resolve_env (env, name, allow_download, progress, progress_data,
+                                     cancellable, NULL, error);
 }
 
 /* ---- async ------------------------------------------------------------ */
 
 typedef struct {
-  LkStoreEnv         *env;
-  char               *name;
-  gboolean            allow_download;
-  LkDownloadProgress  progress;
-  gpointer            progress_data;
-  GMainContext       *context;
-
-  /* The latest progress, handed from the worker to the main context; one
-   * idle source at a time carries it, so a fast download cannot flood the
-   * main loop. */
-  GMutex              lock;
-  char               *file;
-  guint64             done;
-  guint64             total;
-  gboolean            scheduled;
+  LkStoreEnv      *env;
+  char            *name;
+  gboolean         allow_download;
+  LkAsyncProgress *progress;       /* the task's */
 } ResolveJob;
 
 static void
@@ -565,56 +575,7 @@ resolve_job_free (ResolveJob *job)
 {
   lk_store_env_free (job->env);
   g_free (job->name);
-  g_main_context_unref (job->context);
-  g_mutex_clear (&job->lock);
-  g_free (job->file);
   g_free (job);
-}
-
-static gboolean
-deliver_progress (gpointer data)
-{
-  GTask *task = data;
-  ResolveJob *job = g_task_get_task_data (task);
-  g_autofree char *file = NULL;
-  guint64 done, total;
-
-  g_mutex_lock (&job->lock);
-  file = g_steal_pointer (&job->file);
-  done = job->done;
-  total = job->total;
-  job->scheduled = FALSE;
-  g_mutex_unlock (&job->lock);
-
-  /* The caller may free progress_data in its ready callback. */
-  if (!g_task_get_completed (task))
-    job->progress (file, done, total, job->progress_data);
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs in the worker. */
-static void
-queue_progress (const char *file, guint64 done, guint64 total, gpointer data)
-{
-  GTask *task = data;
-  ResolveJob *job = g_task_get_task_data (task);
-  g_autoptr(GSource) source = NULL;
-
-  g_mutex_lock (&job->lock);
-  g_free (job->file);
-  job->file = g_strdup (file);
-  job->done = done;
-  job->total = total;
-  if (!job->scheduled)
-    {
-      job->scheduled = TRUE;
-      source = g_idle_source_new ();
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, deliver_progress, g_object_ref (task), g_object_unref);
-      g_source_set_static_name (source, "[likeness] download progress");
-      g_source_attach (source, job->context);
-    }
-  g_mutex_unlock (&job->lock);
 }
 
 static void
@@ -625,9 +586,9 @@ resolve_thread (GTask *task, gpointer source_object, gpointer task_data,
   GError *error = NULL;
   char *path;
 
-  path = resolve_with_env (job->env, job->name, job->allow_download,
-                           job->progress != NULL ? queue_progress : NULL, task,
-                           cancellable, &error);
+  path = lk_model_store_resolve_env (job->env, job->name, job->allow_download,
+                                     job->progress ? lk_async_progress_download_func : NULL,
+                                     job->progress, cancellable, NULL, &error);
   if (path != NULL)
     g_task_return_pointer (task, path, g_free);
   else
@@ -638,7 +599,8 @@ resolve_thread (GTask *task, gpointer source_object, gpointer task_data,
  * lk_model_store_resolve_async:
  *
  * Like lk_model_store_resolve(), in a worker thread.  The environment
- * variables are read now, in the calling thread.
+ * variables are read now, in the calling thread; @progress reaches the
+ * caller through an LkAsyncProgress (lk-async.h).
  */
 void
 lk_model_store_resolve_async (const char          *name,
@@ -659,12 +621,9 @@ lk_model_store_resolve_async (const char          *name,
   job->env = lk_store_env_new ();
   job->name = g_strdup (name);
   job->allow_download = allow_download;
-  job->progress = progress;
-  job->progress_data = progress_data;
-  job->context = g_main_context_ref_thread_default ();
-  g_mutex_init (&job->lock);
+  job->progress = lk_async_progress_new_download (NULL, progress, progress_data);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
+  task = lk_async_task_new (NULL, cancellable, callback, user_data, job->progress);
   g_task_set_source_tag (task, lk_model_store_resolve_async);
   g_task_set_task_data (task, job, (GDestroyNotify) resolve_job_free);
   g_task_run_in_thread (task, resolve_thread);

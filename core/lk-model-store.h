@@ -20,17 +20,14 @@
 
 #include <gio/gio.h>
 
+#include "lk-async.h"
+
 G_BEGIN_DECLS
 
-/* Called while downloading: @done and @total count bytes over all the files
- * of the model (@total is 0 while unknown), @file is the repository path being
- * fetched.  From the sync call it runs in the calling thread; from the async
- * call it runs in the caller's thread-default main context, coalesced, and
- * never after the GAsyncReadyCallback. */
-typedef void (*LkDownloadProgress) (const char *file,
-                                    guint64     done,
-                                    guint64     total,
-                                    gpointer    user_data);
+/* LkDownloadProgress (lk-async.h) is called while downloading.  From the
+ * sync call it runs in the calling thread; from the async call it runs in
+ * the caller's thread-default main context, coalesced, and never after the
+ * GAsyncReadyCallback. */
 
 typedef struct {
   char *id;       /* "ORG/NAME" for the cache, the folder's name for a folder */

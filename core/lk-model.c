@@ -8,7 +8,6 @@
 #include "lk-error.h"
 #include "lk-model.h"
 #include "lk-model-private.h"
-#include "lk-model-store.h"
 
 struct _LkModel
 {
@@ -61,17 +60,21 @@ lk_model_options_init_from_env (LkModelOptions *options)
   options->n_threads = threads ? atoi (threads) : 0;
 }
 
+/* The shim's load is one call that cannot be stopped: @cancellable is
+ * checked before each step and after the last, and a cancelled model is
+ * dropped whole. */
 LkModel *
-lk_model_new_from_dir (const char            *dir,
-                       const char            *id,
-                       const LkModelOptions  *options,
-                       GError               **error)
+lk_model_load_dir (const char            *dir,
+                   const char            *id,
+                   const LkModelOptions  *options,
+                   GCancellable          *cancellable,
+                   GError               **error)
 {
   g_autoptr(LkModel) self = g_object_new (LK_TYPE_MODEL, NULL);
   LkModelOptions defaults;
   lk_shim_status st;
 
-  g_return_val_if_fail (dir != NULL, NULL);
+  g_assert (dir != NULL);
 
   if (options == NULL)
     {
@@ -80,9 +83,11 @@ lk_model_new_from_dir (const char            *dir,
     }
   self->path = g_canonicalize_filename (dir, NULL);
   self->id = id ? g_strdup (id) : g_path_get_basename (self->path);
-  if (!lk_model_config_read (&self->config, self->path, error))
+  if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
+      !lk_model_config_read (&self->config, self->path, error))
     return NULL;
-  if ((self->tokenizer = lk_tokenizer_new_from_dir (self->path, error)) == NULL)
+  if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
+      (self->tokenizer = lk_tokenizer_new_from_dir (self->path, error)) == NULL)
     return NULL;
   if (lk_tokenizer_get_vocab_size (self->tokenizer) > (guint) self->config.params.vocab_size)
     {
@@ -93,25 +98,29 @@ lk_model_new_from_dir (const char            *dir,
     }
   self->config.params.device = (lk_shim_device) options->device;
   self->config.params.n_threads = options->n_threads;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
   self->shim = lk_shim_model_load (&self->config.params, &st);
   if (self->shim == NULL)
     {
       lk_backend_set_error (&st, self->path, NULL, error);
       return NULL;
     }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
   return g_steal_pointer (&self);
 }
 
 LkModel *
-lk_model_new (const char            *name,
-              const LkModelOptions  *options,
-              GError               **error)
+lk_model_new_from_dir (const char            *dir,
+                       const char            *id,
+                       const LkModelOptions  *options,
+                       GError               **error)
 {
-  g_autofree char *dir = lk_model_store_resolve (name, FALSE, NULL, NULL, NULL, error);
+  g_return_val_if_fail (dir != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (dir == NULL)
-    return NULL;
-  return lk_model_new_from_dir (dir, g_file_test (name, G_FILE_TEST_IS_DIR) ? NULL : name, options, error);
+  return lk_model_load_dir (dir, id, options, NULL, error);
 }
 
 const char *lk_model_get_id (LkModel *self) { return self->id; }

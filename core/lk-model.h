@@ -4,7 +4,9 @@
 
 #include <gio/gio.h>
 
+#include "lk-async.h"
 #include "lk-image.h"
+#include "lk-model-store.h"
 #include "lk-tokenizer.h"
 
 G_BEGIN_DECLS
@@ -23,9 +25,6 @@ typedef struct {
   int      n_threads;   /* 0: one per core */
 } LkModelOptions;
 
-/* fraction in [0, 1] */
-typedef void (*LkProgressFunc) (double fraction, gpointer user_data);
-
 /* Fills @options from $LIKENESS_DEVICE (auto, cpu, cuda) and $LIKENESS_THREADS. */
 void         lk_model_options_init_from_env (LkModelOptions *options);
 
@@ -34,13 +33,74 @@ LkModel     *lk_model_new_from_dir   (const char            *dir,
                                       const char            *id,
                                       const LkModelOptions  *options,
                                       GError               **error);
+
+typedef enum {
+  LK_MODEL_LOAD_NONE           = 0,
+  LK_MODEL_LOAD_ALLOW_DOWNLOAD = 1 << 0, /* fetch a model missing from the cache */
+} LkModelLoadFlags;
+
+/**
+ * lk_model_load:
+ * @name: a hub id ("sentence-transformers/all-MiniLM-L6-v2") or a folder
+ * @flags: whether it may be downloaded
+ * @options: (nullable): device and threads; %NULL: from the environment
+ * @progress: (scope call) (closure progress_data) (nullable): the download's bytes
+ * @progress_data: (nullable): for @progress
+ * @cancellable: (nullable): stops the download and the loading
+ * @error: the reason when it fails
+ *
+ * Resolves @name as lk_model_store_resolve() does (a folder, the Hugging
+ * Face cache, or with LK_MODEL_LOAD_ALLOW_DOWNLOAD a download, whose bytes
+ * @progress hears) and loads it (@options NULL: from the environment). The
+ * model's id is the hub id its folder holds ("ORG/NAME", also for a bare
+ * NAME found as sentence-transformers/NAME), or the folder's name when
+ * @name named a folder. @cancellable stops the download (its partial file
+ * is kept) and the loading between its steps (reading the configuration,
+ * the tokenizer, the weights; the shim's reading of the weights is one
+ * call that runs to its end): a cancelled load returns G_IO_ERROR_CANCELLED
+ * and keeps no model. Blocks: call it from a worker thread or a
+ * command-line tool.
+ *
+ * Returns: (transfer full): the model, or %NULL with @error set
+ */
+LkModel     *lk_model_load           (const char            *name,
+                                      LkModelLoadFlags       flags,
+                                      const LkModelOptions  *options,
+                                      LkDownloadProgress     progress,
+                                      gpointer               progress_data,
+                                      GCancellable          *cancellable,
+                                      GError               **error);
+/**
+ * lk_model_load_async: (skip)
+ *
+ * The same in a worker thread; the environment and @options are read now,
+ * in the calling thread. @progress runs in the calling thread's
+ * thread-default main context, coalesced, and never after @callback
+ * (lk-async.h): @progress_data must stay valid until @callback has run.
+ * Once @cancellable is cancelled the result is G_IO_ERROR_CANCELLED, even
+ * for a model that finished loading meanwhile (it is dropped).
+ */
+void         lk_model_load_async     (const char            *name,
+                                      LkModelLoadFlags       flags,
+                                      const LkModelOptions  *options,
+                                      LkDownloadProgress     progress,
+                                      gpointer               progress_data,
+                                      GCancellable          *cancellable,
+                                      GAsyncReadyCallback    callback,
+                                      gpointer               user_data);
+/**
+ * lk_model_load_finish: (skip)
+ */
+LkModel     *lk_model_load_finish    (GAsyncResult          *result,
+                                      GError               **error);
 /**
  * lk_model_new:
  * @name: a hub id ("sentence-transformers/all-MiniLM-L6-v2") or a folder
  * @options: (nullable): device and threads; %NULL: from the environment
  * @error: the reason when it fails
  *
- * Resolves @name through the model store (no download) and loads it.
+ * lk_model_load (@name, LK_MODEL_LOAD_NONE, @options, NULL, NULL, NULL,
+ * @error): no download.
  *
  * Returns: (transfer full): the model, or %NULL with @error set
  */

@@ -505,6 +505,116 @@ test_out_fail_at_end (void)
   lk_test_rm_rf (dir);
 }
 
+/* ---- async, and the defaults ---- */
+
+typedef struct {
+  GThread              *thread;     /* where the progress must arrive */
+  guint                 steps;
+  long                  last_step;
+  gboolean              finished;   /* a report now fails the test */
+  gboolean              ok;
+  lk_shim_train_result  r;
+  GError               *error;
+} AsyncTrain;
+
+static void
+on_async_progress (const lk_shim_train_progress *p, gpointer data)
+{
+  AsyncTrain *t = data;
+
+  g_assert_true (g_thread_self () == t->thread);
+  g_assert_false (t->finished);
+  g_assert_cmpint (p->step, ==, t->last_step + 1);
+  t->last_step = p->step;
+  t->steps++;
+}
+
+static void
+on_trained (GObject *source, GAsyncResult *result, gpointer data)
+{
+  AsyncTrain *t = data;
+
+  t->ok = lk_aspects_train_finish (result, &t->r, &t->error);
+  t->finished = TRUE;
+}
+
+static void
+train_async_wait (LkAspectTrainParams *p, GCancellable *cancellable, AsyncTrain *t)
+{
+  g_autofree char *out = g_strdup (p->out);
+
+  /* The call copies the parameters: the caller's go at once. */
+  p->out = out;
+  lk_aspects_train_async (p, on_async_progress, t, cancellable, on_trained, t);
+  p->out = NULL;
+  g_clear_pointer (&out, g_free);
+  while (!t->finished)
+    g_main_context_iteration (NULL, TRUE);
+  /* A late report would fail on_async_progress's assertion. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* The tiny BERT's two steps in a worker: every step reported in order in
+ * this thread, none after the result; a run cancelled before it starts
+ * leaves nothing. */
+static void
+test_train_async (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-aspects-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "model", NULL);
+  g_autofree char *cancelled_out = g_build_filename (dir, "cancelled", NULL);
+  g_autofree char *layout_path = g_build_filename (out, LK_ASPECTS_FILE, NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  AsyncTrain t = { g_thread_self (), 0, 0, FALSE, FALSE, { 0 }, NULL };
+  AsyncTrain c = { g_thread_self (), 0, 0, FALSE, FALSE, { 0 }, NULL };
+  lk_shim_train_params shim;
+  LkAspectTrainParams p;
+  JsonObject *training;
+
+  tiny_params (&p, dir, out);
+  train_async_wait (&p, NULL, &t);
+  g_assert_no_error (t.error);
+  g_assert_true (t.ok);
+  g_assert_cmpuint (t.steps, ==, 2);
+  g_assert_cmpint (t.r.steps_done, ==, 2);
+  g_assert_true (in_dir (dir, "model", "model.safetensors"));
+  /* The layout records the layers the shim trained, its default. */
+  lk_shim_train_default_params (&shim);
+  g_assert_true (json_parser_load_from_file (parser, layout_path, NULL));
+  training = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "training");
+  g_assert_cmpint (json_object_get_int_member (training, "trainable_layers"), ==, shim.trainable_layers);
+
+  tiny_params (&p, dir, cancelled_out);
+  g_cancellable_cancel (cancellable);
+  train_async_wait (&p, cancellable, &c);
+  g_assert_false (c.ok);
+  g_assert_error (c.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (c.steps, ==, 0);
+  g_assert_false (in_dir (dir, "cancelled", NULL));
+  g_assert_false (in_dir (dir, "cancelled.checkpoint", NULL));
+  g_clear_error (&c.error);
+  lk_test_rm_rf (dir);
+}
+
+/* One set of defaults: the shim's, taken by core's init. */
+static void
+test_train_defaults (void)
+{
+  LkAspectTrainParams p;
+  lk_shim_train_params shim;
+
+  lk_aspect_train_params_init (&p);
+  lk_shim_train_default_params (&shim);
+  g_assert_cmpint (p.epochs, ==, shim.epochs);
+  g_assert_cmpint (p.batch_size, ==, shim.batch_size);
+  g_assert_cmpfloat (p.lr, ==, shim.lr);
+  g_assert_cmpint (p.warmup_steps, ==, shim.warmup_steps);
+  g_assert_cmpint (p.eval_steps, ==, shim.eval_steps);
+  g_assert_cmpint (p.aspect_dim, >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -524,6 +634,8 @@ main (int argc, char **argv)
   g_test_add_func ("/aspects/out/user-partial", test_out_user_partial);
   g_test_add_func ("/aspects/out/bad-parent", test_out_bad_parent);
   g_test_add_func ("/aspects/out/fail-at-end", test_out_fail_at_end);
+  g_test_add_func ("/aspects/train-async", test_train_async);
+  g_test_add_func ("/aspects/train-defaults", test_train_defaults);
   rc = g_test_run ();
   g_object_unref (tiny_bert);
   return rc;

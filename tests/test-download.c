@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "lk-error.h"
+#include "lk-model.h"
 #include "lk-model-store.h"
 #include "lk-test-utils.h"
 
@@ -127,6 +128,28 @@ hub_fill (FakeHub *hub)
   hub_add_text (hub, "onnx/config.json", "{}");
   hub_add_text (hub, "checkpoint-1/config.json", "{}");
   hub_add_text (hub, "README.md", "# tiny\n");
+}
+
+/* The committed tiny BERT (tests/golden/tiny/bert), a model that loads. */
+static void
+hub_fill_tiny_bert (FakeHub *hub)
+{
+  static const char * const files[] = {
+    "config.json", "model.safetensors", "config_sentence_transformers.json", "modules.json",
+    "sentence_bert_config.json", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json",
+    "vocab.txt", "1_Pooling/config.json", NULL
+  };
+  g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "golden", "tiny", "bert", NULL);
+
+  for (guint i = 0; files[i] != NULL; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, files[i], NULL);
+      char *data = NULL;
+      gsize len;
+
+      g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+      hub_add (hub, files[i], g_bytes_new_take (data, len), g_str_has_suffix (files[i], ".safetensors"));
+    }
 }
 
 static const char * const expected_files[] = {
@@ -402,7 +425,7 @@ hub_thread (gpointer data)
 }
 
 static FakeHub *
-hub_start (void)
+hub_start (void (*fill) (FakeHub *hub))
 {
   FakeHub *hub = g_new0 (FakeHub, 1);
 
@@ -411,7 +434,7 @@ hub_start (void)
   hub->repo = g_strdup (REPO);
   hub->log = g_ptr_array_new_with_free_func (g_free);
   hub->files = g_ptr_array_new_with_free_func ((GDestroyNotify) hub_file_free);
-  hub_fill (hub);
+  fill (hub);
   hub->context = g_main_context_new ();
   hub->loop = g_main_loop_new (hub->context, FALSE);
   hub->thread = g_thread_new ("fake-hub", hub_thread, hub);
@@ -449,15 +472,27 @@ hub_stop (FakeHub *hub)
 /* ---- fixture and helpers ----------------------------------------------- */
 
 static void
-fixture_setup (Fixture *f, gconstpointer data)
+fixture_setup_with (Fixture *f, void (*fill) (FakeHub *hub))
 {
   f->tmp = g_dir_make_tmp ("lk-download-XXXXXX", NULL);
   f->cache = g_build_filename (f->tmp, "hub", NULL);
-  f->hub = hub_start ();
+  f->hub = hub_start (fill);
   g_setenv ("HF_HUB_CACHE", f->cache, TRUE);
   g_setenv ("HF_ENDPOINT", f->hub->url, TRUE);
   g_unsetenv ("HF_HUB_OFFLINE");
   g_unsetenv ("HF_TOKEN");
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  fixture_setup_with (f, hub_fill);
+}
+
+static void
+fixture_setup_tiny_bert (Fixture *f, gconstpointer data)
+{
+  fixture_setup_with (f, hub_fill_tiny_bert);
 }
 
 static void
@@ -902,6 +937,80 @@ test_async (Fixture *f, gconstpointer data)
   g_assert_cmpuint (progress.done, ==, expected_total (f->hub));
 }
 
+/* ---- lk_model_load: downloaded, then loaded ---------------------------- */
+
+static const LkModelOptions cpu = { LK_DEVICE_CPU, 1 };
+
+typedef struct {
+  Progress      *progress;
+  GAsyncResult  *result;
+} Loaded;
+
+static void
+on_loaded (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Loaded *loaded = data;
+
+  g_assert_null (loaded->result);
+  /* Every report came before this callback: the one for the last byte too. */
+  g_assert_cmpuint (loaded->progress->done, ==, loaded->progress->total);
+  loaded->progress->finished = TRUE;
+  loaded->result = g_object_ref (result);
+}
+
+/* The async load downloads with progress in the caller's thread, none
+ * after the ready callback, and loads what it fetched under its hub id. */
+static void
+test_load_async (Fixture *f, gconstpointer data)
+{
+  Progress progress = { .thread = g_thread_self () };
+  Loaded loaded = { &progress, NULL };
+  g_autoptr(GError) error = NULL;
+  LkModel *model;
+
+  lk_model_load_async (REPO, LK_MODEL_LOAD_ALLOW_DOWNLOAD, &cpu, on_progress, &progress, NULL, on_loaded, &loaded);
+  while (loaded.result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  /* A late progress report would fail on_progress's assertion. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  model = lk_model_load_finish (loaded.result, &error);
+  g_clear_object (&loaded.result);
+  g_assert_no_error (error);
+  g_assert_cmpstr (lk_model_get_id (model), ==, REPO);
+  g_assert_cmpuint (progress.calls, >, 0);
+  g_assert_cmpuint (progress.total, >, 0);
+  g_assert_finalize_object (model);
+}
+
+/* Without the flag a model missing from the cache is not fetched; with it
+ * the sync load downloads and reports in the calling thread; cancelled
+ * during the download, it keeps no model and the next load resumes. */
+static void
+test_load_sync (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Progress progress = { .thread = g_thread_self (), .cancel_on_weights = cancellable };
+  Progress again = { .thread = g_thread_self () };
+  g_autoptr(GError) error = NULL;
+  LkModel *model;
+
+  g_assert_null (lk_model_load (REPO, LK_MODEL_LOAD_NONE, &cpu, NULL, NULL, NULL, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (hub_saw (f->hub, "|"));   /* no request at all */
+
+  g_assert_null (lk_model_load (REPO, LK_MODEL_LOAD_ALLOW_DOWNLOAD, &cpu, on_progress, &progress, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  model = lk_model_load (REPO, LK_MODEL_LOAD_ALLOW_DOWNLOAD, &cpu, on_progress, &again, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (lk_model_get_id (model), ==, REPO);
+  g_assert_cmpuint (again.done, ==, again.total);
+  g_assert_finalize_object (model);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -927,5 +1036,7 @@ main (int argc, char **argv)
   ADD ("cancel", test_cancel, 0);
   ADD ("async", test_async, 0);
 #undef ADD
+  g_test_add ("/download/load/async", Fixture, NULL, fixture_setup_tiny_bert, test_load_async, fixture_teardown);
+  g_test_add ("/download/load/sync", Fixture, NULL, fixture_setup_tiny_bert, test_load_sync, fixture_teardown);
   return g_test_run ();
 }

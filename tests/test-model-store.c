@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "lk-error.h"
+#include "lk-model.h"
 #include "lk-model-store.h"
 #include "lk-test-utils.h"
 
@@ -47,18 +48,28 @@ write_file (const char *path, const char *contents)
 /* One file of a snapshot, as huggingface_hub stores it: a blob named by
  * its hash and a relative link to it. */
 static void
-add_cached_file (const char *repo, const char *commit, const char *path, const char *contents)
+add_cached_bytes (const char *repo, const char *commit, const char *path, const char *data, gsize len)
 {
-  g_autofree char *etag = g_compute_checksum_for_string (G_CHECKSUM_SHA256, contents, -1);
+  g_autofree char *etag = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
   g_autofree char *blob = g_build_filename (repo, "blobs", etag, NULL);
+  g_autofree char *blob_dir = g_path_get_dirname (blob);
   g_autofree char *link = g_build_filename (repo, "snapshots", commit, path, NULL);
   g_autofree char *link_dir = g_path_get_dirname (link);
   g_autofree char *target = NULL;
+  g_autoptr(GError) error = NULL;
 
-  write_file (blob, contents);
+  g_assert_cmpint (g_mkdir_with_parents (blob_dir, 0755), ==, 0);
+  g_file_set_contents (blob, data, len, &error);
+  g_assert_no_error (error);
   target = g_strdup_printf ("%s../../blobs/%s", strchr (path, '/') ? "../" : "", etag);
   g_assert_cmpint (g_mkdir_with_parents (link_dir, 0755), ==, 0);
   g_assert_cmpint (symlink (target, link), ==, 0);
+}
+
+static void
+add_cached_file (const char *repo, const char *commit, const char *path, const char *contents)
+{
+  add_cached_bytes (repo, commit, path, contents, strlen (contents));
 }
 
 /* Returns the snapshot folder. */
@@ -406,6 +417,220 @@ test_async (Fixture *f, gconstpointer data)
   g_assert_error (error, LK_ERROR, LK_ERROR_NOT_FOUND);
 }
 
+/* ---- lk_model_load: the tiny BERT (tests/golden/tiny/bert) as a folder
+ * and as a snapshot of the cache ---- */
+
+static const LkModelOptions cpu = { LK_DEVICE_CPU, 1 };
+
+static char *
+tiny_bert (void)
+{
+  return g_test_build_filename (G_TEST_DIST, "golden", "tiny", "bert", NULL);
+}
+
+/* Returns the snapshot folder. */
+static char *
+add_cached_tiny_bert (Fixture *f, const char *repo_name)
+{
+  static const char * const files[] = {
+    "config.json", "config_sentence_transformers.json", "model.safetensors", "modules.json",
+    "sentence_bert_config.json", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json",
+    "vocab.txt", "1_Pooling/config.json", NULL
+  };
+  g_autofree char *src = tiny_bert ();
+  g_autofree char *repo = g_build_filename (f->cache, repo_name, NULL);
+  g_autofree char *ref = g_build_filename (repo, "refs", "main", NULL);
+
+  for (guint i = 0; files[i] != NULL; i++)
+    {
+      g_autofree char *from = g_build_filename (src, files[i], NULL);
+      g_autofree char *data = NULL;
+      gsize len;
+
+      g_assert_true (g_file_get_contents (from, &data, &len, NULL));
+      add_cached_bytes (repo, COMMIT_A, files[i], data, len);
+    }
+  write_file (ref, COMMIT_A);
+  return g_build_filename (repo, "snapshots", COMMIT_A, NULL);
+}
+
+static LkModel *
+load (const char *name, LkModelLoadFlags flags, GCancellable *cancellable, GError **error)
+{
+  return lk_model_load (name, flags, &cpu, NULL, NULL, cancellable, error);
+}
+
+/* A folder is named by its name. */
+static void
+test_load_folder (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = tiny_bert ();
+  g_autofree char *canonical = g_canonicalize_filename (dir, NULL);
+  g_autoptr(GError) error = NULL;
+  LkModel *model = load (dir, LK_MODEL_LOAD_NONE, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (lk_model_get_id (model), ==, "bert");
+  g_assert_cmpstr (lk_model_get_path (model), ==, canonical);
+  g_assert_cmpuint (lk_model_get_dim (model), >, 0);
+  g_assert_finalize_object (model);
+}
+
+/* A snapshot is named by the hub id it holds; a bare NAME found as
+ * sentence-transformers/NAME is recorded so. */
+static void
+test_load_cached (Fixture *f, gconstpointer data)
+{
+  g_autofree char *snapshot = add_cached_tiny_bert (f, "models--lk-test--tiny-bert");
+  g_autofree char *st = add_cached_tiny_bert (f, "models--sentence-transformers--tiny-bert");
+  g_autoptr(GError) error = NULL;
+  LkModel *model;
+
+  model = load ("lk-test/tiny-bert", LK_MODEL_LOAD_ALLOW_DOWNLOAD, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (lk_model_get_id (model), ==, "lk-test/tiny-bert");
+  g_assert_cmpstr (lk_model_get_path (model), ==, snapshot);
+  g_assert_finalize_object (model);
+
+  model = lk_model_new ("tiny-bert", &cpu, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (lk_model_get_id (model), ==, "sentence-transformers/tiny-bert");
+  g_assert_cmpstr (lk_model_get_path (model), ==, st);
+  g_assert_finalize_object (model);
+}
+
+static void
+test_load_missing (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) offline_error = NULL;
+
+  g_assert_null (load ("org/nobody-has-this", LK_MODEL_LOAD_NONE, NULL, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_NOT_FOUND);
+  /* HF_HUB_OFFLINE=1, set by the fixture. */
+  g_assert_null (load ("org/nobody-has-this", LK_MODEL_LOAD_ALLOW_DOWNLOAD, NULL, &offline_error));
+  g_assert_error (offline_error, LK_ERROR, LK_ERROR_OFFLINE);
+}
+
+static void
+on_loaded (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GAsyncResult **out = data;
+
+  g_assert_null (*out);
+  *out = g_object_ref (result);
+}
+
+static LkModel *
+load_async_wait (const char *name, GCancellable *cancel, gulong cancel_after_us, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  lk_model_load_async (name, LK_MODEL_LOAD_NONE, &cpu, NULL, NULL, cancel, on_loaded, &result);
+  if (cancel != NULL)
+    {
+      g_usleep (cancel_after_us);
+      g_cancellable_cancel (cancel);
+    }
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return lk_model_load_finish (result, error);
+}
+
+/* Cancelled before it starts, and at moments while the worker resolves
+ * and loads: always G_IO_ERROR_CANCELLED (a model loaded after the cancel
+ * is dropped with the task: the sanitizer run, tools/test.sh, would report
+ * one kept). */
+static void
+test_load_cancel (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = tiny_bert ();
+  g_autofree char *snapshot = add_cached_tiny_bert (f, "models--lk-test--tiny-bert");
+  const char *names[] = { dir, "lk-test/tiny-bert" };
+  const gulong delays_us[] = { 0, 100, 1000, 5000, 20000 };
+
+  for (guint n = 0; n < G_N_ELEMENTS (names); n++)
+    {
+      g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+      g_autoptr(GError) error = NULL;
+
+      g_cancellable_cancel (cancelled);
+      g_assert_null (load (names[n], LK_MODEL_LOAD_NONE, cancelled, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      for (guint d = 0; d < G_N_ELEMENTS (delays_us); d++)
+        {
+          g_autoptr(GCancellable) cancel = g_cancellable_new ();
+          g_autoptr(GError) async_error = NULL;
+
+          g_assert_null (load_async_wait (names[n], cancel, delays_us[d], &async_error));
+          g_assert_error (async_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+        }
+    }
+}
+
+/* The sync load cancelled from another thread while it runs: a model (the
+ * cancel came too late) or G_IO_ERROR_CANCELLED, never another error. */
+typedef struct {
+  GCancellable *cancel;
+  gulong        after_us;
+} Canceller;
+
+static gpointer
+cancel_later (gpointer data)
+{
+  Canceller *c = data;
+
+  g_usleep (c->after_us);
+  g_cancellable_cancel (c->cancel);
+  return NULL;
+}
+
+static void
+test_load_cancel_sync (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = tiny_bert ();
+  guint cancelled = 0, loaded = 0;
+
+  for (gulong after = 0; after <= 512000; after = after ? 2 * after : 500)
+    {
+      g_autoptr(GCancellable) cancel = g_cancellable_new ();
+      g_autoptr(GError) error = NULL;
+      Canceller c = { cancel, after };
+      GThread *thread = g_thread_new ("canceller", cancel_later, &c);
+      LkModel *model = load (dir, LK_MODEL_LOAD_NONE, cancel, &error);
+
+      g_thread_join (thread);
+      if (model != NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_finalize_object (model);
+          loaded++;
+        }
+      else
+        {
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+          cancelled++;
+        }
+    }
+  g_test_message ("%u cancelled, %u loaded before the cancel", cancelled, loaded);
+}
+
+static void
+test_load_async (Fixture *f, gconstpointer data)
+{
+  g_autofree char *snapshot = add_cached_tiny_bert (f, "models--lk-test--tiny-bert");
+  g_autoptr(GError) error = NULL;
+  LkModel *model = load_async_wait ("lk-test/tiny-bert", NULL, 0, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (lk_model_get_id (model), ==, "lk-test/tiny-bert");
+  g_assert_cmpstr (lk_model_get_path (model), ==, snapshot);
+  g_assert_finalize_object (model);
+
+  g_assert_null (load_async_wait ("org/nobody-has-this", NULL, 0, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_NOT_FOUND);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -424,6 +649,12 @@ main (int argc, char **argv)
   ADD ("list", test_list);
   ADD ("list-no-cache", test_list_no_cache);
   ADD ("async", test_async);
+  ADD ("load/folder", test_load_folder);
+  ADD ("load/cached", test_load_cached);
+  ADD ("load/missing", test_load_missing);
+  ADD ("load/cancel", test_load_cancel);
+  ADD ("load/cancel-sync", test_load_cancel_sync);
+  ADD ("load/async", test_load_async);
 #undef ADD
   return g_test_run ();
 }

@@ -7,7 +7,6 @@
 #include "cli.h"
 #include "lk-error.h"
 #include "lk-json.h"
-#include "lk-model-store.h"
 
 gboolean
 cli_parse (const char    *command,
@@ -54,23 +53,26 @@ cli_fail (GError *error)
   return CLI_EXIT_ERROR;
 }
 
+/* @data: whether a progress line is on the terminal. */
 static void
-on_download (const char *file, guint64 done, guint64 total, gpointer user_data)
+on_download (const char *file, guint64 done, guint64 total, gpointer data)
 {
-  if (total > 0)
-    g_printerr ("\rdownloading %s: %5.1f%% of %.1f MB", file, 100.0 * done / total, total / 1e6);
+  if (total == 0)
+    return;
+  g_printerr ("\rdownloading %s: %5.1f%% of %.1f MB", file, 100.0 * done / total, total / 1e6);
+  *(gboolean *) data = TRUE;
 }
 
 LkModel *
 cli_load_model (const char *name, GError **error)
 {
-  g_autofree char *dir = lk_model_store_resolve (name, TRUE, isatty (2) ? on_download : NULL,
-                                                 NULL, NULL, error);
-  if (dir == NULL)
-    return NULL;
-  if (isatty (2))
+  gboolean drawn = FALSE;
+  LkModel *model = lk_model_load (name, LK_MODEL_LOAD_ALLOW_DOWNLOAD, NULL, isatty (2) ? on_download : NULL,
+                                  &drawn, NULL, error);
+
+  if (drawn)
     g_printerr ("\r\033[K");
-  return lk_model_new_from_dir (dir, g_file_test (name, G_FILE_TEST_IS_DIR) ? NULL : name, NULL, error);
+  return model;
 }
 
 gboolean

@@ -493,6 +493,8 @@ test_image_mode (void)
   wait_idle (win);
   g_assert_nonnull (lk_window_get_last_error (win));
   g_assert_nonnull (strstr (lk_window_get_last_error (win), "CLIP"));
+  /* Decided from the model loaded, which the message names. */
+  g_assert_nonnull (strstr (lk_window_get_last_error (win), "is a text model"));
   snapshot ("image-mode-text-model");
 
   /* A (tiny, random-weight) CLIP model: distance masking gives a map at the
