@@ -5,9 +5,20 @@
 
 #include <libsoup/soup.h>
 
-#include "lk-model-store-private.h"
+#include "lk-hf-cache.h"
 
 G_BEGIN_DECLS
+
+/* Downloads what a sentence-transformers model needs of @id at @revision into
+ * the cache; returns the snapshot folder.  LK_ERROR_NOT_FOUND when the hub
+ * does not know @id (HTTP 401 or 404 from its API). */
+char       *lk_download_model            (const LkStoreEnv    *env,
+                                          const char          *id,
+                                          const char          *revision,
+                                          LkDownloadProgress   progress,
+                                          gpointer             progress_data,
+                                          GCancellable        *cancellable,
+                                          GError             **error);
 
 #define LK_DOWNLOAD_CHUNK_SIZE (256 * 1024)
 

@@ -75,7 +75,7 @@ def main():
         return 2
 
     try:
-        model = Likeness.Model.new(args.model, None)
+        model = Likeness.Model.load(args.model, Likeness.ModelLoadFlags.ALLOW_DOWNLOAD, None, None, None)
         x = Likeness.explain(model, request, None, None)
     except GLib.Error as e:
         fail(e.message)
