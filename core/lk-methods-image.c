@@ -37,17 +37,20 @@ static gboolean
 run_tower (LkModel *model, Tower *t, const gint32 *ids, const gint32 *ref, const float *pixels,
            const LkExplainParams *p, Progress *prog, GError **error)
 {
+  lk_shim_contrib_input in = { .tower = pixels ? LK_SHIM_TOWER_IMAGE : LK_SHIM_TOWER_TEXT, .ids = pixels ? NULL : ids,
+                               .pixels = pixels, .n_tokens = t->n };
+  lk_shim_contrib_output out;
   lk_shim_contrib_params cp;
   lk_shim_status st;
   int d = lk_model_get_dim (model);
 
   lk_methods_contrib_params (&cp, p, t->layer, ref, prog);  /* ref: NULL for the image, its reference is zero */
-  cp.mode = LK_SHIM_AD_REVERSE;  /* the only mode of the CLIP engine */
+  cp.mode = (lk_shim_ad_mode) p->ad_mode;
   t->u = g_new (float, (gsize) d * t->n);
   t->e = g_new (float, d);
   t->e_ref = g_new (float, d);
-  if (lk_shim_clip_contributions (lk_model_get_shim (model), pixels ? NULL : ids, pixels, t->n, &cp, t->u, t->e,
-                                  t->e_ref, NULL, &st) != 0)
+  out = (lk_shim_contrib_output) { .u = t->u, .e = t->e, .e_ref = t->e_ref };
+  if (lk_shim_contributions (lk_model_get_shim (model), &in, &cp, &out, &st) != 0)
     return lk_methods_shim_failed (&st, error);
   return TRUE;
 }
@@ -100,7 +103,7 @@ set_params (LkExplanation *x, const LkExplainParams *p, const Tower *img, const 
   json_object_set_int_member (o, "image_layer", img->layer);
   lk_methods_set_params (x, p, model,
                          "caption: specials kept, other tokens replaced by the padding token; image: zero hidden state",
-                         "reverse");
+                         p->ad_mode == LK_AD_FORWARD ? "forward" : p->ad_mode == LK_AD_REVERSE ? "reverse" : "auto");
 }
 
 /* Map pixels per patch side in "saliency_map": enough to place the centre
@@ -220,8 +223,8 @@ lk_explain_image (LkModel                *model,
   if (!lk_methods_check_steps (&p, error))
     return NULL;
   shim = lk_model_get_shim (model);
-  n_img_layers = lk_shim_clip_num_layers (shim, 1);
-  n_txt_layers = lk_shim_clip_num_layers (shim, 0);
+  n_img_layers = lk_shim_model_num_layers_of (shim, LK_SHIM_TOWER_IMAGE);
+  n_txt_layers = lk_shim_model_num_layers_of (shim, LK_SHIM_TOWER_TEXT);
   img.layer = tower_layer (&p, n_img_layers);
   txt.layer = tower_layer (&p, n_txt_layers);
   if (img.layer > n_img_layers || txt.layer > n_txt_layers)

@@ -121,6 +121,8 @@ run_engine (LkModel *model, Side *s, const LkExplainParams *p, int layer, Progre
 {
   lk_shim_model *shim = lk_model_get_shim (model);
   g_autofree gint32 *ref = NULL;
+  lk_shim_contrib_input in = { .tower = LK_SHIM_TOWER_TEXT, .ids = s->enc->ids, .n_tokens = s->enc->n_tokens };
+  lk_shim_contrib_output out;
   lk_shim_contrib_params cp;
   lk_shim_status st;
 
@@ -135,7 +137,8 @@ run_engine (LkModel *model, Side *s, const LkExplainParams *p, int layer, Progre
   s->u = g_new (float, (gsize) s->d * s->enc->n_tokens);
   s->e = g_new (float, s->d);
   s->e_ref = g_new (float, s->d);
-  if (lk_shim_contributions (shim, s->enc->ids, s->enc->n_tokens, &cp, s->u, s->e, s->e_ref, NULL, &st) != 0)
+  out = (lk_shim_contrib_output) { .u = s->u, .e = s->e, .e_ref = s->e_ref };
+  if (lk_shim_contributions (shim, &in, &cp, &out, &st) != 0)
     return lk_methods_shim_failed (&st, error);
   return TRUE;
 }

@@ -48,4 +48,8 @@ for t in safetensors encoder engine; do
   echo "== test-shim-$t"
   "$out/test-shim-$t" || rc=1
 done
+"$cxx" -std=c++17 -O2 -D_GLIBCXX_USE_CXX11_ABI=$abi "${inc[@]}" -I"$here" -o "$out/test-shim-tower" \
+  "$here/tests/test-tower.cpp" "${objs[@]}" "${libs[@]}" -Wl,--no-as-needed "${cuda[@]}" -ltorch -ltorch_cpu -lc10 -lpthread -lm
+echo "== test-shim-tower"
+LK_SRCDIR="$here/.." "$out/test-shim-tower" || rc=1
 exit $rc

@@ -5,6 +5,18 @@
  * *_default_params() function, progress and abort callbacks with user_data,
  * and a status object (code + message). No C++ exception ever crosses it.
  * It needs no GLib, so it builds and tests against any libtorch (CPU or CUDA).
+ *
+ * Threads. A model's weights are read-only once loaded, so every call that
+ * takes a model may run on it from several threads at once, except
+ * lk_shim_model_free, which must come after all of them. Two
+ * lk_shim_contributions calls on one model run one after the other (the
+ * second waits): one run already uses every thread and its peak memory,
+ * and the first call with zero_biases makes the model's zero-bias copy.
+ * Calls on different models are independent, with two exceptions that are
+ * process-wide: the thread count (lk_shim_set_num_threads, and the
+ * n_threads of lk_shim_model_load, which calls it), and the forward mode of
+ * a tower without a linearisation of its own (CLIP's), which runs
+ * libtorch's forward-mode AD, one pass at a time in the process.
  */
 #pragma once
 
@@ -160,14 +172,22 @@ int lk_shim_embed_images (lk_shim_model *model,
 
 /* ---- The contribution engine (IJ, BiLRP, H×P: METHODS.md) ----
  *
- * For one text of S tokens it computes U (D × S): how much token i
- * contributes to embedding dimension d, with e the embedding before any
- * Normalize module:
+ * For one input of S tokens to one tower of a model it computes U (D × S):
+ * how much token i contributes to embedding dimension d, with e the
+ * embedding before any Normalize module:
  *   U[d,i] = Σ_h Δ[i,h] · Σ_k w_k ∂e_d/∂x(α_k)[i,h],  x(α) = r + α (x − r),
  * x the hidden state entering layer `layer`, r the reference's (zero when
  * there is no reference), Δ = x − r. One node α = 1 with no reference is
  * gradient × input at the point (H×P; BiLRP on the LRP graph). The pair
- * matrix of two texts is U_aᵀ U_b. Memory stays O(D·S) plus activations. */
+ * matrix of two inputs is U_aᵀ U_b (of an image and a caption,
+ * U_imageᵀ U_text). Memory stays O(D·S) plus activations. */
+
+/* The towers of a model: what an input is fed to. Values are never
+ * renumbered; a new kind of tower gets the next one. */
+typedef enum {
+  LK_SHIM_TOWER_TEXT = 0,   /* token ids: a text encoder, or CLIP's text tower */
+  LK_SHIM_TOWER_IMAGE,      /* pixels: CLIP's vision tower */
+} lk_shim_tower;
 
 typedef enum {
   LK_SHIM_GRAPH_PLAIN = 0,  /* the model as it is */
@@ -185,59 +205,58 @@ typedef enum {
   LK_SHIM_QUAD_GAUSS,       /* Gauss–Legendre nodes and weights on [0, 1] */
 } lk_shim_quadrature;
 
+/* One input, and the tower it goes to. */
 typedef struct {
-  int layer;                    /* 0 = the embedding layer's output … num_layers */
+  lk_shim_tower tower;
+  const int32_t *ids;           /* TEXT: n_tokens ids, special tokens included, no padding */
+  const float *pixels;          /* IMAGE: one preprocessed image, 3 × S × S floats (S = lk_shim_model_image_size) */
+  int n_tokens;                 /* TEXT: the ids; IMAGE: lk_shim_clip_num_image_tokens */
+} lk_shim_contrib_input;
+
+typedef struct {
+  int layer;                    /* 0 = the embedding layer's output … lk_shim_model_num_layers_of (tower) */
   lk_shim_graph graph;
-  int n_steps;                  /* nodes on the path; 1 with no reference = at the point */
+  int n_steps;                  /* nodes on the path, 1 to 10000; 1 with no reference = at the point */
   lk_shim_quadrature quadrature;
-  const int32_t *reference_ids; /* S ids of the reference sequence, or NULL */
+  const int32_t *reference_ids; /* TEXT: n_tokens ids of the reference sequence, or NULL (IMAGE: NULL,
+                                 * its reference is the zero hidden state) */
   lk_shim_ad_mode mode;
   int zero_biases;              /* every bias set to zero (BiLRP's conservation check) */
-  int max_batch;                /* sequences per pass, 0 = chosen from S and H */
+  int max_batch;                /* sequences per pass, 0 = chosen from S, H and the tower's heads */
   lk_shim_progress_cb progress;
   lk_shim_abort_cb abort;
   void *user_data;
 } lk_shim_contrib_params;
 
+/* Where the results go, all before Normalize. u is required; e and e_ref
+ * may be NULL. e_ref is e(r): zero when there is neither a reference nor
+ * more than one step (with steps and no reference, the path starts at the
+ * zero hidden state). */
+typedef struct {
+  float *u;                     /* D × n_tokens, row-major */
+  float *e;                     /* D floats: e(x) */
+  float *e_ref;                 /* D floats: e(r) */
+  lk_shim_ad_mode mode_used;    /* set on success: the mode that ran (FORWARD or REVERSE) */
+} lk_shim_contrib_output;
+
 void lk_shim_contrib_default_params (lk_shim_contrib_params *params);
 
+/* Layers of one tower; 0 when the model has no such tower. */
+int lk_shim_model_num_layers_of (const lk_shim_model *model, lk_shim_tower tower);
+/* Layers of the text tower (every model has one). */
 int lk_shim_model_num_layers (const lk_shim_model *model);
+/* Text encoders: the width of the hidden states of lk_shim_hidden_states; 0 for CLIP. */
 int lk_shim_model_hidden_size (const lk_shim_model *model);
-
-/* U into u (D × S, row-major), and optionally e(x) and e(r) into e and e_ref
- * (D floats each; e_ref is zero without a reference), all before Normalize.
- * `mode_used`, when not NULL, receives the AD mode that ran. */
-int lk_shim_contributions (lk_shim_model *model,
-                           const int32_t *ids,
-                           int n_tokens,
-                           const lk_shim_contrib_params *params,
-                           float *u,
-                           float *e,
-                           float *e_ref,
-                           lk_shim_ad_mode *mode_used,
-                           lk_shim_status *status);
-
-/* CLIP: the same engine on one tower of a CLIP model. With pixels NULL, the
- * text tower on ids (n_tokens, special tokens included); else the vision
- * tower on one preprocessed image (3 × S × S floats), whose tokens are the
- * class token then the patches row by row: n_tokens must be
- * lk_shim_clip_num_image_tokens. reference_ids is for texts only (an image's
- * reference is zero). The Jacobians are taken in reverse mode (mode_used
- * says so). The pair matrix of an image and a caption is U_imageᵀ U_text. */
-int lk_shim_clip_contributions (lk_shim_model *model,
-                                const int32_t *ids,
-                                const float *pixels,
-                                int n_tokens,
-                                const lk_shim_contrib_params *params,
-                                float *u,
-                                float *e,
-                                float *e_ref,
-                                lk_shim_ad_mode *mode_used,
-                                lk_shim_status *status);
-/* Patches + 1; 0 without a vision tower. */
+/* The tokens of an image (the class token, then the patches row by row);
+ * 0 without a vision tower. */
 int lk_shim_clip_num_image_tokens (const lk_shim_model *model);
-/* Layers of the text (vision 0) or vision (vision 1) tower; 0 if not CLIP. */
-int lk_shim_clip_num_layers (const lk_shim_model *model, int vision);
+
+/* U, e and e_ref of one input. Returns 0 on success. */
+int lk_shim_contributions (lk_shim_model *model,
+                           const lk_shim_contrib_input *in,
+                           const lk_shim_contrib_params *params,
+                           lk_shim_contrib_output *out,
+                           lk_shim_status *status);
 
 /* Hidden states (S × H) entering layer `layer` (num_layers = the last
  * layer's output), for one text, on the plain graph. */

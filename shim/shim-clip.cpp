@@ -4,7 +4,6 @@
 // token, positions, pre-LayerNorm, the same layers, post-LayerNorm of the
 // class token, visual projection).
 #include "shim-clip.h"
-#include "shim-model-private.h"
 
 #include <cmath>
 #include <limits>
@@ -28,7 +27,7 @@ public:
     return { get (name + ".weight", { h }), get (name + ".bias", { h }), eps };
   }
 
-  void tower (Clip::Tower &t, const std::string &prefix, int layers, int64_t h, int64_t ff, double eps)
+  void tower (Clip::Transformer &t, const std::string &prefix, int layers, int64_t h, int64_t ff, double eps)
   {
     for (int i = 0; i < layers; i++)
       {
@@ -104,7 +103,7 @@ Clip::Ln::apply (const torch::Tensor &x, bool lrp) const
 }
 
 torch::Tensor
-Clip::Tower::run (torch::Tensor x, const torch::Tensor &bias, const Run &r, int from, int to, bool lrp) const
+Clip::Transformer::run (torch::Tensor x, const torch::Tensor &bias, const Run &r, int from, int to, bool lrp) const
 {
   int64_t b = x.size (0), s = x.size (1), dh = hidden / heads;
   double scale = 1.0 / std::sqrt ((double) dh);
@@ -255,7 +254,7 @@ Clip::with_zero_biases () const
 {
   auto z = std::make_unique<Clip> (*this);
   auto zero = [] (torch::Tensor &b) { if (b.defined ()) b = torch::zeros_like (b); };
-  for (Tower *t : { &z->text_, &z->vision_ })
+  for (Transformer *t : { &z->text_, &z->vision_ })
     for (Block &L : t->layers)
       {
         for (Lin *lin : { &L.q, &L.k, &L.v, &L.o, &L.fc1, &L.fc2 })
@@ -268,150 +267,42 @@ Clip::with_zero_biases () const
   return z;
 }
 
-namespace {
-
-std::vector<std::pair<double, double>>
-clip_nodes (const lk_shim_contrib_params &p, bool has_reference)
+torch::Tensor
+ClipTextTower::hidden_at (int layer, const TowerInput &in) const
 {
-  // Without a reference, one node at the point unless steps are asked for
-  // (a path from zero); Riemann or Gauss–Legendre on [0, 1] as the encoder's engine.
-  int n = has_reference || p.n_steps > 1 ? p.n_steps : 1;
-  if (n == 1 && !has_reference)
-    return { { 1.0, 1.0 } };
-  Quadrature q = path_quadrature (p.quadrature, n);
-  std::vector<std::pair<double, double>> out;
-  for (size_t k = 0; k < q.nodes.size (); k++)
-    out.push_back ({ q.nodes[k], q.weights[k] });
-  return out;
+  return clip_->text_hidden (in.ids, layer);
 }
 
-void
-out_copy (const torch::Tensor &t, float *out)
+torch::Tensor
+ClipTextTower::from_layer (int layer, const torch::Tensor &xs, const TowerInput &in, const Rules &r,
+                           const Run &run) const
 {
-  if (!out)
-    return;
-  auto c = t.detach ().to (torch::kCPU, torch::kFloat32).contiguous ();
-  memcpy (out, c.data_ptr<float> (), sizeof (float) * c.numel ());
+  return clip_->text_from (layer, xs, in.ids, r.lrp, run);
 }
 
-} // namespace
+std::unique_ptr<Tower>
+ClipTextTower::with_zero_biases () const
+{
+  return std::make_unique<ClipTextTower> (clip_->with_zero_biases ());
+}
+
+torch::Tensor
+ClipImageTower::hidden_at (int layer, const TowerInput &in) const
+{
+  return clip_->image_hidden (in.pixels, layer);
+}
+
+torch::Tensor
+ClipImageTower::from_layer (int layer, const torch::Tensor &xs, const TowerInput &in, const Rules &r,
+                            const Run &run) const
+{
+  return clip_->image_from (layer, xs, r.lrp, run);
+}
+
+std::unique_ptr<Tower>
+ClipImageTower::with_zero_biases () const
+{
+  return std::make_unique<ClipImageTower> (clip_->with_zero_biases ());
+}
 
 } // namespace lk
-
-extern "C" {
-
-int
-lk_shim_clip_num_image_tokens (const lk_shim_model *model)
-{
-  return model && model->clip ? (int) model->clip->num_patches () + 1 : 0;
-}
-
-int
-lk_shim_clip_num_layers (const lk_shim_model *model, int vision)
-{
-  return model && model->clip ? model->clip->num_layers (vision != 0) : 0;
-}
-
-int
-lk_shim_clip_contributions (lk_shim_model *model, const int32_t *ids, const float *pixels, int n_tokens,
-                            const lk_shim_contrib_params *params, float *u, float *e, float *e_ref,
-                            lk_shim_ad_mode *mode_used, lk_shim_status *status)
-{
-  LK_SHIM_GUARD (status, return -1,
-    if (!model || !params || !u || (!ids && !pixels) || n_tokens <= 0)
-      lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_clip_contributions: bad arguments");
-    if (!model->clip)
-      lk::fail (LK_SHIM_ERROR_UNSUPPORTED, "lk_shim_clip_contributions needs a CLIP model");
-    bool vision = pixels != nullptr;
-    if (vision && n_tokens != lk_shim_clip_num_image_tokens (model))
-      lk::fail (LK_SHIM_ERROR_INVALID, "an image has %d tokens (patches + class token), not %d",
-                lk_shim_clip_num_image_tokens (model), n_tokens);
-    if (vision && params->reference_ids)
-      lk::fail (LK_SHIM_ERROR_INVALID, "an image takes no reference ids (its reference is zero)");
-    if (params->n_steps < 1 || params->n_steps > 10000)
-      lk::fail (LK_SHIM_ERROR_INVALID, "%d steps: expected 1 to 10000", params->n_steps);
-    std::lock_guard<std::mutex> hold (model->lock);
-    lk::TrimCpuCacheOnExit trim;  // after the tensors below are freed
-    if (params->zero_biases && !model->zero_bias_clip)
-      model->zero_bias_clip = model->clip->with_zero_biases ();
-    const lk::Clip &clip = params->zero_biases ? *model->zero_bias_clip : *model->clip;
-    int layers = clip.num_layers (vision);
-    if (params->layer < 0 || params->layer > layers)
-      lk::fail (LK_SHIM_ERROR_INVALID, "layer %d is out of range: this tower has layers 0 to %d", params->layer, layers);
-    torch::Device dev = clip.device ();
-    bool lrp = params->graph == LK_SHIM_GRAPH_LRP;
-    lk_shim_run_params rp;
-    lk_shim_run_default_params (&rp);
-    rp.abort = params->abort;
-    rp.user_data = params->user_data;
-    lk::Run run { &rp };
-
-    torch::Tensor tids, px, x, r;
-    if (vision)
-      {
-        int64_t s = clip.image_size ();
-        px = torch::from_blob ((void *) pixels, { 1, 3, s, s }, torch::kFloat32).to (dev);
-      }
-    else
-      {
-        tids = torch::empty ({ 1, n_tokens }, torch::kInt64);
-        for (int i = 0; i < n_tokens; i++)
-          tids[0][i] = ids[i];
-        tids = tids.to (dev);
-      }
-    auto from = [&] (const torch::Tensor &xs, bool rules) {
-      return vision ? clip.image_from (params->layer, xs, rules, run) : clip.text_from (params->layer, xs, tids, rules, run);
-    };
-    torch::Tensor ex, er;
-    {
-      torch::NoGradGuard no_grad;
-      x = (vision ? clip.image_hidden (px, params->layer) : clip.text_hidden (tids, params->layer))[0];
-      if (params->reference_ids)
-        {
-          auto rids = torch::empty ({ 1, n_tokens }, torch::kInt64);
-          for (int i = 0; i < n_tokens; i++)
-            rids[0][i] = params->reference_ids[i];
-          r = clip.text_hidden (rids.to (dev), params->layer)[0];
-        }
-      else
-        r = torch::zeros_like (x);
-      ex = from (x.unsqueeze (0), false)[0];
-      er = params->reference_ids || params->n_steps > 1 ? from (r.unsqueeze (0), false)[0] : torch::zeros_like (ex);
-    }
-    auto delta = x - r;
-    int64_t s = x.size (0), h = x.size (1), d = ex.size (0);
-    auto nodes = lk::clip_nodes (*params, params->reference_ids != nullptr);
-    // Output dimensions per backward pass: about 512 MB of activations.
-    int64_t c = params->max_batch > 0 ? params->max_batch
-              : std::max<int64_t> (1, std::min<int64_t> (d, 512.0 * 1024 * 1024 / (8.0 * s * (12.0 * h + 3.0 * s * 12))));
-    auto U = torch::zeros ({ d, s }, x.options ());
-    double total = (double) nodes.size () * ((d + c - 1) / c), done = 0;
-    for (const auto &node : nodes)
-      {
-        auto xk = (r + node.first * delta).unsqueeze (0);
-        for (int64_t d0 = 0; d0 < d; d0 += c)
-          {
-            int64_t n = std::min (c, d - d0);
-            auto input = xk.expand ({ n, s, h }).clone ().requires_grad_ (true);
-            auto out = from (input, lrp);                                       // [n, D]
-            auto dims = torch::arange (d0, d0 + n, torch::TensorOptions ().dtype (torch::kInt64).device (dev));
-            auto picked = out.gather (1, dims.unsqueeze (1)).sum ();
-            auto g = torch::autograd::grad ({ picked }, { input })[0];           // [n, S, H]
-            U.narrow (0, d0, n).add_ ((g * delta).sum (-1), node.second);
-            done += 1;
-            if (params->progress)
-              params->progress (std::min (1.0, done / total), params->user_data);
-            run.check_abort ();
-          }
-      }
-    lk::out_copy (U, u);
-    lk::out_copy (ex, e);
-    lk::out_copy (er, e_ref);
-    if (mode_used)
-      *mode_used = LK_SHIM_AD_REVERSE;
-    lk::status_ok (status);
-    return 0;
-  )
-}
-
-} // extern "C"

@@ -562,6 +562,37 @@ Encoder::from_layer (int layer, const torch::Tensor &x, const torch::Tensor &bia
 
 namespace {
 
+torch::Tensor
+all_ones (int64_t b, int64_t s, torch::Device device)
+{
+  return torch::ones ({ b, s }, torch::TensorOptions ().dtype (torch::kInt64).device (device));
+}
+
+} // namespace
+
+torch::Tensor
+Encoder::hidden_at (int layer, const TowerInput &in) const
+{
+  return hidden_at (layer, in.ids, torch::ones_like (in.ids));
+}
+
+torch::Tensor
+Encoder::from_layer (int layer, const torch::Tensor &xs, const TowerInput &in, const Rules &r, const Run &run) const
+{
+  auto mask = all_ones (xs.size (0), xs.size (1), device_);
+  return from_layer (layer, xs, attention_bias (mask), mask, r, run);
+}
+
+torch::Tensor
+Encoder::jvp_from_layer (int layer, const torch::Tensor &x, const torch::Tensor &rows, const torch::Tensor &dv,
+                         const TowerInput &in, const Rules &r, const Run &run) const
+{
+  auto mask = all_ones (1, x.size (1), device_);
+  return jvp_from_layer (layer, x, rows, dv, attention_bias (mask), mask, r, run);
+}
+
+namespace {
+
 void
 zero (torch::Tensor &b)
 {
@@ -571,7 +602,7 @@ zero (torch::Tensor &b)
 
 } // namespace
 
-std::unique_ptr<Encoder>
+std::unique_ptr<Tower>
 Encoder::with_zero_biases () const
 {
   auto z = std::make_unique<Encoder> (*this);

@@ -3,18 +3,11 @@
 // and stop at any layer and swap in the LRP rules.
 #pragma once
 
-#include "shim-private.h"
+#include "shim-tower.h"
 
 #include <vector>
 
 namespace lk {
-
-// Which forward graph is built. The LRP graph has the same forward values,
-// but treats softmax probabilities, LayerNorm's σ and the GELU ratio as
-// constants when differentiated (METHODS.md §2).
-struct Rules {
-  bool lrp = false;
-};
 
 struct Linear {
   torch::Tensor w, b;
@@ -37,16 +30,19 @@ struct DenseHead {
   lk_shim_activation act;
 };
 
-class Encoder {
+// An encoder is the one tower of its model (shim-tower.h); as a tower it
+// attends to every position of its input (no padding).
+class Encoder final : public Tower {
 public:
   Encoder (const lk_shim_model_params &p, torch::Device device);
 
-  int num_layers () const { return (int) layers_.size (); }
-  int hidden () const { return hidden_; }
-  int heads () const { return heads_; }
+  const char *name () const override { return "this model"; }
+  int num_layers () const override { return (int) layers_.size (); }
+  int hidden () const override { return hidden_; }
+  int heads () const override { return heads_; }
   int embedding_dim () const { return dim_; }
   bool normalize () const { return normalize_; }
-  torch::Device device () const { return device_; }
+  torch::Device device () const override { return device_; }
 
   // ids, mask: [B, S] int64 on the device. Returns the embedding layer's output.
   torch::Tensor embed_tokens (const torch::Tensor &ids, const torch::Tensor &mask) const;
@@ -76,7 +72,15 @@ public:
                                 const torch::Tensor &bias, const torch::Tensor &mask, const Rules &r,
                                 const Run &run) const;
   // The same model with every bias (LayerNorm's included) set to zero.
-  std::unique_ptr<Encoder> with_zero_biases () const;
+  std::unique_ptr<Tower> with_zero_biases () const override;
+
+  // The same three as a tower sees them (shim-tower.h): the engine's input
+  // is one unpadded sequence, so its mask is all ones.
+  torch::Tensor hidden_at (int layer, const TowerInput &in) const override;
+  torch::Tensor from_layer (int layer, const torch::Tensor &xs, const TowerInput &in, const Rules &r,
+                            const Run &run) const override;
+  torch::Tensor jvp_from_layer (int layer, const torch::Tensor &x, const torch::Tensor &rows, const torch::Tensor &dv,
+                                const TowerInput &in, const Rules &r, const Run &run) const override;
 
   // The tensors of the last n layers and of the Dense modules, named as in
   // the checkpoint without its prefix (Dense module i: "dense.I.linear.…"),

@@ -1,12 +1,11 @@
 // shim-engine.cpp — the one engine behind IJ, BiLRP and H×P: the D × S
-// contribution matrix U of one text, by forward-mode AD (one JVP per token,
-// batched) or reverse mode (one backward pass per embedding dimension).
-#include "shim-encoder.h"
-
-#include <torch/csrc/autograd/forward_grad.h>
+// contribution matrix U of one input of one tower (shim-tower.h: a text
+// encoder, either of CLIP's towers), by forward-mode AD (one JVP per token,
+// batched) or reverse mode (one backward pass per embedding dimension,
+// batched).
+#include "shim-model-private.h"
 
 #include <cmath>
-#include "shim-model-private.h"
 
 namespace lk {
 
@@ -50,18 +49,34 @@ path_quadrature (lk_shim_quadrature rule, int n)
   return q;
 }
 
-namespace {
-
-Quadrature
-quadrature (const lk_shim_contrib_params &p, bool has_reference)
+// About 768 MB of the pass's tensors, the heads × S × S softmax tangents
+// and the feed-forward ones (measured about 10 MB a tangent for MiniLM at
+// S = 256). Larger passes run the GEMMs better: 64 tangents a pass took 9 s
+// a node there, 18 took 13 s.
+int64_t
+tangents_per_pass (const Tower &t, int64_t s, int max_batch)
 {
-  if (!has_reference)
-    return { { 1.0 }, { 1.0 } };
-  return path_quadrature (p.quadrature, p.n_steps);
+  if (max_batch > 0)
+    return max_batch;
+  double per_tangent = 4.0 * s * (2.0 * t.heads () * s + 16.0 * t.hidden ());
+  return std::max<int64_t> (1, std::min<int64_t> (768.0 * 1024 * 1024 / per_tangent, 256));
 }
 
+// About 512 MB of activations (doubled for the graph autograd keeps).
+int64_t
+sequences_per_pass (const Tower &t, int64_t s, int max_batch)
+{
+  if (max_batch > 0)
+    return max_batch;
+  double per_seq = 8.0 * s * (12.0 * t.hidden () + 3.0 * t.heads () * s);
+  return std::max<int64_t> (1, std::min<int64_t> (512.0 * 1024 * 1024 / per_seq, 256));
+}
+
+namespace {
+
 struct Job {
-  const Encoder &enc;
+  const Tower &tower;
+  const TowerInput &in;
   const lk_shim_contrib_params &p;
   const Rules rules;
   torch::Tensor x, r, delta;  // [S, H]
@@ -78,49 +93,16 @@ struct Job {
     run.check_abort ();
   }
 
-  // Tangents per forward-mode pass: about 768 MB of the pass's tensors, the
-  // heads × S × S softmax tangents and the feed-forward ones (measured
-  // about 10 MB a tangent for MiniLM at S = 256). Larger passes run the
-  // GEMMs better: 64 tangents a pass took 9 s a node there, 18 took 13 s.
-  int64_t tangent_batch () const
-  {
-    if (p.max_batch > 0)
-      return p.max_batch;
-    double per_tangent = 4.0 * s * (2.0 * enc.heads () * s + 16.0 * h);
-    return std::max<int64_t> (1, std::min<int64_t> (768.0 * 1024 * 1024 / per_tangent, 256));
-  }
-
-  // Path nodes per reverse-mode pass: about 512 MB of activations (doubled
-  // for the graph autograd keeps).
-  int64_t node_batch () const
-  {
-    if (p.max_batch > 0)
-      return p.max_batch;
-    double per_seq = 8.0 * s * (12.0 * h + 3.0 * enc.heads () * s);
-    return std::max<int64_t> (1, std::min<int64_t> (512.0 * 1024 * 1024 / per_seq, 256));
-  }
-
   torch::Tensor at (double alpha) const { return r + alpha * delta; }
 
-  torch::Tensor
-  run_from (const torch::Tensor &xs) const
-  {
-    auto mask = torch::ones ({ xs.size (0), s }, torch::TensorOptions ().dtype (torch::kInt64).device (enc.device ()));
-    return enc.from_layer (p.layer, xs, enc.attention_bias (mask), mask, rules, run);
-  }
-
   // One JVP per token: the tangent is Δ's row i in sequence i, zero elsewhere.
-  // The point's activations are computed once per node and the tangents
-  // pushed through the linearised layers (Encoder::jvp_from_layer).
   torch::Tensor
   forward_mode ()
   {
     torch::NoGradGuard no_grad;
     auto u = torch::zeros ({ d, s }, x.options ());
-    int64_t c = std::min (tangent_batch (), s);
+    int64_t c = std::min (tangents_per_pass (tower, s, p.max_batch), s);
     total = (double) q.nodes.size () * ((s + c - 1) / c);
-    auto mask = torch::ones ({ 1, s }, torch::TensorOptions ().dtype (torch::kInt64).device (x.device ()));
-    auto bias = enc.attention_bias (mask);
     for (size_t k = 0; k < q.nodes.size (); k++)
       {
         auto xk = at (q.nodes[k]).unsqueeze (0);
@@ -128,7 +110,7 @@ struct Job {
           {
             int64_t n = std::min (c, s - i0);
             auto rows = torch::arange (i0, i0 + n, torch::TensorOptions ().dtype (torch::kInt64).device (x.device ()));
-            auto jvp = enc.jvp_from_layer (p.layer, xk, rows, delta.narrow (0, i0, n), bias, mask, rules, run);  // [n, D]
+            auto jvp = tower.jvp_from_layer (p.layer, xk, rows, delta.narrow (0, i0, n), in, rules, run);  // [n, D]
             u.narrow (1, i0, n).add_ (jvp.t (), q.weights[k]);
             tick (1);
           }
@@ -136,12 +118,16 @@ struct Job {
     return u;
   }
 
-  // One backward pass per embedding dimension, over a batch of path nodes.
+  // One backward pass per embedding dimension, over a batch of path nodes
+  // whose graph is kept between them. Copies of one node, each taking
+  // another dimension, would make the passes fewer and larger, but keep a
+  // graph per copy: for one mpnet text of 20 tokens, 3× faster at 4× the
+  // peak memory, and only at a small S, where forward mode is faster still.
   torch::Tensor
   reverse_mode ()
   {
     auto u = torch::zeros ({ d, s }, x.options ());
-    int64_t c = std::min<int64_t> (node_batch (), (int64_t) q.nodes.size ());
+    int64_t c = std::min<int64_t> (sequences_per_pass (tower, s, p.max_batch), (int64_t) q.nodes.size ());
     total = (double) d * ((q.nodes.size () + c - 1) / c);
     for (size_t k0 = 0; k0 < q.nodes.size (); k0 += c)
       {
@@ -152,7 +138,7 @@ struct Job {
           xs.push_back (at (q.nodes[k0 + j]));
         auto input = torch::stack (xs).detach ().requires_grad_ (true);
         auto wt = torch::tensor (w, x.options ());
-        auto e = run_from (input);
+        auto e = tower.from_layer (p.layer, input, in, rules, run);
         for (int64_t dim = 0; dim < d; dim++)
           {
             auto g = torch::autograd::grad ({ e.select (1, dim).sum () }, { input }, {}, true)[0];
@@ -163,17 +149,6 @@ struct Job {
     return u;
   }
 };
-
-void
-check_contrib (const Encoder &enc, int n_tokens, const lk_shim_contrib_params &p)
-{
-  if (n_tokens <= 0)
-    fail (LK_SHIM_ERROR_INVALID, "the text has no tokens");
-  if (p.layer < 0 || p.layer > enc.num_layers ())
-    fail (LK_SHIM_ERROR_INVALID, "layer %d is out of range: this model has layers 0 to %d", p.layer, enc.num_layers ());
-  if (p.reference_ids && (p.n_steps < 1 || p.n_steps > 10000))
-    fail (LK_SHIM_ERROR_INVALID, "%d steps: expected 1 to 10000", p.n_steps);
-}
 
 torch::Tensor
 ids_tensor (const int32_t *ids, int n, torch::Device dev)
@@ -193,16 +168,102 @@ copy_out (const torch::Tensor &t, float *out)
   memcpy (out, c.data_ptr<float> (), sizeof (float) * c.numel ());
 }
 
-const Encoder &
-encoder_for (lk_shim_model *m, bool zero_biases)
+const Tower *
+find_tower (const lk_shim_model *m, lk_shim_tower which)
 {
-  if (!m->enc)
-    fail (LK_SHIM_ERROR_UNSUPPORTED, "a CLIP model has two towers: use lk_shim_clip_contributions");
-  if (!zero_biases)
-    return *m->enc;
-  if (!m->zero_bias_enc)
-    m->zero_bias_enc = m->enc->with_zero_biases ();
-  return *m->zero_bias_enc;
+  int i = (int) which;
+  return m && i >= 0 && i < n_towers ? m->towers[i].get () : nullptr;
+}
+
+const Tower &
+tower_of (const lk_shim_model *m, lk_shim_tower which)
+{
+  if (const Tower *t = find_tower (m, which))
+    return *t;
+  if (which == LK_SHIM_TOWER_IMAGE)
+    fail (LK_SHIM_ERROR_UNSUPPORTED, "this model has no vision tower (image contributions need a CLIP model)");
+  fail (LK_SHIM_ERROR_UNSUPPORTED, "this model has no tower %d", (int) which);
+}
+
+// Under the model's lock.
+const Tower &
+zero_bias_tower (lk_shim_model *m, lk_shim_tower which)
+{
+  auto &z = m->zero_bias_towers[(int) which];
+  if (!z)
+    z = tower_of (m, which).with_zero_biases ();
+  return *z;
+}
+
+void
+check_params (const Tower &t, const lk_shim_contrib_params &p)
+{
+  if (p.layer < 0 || p.layer > t.num_layers ())
+    fail (LK_SHIM_ERROR_INVALID, "layer %d is out of range: %s has layers 0 to %d", p.layer, t.name (), t.num_layers ());
+  if (p.n_steps < 1 || p.n_steps > 10000)
+    fail (LK_SHIM_ERROR_INVALID, "%d steps: expected 1 to 10000", p.n_steps);
+  if (p.reference_ids && !t.takes_reference_ids ())
+    fail (LK_SHIM_ERROR_INVALID, "%s takes no reference ids (its reference is the zero hidden state)", t.name ());
+}
+
+TowerInput
+input_of (const Tower &t, const lk_shim_contrib_input &in)
+{
+  TowerInput ti;
+  if (t.image_size () > 0)
+    {
+      if (!in.pixels)
+        fail (LK_SHIM_ERROR_INVALID, "%s takes an image: the input has no pixels", t.name ());
+      if (in.n_tokens != t.image_tokens ())
+        fail (LK_SHIM_ERROR_INVALID, "%s makes %lld tokens of an image, not %d", t.name (),
+              (long long) t.image_tokens (), in.n_tokens);
+      int64_t side = t.image_size ();
+      ti.pixels = torch::from_blob ((void *) in.pixels, { 1, 3, side, side }, torch::kFloat32).to (t.device ());
+      return ti;
+    }
+  if (!in.ids)
+    fail (LK_SHIM_ERROR_INVALID, "%s takes token ids: the input has none", t.name ());
+  if (in.n_tokens <= 0)
+    fail (LK_SHIM_ERROR_INVALID, "the text has no tokens");
+  ti.ids = ids_tensor (in.ids, in.n_tokens, t.device ());
+  return ti;
+}
+
+struct Contributions {
+  torch::Tensor u, e, e_ref;
+  lk_shim_ad_mode mode;
+};
+
+Contributions
+contributions (const Tower &t, const TowerInput &in, const lk_shim_contrib_params &p)
+{
+  Rules rules;
+  rules.lrp = p.graph == LK_SHIM_GRAPH_LRP;
+  lk_shim_run_params rp;
+  lk_shim_run_default_params (&rp);
+  rp.abort = p.abort;
+  rp.user_data = p.user_data;
+  Run run { &rp };
+  // A path from the reference, or from the zero hidden state when steps
+  // are asked for without one; else one node at the point.
+  bool path = p.reference_ids || p.n_steps > 1;
+  Contributions c;
+  torch::Tensor x, r;
+  {
+    torch::NoGradGuard no_grad;
+    x = t.hidden_at (p.layer, in)[0];
+    r = p.reference_ids ? t.hidden_at (p.layer, TowerInput { ids_tensor (p.reference_ids, (int) x.size (0), t.device ()), {} })[0]
+                        : torch::zeros_like (x);
+    c.e = t.from_layer (p.layer, x.unsqueeze (0), in, Rules (), run)[0];
+    c.e_ref = path ? t.from_layer (p.layer, r.unsqueeze (0), in, Rules (), run)[0] : torch::zeros_like (c.e);
+  }
+  Job job { t, in, p, rules, x, r, x - r, x.size (0), x.size (1), c.e.size (0),
+            path ? path_quadrature (p.quadrature, p.n_steps) : Quadrature { { 1.0 }, { 1.0 } }, run };
+  c.mode = p.mode;
+  if (c.mode == LK_SHIM_AD_AUTO)
+    c.mode = job.s < job.d ? LK_SHIM_AD_FORWARD : LK_SHIM_AD_REVERSE;
+  c.u = c.mode == LK_SHIM_AD_FORWARD ? job.forward_mode () : job.reverse_mode ();
+  return c;
 }
 
 } // namespace
@@ -219,9 +280,16 @@ lk_shim_contrib_default_params (lk_shim_contrib_params *p)
 }
 
 int
+lk_shim_model_num_layers_of (const lk_shim_model *model, lk_shim_tower tower)
+{
+  const lk::Tower *t = lk::find_tower (model, tower);
+  return t ? t->num_layers () : 0;
+}
+
+int
 lk_shim_model_num_layers (const lk_shim_model *model)
 {
-  return model && model->enc ? model->enc->num_layers () : 0;
+  return lk_shim_model_num_layers_of (model, LK_SHIM_TOWER_TEXT);
 }
 
 int
@@ -231,49 +299,29 @@ lk_shim_model_hidden_size (const lk_shim_model *model)
 }
 
 int
-lk_shim_contributions (lk_shim_model *model, const int32_t *ids, int n_tokens,
-                       const lk_shim_contrib_params *params, float *u, float *e, float *e_ref,
-                       lk_shim_ad_mode *mode_used, lk_shim_status *status)
+lk_shim_clip_num_image_tokens (const lk_shim_model *model)
+{
+  const lk::Tower *t = lk::find_tower (model, LK_SHIM_TOWER_IMAGE);
+  return t ? (int) t->image_tokens () : 0;
+}
+
+int
+lk_shim_contributions (lk_shim_model *model, const lk_shim_contrib_input *in, const lk_shim_contrib_params *params,
+                       lk_shim_contrib_output *out, lk_shim_status *status)
 {
   LK_SHIM_GUARD (status, return -1,
-    if (!model || !ids || !params || !u)
+    if (!model || !in || !params || !out || !out->u)
       lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_contributions: bad arguments");
+    lk::check_params (lk::tower_of (model, in->tower), *params);
     std::lock_guard<std::mutex> hold (model->lock);
     lk::TrimCpuCacheOnExit trim;  // after the tensors below are freed
-    const lk::Encoder &enc = lk::encoder_for (model, params->zero_biases != 0);
-    lk::check_contrib (enc, n_tokens, *params);
-    torch::Device dev = enc.device ();
-    auto mask = torch::ones ({ 1, n_tokens }, torch::TensorOptions ().dtype (torch::kInt64).device (dev));
-    lk::Rules rules;
-    rules.lrp = params->graph == LK_SHIM_GRAPH_LRP;
-    torch::Tensor x, r, ex, er;
-    {
-      torch::NoGradGuard no_grad;
-      x = enc.hidden_at (params->layer, lk::ids_tensor (ids, n_tokens, dev), mask)[0];
-      r = params->reference_ids
-        ? enc.hidden_at (params->layer, lk::ids_tensor (params->reference_ids, n_tokens, dev), mask)[0]
-        : torch::zeros_like (x);
-      auto bias = enc.attention_bias (mask);
-      ex = enc.from_layer (params->layer, x.unsqueeze (0), bias, mask, lk::Rules ())[0];
-      er = params->reference_ids ? enc.from_layer (params->layer, r.unsqueeze (0), bias, mask, lk::Rules ())[0]
-                                 : torch::zeros_like (ex);
-    }
-    lk::Job job { enc, *params, rules, x, r, x - r, n_tokens, enc.hidden (), ex.size (0),
-                  lk::quadrature (*params, params->reference_ids != nullptr), lk::Run { nullptr } };
-    lk_shim_run_params rp;
-    lk_shim_run_default_params (&rp);
-    rp.abort = params->abort;
-    rp.user_data = params->user_data;
-    job.run.p = &rp;
-    lk_shim_ad_mode mode = params->mode;
-    if (mode == LK_SHIM_AD_AUTO)
-      mode = n_tokens < job.d ? LK_SHIM_AD_FORWARD : LK_SHIM_AD_REVERSE;
-    auto U = mode == LK_SHIM_AD_FORWARD ? job.forward_mode () : job.reverse_mode ();
-    lk::copy_out (U, u);
-    lk::copy_out (ex, e);
-    lk::copy_out (er, e_ref);
-    if (mode_used)
-      *mode_used = mode;
+    const lk::Tower &tower = params->zero_biases ? lk::zero_bias_tower (model, in->tower) : lk::tower_of (model, in->tower);
+    lk::TowerInput input = lk::input_of (tower, *in);
+    lk::Contributions c = lk::contributions (tower, input, *params);
+    lk::copy_out (c.u, out->u);
+    lk::copy_out (c.e, out->e);
+    lk::copy_out (c.e_ref, out->e_ref);
+    out->mode_used = c.mode;
     lk::status_ok (status);
     return 0;
   )

@@ -92,9 +92,16 @@ lk_shim_model_load (const lk_shim_model_params *params, lk_shim_status *status)
     torch::Device dev = pick_device (params->device);
     auto m = std::make_unique<lk_shim_model> ();
     if (params->arch == LK_SHIM_ARCH_CLIP)
-      m->clip = std::make_unique<lk::Clip> (*params, dev);
+      {
+        m->clip = std::make_shared<lk::Clip> (*params, dev);
+        m->towers[LK_SHIM_TOWER_TEXT] = std::make_shared<lk::ClipTextTower> (m->clip);
+        m->towers[LK_SHIM_TOWER_IMAGE] = std::make_shared<lk::ClipImageTower> (m->clip);
+      }
     else
-      m->enc = std::make_unique<lk::Encoder> (*params, dev);
+      {
+        m->enc = std::make_shared<lk::Encoder> (*params, dev);
+        m->towers[LK_SHIM_TOWER_TEXT] = m->enc;
+      }
     m->device_name = dev.str ();
     m->pad_id = params->pad_token_id;
     lk::status_ok (status);

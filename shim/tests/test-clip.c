@@ -82,6 +82,34 @@ conservation_gap (const float *u, const float *e, const float *e_ref, int d, int
   return worst;
 }
 
+/* One tower's input: the image pix[0] or the text ids[1]. */
+static int
+contrib (lk_shim_model *m, int vision, const lk_shim_contrib_params *cp, float *u, float *e, float *e_ref,
+         lk_shim_ad_mode *mode, lk_shim_status *st)
+{
+  lk_shim_contrib_input in = { .tower = vision ? LK_SHIM_TOWER_IMAGE : LK_SHIM_TOWER_TEXT,
+                               .ids = vision ? NULL : ids[1], .pixels = vision ? pix : NULL,
+                               .n_tokens = vision ? lk_shim_clip_num_image_tokens (m) : lens[1] };
+  lk_shim_contrib_output out = { .u = u, .e = e, .e_ref = e_ref };
+  int rc = lk_shim_contributions (m, &in, cp, &out, st);
+  if (mode)
+    *mode = out.mode_used;
+  return rc;
+}
+
+/* max |a − b| / max |b| */
+static double
+rel_diff (const float *a, const float *b, size_t n)
+{
+  double num = 0, den = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      num = fmax (num, fabs (a[i] - b[i]));
+      den = fmax (den, fabs (b[i]));
+    }
+  return num / fmax (den, 1e-12);
+}
+
 /* The contribution engine on both towers: BiLRP's zero-bias conservation
  * (Σ_i U = e exactly when the LRP graph is linear in its input), IJ's
  * completeness from a zero reference (Σ_i U ≈ e − e(0)), and e = the
@@ -97,7 +125,8 @@ check_contributions (lk_shim_model *m)
   lk_shim_ad_mode mode;
 
   CHECK (ni == (S / 8) * (S / 8) + 1, "an image has %d tokens: 16 patches + the class token", ni);
-  CHECK (lk_shim_clip_num_layers (m, 0) == 2 && lk_shim_clip_num_layers (m, 1) == 2, "2 + 2 layers");
+  CHECK (lk_shim_model_num_layers_of (m, LK_SHIM_TOWER_TEXT) == 2 && lk_shim_model_num_layers_of (m, LK_SHIM_TOWER_IMAGE) == 2
+         && lk_shim_model_num_layers (m) == 2, "2 + 2 layers");
   for (int vision = 0; vision < 2; vision++)
     for (int layer = 0; layer <= 2; layer += 1)
       {
@@ -108,7 +137,8 @@ check_contributions (lk_shim_model *m)
         cp.zero_biases = 1;
         cp.layer = layer;
         cp.max_batch = 5;
-        int rc = lk_shim_clip_contributions (m, vision ? NULL : ids[1], vision ? pix : NULL, n, &cp, u, e, NULL, &mode, &st);
+        cp.mode = LK_SHIM_AD_REVERSE;
+        int rc = contrib (m, vision, &cp, u, e, NULL, &mode, &st);
         CHECK (rc == 0 && mode == LK_SHIM_AD_REVERSE, "%s, layer %d: BiLRP runs (%s)", what, layer, st.message);
         double gap = conservation_gap (u, e, NULL, dim, n);
         CHECK (gap < 1e-4, "%s, layer %d, zero biases: sum of U = e (relative gap %.2g)", what, layer, gap);
@@ -120,24 +150,103 @@ check_contributions (lk_shim_model *m)
       lk_shim_contrib_default_params (&cp);
       cp.n_steps = 32;
       cp.quadrature = LK_SHIM_QUAD_GAUSS;
-      int rc = lk_shim_clip_contributions (m, vision ? NULL : ids[1], vision ? pix : NULL, n, &cp, u, e, e_ref, NULL, &st);
+      int rc = contrib (m, vision, &cp, u, e, e_ref, NULL, &st);
       CHECK (rc == 0, "%s: IJ from zero, 32 nodes (%s)", what, st.message);
       double gap = conservation_gap (u, e, e_ref, dim, n);
       CHECK (gap < 1e-3, "%s: sum of U = e - e(0) (relative gap %.2g)", what, gap);
       float d = max_diff (e, vision ? iemb : temb + dim, dim);
       CHECK (d <= 1e-5, "%s: e is the embedding (max |diff| %g)", what, d);
       lk_shim_contrib_default_params (&cp);
-      rc = lk_shim_clip_contributions (m, vision ? NULL : ids[1], vision ? pix : NULL, n, &cp, u, e, NULL, NULL, &st);
+      rc = contrib (m, vision, &cp, u, e, NULL, NULL, &st);
       gap = conservation_gap (u, e, NULL, dim, n);
       CHECK (rc == 0 && gap > 1e-3, "%s: H×P on the plain graph does not conserve (gap %.2g): the check can fail", what, gap);
     }
+  lk_shim_contrib_input in = { .tower = LK_SHIM_TOWER_IMAGE, .pixels = pix, .n_tokens = ni - 1 };
+  lk_shim_contrib_output out = { .u = u };
   lk_shim_contrib_default_params (&cp);
-  CHECK (lk_shim_clip_contributions (m, NULL, pix, ni - 1, &cp, u, e, NULL, NULL, &st) != 0
-         && st.code == LK_SHIM_ERROR_INVALID && strstr (st.message, "17 tokens"), "wrong image token count (%s)", st.message);
+  int rc = lk_shim_contributions (m, &in, &cp, &out, &st);
+  CHECK (rc != 0 && st.code == LK_SHIM_ERROR_INVALID && strstr (st.message, "17 tokens"),
+         "wrong image token count (%s)", st.message);
+  in.n_tokens = ni;
+  cp.reference_ids = ids[1];
+  rc = lk_shim_contributions (m, &in, &cp, &out, &st);
+  CHECK (rc != 0 && st.code == LK_SHIM_ERROR_INVALID && strstr (st.message, "no reference ids"),
+         "an image takes no reference ids (%s)", st.message);
+  in.pixels = NULL;
+  cp.reference_ids = NULL;
+  rc = lk_shim_contributions (m, &in, &cp, &out, &st);
+  CHECK (rc != 0 && st.code == LK_SHIM_ERROR_INVALID, "the vision tower without pixels (%s)", st.message);
   cp.layer = 3;
-  CHECK (lk_shim_clip_contributions (m, ids[1], NULL, lens[1], &cp, u, e, NULL, NULL, &st) != 0
-         && st.code == LK_SHIM_ERROR_INVALID && strstr (st.message, "layer 3"), "layer out of range (%s)", st.message);
+  rc = contrib (m, 0, &cp, u, e, NULL, NULL, &st);
+  CHECK (rc != 0 && st.code == LK_SHIM_ERROR_INVALID && strstr (st.message, "layer 3"), "layer out of range (%s)", st.message);
   free (u);
+}
+
+/* Forward mode (libtorch's forward-mode AD through each CLIP tower) and
+ * reverse mode give the same U and e, on both graphs, at a point and on
+ * a path, with the passes split in several ways. */
+static void
+check_modes (lk_shim_model *m)
+{
+  int ni = lk_shim_clip_num_image_tokens (m);
+  size_t cap = (size_t) dim * (ni > MAXLEN ? ni : MAXLEN);
+  float *uf = calloc (cap, sizeof (float)), *ur = calloc (cap, sizeof (float));
+  float ef[64], er[64], rf[64], rr[64];
+  int32_t ref[MAXLEN];
+  lk_shim_contrib_params cp;
+  lk_shim_status st;
+  lk_shim_ad_mode mode;
+  static const struct {
+    const char *name;
+    lk_shim_graph graph;
+    int layer, steps, zero_biases, max_forward, max_reverse;
+  } cases[] = {
+    { "H×P", LK_SHIM_GRAPH_PLAIN, 0, 1, 0, 0, 0 },
+    { "H×P at layer 1, passes of 3 and 5", LK_SHIM_GRAPH_PLAIN, 1, 1, 0, 3, 5 },
+    { "BiLRP", LK_SHIM_GRAPH_LRP, 0, 1, 0, 0, 0 },
+    { "BiLRP with zero biases", LK_SHIM_GRAPH_LRP, 1, 1, 1, 4, 7 },
+    { "IJ, 8 Gauss nodes", LK_SHIM_GRAPH_PLAIN, 1, 8, 0, 0, 0 },
+    { "IJ, 8 Gauss nodes, passes of 3", LK_SHIM_GRAPH_PLAIN, 2, 8, 0, 3, 3 },
+  };
+
+  ref[0] = ids[1][0];
+  for (int i = 1; i < lens[1]; i++)
+    ref[i] = i == lens[1] - 1 ? ids[1][i] : 0;
+  for (int vision = 0; vision < 2; vision++)
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+      {
+        const char *what = vision ? "image" : "text";
+        size_t n = (size_t) dim * (vision ? ni : lens[1]);
+        lk_shim_contrib_default_params (&cp);
+        cp.graph = cases[c].graph;
+        cp.layer = cases[c].layer;
+        cp.n_steps = cases[c].steps;
+        cp.quadrature = LK_SHIM_QUAD_GAUSS;
+        cp.zero_biases = cases[c].zero_biases;
+        cp.reference_ids = cases[c].steps > 1 && !vision ? ref : NULL;
+        cp.mode = LK_SHIM_AD_FORWARD;
+        cp.max_batch = cases[c].max_forward;
+        int rc = contrib (m, vision, &cp, uf, ef, rf, &mode, &st);
+        CHECK (rc == 0 && mode == LK_SHIM_AD_FORWARD, "%s, %s: forward mode runs (%s)", what, cases[c].name, st.message);
+        cp.mode = LK_SHIM_AD_REVERSE;
+        cp.max_batch = cases[c].max_reverse;
+        rc = contrib (m, vision, &cp, ur, er, rr, &mode, &st);
+        CHECK (rc == 0 && mode == LK_SHIM_AD_REVERSE, "%s, %s: reverse mode runs (%s)", what, cases[c].name, st.message);
+        double du = rel_diff (uf, ur, n);
+        CHECK (du < 1e-5, "%s, %s: forward U = reverse U (rel %.2g)", what, cases[c].name, du);
+        CHECK (max_diff (ef, er, dim) == 0 && max_diff (rf, rr, dim) == 0, "%s, %s: the same e and e_ref", what,
+               cases[c].name);
+      }
+  /* auto: forward mode when S < D. */
+  lk_shim_contrib_default_params (&cp);
+  int rc = contrib (m, 0, &cp, uf, NULL, NULL, &mode, &st);
+  CHECK (rc == 0 && mode == (lens[1] < dim ? LK_SHIM_AD_FORWARD : LK_SHIM_AD_REVERSE),
+         "text: auto picks %s mode for %d tokens and %d dimensions", lens[1] < dim ? "forward" : "reverse", lens[1], dim);
+  rc = contrib (m, 1, &cp, uf, NULL, NULL, &mode, &st);
+  CHECK (rc == 0 && mode == (ni < dim ? LK_SHIM_AD_FORWARD : LK_SHIM_AD_REVERSE),
+         "image: auto picks %s mode for %d tokens and %d dimensions", ni < dim ? "forward" : "reverse", ni, dim);
+  free (uf);
+  free (ur);
 }
 
 static void
@@ -228,12 +337,8 @@ main (void)
   int long_len[] = { 78 };
   CHECK (lk_shim_embed (m, 1, long_ids, long_len, out, NULL, &st) != 0 && strstr (st.message, "positions"),
          "78 tokens exceed 77 positions (%s)", st.message);
-  float u[64 * 3];
-  lk_shim_contrib_params cp;
-  lk_shim_contrib_default_params (&cp);
-  CHECK (lk_shim_contributions (m, ids[0], lens[0], &cp, u, NULL, NULL, NULL, &st) != 0
-         && st.code == LK_SHIM_ERROR_UNSUPPORTED, "the text-pair engine points to the CLIP one (%s)", st.message);
   check_contributions (m);
+  check_modes (m);
   lk_shim_model_free (m);
 
   tiny_params (&p, weights);
@@ -248,7 +353,6 @@ main (void)
   CHECK (m == NULL && st.code == LK_SHIM_ERROR_MISSING_WEIGHT && strstr (st.message, "class_embedding"),
          "a vision width the weights do not have (%s)", st.message);
 
-  /* An encoder has no vision tower. */
   free (out);
   free (iout);
   free (temb);

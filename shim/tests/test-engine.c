@@ -39,10 +39,19 @@ completeness (const float *u, const float *target, int d)
 }
 
 static int
+contrib (lk_shim_model *m, const int32_t *x, int n, const lk_shim_contrib_params *p, float *u, float *e, float *er,
+         lk_shim_status *st)
+{
+  lk_shim_contrib_input in = { .tower = LK_SHIM_TOWER_TEXT, .ids = x, .n_tokens = n };
+  lk_shim_contrib_output out = { .u = u, .e = e, .e_ref = er };
+  return lk_shim_contributions (m, &in, p, &out, st);
+}
+
+static int
 run (lk_shim_model *m, lk_shim_contrib_params *p, float *u, float *e, float *er)
 {
   lk_shim_status st;
-  int rc = lk_shim_contributions (m, ids, S, p, u, e, er, NULL, &st);
+  int rc = contrib (m, ids, S, p, u, e, er, &st);
   if (rc != 0)
     printf ("# %s\n", st.message);
   return rc;
@@ -122,21 +131,42 @@ check_arch (lk_shim_arch arch, const char *label, const char *dir)
   /* Bad input and cancelling. */
   lk_shim_contrib_default_params (&p);
   p.layer = LAYERS + 1;
-  CHECK (lk_shim_contributions (m, ids, S, &p, uf, NULL, NULL, NULL, &st) != 0 && strstr (st.message, "out of range"),
+  CHECK (contrib (m, ids, S, &p, uf, NULL, NULL, &st) != 0 && strstr (st.message, "out of range"),
          "%s: layer out of range (%s)", label, st.message);
   lk_shim_contrib_default_params (&p);
   p.reference_ids = ref;
   p.n_steps = 0;
-  CHECK (lk_shim_contributions (m, ids, S, &p, uf, NULL, NULL, NULL, &st) != 0 && strstr (st.message, "steps"),
+  CHECK (contrib (m, ids, S, &p, uf, NULL, NULL, &st) != 0 && strstr (st.message, "steps"),
          "%s: zero steps (%s)", label, st.message);
   lk_shim_contrib_default_params (&p);
-  CHECK (lk_shim_contributions (m, ids, 0, &p, uf, NULL, NULL, NULL, &st) != 0 && st.code == LK_SHIM_ERROR_INVALID,
+  CHECK (contrib (m, ids, 0, &p, uf, NULL, NULL, &st) != 0 && st.code == LK_SHIM_ERROR_INVALID,
          "%s: no tokens (%s)", label, st.message);
   p.abort = stop_now;
-  CHECK (lk_shim_contributions (m, ids, S, &p, uf, NULL, NULL, NULL, &st) != 0 && st.code == LK_SHIM_ERROR_CANCELLED,
+  CHECK (contrib (m, ids, S, &p, uf, NULL, NULL, &st) != 0 && st.code == LK_SHIM_ERROR_CANCELLED,
          "%s: cancels", label);
   p.abort = NULL;
-  CHECK (lk_shim_contributions (m, ids, S, &p, uf, NULL, NULL, NULL, &st) == 0, "%s: runs again after a cancel", label);
+  CHECK (contrib (m, ids, S, &p, uf, NULL, NULL, &st) == 0, "%s: runs again after a cancel", label);
+
+  /* An encoder's one tower is the text tower. */
+  CHECK (lk_shim_model_num_layers_of (m, LK_SHIM_TOWER_TEXT) == LAYERS && lk_shim_model_num_layers (m) == LAYERS
+         && lk_shim_model_num_layers_of (m, LK_SHIM_TOWER_IMAGE) == 0, "%s: %d text layers, no vision tower", label, LAYERS);
+  float pixels[3 * 4 * 4] = { 0 };
+  lk_shim_contrib_input in = { .tower = LK_SHIM_TOWER_IMAGE, .pixels = pixels, .n_tokens = 17 };
+  lk_shim_contrib_output out = { .u = uf };
+  int rc = lk_shim_contributions (m, &in, &p, &out, &st);
+  CHECK (rc != 0 && st.code == LK_SHIM_ERROR_UNSUPPORTED && strstr (st.message, "vision tower"),
+         "%s: no image contributions (%s)", label, st.message);
+  in = (lk_shim_contrib_input) { .tower = (lk_shim_tower) 7, .ids = ids, .n_tokens = S };
+  rc = lk_shim_contributions (m, &in, &p, &out, &st);
+  CHECK (rc != 0 && st.code == LK_SHIM_ERROR_UNSUPPORTED, "%s: an unknown tower (%s)", label, st.message);
+  in = (lk_shim_contrib_input) { .tower = LK_SHIM_TOWER_TEXT, .n_tokens = S };
+  rc = lk_shim_contributions (m, &in, &p, &out, &st);
+  CHECK (rc != 0 && st.code == LK_SHIM_ERROR_INVALID, "%s: no ids (%s)", label, st.message);
+  in.ids = ids;
+  out.mode_used = LK_SHIM_AD_AUTO;
+  rc = lk_shim_contributions (m, &in, &p, &out, &st);
+  CHECK (rc == 0 && out.mode_used == LK_SHIM_AD_FORWARD, "%s: auto takes forward mode for %d tokens < %d dimensions",
+         label, S, H);
 
   float hs[S * H];
   CHECK (lk_shim_hidden_states (m, ids, S, LAYERS, hs, &st) == 0, "%s: hidden states", label);

@@ -1,0 +1,53 @@
+// shim-tower.cpp — the default forward mode of a Tower: libtorch's
+// forward-mode AD through the tower's own from_layer.
+#include "shim-tower.h"
+
+#include <torch/csrc/autograd/forward_grad.h>
+
+#include <mutex>
+
+namespace lk {
+
+namespace {
+
+// libtorch keeps its forward-AD levels in one process-wide list and refuses
+// a second level while one is open, whichever thread opens it: so one
+// dual-number pass at a time in the whole process.
+std::mutex &
+dual_level_lock ()
+{
+  static std::mutex m;
+  return m;
+}
+
+// Opens a level and closes it however the scope ends (a cancel throws).
+struct DualLevel {
+  uint64_t idx;
+  DualLevel () : idx (torch::autograd::ForwardADLevel::get_next_idx ()) {}
+  ~DualLevel () { torch::autograd::ForwardADLevel::release_idx (idx); }
+  DualLevel (const DualLevel &) = delete;
+  DualLevel &operator= (const DualLevel &) = delete;
+};
+
+} // namespace
+
+torch::Tensor
+Tower::jvp_from_layer (int layer, const torch::Tensor &x, const torch::Tensor &rows, const torch::Tensor &dv,
+                       const TowerInput &in, const Rules &r, const Run &run) const
+{
+  int64_t n = dv.size (0);
+  // Each tangent needs its own copy of the point: a dual tensor's tangent
+  // has the primal's shape.
+  auto xs = x.expand ({ n, x.size (1), x.size (2) }).contiguous ();
+  auto t = torch::zeros_like (xs);
+  t.index_put_ ({ torch::arange (n, rows.options ()), rows }, dv);
+  torch::NoGradGuard no_grad;  // forward AD needs no graph
+  std::lock_guard<std::mutex> hold (dual_level_lock ());
+  DualLevel level;
+  auto e = from_layer (layer, at::_make_dual (xs, t, (int64_t) level.idx), in, r, run);
+  auto tangent = std::get<1> (at::_unpack_dual (e, (int64_t) level.idx));
+  // No tangent: the embedding does not depend on x at all.
+  return tangent.defined () ? tangent.clone () : torch::zeros_like (e);
+}
+
+} // namespace lk
