@@ -120,7 +120,7 @@ count_meson build/meson-logs/testlog.json $? "tests"
 # 3. The core, the parity tests and the shim under ASan + UBSan.
 step "meson test -C build-asan (AddressSanitizer, UndefinedBehaviorSanitizer)"
 if [ ! -f build-asan/build.ninja ]; then
-  meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
+  meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dintrospection=false
 fi
 rm -f build-asan/meson-logs/testlog-run-test.sh.json
 ASAN_OPTIONS="detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1" \
