@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "lk-application.h"
+#include "lk-method-info.h"
 #include "lk-preferences-window.h"
 #include "lk-settings.h"
 #include "lk-window.h"
@@ -35,10 +36,6 @@ static const struct {
   { "win.show-view::saliency", { "<Alt>3", NULL } },
   { "win.show-view::aspects", { "<Alt>4", NULL } },
   { "win.show-view::details", { "<Alt>5", NULL } },
-  { "win.method::bilrp", { "<Control>1", NULL } },
-  { "win.method::ij", { "<Control>2", NULL } },
-  { "win.method::hxp", { "<Control>3", NULL } },
-  { "win.method::align", { "<Control>4", NULL } },
   { "win.input-mode::text-pair", { "<Control><Alt>t", NULL } },
   { "win.input-mode::image-caption", { "<Control><Alt>i", NULL } },
   { "app.preferences", { "<Control>comma", NULL } },
@@ -165,6 +162,20 @@ lk_application_startup (GApplication *app)
   g_action_map_add_action_entries (G_ACTION_MAP (app), entries, G_N_ELEMENTS (entries), app);
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
+  /* Control+1… pick the methods of the text-pair chooser in the registry's
+   * order (the shortcuts window lists the first four). */
+  {
+    guint n, k = 0;
+    const LkMethodInfo *all = lk_method_infos (&n);
+
+    for (guint i = 0; i < n && k < 9; i++)
+      if (all[i].inputs & LK_INPUTS_TEXT_PAIR)
+        {
+          g_autofree char *action = g_strdup_printf ("win.method::%s", all[i].name);
+          g_autofree char *accel = g_strdup_printf ("<Control>%u", ++k);
+          gtk_application_set_accels_for_action (GTK_APPLICATION (app), action, (const char *[]) { accel, NULL });
+        }
+  }
   gtk_window_set_default_icon_name (APPLICATION_ID);
 }
 

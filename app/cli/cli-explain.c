@@ -119,7 +119,7 @@ distance_options_clear (DistanceOptions *d)
 }
 
 #define DISTANCE_ENTRIES(d) \
-  { "image", 0, 0, G_OPTION_ARG_FILENAME, &(d).image, "Explain an image (FILE) and one caption instead of two texts (CLIP models): a saliency map (distance) or the patch × word matrix (ij, bilrp, hxp)", "FILE" }, \
+  { "image", 0, 0, G_OPTION_ARG_FILENAME, &(d).image, image_help, "FILE" }, \
   { "masks", 0, 0, G_OPTION_ARG_INT, &(d).masks, "distance: number of random masks (default 1000)", "N" }, \
   { "feature-res", 0, 0, G_OPTION_ARG_INT, &(d).feature_res, "distance: image mask grid cells per axis (default 8)", "R" }, \
   { "p-keep", 0, 0, G_OPTION_ARG_DOUBLE, &(d).p_keep, "distance: probability that a cell or token is kept (default 0.5)", "P" }, \
@@ -219,8 +219,16 @@ cli_explain (int argc, char **argv)
   g_autofree char *json_path = NULL;
   g_autofree char *svg = NULL, *png = NULL, *pdf = NULL;
   g_autofree char *view_name = NULL;
+  /* The methods as the registry lists them. */
+  g_autofree char *all = lk_method_names_with (LK_INPUTS_TEXT_PAIR | LK_INPUTS_IMAGE_CAPTION, FALSE);
+  g_autofree char *attributions = lk_method_names_with (LK_INPUTS_IMAGE_CAPTION, TRUE);
+  g_autofree char *method_help = g_strdup_printf ("%s (default %s; aspects needs a model with an aspect layout)", all,
+                                                  lk_method_to_string (LK_METHOD_IJ));
+  g_autofree char *image_help = g_strdup_printf ("Explain an image (FILE) and one caption instead of two texts (CLIP "
+                                                 "models): a saliency map (distance) or the patch × word matrix (%s)",
+                                                 attributions);
   GOptionEntry entries[] = {
-    { "method", 0, 0, G_OPTION_ARG_STRING, &o.method, "ij (default), bilrp, hxp, align, distance or aspects (a model with an aspect layout)", "METHOD" },
+    { "method", 0, 0, G_OPTION_ARG_STRING, &o.method, method_help, "METHOD" },
     EXPLAIN_ENTRIES (o),
     DISTANCE_ENTRIES (d),
     { "perturbation", 0, 0, G_OPTION_ARG_NONE, &o.perturbation, "Also compute the perturbation curve", NULL },
@@ -310,9 +318,11 @@ cli_eval_perturbation (int argc, char **argv)
   ExplainOptions o = { .layer = -1 };
   g_auto(GStrv) methods = NULL;
   g_autofree char *data = NULL;
+  g_autofree char *attributions = lk_method_names_with (LK_INPUTS_TEXT_PAIR, TRUE);
+  g_autofree char *method_help = g_strdup_printf ("Method to evaluate (repeatable; default %s)", attributions);
   int limit = 200;
   GOptionEntry entries[] = {
-    { "method", 0, 0, G_OPTION_ARG_STRING_ARRAY, &methods, "Method to evaluate (repeatable; default bilrp, hxp, ij)", "METHOD" },
+    { "method", 0, 0, G_OPTION_ARG_STRING_ARRAY, &methods, method_help, "METHOD" },
     EXPLAIN_ENTRIES (o),
     { "data", 0, 0, G_OPTION_ARG_FILENAME, &data, "STS-style data file of pairs", "FILE" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Use the first K pairs (default 200)", "K" },
@@ -348,7 +358,7 @@ cli_eval_perturbation (int argc, char **argv)
   /* By default the attributions, whose perturbation curve is the point */
   all = lk_method_infos (&n_methods);
   for (guint i = 0; i < n_methods; i++)
-    if (all[i].check.kind == LK_CHECK_ATTRIBUTION || all[i].check.kind == LK_CHECK_CONSERVATION)
+    if (lk_method_is_attribution (&all[i]))
       g_ptr_array_add (default_methods, (gpointer) all[i].name);
   g_ptr_array_add (default_methods, NULL);
   for (const char * const *m = methods ? (const char * const *) methods : (const char * const *) default_methods->pdata;

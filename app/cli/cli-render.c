@@ -115,9 +115,10 @@ cli_render (int argc, char **argv)
       guint n = maps && JSON_NODE_HOLDS_ARRAY (maps) ? json_array_get_length (json_node_get_array (maps)) : 0;
       if ((guint) word >= n)
         {
+          g_autofree char *takers = lk_method_names_with (LK_INPUTS_IMAGE_CAPTION, TRUE);
           g_autofree char *msg = n ? g_strdup_printf ("--word %d: %s has caption words 0 to %u", word, argv[1], n - 1)
                                    : g_strdup_printf ("--word %d: %s has no per-word maps (saliency_map.maps: "
-                                                      "explain --image with ij, bilrp or hxp)", word, argv[1]);
+                                                      "explain --image with %s)", word, argv[1], takers);
           return cli_usage ("render", msg);
         }
     }

@@ -206,11 +206,13 @@ lk_explain_image (LkModel                *model,
   g_return_val_if_fail (LK_IS_MODEL (model), NULL);
   g_return_val_if_fail (image_path != NULL && params != NULL, NULL);
 
-  if (p.method != LK_METHOD_IJ && p.method != LK_METHOD_BILRP && p.method != LK_METHOD_HXP)
+  if (!lk_method_is_attribution (lk_method_info (p.method)) ||
+      !(lk_method_info (p.method)->inputs & LK_INPUTS_IMAGE_CAPTION))
     {
+      g_autofree char *takers = lk_method_names_with (LK_INPUTS_IMAGE_CAPTION, TRUE);
       g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
-                   "method '%s' has no patch × word form: an image and a caption take ij, bilrp or hxp "
-                   "(or distance, for a saliency map)", lk_method_to_string (p.method));
+                   "method '%s' has no patch × word form: an image and a caption take %s "
+                   "(or distance, for a saliency map)", lk_method_to_string (p.method), takers);
       return NULL;
     }
   if (!lk_methods_require_vision (model, error))

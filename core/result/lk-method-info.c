@@ -277,6 +277,28 @@ lk_method_names_joined (const char *separator)
   return g_string_free (s, FALSE);
 }
 
+gboolean
+lk_method_is_attribution (const LkMethodInfo *info)
+{
+  g_return_val_if_fail (info != NULL, FALSE);
+  return info->check.kind == LK_CHECK_ATTRIBUTION || info->check.kind == LK_CHECK_CONSERVATION;
+}
+
+char *
+lk_method_names_with (LkInputs inputs, gboolean attributions_only)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
+    if ((methods[i].inputs & inputs) && (!attributions_only || lk_method_is_attribution (&methods[i])))
+      g_ptr_array_add (names, (gpointer) methods[i].name);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf (s, "%s%s", i == 0 ? "" : i + 1 == names->len ? " or " : ", ",
+                            (const char *) g_ptr_array_index (names, i));
+  return g_string_free (s, FALSE);
+}
+
 const char *
 lk_method_title (const char *name)
 {

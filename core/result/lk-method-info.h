@@ -188,6 +188,13 @@ gboolean            lk_method_from_string (const char  *name,
 /* "ij|bilrp|hxp|align|distance|aspects": for usage lines and messages (a
  * new string each call; @separator between the names). */
 char               *lk_method_names_joined (const char *separator);
+/* Whether the method attributes the score to token pairs (IJ, BiLRP, H×P:
+ * its check is the attribution error or conservation). */
+gboolean            lk_method_is_attribution (const LkMethodInfo *info);
+/* For help and messages: "bilrp, ij, hxp or distance", the methods that
+ * take @inputs (and, with @attributions_only, attribute). A new string. */
+char               *lk_method_names_with   (LkInputs     inputs,
+                                            gboolean     attributions_only);
 
 /* Translated; for a name no entry has, the name itself ("Explanation" for
  * NULL), so that a result of a newer version still shows. */
