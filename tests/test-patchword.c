@@ -162,7 +162,7 @@ test_errors (void)
 
   lk_explain_params_init (&p, LK_METHOD_ALIGN);
   g_assert_null (lk_explain_image (tiny, path, CAPTION, &p, NULL, NULL, NULL, &error));
-  lk_test_assert_message (error, "ij, bilrp or hxp");
+  lk_test_assert_message (error, "no patch × word form: an image and a caption take bilrp, ij or hxp");
   g_clear_error (&error);
 
   lk_explain_params_init (&p, LK_METHOD_BILRP);
