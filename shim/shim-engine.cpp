@@ -3,6 +3,7 @@
 // encoder, either of CLIP's towers), by forward-mode AD (one JVP per token,
 // batched) or reverse mode (one backward pass per embedding dimension,
 // batched).
+#include <cstring>
 #include "shim-model-private.h"
 
 #include <cmath>
@@ -169,14 +170,14 @@ copy_out (const torch::Tensor &t, float *out)
 }
 
 const Tower *
-find_tower (const lk_shim_model *m, lk_shim_tower which)
+find_tower (const lk_shim_model *m, int which)
 {
   int i = (int) which;
   return m && i >= 0 && i < n_towers ? m->towers[i].get () : nullptr;
 }
 
 const Tower &
-tower_of (const lk_shim_model *m, lk_shim_tower which)
+tower_of (const lk_shim_model *m, int which)
 {
   if (const Tower *t = find_tower (m, which))
     return *t;
@@ -187,7 +188,7 @@ tower_of (const lk_shim_model *m, lk_shim_tower which)
 
 // Under the model's lock.
 const Tower &
-zero_bias_tower (lk_shim_model *m, lk_shim_tower which)
+zero_bias_tower (lk_shim_model *m, int which)
 {
   auto &z = m->zero_bias_towers[(int) which];
   if (!z)
@@ -312,10 +313,14 @@ lk_shim_contributions (lk_shim_model *model, const lk_shim_contrib_input *in, co
   LK_SHIM_GUARD (status, return -1,
     if (!model || !in || !params || !out || !out->u)
       lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_contributions: bad arguments");
-    lk::check_params (lk::tower_of (model, in->tower), *params);
+    // The caller's tower as an int: a value outside the enum is an error
+    // to report, not one to load as the enum (undefined behaviour).
+    int which;
+    std::memcpy (&which, &in->tower, sizeof which);
+    lk::check_params (lk::tower_of (model, which), *params);
     std::lock_guard<std::mutex> hold (model->lock);
     lk::TrimCpuCacheOnExit trim;  // after the tensors below are freed
-    const lk::Tower &tower = params->zero_biases ? lk::zero_bias_tower (model, in->tower) : lk::tower_of (model, in->tower);
+    const lk::Tower &tower = params->zero_biases ? lk::zero_bias_tower (model, which) : lk::tower_of (model, which);
     lk::TowerInput input = lk::input_of (tower, *in);
     lk::Contributions c = lk::contributions (tower, input, *params);
     lk::copy_out (c.u, out->u);
