@@ -12,6 +12,7 @@
 #include "lk-error.h"
 #include "lk-explain.h"
 #include "lk-methods.h"
+#include "lk-methods-private.h"
 
 struct _LkExplainRequest {
   LkMethod        method;
@@ -359,7 +360,6 @@ engine_image (LkModel *model, const LkExplainRequest *r, LkProgressFunc progress
   LkExplainParams p;
 
   to_engine_params (r, &p);
-  p.image = TRUE;
   return lk_explain_image (model, r->image, r->text_b, &p, progress, data, cancellable, error);
 }
 
@@ -472,12 +472,8 @@ lk_explain_request_check (const LkExplainRequest *r, LkModel *model, GError **er
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "no image was given: there is nothing to explain");
       return FALSE;
     }
-  if (model != NULL && image && !lk_model_has_vision (model))
-    {
-      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
-                   "%s has no vision tower: image–caption pairs need a CLIP model", lk_model_get_id (model));
-      return FALSE;
-    }
+  if (model != NULL && image && !lk_methods_require_vision (model, error))
+    return FALSE;
   return TRUE;
 }
 

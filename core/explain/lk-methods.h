@@ -36,7 +36,6 @@ typedef struct {
   LkAdMode     ad_mode;
   gboolean     perturbation;  /* also compute the perturbation curve */
   guint        seed;          /* for the perturbation curve's random baseline */
-  gboolean     image;         /* set by lk_explain_image () */
 } LkExplainParams;
 
 #define LK_IJ_DEFAULT_STEPS_RIEMANN 50
