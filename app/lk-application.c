@@ -22,6 +22,9 @@ static const struct {
 } accels[] = {
   { "win.explain", { "<Control>Return", "<Control>KP_Enter", NULL } },
   { "win.cancel", { "Escape", NULL } },
+  /* The shortcuts window is built per window (lk_window_init), not loaded
+   * by GtkApplication, so its accelerator is set here. */
+  { "win.show-help-overlay", { "<Control>question", NULL } },
   { "win.open", { "<Control>o", NULL } },
   { "win.save", { "<Control>s", NULL } },
   { "win.save-as", { "<Control><Shift>s", NULL } },
@@ -163,7 +166,7 @@ lk_application_startup (GApplication *app)
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
   /* Control+1… pick the methods of the text-pair chooser in the registry's
-   * order (the shortcuts window lists the first four). */
+   * order; the shortcuts window lists them from these keys. */
   {
     guint n, k = 0;
     const LkMethodInfo *all = lk_method_infos (&n);

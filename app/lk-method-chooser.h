@@ -9,7 +9,7 @@ G_BEGIN_DECLS
 #define LK_TYPE_METHOD_CHOOSER (lk_method_chooser_get_type ())
 G_DECLARE_FINAL_TYPE (LkMethodChooser, lk_method_chooser, LK, METHOD_CHOOSER, GtkWidget)
 
-/* The method's short name: "ij", "bilrp", "hxp" or "align". */
+/* The method's name in the registry (lk-method-info.h). */
 const char *lk_method_chooser_get_method (LkMethodChooser *self);
 void        lk_method_chooser_set_method (LkMethodChooser *self,
                                           const char      *method);

@@ -12,19 +12,13 @@
 
 /* ---- the request key ---- */
 
-static char *
-current_method (LkWindow *self)
-{
-  return g_settings_get_string (self->settings, "method");
-}
-
 /* Everything that decides a result: the model as chosen, the inputs of
  * @mode, the method and the parameters the preferences feed into it.
  * @method NULL: the chosen one. */
 char *
 lk_window_request_key_for_mode (LkWindow *self, LkInputMode mode, const char *method)
 {
-  g_autofree char *chosen = method ? NULL : current_method (self);
+  g_autofree char *chosen = method ? NULL : lk_window_dup_method (self);
   g_autofree char *a = NULL, *b = NULL;
   g_autoptr(JsonObject) params = lk_settings_dup_params_json (lk_settings_get_default ());
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), params);
@@ -170,7 +164,7 @@ on_explained (GObject *source, GAsyncResult *result, gpointer data)
 static void
 start_explain (LkWindow *self, const char *a, const char *b, const char *key)
 {
-  g_autofree char *method_name = current_method (self);
+  g_autofree char *method_name = lk_window_dup_method (self);
   g_autofree char *title = NULL;
   ExplainJob *job = g_new0 (ExplainJob, 1);
   g_autoptr(LkExplainRequest) request = NULL;

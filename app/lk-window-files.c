@@ -29,7 +29,7 @@ build_session (LkWindow *self)
   LkSession *session = lk_session_new ();
   g_autoptr(JsonObject) params = lk_settings_dup_params_json (lk_settings_get_default ());
   g_autoptr(GList) members = json_object_get_members (params);
-  g_autofree char *method = g_settings_get_string (self->settings, "method");
+  g_autofree char *method = lk_window_dup_method (self);
 
   lk_session_set_mode (session, lk_input_pane_get_mode (self->input_pane));
   for (guint side = 0; side < 2; side++)

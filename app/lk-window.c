@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -351,6 +352,42 @@ on_model_changed (LkWindow *self)
   lk_window_refresh_results (self);
 }
 
+/* ---- the method setting ---- */
+
+/* The setting is a string, not an enum listing the methods: the registry is
+ * the one list, and a name it does not know (an older or newer version's)
+ * reads as its first method rather than as an error. */
+static const char *
+known_method (const char *name)
+{
+  guint n;
+
+  if (name != NULL && lk_method_info_find (name) != NULL)
+    return name;
+  return lk_method_infos (&n)[0].name;
+}
+
+char *
+lk_window_dup_method (LkWindow *self)
+{
+  g_autofree char *name = g_settings_get_string (self->settings, "method");
+
+  return g_strdup (known_method (name));
+}
+
+static gboolean
+method_from_setting (GValue *value, GVariant *variant, gpointer user_data)
+{
+  g_value_set_string (value, known_method (g_variant_get_string (variant, NULL)));
+  return TRUE;
+}
+
+static GVariant *
+method_to_setting (const GValue *value, const GVariantType *type, gpointer user_data)
+{
+  return g_variant_new_string (known_method (g_value_get_string (value)));
+}
+
 /* ---- actions ---- */
 
 static void
@@ -559,6 +596,14 @@ add_settings_actions (LkWindow *self)
     }
 }
 
+static void setup_shortcuts_window (LkWindow *self);
+
+static void
+on_application_changed (GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+  setup_shortcuts_window (LK_WINDOW (object));
+}
+
 static void
 lk_window_init (LkWindow *self)
 {
@@ -573,12 +618,14 @@ lk_window_init (LkWindow *self)
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "method", self->method_chooser, "method", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (self->settings, "method", self->method_chooser, "method", G_SETTINGS_BIND_DEFAULT,
+                                method_from_setting, method_to_setting, NULL, NULL);
   g_settings_bind (self->settings, "model", self->model_chooser, "model", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "alignment-top-k", self->topk_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "saliency-opacity", self->opacity_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
   g_signal_connect_swapped (self->settings, "changed", G_CALLBACK (on_settings_changed), self);
   g_signal_connect_swapped (self->model_chooser, "notify::model", G_CALLBACK (on_model_changed), self);
+  g_signal_connect (self, "notify::application", G_CALLBACK (on_application_changed), NULL);
 
   FOREACH_FIGURE (self, fv)
     {
@@ -594,6 +641,65 @@ lk_window_init (LkWindow *self)
   lk_window_update_actions (self);
   if (g_strcmp0 (PROFILE, "") != 0)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+}
+
+/* The shortcuts window: the .ui file holds every shortcut but the methods',
+ * which come from the accelerators the application gave "win.method::NAME"
+ * (lk-application.c, in the registry's order), so that neither the list of
+ * methods nor their keys is written twice. */
+static void
+setup_shortcuts_window (LkWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  g_autoptr(GBytes) bytes = g_resources_lookup_data ("/io/github/likeness/Likeness/lk-shortcuts-window.ui", 0, NULL);
+  g_autoptr(GString) ui = NULL;
+  g_autoptr(GString) methods = g_string_new (NULL);
+  g_autoptr(GtkBuilder) builder = NULL;
+  const LkMethodInfo *all;
+  guint n;
+  gsize size, at;
+  const char *data, *marker, *end;
+
+  /* "application" is set after construction, and again if the window
+   * moves; the keys are the application's. */
+  if (app == NULL || bytes == NULL)
+    return;
+  data = g_bytes_get_data (bytes, &size);
+  ui = g_string_new_len (data, size);
+  all = lk_method_infos (&n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *action = g_strdup_printf ("win.method::%s", all[i].name);
+      g_auto(GStrv) keys = gtk_application_get_accels_for_action (app, action);
+      g_autofree char *title = NULL, *accel = NULL;
+
+      if (keys == NULL || keys[0] == NULL)
+        continue;
+      title = g_markup_escape_text (lk_method_title (all[i].name), -1);
+      accel = g_markup_escape_text (keys[0], -1);
+      g_string_append_printf (methods,
+                              "<child><object class=\"GtkShortcutsShortcut\">"
+                              "<property name=\"title\">%s</property>"
+                              "<property name=\"accelerator\">%s</property>"
+                              "</object></child>", title, accel);
+    }
+  /* The marker is a comment, so the file stays valid on its own. */
+  marker = strstr (ui->str, "<!-- lk-methods");
+  end = marker ? strstr (marker, "-->") : NULL;
+  if (end == NULL)
+    {
+      g_critical ("lk-shortcuts-window.ui has no lk-methods marker");
+      return;
+    }
+  at = marker - ui->str;
+  g_string_erase (ui, at, end + strlen ("-->") - marker);
+  g_string_insert (ui, at, methods->str);
+  builder = gtk_builder_new ();
+  gtk_builder_set_translation_domain (builder, GETTEXT_PACKAGE);
+  if (!gtk_builder_add_from_string (builder, ui->str, ui->len, NULL))
+    return;
+  gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (self),
+                                           GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
 }
 
 LkWindow *

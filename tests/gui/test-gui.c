@@ -16,6 +16,7 @@
 #include "lk-application.h"
 #include "lk-error.h"
 #include "lk-image.h"
+#include "lk-method-info.h"
 #include "lk-model-store.h"
 #include "lk-methods.h"
 #include "lk-preferences-window.h"
@@ -287,6 +288,23 @@ test_methods (void)
         }
       lk_window_set_visible_view (win, "matrix");
     }
+
+  /* A name the registry does not know (another version's) reads as the
+   * registry's first method, in the chooser and in what is explained. */
+  {
+    guint n;
+    const char *first = lk_method_infos (&n)[0].name;
+    LkExplanation *x;
+
+    g_settings_set_string (settings (), "method", "no-such-method");
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.explain", NULL));
+    wait_idle (win);
+    g_assert_null (lk_window_get_last_error (win));
+    x = lk_window_get_explanation (win);
+    g_assert_nonnull (x);
+    g_assert_cmpstr (lk_explanation_get_method (x), ==, first);
+    g_settings_reset (settings (), "method");
+  }
 }
 
 static void
@@ -1030,19 +1048,57 @@ test_models (void)
   gtk_popover_popdown (GTK_POPOVER (popover));
 }
 
+/* A GtkShortcutsShortcut under @w with @title and @accel. */
+static gboolean
+find_shortcut (GtkWidget *w, const char *title, const char *accel)
+{
+  if (GTK_IS_SHORTCUTS_SHORTCUT (w))
+    {
+      g_autofree char *t = NULL, *a = NULL;
+
+      g_object_get (w, "title", &t, "accelerator", &a, NULL);
+      if (g_strcmp0 (t, title) == 0 && g_strcmp0 (a, accel) == 0)
+        return TRUE;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    if (find_shortcut (c, title, accel))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 test_shortcuts (void)
 {
   g_auto(GStrv) explain = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.explain");
   g_auto(GStrv) open = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.open");
   GtkWidget *overlay;
+  g_auto(GStrv) help = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay");
+  guint n, listed = 0, with_keys = 0;
+  const LkMethodInfo *all = lk_method_infos (&n);
 
   g_assert_true (g_strv_contains ((const char * const *) explain, "<Control>Return"));
   g_assert_true (g_strv_contains ((const char * const *) open, "<Control>o"));
-  /* The help overlay comes from the resources. */
+  g_assert_true (g_strv_contains ((const char * const *) help, "<Control>question"));
+  /* The shortcuts window comes from the resources, with one shortcut per
+   * method that has a key, built from the registry. */
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (win), "show-help-overlay"));
   overlay = GTK_WIDGET (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (win)));
   g_assert_nonnull (overlay);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *action = g_strdup_printf ("win.method::%s", all[i].name);
+      g_auto(GStrv) keys = gtk_application_get_accels_for_action (GTK_APPLICATION (app), action);
+
+      if (keys == NULL || keys[0] == NULL)
+        continue;
+      with_keys++;
+      if (find_shortcut (overlay, lk_method_title (all[i].name), keys[0]))
+        listed++;
+      else
+        g_test_message ("the shortcuts window lacks %s (%s)", all[i].name, keys[0]);
+    }
+  g_assert_cmpuint (with_keys, >=, 4);
+  g_assert_cmpuint (listed, ==, with_keys);
   g_action_group_activate_action (G_ACTION_GROUP (win), "show-help-overlay", NULL);
   snapshot_widget (overlay, "shortcuts");
   gtk_widget_set_visible (overlay, FALSE);
