@@ -10,5 +10,5 @@ b="This is not a good coffee."
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x build/app/likeness ]; then
   exec build/app/likeness --sample
 fi
-build/app/cli/likeness-cli explain --json likeness-sample.json --svg likeness-sample.svg "$a" "$b"
+build/app/cli/likeness-cli explain --method bilrp --json likeness-sample.json --svg likeness-sample.svg "$a" "$b"
 echo "run: wrote $(pwd)/likeness-sample.svg and likeness-sample.json"

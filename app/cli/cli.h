@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "lk-explain.h"
 #include "lk-model.h"
 #include "lk-render.h"
 
@@ -17,6 +18,60 @@ enum {
 };
 
 #define CLI_DEFAULT_MODEL "sentence-transformers/all-MiniLM-L6-v2"
+/* The CLI's method when --method is not given (the app's is the
+ * registry's first, BiLRP; the CLI has always defaulted to IJ). */
+#define CLI_DEFAULT_METHOD LK_METHOD_IJ
+
+/* The method options every explaining command takes (cli-request.c): the
+ * values as parsed, -1 (0 for steps, seed, stop-at; NULL for strings) when
+ * not given, so that the registry's defaults apply. */
+typedef struct {
+  char     *model;
+  char     *method;
+  int       layer;
+  int       steps;
+  char     *quadrature;
+  char     *measure;
+  char     *ad_mode;
+  gboolean  zero_biases;
+  gboolean  perturbation;
+  int       seed;
+  /* distance masking */
+  char     *image;
+  int       masks;
+  int       feature_res;
+  double    p_keep;
+  char     *mask_side;
+  char     *unit;
+  char     *replace;
+  char     *closest;
+  char     *farthest;
+  int       batch_size;
+  double    stop_at;
+  int       check_every;
+  /* the help texts the entries point to */
+  char     *method_help;
+  char     *image_help;
+} CliMethodOptions;
+
+typedef enum {
+  CLI_OPTIONS_METHOD       = 1 << 0,  /* --method (one) */
+  CLI_OPTIONS_DISTANCE     = 1 << 1,  /* distance masking's options */
+  CLI_OPTIONS_IMAGE        = 1 << 2,  /* --image FILE (with DISTANCE) */
+  CLI_OPTIONS_PERTURBATION = 1 << 3,  /* --perturbation */
+} CliOptionSet;
+
+void              cli_method_options_init        (CliMethodOptions *o);
+void              cli_method_options_clear       (CliMethodOptions *o);
+/* Appends the option entries of @set (and --model and the token-pair
+ * methods' parameters, always) to @entries, a GArray of GOptionEntry. */
+void              cli_method_options_add_entries (CliMethodOptions *o,
+                                                  GArray           *entries,
+                                                  CliOptionSet      set);
+/* The request the options describe (no inputs yet); NULL after printing a
+ * usage error that names the option. */
+LkExplainRequest *cli_method_options_to_request  (const CliMethodOptions *o,
+                                                  const char             *command);
 
 typedef int (*CliCommand) (int argc, char **argv);
 

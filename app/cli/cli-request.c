@@ -1,0 +1,181 @@
+/* cli-request.c — the method options every explaining command shares
+ * (explain, contrast, batch, eval-perturbation) and their mapping onto one
+ * LkExplainRequest, so that an option means the same in each. */
+#include "config.h"
+
+#include "cli.h"
+#include "lk-explain.h"
+
+void
+cli_method_options_init (CliMethodOptions *o)
+{
+  /* The sentinels say "not given": the registry's default applies. */
+  *o = (CliMethodOptions) {
+    .layer = -1, .masks = -1, .feature_res = -1, .p_keep = -1, .batch_size = -1, .check_every = -1,
+  };
+}
+
+void
+cli_method_options_clear (CliMethodOptions *o)
+{
+  g_free (o->model);
+  g_free (o->method);
+  g_free (o->quadrature);
+  g_free (o->measure);
+  g_free (o->ad_mode);
+  g_free (o->image);
+  g_free (o->mask_side);
+  g_free (o->unit);
+  g_free (o->replace);
+  g_free (o->closest);
+  g_free (o->farthest);
+  g_free (o->method_help);
+  g_free (o->image_help);
+  cli_method_options_init (o);
+}
+
+static void
+add (GArray *entries, GOptionEntry entry)
+{
+  g_array_append_val (entries, entry);
+}
+
+void
+cli_method_options_add_entries (CliMethodOptions *o, GArray *entries, CliOptionSet set)
+{
+  if (set & CLI_OPTIONS_METHOD)
+    {
+      g_autofree char *all = lk_method_names_with (LK_INPUTS_TEXT_PAIR | LK_INPUTS_IMAGE_CAPTION, FALSE);
+
+      g_free (o->method_help);
+      o->method_help = g_strdup_printf ("%s (default %s; aspects needs a model with an aspect layout)", all,
+                                        lk_method_to_string (CLI_DEFAULT_METHOD));
+      add (entries, (GOptionEntry) { "method", 0, 0, G_OPTION_ARG_STRING, &o->method, o->method_help, "METHOD" });
+    }
+  add (entries, (GOptionEntry) { "model", 'm', 0, G_OPTION_ARG_STRING, &o->model, "Model: hub id or folder (default " CLI_DEFAULT_MODEL ")", "M" });
+  add (entries, (GOptionEntry) { "layer", 0, 0, G_OPTION_ARG_INT, &o->layer, "Layer to attribute at (IJ default: L−2; BiLRP, H×P: 0, the embedding output)", "K" });
+  add (entries, (GOptionEntry) { "steps", 0, 0, G_OPTION_ARG_INT, &o->steps, "IJ integration nodes (default 12 Gauss–Legendre, 50 Riemann)", "N" });
+  add (entries, (GOptionEntry) { "quadrature", 0, 0, G_OPTION_ARG_STRING, &o->quadrature, "IJ path rule: gauss (default) or riemann", "RULE" });
+  add (entries, (GOptionEntry) { "measure", 0, 0, G_OPTION_ARG_STRING, &o->measure, "cos (default) or dot", "M" });
+  add (entries, (GOptionEntry) { "ad-mode", 0, 0, G_OPTION_ARG_STRING, &o->ad_mode, "auto (default), forward or reverse", "MODE" });
+  add (entries, (GOptionEntry) { "zero-biases", 0, 0, G_OPTION_ARG_NONE, &o->zero_biases, "BiLRP diagnostic: set every bias to zero, so conservation is exact", NULL });
+  add (entries, (GOptionEntry) { "seed", 0, 0, G_OPTION_ARG_INT, &o->seed, "Seed of the perturbation curve's random baseline (default 1)", "S" });
+  if (set & CLI_OPTIONS_DISTANCE)
+    {
+      g_autofree char *attributions = lk_method_names_with (LK_INPUTS_IMAGE_CAPTION, TRUE);
+
+      if (set & CLI_OPTIONS_IMAGE)
+        {
+          g_free (o->image_help);
+          o->image_help = g_strdup_printf ("Explain an image (FILE) and one caption instead of two texts (CLIP "
+                                           "models): a saliency map (distance) or the patch × word matrix (%s)",
+                                           attributions);
+          add (entries, (GOptionEntry) { "image", 0, 0, G_OPTION_ARG_FILENAME, &o->image, o->image_help, "FILE" });
+        }
+      add (entries, (GOptionEntry) { "masks", 0, 0, G_OPTION_ARG_INT, &o->masks, "distance: number of random masks (default 1000)", "N" });
+      add (entries, (GOptionEntry) { "feature-res", 0, 0, G_OPTION_ARG_INT, &o->feature_res, "distance: image mask grid cells per axis (default 8)", "R" });
+      add (entries, (GOptionEntry) { "p-keep", 0, 0, G_OPTION_ARG_DOUBLE, &o->p_keep, "distance: probability that a cell or token is kept (default 0.5)", "P" });
+      add (entries, (GOptionEntry) { "mask-side", 0, 0, G_OPTION_ARG_STRING, &o->mask_side, "distance: mask a (default; the image) or b (text B or the caption)", "SIDE" });
+      add (entries, (GOptionEntry) { "unit", 0, 0, G_OPTION_ARG_STRING, &o->unit, "distance: mask each token (default) or each word", "UNIT" });
+      add (entries, (GOptionEntry) { "replace", 0, 0, G_OPTION_ARG_STRING, &o->replace, "distance: a masked token becomes the mask token (mask, default) or is dropped (drop)", "HOW" });
+      add (entries, (GOptionEntry) { "closest-window", 0, 0, G_OPTION_ARG_STRING, &o->closest, "distance: fractions of the sorted masks counted +1 (default 0:0.1)", "LO:HI" });
+      add (entries, (GOptionEntry) { "farthest-window", 0, 0, G_OPTION_ARG_STRING, &o->farthest, "distance: fractions counted −1 (default 0.9:1)", "LO:HI" });
+      add (entries, (GOptionEntry) { "batch-size", 0, 0, G_OPTION_ARG_INT, &o->batch_size, "distance: masked inputs per model call (default 32)", "B" });
+      add (entries, (GOptionEntry) { "stop-at", 0, 0, G_OPTION_ARG_DOUBLE, &o->stop_at, "distance: stop early once the split-half correlation reaches R (default 0: never)", "R" });
+      add (entries, (GOptionEntry) { "check-every", 0, 0, G_OPTION_ARG_INT, &o->check_every, "distance: masks between two early-stop checks (default 100)", "N" });
+    }
+  if (set & CLI_OPTIONS_PERTURBATION)
+    add (entries, (GOptionEntry) { "perturbation", 0, 0, G_OPTION_ARG_NONE, &o->perturbation, "Also compute the perturbation curve", NULL });
+}
+
+/* One option into the request, by the registry's parameter name; a wrong
+ * value is a usage error naming the option. */
+static gboolean
+set_param (LkExplainRequest *r, const char *command, const char *option, const char *value)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *msg = NULL;
+
+  if (lk_explain_request_set_string (r, option, value, &error))
+    return TRUE;
+  msg = g_strdup_printf ("--%s", error->message);
+  g_strdelimit (msg, "_", '-');
+  cli_usage (command, msg);
+  return FALSE;
+}
+
+static gboolean
+set_int (LkExplainRequest *r, const char *command, const char *option, int value)
+{
+  g_autofree char *s = g_strdup_printf ("%d", value);
+  return set_param (r, command, option, s);
+}
+
+static gboolean
+set_double (LkExplainRequest *r, const char *command, const char *option, double value)
+{
+  char s[G_ASCII_DTOSTR_BUF_SIZE];
+
+  return set_param (r, command, option, g_ascii_dtostr (s, sizeof s, value));
+}
+
+static gboolean
+parse_window (LkExplainRequest *r, const char *command, const char *text, const char *option,
+              const char *lo, const char *hi)
+{
+  g_auto(GStrv) parts = text ? g_strsplit (text, ":", 0) : NULL;
+  g_autofree char *msg = NULL;
+
+  if (text == NULL)
+    return TRUE;
+  if (g_strv_length (parts) == 2 && *parts[0] && *parts[1] &&
+      lk_explain_request_set_string (r, lo, parts[0], NULL) && lk_explain_request_set_string (r, hi, parts[1], NULL) &&
+      lk_explain_request_get (r, lk_param_info_find (lo)->param) < lk_explain_request_get (r, lk_param_info_find (hi)->param))
+    return TRUE;
+  msg = g_strdup_printf ("%s must be LO:HI with 0 ≤ LO < HI ≤ 1, not '%s'", option, text);
+  cli_usage (command, msg);
+  return FALSE;
+}
+
+static gboolean
+add_distance_options (const CliMethodOptions *d, LkExplainRequest *r, const char *c)
+{
+  return (d->masks == -1 || set_int (r, c, "masks", d->masks)) &&
+         (d->feature_res == -1 || set_int (r, c, "feature-res", d->feature_res)) &&
+         (d->batch_size == -1 || set_int (r, c, "batch-size", d->batch_size)) &&
+         (d->check_every == -1 || set_int (r, c, "check-every", d->check_every)) &&
+         (d->p_keep == -1 || set_double (r, c, "p-keep", d->p_keep)) &&
+         (d->stop_at == 0 || set_double (r, c, "stop-at", d->stop_at)) &&
+         (d->mask_side == NULL || set_param (r, c, "mask-side", d->mask_side)) &&
+         (d->unit == NULL || set_param (r, c, "unit", d->unit)) &&
+         (d->replace == NULL || set_param (r, c, "replace", d->replace)) &&
+         parse_window (r, c, d->closest, "--closest-window", "closest_min", "closest_max") &&
+         parse_window (r, c, d->farthest, "--farthest-window", "farthest_min", "farthest_max");
+}
+
+LkExplainRequest *
+cli_method_options_to_request (const CliMethodOptions *o, const char *command)
+{
+  g_autoptr(LkExplainRequest) r = NULL;
+  LkMethod method;
+
+  if (!lk_method_from_string (o->method ? o->method : lk_method_to_string (CLI_DEFAULT_METHOD), &method))
+    {
+      g_autofree char *names = lk_method_names_joined (", ");
+      g_autofree char *msg = g_strdup_printf ("unknown method '%s' (expected one of %s)", o->method, names);
+      cli_usage (command, msg);
+      return NULL;
+    }
+  r = lk_explain_request_new (method);
+  if ((o->layer != -1 && !set_int (r, command, "layer", o->layer)) ||
+      (o->steps != 0 && !set_int (r, command, "steps", o->steps)) ||
+      (o->quadrature && !set_param (r, command, "quadrature", o->quadrature)) ||
+      (o->measure && !set_param (r, command, "measure", o->measure)) ||
+      (o->ad_mode && !set_param (r, command, "ad-mode", o->ad_mode)) ||
+      (o->zero_biases && !set_param (r, command, "zero-biases", "true")) ||
+      (o->perturbation && !set_param (r, command, "perturbation", "true")) ||
+      (o->seed != 0 && !set_int (r, command, "seed", o->seed)) ||
+      !add_distance_options (o, r, command))
+    return NULL;
+  return g_steal_pointer (&r);
+}
