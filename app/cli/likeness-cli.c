@@ -23,6 +23,8 @@ static const struct {
   { "eval-perturbation", cli_eval_perturbation, "perturbation-curve areas of methods over a data file" },
   { "models", cli_models, "list the models that can be resolved" },
   { "train-aspects", cli_train_aspects, "train an aspect space (S3BERT metric distillation) from a base model" },
+  { "batch", cli_batch, "explain every pair of a file, or each query's top-k passages of a corpus (JSON Lines out)" },
+  { "batch-merge", cli_batch_merge, "join a sharded batch run's outputs, checking that no item is missing or doubled" },
   { "render", cli_render, "draw a saved explanation as SVG, PNG or PDF (heatmap, alignment, saliency, aspects, report)" },
 };
 
