@@ -32,7 +32,8 @@ run (const char *const *args, char **out, char **err)
 static void
 test_help_and_usage (void)
 {
-  const char *commands[] = { "similarity", "embed", "explain", "eval-sts", "eval-perturbation", "models", "render", NULL };
+  const char *commands[] = { "similarity", "embed", "explain", "eval-sts", "eval-perturbation", "models", "render",
+                             "batch", "batch-merge", NULL };
   g_autofree char *out = NULL, *err = NULL;
 
   g_assert_cmpint (run ((const char *[]) { "--help", NULL }, &out, &err), ==, 0);
@@ -219,6 +220,89 @@ expect_failure (const char *const *args, const char *fragment)
     g_error ("expected “%s” in likeness-cli's error “%s”", fragment, err);
 }
 
+static void
+expect_usage (const char *const *args, const char *fragment)
+{
+  g_autofree char *out = NULL, *err = NULL;
+
+  g_assert_cmpint (run_bounded (args, &out, &err), ==, 2);
+  if (strstr (err, fragment) == NULL)
+    g_error ("expected “%s” in likeness-cli's usage error “%s”", fragment, err);
+}
+
+/* batch as a Slurm array runs it: three shards, a merge that checks the
+ * ids, a resumed shard that adds nothing; and its usage errors. */
+static void
+test_batch (void)
+{
+  g_autofree char *tiny = g_test_build_filename (G_TEST_DIST, "golden", "tiny", "bert", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("lk-cli-batch-XXXXXX", NULL);
+  g_autofree char *input = g_build_filename (dir, "in.tsv", NULL);
+  g_autofree char *all = g_build_filename (dir, "all.jsonl", NULL);
+  g_autoptr(GString) tsv = g_string_new ("id\ta\tb\n");
+  g_autoptr(GPtrArray) merge = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *merged = NULL;
+
+  for (guint i = 0; i < 12; i++)
+    g_string_append_printf (tsv, "i%u\tthe %u-th text on one side\tand the other side, %u\n", i, i, i * 7);
+  g_assert_true (g_file_set_contents (input, tsv->str, -1, NULL));
+  g_ptr_array_add (merge, g_strdup ("batch-merge"));
+  for (guint s = 0; s < 3; s++)
+    {
+      g_autofree char *shard = g_strdup_printf ("%u/3", s);
+      g_autofree char *o = g_strdup_printf ("%s/out-%u.jsonl", dir, s);
+      g_autofree char *so = NULL, *se = NULL;
+
+      g_assert_cmpint (run_bounded ((const char *[]) { "batch", "--method", "hxp", "--model", tiny, "--input", input,
+                                                       "--output", o, "--shard", shard, NULL }, &so, &se), ==, 0);
+      g_assert_nonnull (strstr (se, "items"));
+      g_ptr_array_add (merge, g_steal_pointer (&o));
+    }
+  /* Rerun with --resume: nothing to add. */
+  {
+    g_autofree char *before = NULL, *after = NULL, *so = NULL, *se = NULL;
+    g_assert_true (g_file_get_contents (merge->pdata[1], &before, NULL, NULL));
+    g_assert_cmpint (run_bounded ((const char *[]) { "batch", "--method", "hxp", "--model", tiny, "--input", input,
+                                                     "--output", merge->pdata[1], "--shard", "0/3", "--resume", NULL },
+                                  &so, &se), ==, 0);
+    g_assert_true (g_file_get_contents (merge->pdata[1], &after, NULL, NULL));
+    g_assert_cmpstr (before, ==, after);
+  }
+  g_ptr_array_add (merge, g_strdup ("--input"));
+  g_ptr_array_add (merge, g_strdup (input));
+  g_ptr_array_add (merge, g_strdup ("--output"));
+  g_ptr_array_add (merge, g_strdup (all));
+  g_ptr_array_add (merge, NULL);
+  g_assert_cmpint (run_bounded ((const char * const *) merge->pdata, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "lines=12\n"));
+  g_assert_nonnull (strstr (out, "failed=0\n"));
+  g_assert_true (g_file_get_contents (all, &merged, NULL, NULL));
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("\"id\":\"i%u\"", i);
+      const char *at = strstr (merged, id);
+      g_assert_nonnull (at);
+      g_assert_null (strstr (at + 1, id));
+    }
+
+  expect_usage ((const char *[]) { "batch", "--input", input, NULL }, "expected --input FILE and --output OUT.jsonl");
+  expect_usage ((const char *[]) { "batch", "--input", input, "--output", all, "--shard", "3/3", NULL }, "--shard must be I/N");
+  expect_usage ((const char *[]) { "batch", "--input", input, "--output", all, "--shard", "x", NULL }, "--shard must be I/N");
+  expect_usage ((const char *[]) { "batch", "--queries", input, "--output", all, NULL }, "retrieval mode needs");
+  expect_usage ((const char *[]) { "batch", "--input", input, "--output", all, "--top-k", "3", NULL }, "--top-k needs");
+  expect_usage ((const char *[]) { "batch", "--input", input, "--output", all, "--steps", "-4", NULL }, "--steps");
+  expect_usage ((const char *[]) { "batch-merge", "--output", all, NULL }, "expected one or more batch outputs");
+  expect_usage ((const char *[]) { "batch-merge", all, "--output", all, NULL }, "must not be one of the files merged");
+  /* An existing output is not overwritten, a missing input is named,
+   * before any model is loaded. */
+  expect_failure ((const char *[]) { "batch", "--model", tiny, "--input", input, "--output", all, NULL },
+                  "already holds results");
+  expect_failure ((const char *[]) { "batch", "--model", "/nonexistent/model", "--input", "/nonexistent/in.jsonl",
+                                     "--output", all, NULL }, "/nonexistent/in.jsonl");
+  lk_test_rm_rf (dir);
+}
+
 /* Every command that opens an image refuses a FIFO (which would block
  * forever), a folder, a truncated file and a huge declared size, by name. */
 static void
@@ -284,5 +368,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/explain-json", test_explain_json);
   g_test_add_func ("/cli/eval-sts", test_eval_sts);
   g_test_add_func ("/cli/hostile-images", test_hostile_images);
+  g_test_add_func ("/cli/batch", test_batch);
   return g_test_run ();
 }
