@@ -4,7 +4,9 @@
 
 #include <math.h>
 
+#include "lk-aggregate.h"
 #include "lk-batch.h"
+#include "lk-render.h"
 #include "lk-error.h"
 #include "lk-retrieval.h"
 #include "lk-test-utils.h"
@@ -381,6 +383,79 @@ test_retrieval (void)
   lk_test_assert_message (error, "line 2 (id 'd2'): the text is empty");
 }
 
+static double
+shares (JsonArray *list)
+{
+  double s = 0;
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    s += json_object_get_double_member (json_array_get_object_element (list, i), "share");
+  return s;
+}
+
+/* The summary of a retrieval run and a pair run: the words' and the
+ * specials' shares add up to the run's ΣA exactly; counts; the rank
+ * deciders; the figure and the CSV; a file that is not a batch output. */
+static void
+test_aggregate (void)
+{
+  g_autofree char *queries = scratch ("aq.jsonl", "{\"id\": \"q1\", \"text\": \"a guitar is played.\"}\n"
+                                                  "{\"id\": \"q2\", \"text\": \"the weather is wet\"}\n");
+  g_autofree char *corpus = scratch ("ac.jsonl", "{\"id\": \"d1\", \"text\": \"music from a guitar\"}\n"
+                                                 "{\"id\": \"d2\", \"text\": \"rain all day.\"}\n"
+                                                 "{\"id\": \"d3\", \"text\": \"a cat on a mat\"}\n");
+  g_autofree char *pairs_in = scratch ("ap.jsonl", pairs);
+  g_autofree char *r_out = scratch ("ar.jsonl", NULL);
+  g_autofree char *p_out = scratch ("apo.jsonl", NULL);
+  g_autofree char *csv = scratch ("agg.csv", NULL);
+  g_autofree char *svg = scratch ("agg.svg", NULL);
+  g_autofree char *csv_text = NULL, *svg_text = NULL;
+  g_autoptr(LkExplainRequest) r = lk_explain_request_new (LK_METHOD_IJ);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) items = lk_retrieval_items (model, queries, corpus, 2, 0, 1, NULL, &error);
+  g_autoptr(JsonObject) sum = NULL;
+  const char *paths[] = { r_out, p_out, NULL };
+  JsonObject *specials, *retrieval, *checks;
+
+  g_assert_no_error (error);
+  g_assert_true (lk_batch_run_items (model, r, items, r_out, 0, 1, FALSE, NULL, NULL, NULL, &error));
+  g_assert_true (lk_batch_run (model, r, pairs_in, p_out, 0, 1, FALSE, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  sum = lk_aggregate_files (paths, 100000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (sum, "schema"), ==, LK_AGGREGATE_SCHEMA);
+  g_assert_cmpint (json_object_get_int_member (sum, "items"), ==, 4 + 6);
+  g_assert_cmpint (json_object_get_int_member (sum, "failed"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (sum, "attributions"), ==, 8);
+  specials = json_object_get_object_member (sum, "specials");
+  g_assert_cmpfloat_with_epsilon (shares (json_object_get_array_member (sum, "words")) +
+                                  shares (json_object_get_array_member (specials, "tokens")), 1.0, 1e-9);
+  g_assert_cmpfloat (json_object_get_double_member (specials, "abs_share_mean"), >, 0);
+  checks = json_object_get_object_member (sum, "checks");
+  g_assert_true (json_object_has_member (checks, "ij"));
+  retrieval = json_object_get_object_member (sum, "retrieval");
+  g_assert_nonnull (retrieval);
+  g_assert_cmpint (json_object_get_int_member (retrieval, "queries"), ==, 2);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (retrieval, "deciding_words")), >=, 1);
+
+  g_assert_true (lk_aggregate_write_csv (sum, csv, &error));
+  g_assert_true (g_file_get_contents (csv, &csv_text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (csv_text, "kind,word,items,occurrences,sum,share\n"));
+  g_assert_nonnull (strstr (csv_text, "\nspecial,[CLS],"));
+  g_assert_true (lk_render_aggregate_export (sum, svg, 1, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (svg, &svg_text, NULL, NULL));
+  g_assert_nonnull (strstr (svg_text, "<svg"));
+
+  /* Not a batch output: named, with its line. */
+  {
+    g_autofree char *bad = scratch ("bad.jsonl", "{\"id\": \"x\"}\n[1]\n");
+    const char *one[] = { bad, NULL };
+    g_autoptr(JsonObject) none = lk_aggregate_files (one, 10, &error);
+    g_assert_null (none);
+    lk_test_assert_message (error, "bad.jsonl line 1");
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -401,6 +476,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/batch/shard-merge", test_shard_merge);
   g_test_add_func ("/batch/cancel", test_cancel);
   g_test_add_func ("/batch/retrieval", test_retrieval);
+  g_test_add_func ("/batch/aggregate", test_aggregate);
   rc = g_test_run ();
   g_object_unref (model);
   lk_test_rm_rf (workdir);

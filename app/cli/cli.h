@@ -85,6 +85,7 @@ int      cli_render     (int argc, char **argv);
 int      cli_train_aspects (int argc, char **argv);
 int      cli_batch      (int argc, char **argv);
 int      cli_batch_merge (int argc, char **argv);
+int      cli_aggregate  (int argc, char **argv);
 /* explain --method aspects (cli-aspects.c); figures: SVG, PNG, PDF paths or NULL. */
 
 /* Writes @view of @x to @path, its format from the extension (.svg, .png at

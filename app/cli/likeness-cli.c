@@ -25,6 +25,7 @@ static const struct {
   { "train-aspects", cli_train_aspects, "train an aspect space (S3BERT metric distillation) from a base model" },
   { "batch", cli_batch, "explain every pair of a file, or each query's top-k passages of a corpus (JSON Lines out)" },
   { "batch-merge", cli_batch_merge, "join a sharded batch run's outputs, checking that no item is missing or doubled" },
+  { "aggregate", cli_aggregate, "summarise batch outputs: the words that carry ΣA, specials, checks, rank deciders" },
   { "render", cli_render, "draw a saved explanation as SVG, PNG or PDF (heatmap, alignment, saliency, aspects, report)" },
 };
 

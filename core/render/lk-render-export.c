@@ -69,19 +69,30 @@ write_cairo (void *closure, const unsigned char *data, unsigned int length)
   return write_all (closure, data, length) ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
+/* What a file holds: a view of a result, or another figure (a batch
+ * run's summary), drawn the same way into every format. */
+typedef struct {
+  void      (*draw) (gpointer data, LkCanvas *c, double *width, double *height);
+  gpointer    data;
+  LkRgba      background;
+  char       *title;       /* the PDF's */
+  double     *pixel_scale; /* set per format, when the drawing has photos */
+  GError    **failed;      /* where the drawing reports a layer it could not draw */
+} Drawer;
+
 static void
-draw (LkFigure *f, LkView view, cairo_t *cr, double width, double height)
+draw (Drawer *d, cairo_t *cr, double width, double height)
 {
   g_autoptr(LkCanvas) c = lk_canvas_new_cairo (cr);
   double w, h;
 
-  cairo_set_source_rgb (cr, f->background.r, f->background.g, f->background.b);
+  cairo_set_source_rgb (cr, d->background.r, d->background.g, d->background.b);
   cairo_paint (cr);
-  lk_render_view (f, view, c, &w, &h);
+  d->draw (d->data, c, &w, &h);
 }
 
 static gboolean
-write_svg (LkFigure *f, LkView view, Sink *sink, double width, double height)
+write_svg (Drawer *d, Sink *sink, double width, double height)
 {
   g_autoptr(LkCanvas) c = lk_canvas_new_svg ();
   g_autofree char *doc = NULL;
@@ -89,14 +100,14 @@ write_svg (LkFigure *f, LkView view, Sink *sink, double width, double height)
   double w, h;
 
   lk_canvas_class (c, "background");
-  lk_canvas_rect (c, 0, 0, width, height, 0, &f->background, NULL, 0);
-  lk_render_view (f, view, c, &w, &h);
+  lk_canvas_rect (c, 0, 0, width, height, 0, &d->background, NULL, 0);
+  d->draw (d->data, c, &w, &h);
   doc = lk_canvas_svg_finish (c, width, height, &length);
   return write_all (sink, doc, length);
 }
 
 static cairo_status_t
-write_png (LkFigure *f, LkView view, Sink *sink, double width, double height, double scale)
+write_png (Drawer *d, Sink *sink, double width, double height, double scale)
 {
   int pw = (int) ceil (width * scale), ph = (int) ceil (height * scale);
   cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, pw, ph);
@@ -110,7 +121,7 @@ write_png (LkFigure *f, LkView view, Sink *sink, double width, double height, do
     }
   cr = cairo_create (s);
   cairo_scale (cr, scale, scale);
-  draw (f, view, cr, width, height);
+  draw (d, cr, width, height);
   status = cairo_status (cr);
   cairo_destroy (cr);
   if (status == CAIRO_STATUS_SUCCESS)
@@ -120,18 +131,16 @@ write_png (LkFigure *f, LkView view, Sink *sink, double width, double height, do
 }
 
 static cairo_status_t
-write_pdf (LkFigure *f, LkView view, Sink *sink, double width, double height)
+write_pdf (Drawer *d, Sink *sink, double width, double height)
 {
   cairo_surface_t *s = cairo_pdf_surface_create_for_stream (write_cairo, sink, width, height);
-  g_autofree char *title = g_strdup_printf ("%s · %s", lk_method_title (lk_explanation_get_method (f->x)),
-                                            json_object_get_string_member_with_default (lk_explanation_get_model (f->x), "id", ""));
   cairo_status_t status;
   cairo_t *cr;
 
-  cairo_pdf_surface_set_metadata (s, CAIRO_PDF_METADATA_TITLE, title);
+  cairo_pdf_surface_set_metadata (s, CAIRO_PDF_METADATA_TITLE, d->title);
   cairo_pdf_surface_set_metadata (s, CAIRO_PDF_METADATA_CREATOR, "Likeness " PACKAGE_VERSION);
   cr = cairo_create (s);
-  draw (f, view, cr, width, height);
+  draw (d, cr, width, height);
   status = cairo_status (cr);
   cairo_destroy (cr);
   cairo_surface_finish (s);
@@ -172,28 +181,28 @@ check_png_size (const char *path, double width, double height, double scale, GEr
 }
 
 static gboolean
-write_figure (LkFigure *f, LkView view, LkExportFormat format, double scale, Sink *sink,
-              const char *path, GError **error)
+write_figure (Drawer *d, LkExportFormat format, double scale, Sink *sink, const char *path, GError **error)
 {
   g_autoptr(LkCanvas) probe = lk_canvas_new_null ();
   cairo_status_t status = CAIRO_STATUS_SUCCESS;
   double w, h;
 
   /* photos at the PNG's resolution; at print resolution (288 dpi) in SVG and PDF */
-  f->pixel_scale = format == LK_EXPORT_PNG ? scale : 4;
-  lk_render_view (f, view, probe, &w, &h);
-  if (f->error)
+  if (d->pixel_scale)
+    *d->pixel_scale = format == LK_EXPORT_PNG ? scale : 4;
+  d->draw (d->data, probe, &w, &h);
+  if (d->failed && *d->failed)
     {
-      g_set_error (error, f->error->domain, f->error->code, _("Could not draw the figure “%s”: %s"), path,
-                   f->error->message);
+      g_set_error (error, (*d->failed)->domain, (*d->failed)->code, _("Could not draw the figure “%s”: %s"), path,
+                   (*d->failed)->message);
       return FALSE;
     }
   if (format == LK_EXPORT_PNG && !check_png_size (path, w, h, scale, error))
     return FALSE;
   if (format == LK_EXPORT_SVG)
-    return write_svg (f, view, sink, w, h) ? TRUE
+    return write_svg (d, sink, w, h) ? TRUE
            : io_error (error, sink->saved_errno, _("Could not write the figure “%s”: %s"), path, g_strerror (sink->saved_errno));
-  status = format == LK_EXPORT_PNG ? write_png (f, view, sink, w, h, scale) : write_pdf (f, view, sink, w, h);
+  status = format == LK_EXPORT_PNG ? write_png (d, sink, w, h, scale) : write_pdf (d, sink, w, h);
   if (status == CAIRO_STATUS_WRITE_ERROR && sink->saved_errno)
     return io_error (error, sink->saved_errno, _("Could not write the figure “%s”: %s"), path, g_strerror (sink->saved_errno));
   if (status != CAIRO_STATUS_SUCCESS)
@@ -205,39 +214,27 @@ write_figure (LkFigure *f, LkView view, LkExportFormat format, double scale, Sin
   return TRUE;
 }
 
-gboolean
-lk_render_export (LkExplanation *x, LkView view, const LkRenderOptions *options, LkExportFormat format,
-                  double scale, const char *path, GError **error)
+/* @d into @path, atomically: nothing appears when drawing or writing fails. */
+static gboolean
+export_drawer (Drawer *d, LkExportFormat format, double scale, const char *path, GError **error)
 {
   g_autoptr(LkAtomicFile) file = NULL;
   g_autoptr(GError) local = NULL;
-  LkRenderOptions opt;
-  LkFigure f;
   Sink sink = { -1, 0 };
   gboolean ok;
 
-  g_return_val_if_fail (LK_IS_EXPLANATION (x), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   if (!(scale > 0 && scale <= 16))
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, _("The PNG scale must be between 0 and 16 (got %g)"), scale);
       return FALSE;
     }
-  if (options)
-    opt = *options;
-  else
-    lk_render_options_init (&opt);
-  opt.dark = FALSE;   /* exports are for paper and slides: always light */
   if ((file = lk_atomic_file_new (path, 0666, &local)) == NULL)
     {
       g_set_error (error, local->domain, local->code, _("Could not write the figure: %s"), local->message);
       return FALSE;
     }
   sink.fd = lk_atomic_file_get_fd (file);
-  lk_figure_init (&f, x, &opt);
-  ok = write_figure (&f, view, format, scale, &sink, path, &local);
-  lk_figure_clear (&f);
+  ok = write_figure (d, format, scale, &sink, path, &local);
   if (ok && !lk_atomic_file_commit (file, &local))
     {
       g_set_error (error, local->domain, local->code, _("Could not save the figure: %s"), local->message);
@@ -246,4 +243,61 @@ lk_render_export (LkExplanation *x, LkView view, const LkRenderOptions *options,
   if (!ok)
     g_propagate_error (error, g_steal_pointer (&local));
   return ok;
+}
+
+typedef struct {
+  LkFigure *f;
+  LkView    view;
+} ViewDraw;
+
+static void
+draw_view (gpointer data, LkCanvas *c, double *width, double *height)
+{
+  ViewDraw *v = data;
+  lk_render_view (v->f, v->view, c, width, height);
+}
+
+gboolean
+lk_render_export (LkExplanation *x, LkView view, const LkRenderOptions *options, LkExportFormat format,
+                  double scale, const char *path, GError **error)
+{
+  LkRenderOptions opt;
+  LkFigure f;
+  ViewDraw v;
+  Drawer d;
+  gboolean ok;
+
+  g_return_val_if_fail (LK_IS_EXPLANATION (x), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  if (options)
+    opt = *options;
+  else
+    lk_render_options_init (&opt);
+  opt.dark = FALSE;   /* exports are for paper and slides: always light */
+  lk_figure_init (&f, x, &opt);
+  v = (ViewDraw) { &f, view };
+  d = (Drawer) {
+    .draw = draw_view, .data = &v, .background = f.background, .pixel_scale = &f.pixel_scale, .failed = &f.error,
+    .title = g_strdup_printf ("%s · %s", lk_method_title (lk_explanation_get_method (x)),
+                              json_object_get_string_member_with_default (lk_explanation_get_model (x), "id", "")),
+  };
+  ok = export_drawer (&d, format, scale, path, error);
+  g_free (d.title);
+  lk_figure_clear (&f);
+  return ok;
+}
+
+/* For lk-render-aggregate.c: any drawing, exported like a figure. */
+gboolean
+lk_render_export_drawing (void (*draw_fn) (gpointer data, LkCanvas *c, double *width, double *height),
+                          gpointer data, const LkRgba *background, const char *title, const char *path,
+                          double scale, GError **error)
+{
+  LkExportFormat format;
+  Drawer d = { .draw = draw_fn, .data = data, .background = *background, .title = (char *) title };
+
+  if (!lk_export_format_from_path (path, &format, error))
+    return FALSE;
+  return export_drawer (&d, format, scale, path, error);
 }

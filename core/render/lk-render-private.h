@@ -70,6 +70,11 @@ void         lk_render_saliency    (LkFigure *f, LkCanvas *c, double *width, dou
 void         lk_render_aspects     (LkFigure *f, LkCanvas *c, double *width, double *height);
 void         lk_render_report      (LkFigure *f, LkCanvas *c, double *width, double *height);
 void         lk_render_view        (LkFigure *f, LkView view, LkCanvas *c, double *width, double *height);
+/* Exports any drawing as a figure is exported (atomic file, format from
+ * @path's extension, PNG size limits); @title is the PDF's. */
+gboolean     lk_render_export_drawing (void (*draw_fn) (gpointer data, LkCanvas *c, double *width, double *height),
+                                       gpointer data, const LkRgba *background, const char *title,
+                                       const char *path, double scale, GError **error);
 
 /* Plain-language readings of the checks, for the report. */
 char       **lk_check_readings     (LkFigure *f);

@@ -150,4 +150,21 @@ gboolean        lk_render_export_file    (LkExplanation *x,
                                           LkView         view,
                                           GError       **error);
 
+/**
+ * lk_render_aggregate_export:
+ * @summary: a batch run's summary (schema likeness.aggregate/1)
+ * @path: the file: .svg, .png or .pdf
+ * @scale: the PNG's scale (1 for SVG and PDF)
+ * @error: when @summary is not one or the file cannot be written
+ *
+ * Draws the summary (the words that carry most of ΣA, specials, the
+ * checks, the words that decide rank 1 over 2) into @path, atomically.
+ *
+ * Returns: %TRUE when written
+ */
+gboolean        lk_render_aggregate_export (JsonObject    *summary,
+                                            const char    *path,
+                                            double         scale,
+                                            GError       **error);
+
 G_END_DECLS
