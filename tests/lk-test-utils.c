@@ -5,10 +5,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <gio/gio.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <json-glib/json-glib.h>
 
+#include "lk-json.h"
 #include "lk-model-store.h"
 #include "lk-tokenizer-private.h"
 #include "lk-test-utils.h"
@@ -541,4 +543,57 @@ lk_test_check_tokenizer_golden (LkTokenizer *tok,
   g_test_message ("%s: %u of %u lines match", file, n - bad, n);
   if (n == 0 || bad > 0)
     g_test_fail_printf ("%s: %u of %u lines differ", path, bad, n);
+}
+
+/* ---- Programs, goldens, explanations ---- */
+
+int
+lk_test_spawn (const char *program, const char *const *args, guint timeout_s, char **out, char **err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (timeout_s > 0)
+    {
+      char *timeout = g_find_program_in_path ("timeout");
+      g_assert_nonnull (timeout);
+      g_ptr_array_add (argv, timeout);
+      g_ptr_array_add (argv, g_strdup_printf ("%u", timeout_s));
+    }
+  g_ptr_array_add (argv, g_strdup (program));
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error));
+  g_assert_no_error (error);
+  if (timeout_s > 0)
+    g_assert_false (WIFEXITED (status) && WEXITSTATUS (status) == 124);  /* timed out: it hung */
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+JsonObject *
+lk_test_load_golden (const char *rel, JsonNode **keep)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "golden", rel, NULL);
+  g_autoptr(GError) error = NULL;
+
+  *keep = lk_json_load (path, FALSE, &error);
+  g_assert_no_error (error);
+  return json_node_get_object (*keep);
+}
+
+LkExplanation *
+lk_test_explain (LkModel *model, const char *a, const char *b, LkMethod method, void (*tweak) (LkExplainParams *))
+{
+  g_autoptr(GError) error = NULL;
+  LkExplainParams p;
+  LkExplanation *x;
+
+  lk_explain_params_init (&p, method);
+  if (tweak)
+    tweak (&p);
+  x = lk_explain_pair (model, a, b, &p, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return x;
 }

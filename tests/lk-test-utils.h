@@ -14,6 +14,9 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include <json-glib/json-glib.h>
+
+#include "lk-methods.h"
 #include "lk-model.h"
 #include "lk-tokenizer.h"
 
@@ -53,6 +56,20 @@ char     *lk_test_copy_model_dir (const char *src);
  * tensor @tensor holds @value at element @index: a model from the hub with
  * NaN or Inf in its weights. */
 char     *lk_test_poisoned_tiny_bert (const char *tensor, guint index, float value);
+
+/* ---- Programs, goldens, explanations ---- */
+
+/* Runs @program with @args (NULL-ended), collecting its output; with
+ * @timeout_s > 0 under timeout(1), so that a hang fails the test (exit 124
+ * is asserted against) instead of stalling it. Returns the exit status, -1
+ * when it did not exit. */
+int       lk_test_spawn (const char *program, const char *const *args, guint timeout_s, char **out, char **err);
+/* tests/golden/@rel parsed (a JSON object); @keep holds the node. */
+JsonObject *lk_test_load_golden (const char *rel, JsonNode **keep);
+/* @method on (@a, @b) with its default parameters, changed by @tweak when
+ * not NULL; a failure fails the test. */
+LkExplanation *lk_test_explain (LkModel *model, const char *a, const char *b, LkMethod method,
+                                void (*tweak) (LkExplainParams *));
 
 /* ---- Errors and files ---- */
 

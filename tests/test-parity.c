@@ -8,21 +8,10 @@
 #include "lk-json.h"
 #include "lk-test-utils.h"
 
-static char *
-golden (const char *rel)
-{
-  return g_test_build_filename (G_TEST_DIST, "golden", rel, NULL);
-}
-
 static JsonObject *
 load_golden (const char *rel, JsonNode **keep)
 {
-  g_autofree char *path = golden (rel);
-  g_autoptr(GError) error = NULL;
-
-  *keep = lk_json_load (path, FALSE, &error);
-  g_assert_no_error (error);
-  return json_node_get_object (*keep);
+  return lk_test_load_golden (rel, keep);
 }
 
 static void

@@ -19,12 +19,7 @@ golden (const char *rel)
 static JsonObject *
 load_golden (const char *rel, JsonNode **keep)
 {
-  g_autofree char *path = golden (rel);
-  g_autoptr(GError) error = NULL;
-
-  *keep = lk_json_load (path, FALSE, &error);
-  g_assert_no_error (error);
-  return json_node_get_object (*keep);
+  return lk_test_load_golden (rel, keep);
 }
 
 static void
