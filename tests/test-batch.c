@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <sys/stat.h>
 
 #include "lk-aggregate.h"
 #include "lk-batch.h"
@@ -144,6 +145,31 @@ test_bad_files (void)
   g_assert_null (lk_batch_read_items (txt, &error));
   lk_test_assert_message (error, "expected .jsonl (JSON Lines), .tsv or .csv");
   g_clear_error (&error);
+  /* What would block or overwrite: a FIFO, the input as the output, an
+   * output that is a folder or in a missing one. */
+  {
+    g_autofree char *fifo = g_build_filename (workdir, "pipe.jsonl", NULL);
+    g_autoptr(LkExplainRequest) r = lk_explain_request_new (LK_METHOD_BILRP);
+    g_autofree char *nowhere = g_build_filename (workdir, "no", "such", "out.jsonl", NULL);
+    g_autofree char *before = NULL, *after = NULL;
+
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+    g_assert_null (lk_batch_read_items (fifo, &error));
+    lk_test_assert_message (error, "is a named pipe (FIFO), not a batch input file");
+    g_clear_error (&error);
+    g_assert_true (g_file_get_contents (dup, &before, NULL, NULL));
+    g_assert_false (lk_batch_run (model, r, dup, dup, 0, 1, TRUE, NULL, NULL, NULL, &error));
+    lk_test_assert_message (error, "is both an input and the output");
+    g_clear_error (&error);
+    g_assert_true (g_file_get_contents (dup, &after, NULL, NULL));
+    g_assert_cmpstr (before, ==, after);
+    g_assert_false (lk_batch_run (model, r, header, workdir, 0, 1, FALSE, NULL, NULL, NULL, &error));
+    lk_test_assert_message (error, "is a folder, not a file results can be written to");
+    g_clear_error (&error);
+    g_assert_false (lk_batch_run (model, r, header, nowhere, 0, 1, FALSE, NULL, NULL, NULL, &error));
+    lk_test_assert_message (error, "does not exist");
+    g_clear_error (&error);
+  }
   /* An unclosed quote is that record's error, and the file's end. */
   q = read_objects (open_quote);
   g_assert_cmpuint (q->len, ==, 1);

@@ -184,7 +184,9 @@ cli_batch (int argc, char **argv)
     goto out;
   rc = CLI_EXIT_ERROR;
   /* The items first: a bad file costs no model load. */
-  if (!retrieval && (items = lk_batch_read_items (input, &error)) == NULL)
+  if (!lk_batch_check_output (output, (const char *[]) { input ? input : "", queries ? queries : "",
+                                                         corpus ? corpus : "", NULL }, &error) ||
+      (!retrieval && (items = lk_batch_read_items (input, &error)) == NULL))
     {
       rc = cli_fail (error);
       goto out;

@@ -8,6 +8,7 @@
 #include "lk-atomic-file.h"
 #include "lk-error.h"
 #include "lk-explanation.h"
+#include "lk-file.h"
 #include "lk-json.h"
 
 #define HISTOGRAM_BINS 10
@@ -273,12 +274,14 @@ add_file (Agg *a, const char *path, GError **error)
 {
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GError) local = NULL;
-  g_autoptr(GFileInputStream) stream = g_file_read (file, NULL, &local);
+  g_autoptr(GFileInputStream) stream = NULL;
   g_autoptr(GDataInputStream) in = NULL;
   guint n = 0;
   char *text;
 
-  if (stream == NULL)
+  if (!lk_file_check_regular (path, "a batch output", error))
+    return FALSE;
+  if ((stream = g_file_read (file, NULL, &local)) == NULL)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND, "cannot read %s: %s", path, local->message);
       return FALSE;

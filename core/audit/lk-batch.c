@@ -5,11 +5,13 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 
 #include "lk-atomic-file.h"
 #include "lk-batch.h"
 #include "lk-error.h"
+#include "lk-file.h"
 #include "lk-json.h"
 
 typedef enum { FORMAT_JSONL, FORMAT_TSV, FORMAT_CSV } Format;
@@ -205,6 +207,9 @@ lk_batch_reader_new_full (const char *path, gboolean texts, GError **error)
                    "%s: cannot tell the format from the name: expected .jsonl (JSON Lines), .tsv or .csv", path);
       return NULL;
     }
+  /* A FIFO or a device would block the read below. */
+  if (!lk_file_check_regular (path, texts ? "a file of records {id, text}" : "a batch input file", error))
+    return NULL;
   if ((stream = g_file_read (file, NULL, &local)) == NULL)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND, "cannot read %s: %s", path, local->message);
@@ -680,6 +685,36 @@ append_line (int fd, const char *output, const char *line, GError **error)
 }
 
 gboolean
+lk_batch_check_output (const char *output, const char * const *inputs, GError **error)
+{
+  GStatBuf st, in;
+
+  if (g_stat (output, &st) != 0)
+    {
+      g_autofree char *dir = g_path_get_dirname (output);
+      if (g_file_test (dir, G_FILE_TEST_IS_DIR))
+        return TRUE;
+      g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND, "cannot write %s: the folder %s does not exist", output, dir);
+      return FALSE;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "%s is %s, not a file results can be written to",
+                   output, lk_file_kind (st.st_mode));
+      return FALSE;
+    }
+  /* Appending to an input would read as its own results on --resume. */
+  for (guint i = 0; inputs[i]; i++)
+    if (g_stat (inputs[i], &in) == 0 && in.st_dev == st.st_dev && in.st_ino == st.st_ino)
+      {
+        g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "%s is both an input and the output: choose "
+                     "another output", output);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+gboolean
 lk_batch_run_items (LkModel                *model,
                     const LkExplainRequest *request,
                     GPtrArray              *items,
@@ -700,6 +735,8 @@ lk_batch_run_items (LkModel                *model,
   int fd;
 
   g_return_val_if_fail (n_shards > 0 && shard < n_shards, FALSE);
+  if (!lk_batch_check_output (output, (const char *[]) { NULL }, error))
+    return FALSE;
   if (!resume && g_stat (output, &st) == 0 && st.st_size > 0)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "%s already holds results: continue it with "
@@ -774,9 +811,10 @@ lk_batch_run (LkModel                *model,
               GCancellable           *cancellable,
               GError                **error)
 {
-  g_autoptr(GPtrArray) items = lk_batch_read_items (input, error);
+  g_autoptr(GPtrArray) items = NULL;
 
-  if (items == NULL)
+  if (!lk_batch_check_output (output, (const char *[]) { input, NULL }, error) ||
+      (items = lk_batch_read_items (input, error)) == NULL)
     return FALSE;
   return lk_batch_run_items (model, request, items, output, shard, n_shards, resume, progress, progress_data,
                              cancellable, error);
@@ -804,6 +842,8 @@ lk_batch_merge (const char * const *inputs,
       GError *local = NULL;
       guint n = 0;
 
+      if (!lk_file_check_regular (inputs[f], "a batch output", error))
+        return FALSE;
       if (!g_file_get_contents (inputs[f], &data, NULL, &local))
         {
           g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND, "cannot read %s: %s", inputs[f], local->message);

@@ -125,6 +125,17 @@ GPtrArray     *lk_batch_read_records (const char              *path,
                                       GError                 **error);
 
 /**
+ * lk_batch_check_output: (skip)
+ *
+ * Not for bindings.
+ */
+/* FALSE with an error when @output exists and is not a regular file, or
+ * is one of @inputs (NULL-ended). */
+gboolean       lk_batch_check_output (const char              *output,
+                                      const char * const      *inputs,
+                                      GError                 **error);
+
+/**
  * lk_batch_run_items: (skip)
  *
  * Not for bindings.

@@ -15,6 +15,7 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "lk-error.h"
+#include "lk-file.h"
 #include "lk-image.h"
 
 LkImage *
@@ -57,26 +58,12 @@ lk_image_free (LkImage *image)
 
 /* ---- reading a file ---- */
 
-static const char *
-file_kind (mode_t mode)
-{
-  if (S_ISDIR (mode))
-    return _("a folder");
-  if (S_ISFIFO (mode))
-    return _("a named pipe (FIFO)");
-  if (S_ISSOCK (mode))
-    return _("a socket");
-  if (S_ISCHR (mode) || S_ISBLK (mode))
-    return _("a device");
-  return _("something other than a regular file");
-}
-
 static gboolean
 not_regular (const char *path, mode_t mode, GError **error)
 {
   g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
                _("%s is %s, not an image file: Likeness reads images from regular files only"),
-               path, file_kind (mode));
+               path, lk_file_kind (mode));
   return FALSE;
 }
 
