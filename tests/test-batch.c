@@ -170,6 +170,18 @@ test_bad_files (void)
     lk_test_assert_message (error, "does not exist");
     g_clear_error (&error);
   }
+  /* A NUL byte inside a line is that line's error, not a cut text. */
+  {
+    g_autofree char *nul = g_build_filename (workdir, "nul.jsonl", NULL);
+    static const char text[] = "{\"id\": \"n\", \"a\": \"x\0y\", \"b\": \"z\"}\n{\"id\": \"ok\", \"a\": \"x\", \"b\": \"z\"}\n";
+    g_autoptr(GPtrArray) n = NULL;
+
+    g_assert_true (g_file_set_contents (nul, text, sizeof text - 1, NULL));
+    n = read_objects (nul);
+    g_assert_cmpuint (n->len, ==, 2);
+    g_assert_nonnull (strstr (json_object_get_string_member (n->pdata[0], "error"), "line 1 holds a NUL byte"));
+    g_assert_false (json_object_has_member (n->pdata[1], "error"));
+  }
   /* An unclosed quote is that record's error, and the file's end. */
   q = read_objects (open_quote);
   g_assert_cmpuint (q->len, ==, 1);
@@ -264,6 +276,13 @@ test_run_resume (void)
                                         1e-9);
     }
 
+  /* A resume with another method would mix two runs. */
+  {
+    g_autoptr(LkExplainRequest) ij = lk_explain_request_new (LK_METHOD_IJ);
+    g_assert_false (lk_batch_run (model, ij, input, full, 0, 1, TRUE, NULL, NULL, NULL, &error));
+    lk_test_assert_message (error, "was made with the method bilrp");
+    g_clear_error (&error);
+  }
   /* A resume into a file this program did not write is refused. */
   {
     g_autofree char *alien = scratch ("alien.jsonl", "hello\n");

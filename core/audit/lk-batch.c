@@ -25,6 +25,7 @@ struct _LkBatchReader {
   guint             line;       /* of the last line read, 1-based */
   char            **columns;    /* TSV/CSV: the header */
   gboolean          texts;      /* records {"id", "text"}: queries, a corpus */
+  guint             nul_line;   /* the last line read that held a NUL byte */
 };
 
 G_DEFINE_FINAL_TYPE (LkBatchReader, lk_batch_reader, G_TYPE_OBJECT)
@@ -68,6 +69,9 @@ read_line (LkBatchReader *self, GError **error)
   if (line == NULL)
     return NULL;
   self->line++;
+  /* A NUL inside a line would cut it short unseen: the item's error. */
+  if (strlen (line) != len)
+    self->nul_line = self->line;
   if (len > 0 && line[len - 1] == '\r')
     line[len - 1] = '\0';
   return line;
@@ -390,6 +394,8 @@ lk_batch_reader_next (LkBatchReader *self, char **item, GError **error)
           else
             return FALSE;
         }
+      else if (self->nul_line == self->line)
+        out = error_item (NULL, self->line, "%s line %u holds a NUL byte", self->path, self->line);
       else if ((n = g_strv_length (row)) != n_cols)
         out = error_item (NULL, self->line, "%s line %u: %u fields where the header has %u columns",
                           self->path, self->line, n, n_cols);
@@ -420,7 +426,9 @@ lk_batch_reader_next (LkBatchReader *self, char **item, GError **error)
     }
   while (blank (text));
   where = g_strdup_printf ("%s line %u", self->path, self->line);
-  if (!g_utf8_validate (text, -1, NULL))
+  if (self->nul_line == self->line)
+    out = error_item (NULL, self->line, "%s holds a NUL byte", where);
+  else if (!g_utf8_validate (text, -1, NULL))
     out = error_item (NULL, self->line, "%s is not valid UTF-8", where);
   else if ((node = lk_json_parse (text, -1, where, &local)) == NULL)
     out = error_item (NULL, self->line, "%s", local->message);
@@ -594,21 +602,33 @@ lk_batch_read_records (const char *path, gboolean texts, GError **error)
 /* The id of a line written before, NULL when the line is not one;
  * @failed (optional): whether it is an error line. */
 static char *
-line_id (const char *line, gboolean *failed)
+line_info (const char *line, gboolean *failed, char **method, char **model)
 {
   g_autoptr(JsonNode) node = lk_json_parse (line, -1, "a line", NULL);
   JsonObject *o = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
   const char *id = o ? json_object_get_string_member_with_default (o, "id", NULL) : NULL;
+  JsonNode *m;
 
   if (failed)
     *failed = o && json_object_has_member (o, "error");
+  if (method && o && (m = json_object_get_member (o, "method")) && JSON_NODE_HOLDS_OBJECT (m))
+    *method = g_strdup (json_object_get_string_member_with_default (json_node_get_object (m), "name", NULL));
+  if (model && o && (m = json_object_get_member (o, "model")) && JSON_NODE_HOLDS_OBJECT (m))
+    *model = g_strdup (json_object_get_string_member_with_default (json_node_get_object (m), "id", NULL));
   return g_strdup (id);
 }
 
+static char *
+line_id (const char *line, gboolean *failed)
+{
+  return line_info (line, failed, NULL, NULL);
+}
+
 /* The ids in @output, after dropping a last line without its newline (a
- * run killed while writing it, if the system wrote part of it). */
+ * run killed while writing it, if the system wrote part of it). A result
+ * of another method or model is an error: resuming would mix two runs. */
 static GHashTable *
-read_done (const char *output, GError **error)
+read_done (const char *output, const char *method, const char *model, GError **error)
 {
   g_autofree char *data = NULL;
   gsize len;
@@ -639,17 +659,24 @@ read_done (const char *output, GError **error)
   data[whole] = '\0';
   for (char *p = data, *nl; *p; p = nl + 1)
     {
-      g_autofree char *id = NULL;
+      g_autofree char *id = NULL, *m = NULL, *mo = NULL;
 
       nl = strchr (p, '\n');
       *nl = '\0';
       n++;
       if (blank (p))
         continue;
-      if ((id = line_id (p, NULL)) == NULL)
+      if ((id = line_info (p, NULL, &m, &mo)) == NULL)
         {
           g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, "%s line %u is not a batch line (a JSON object with "
                        "an \"id\"): not resuming into a file this program did not write", output, n);
+          return NULL;
+        }
+      if ((m && g_strcmp0 (m, method) != 0) || (mo && g_strcmp0 (mo, model) != 0))
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "%s line %u was made with the method %s on the "
+                       "model %s, and this run is %s on %s: resuming would mix two runs; choose another output",
+                       output, n, m ? m : method, mo ? mo : model, method, model);
           return NULL;
         }
       g_hash_table_add (done, g_steal_pointer (&id));
@@ -743,7 +770,9 @@ lk_batch_run_items (LkModel                *model,
                    "--resume, or choose another output", output);
       return FALSE;
     }
-  if ((done = resume ? read_done (output, error) : g_hash_table_new (g_str_hash, g_str_equal)) == NULL)
+  if ((done = resume ? read_done (output, lk_method_to_string (lk_explain_request_get_method (request)),
+                                  lk_model_get_id (model), error)
+              : g_hash_table_new (g_str_hash, g_str_equal)) == NULL)
     return FALSE;
   for (guint i = 0; i < items->len; i++)
     {
