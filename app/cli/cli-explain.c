@@ -51,6 +51,51 @@ print_summary (LkExplanation *x)
   g_print ("seconds=%.3f\n", t ? json_object_get_double_member_with_default (t, "explain_seconds", 0) : 0);
 }
 
+/* Every combination is the core's to judge; on the command line a bad one
+ * is a usage error. */
+static gboolean
+check_request (const char *command, LkExplainRequest *request)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (lk_explain_request_check (request, NULL, &error))
+    return TRUE;
+  cli_usage (command, error->message);
+  return FALSE;
+}
+
+/* Loads the model, explains, writes the JSON and the figures; NULL after
+ * printing why. */
+static LkExplanation *
+explain_and_write (const CliMethodOptions *o, LkExplainRequest *request, const char *json_path,
+                   const char *svg, const char *png, const char *pdf, LkView view)
+{
+  g_autoptr(LkModel) model = NULL;
+  g_autoptr(LkExplanation) x = NULL;
+  GError *error = NULL;
+
+  if ((o->image && !lk_image_check_file (o->image, &error)) ||
+      (model = cli_load_model (o->model ? o->model : CLI_DEFAULT_MODEL, &error)) == NULL ||
+      (x = lk_explain (model, request, isatty (2) ? on_progress : NULL, NULL, NULL, &error)) == NULL ||
+      (json_path && !lk_explanation_save (x, json_path, &error)))
+    {
+      if (isatty (2))
+        g_printerr ("\r");
+      cli_fail (error);
+      return NULL;
+    }
+  if (isatty (2))
+    g_printerr ("\r    \r");
+  if ((svg && !cli_export_figure (x, svg, view, &error)) ||
+      (png && !cli_export_figure (x, png, view, &error)) ||
+      (pdf && !cli_export_figure (x, pdf, view, &error)))
+    {
+      cli_fail (error);
+      return NULL;
+    }
+  return g_steal_pointer (&x);
+}
+
 int
 cli_explain (int argc, char **argv)
 {
@@ -66,7 +111,6 @@ cli_explain (int argc, char **argv)
     { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &pdf, "Write the figure as PDF", "FILE" },
     { "view", 0, 0, G_OPTION_ARG_STRING, &view_name, "Figure: heatmap (default; alignment for align; saliency for distance and --image), alignment, saliency or report", "VIEW" },
   };
-  g_autoptr(LkModel) model = NULL;
   g_autoptr(LkExplanation) x = NULL;
   g_autoptr(LkExplainRequest) request = NULL;
   LkView view;
@@ -98,43 +142,21 @@ cli_explain (int argc, char **argv)
     lk_explain_request_set_image (request, o.image, argv[1]);
   else
     lk_explain_request_set_texts (request, argv[1], argv[2]);
-  /* Every combination is the core's to judge; here it is a usage error. */
-  if (!lk_explain_request_check (request, NULL, &error))
-    {
-      g_autofree char *msg = g_strdup (error->message);
-      g_clear_error (&error);
-      cli_usage ("explain", msg);
-      goto out;
-    }
+  if (!check_request ("explain", request))
+    goto out;
   if (!cli_view_from_string (lk_method_info (lk_explain_request_get_method (request))->views[0], &view))
     view = LK_VIEW_HEATMAP;
   if (o.image && view == LK_VIEW_HEATMAP)
     view = LK_VIEW_SALIENCY;  /* an image's patches read best over the image */
-  if (view_name && !cli_view_from_string (view_name, &view))
+  if (view_name && (!cli_view_from_string (view_name, &view) || view == LK_VIEW_CONTRAST))
     {
-      cli_usage ("explain", "--view must be heatmap, alignment, saliency, aspects or report");
+      cli_usage ("explain", view == LK_VIEW_CONTRAST ? "--view contrast draws a ranking contrast: run likeness-cli contrast"
+                                                     : "--view must be heatmap, alignment, saliency, aspects or report");
       goto out;
     }
   rc = CLI_EXIT_ERROR;
-  if ((o.image && !lk_image_check_file (o.image, &error)) ||
-      (model = cli_load_model (o.model ? o.model : CLI_DEFAULT_MODEL, &error)) == NULL ||
-      (x = lk_explain (model, request, isatty (2) ? on_progress : NULL, NULL, NULL, &error)) == NULL ||
-      (json_path && !lk_explanation_save (x, json_path, &error)))
-    {
-      if (isatty (2))
-        g_printerr ("\r");
-      rc = cli_fail (error);
-      goto out;
-    }
-  if (isatty (2))
-    g_printerr ("\r    \r");
-  if ((svg && !cli_export_figure (x, svg, view, &error)) ||
-      (png && !cli_export_figure (x, png, view, &error)) ||
-      (pdf && !cli_export_figure (x, pdf, view, &error)))
-      {
-        rc = cli_fail (error);
-        goto out;
-      }
+  if ((x = explain_and_write (&o, request, json_path, svg, png, pdf, view)) == NULL)
+    goto out;
   print_summary (x);
   rc = CLI_EXIT_OK;
 out:
@@ -220,6 +242,84 @@ cli_eval_perturbation (int argc, char **argv)
         }
       g_print ("%s area=%.5f random=%.5f pairs=%u\n", *m, area, rnd, n);
     }
+  rc = CLI_EXIT_OK;
+out:
+  cli_method_options_clear (&o);
+  return rc;
+}
+
+/* key=value lines for scripts: the two pairs, the balance, the verdict,
+ * and one line per query token, in the order of tokens.a. */
+static void
+print_contrast_summary (LkExplanation *x)
+{
+  static const char *keys[] = {
+    LK_SCORE_SIMILARITY_1, LK_SCORE_SIMILARITY_2, LK_SCORE_SIMILARITY_DIFFERENCE,
+    LK_SCORE_SUM_1, LK_SCORE_SUM_2, LK_SCORE_SUM_DIFFERENCE,
+    LK_SCORE_RESIDUAL_1, LK_SCORE_RESIDUAL_2, LK_SCORE_RESIDUAL_DIFFERENCE,
+  };
+  JsonNode *qs = lk_explanation_lookup_extra (x, LK_EXTRA_QUERY_SALIENCY);
+  JsonArray *a = qs && JSON_NODE_HOLDS_ARRAY (qs) ? json_node_get_array (qs) : NULL;
+  JsonObject *t = lk_explanation_lookup_object (x, "timings");
+
+  g_print ("method=%s\n", lk_explanation_get_method (x));
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_print ("%s=%.6f\n", keys[i], lk_explanation_get_score (x, keys[i], NAN));
+  for (guint i = 0; a && i < json_array_get_length (a) && i < lk_explanation_get_n_tokens (x, 0); i++)
+    g_print ("query_token=%s saliency=%.6f\n", lk_explanation_get_token (x, 0, i)->text,
+             json_array_get_double_element (a, i));
+  g_print ("verdict=%s\n", lk_verdict_to_string (lk_explanation_get_verdict (x, NULL)));
+  g_print ("seconds=%.3f\n", t ? json_object_get_double_member_with_default (t, "explain_seconds", 0) : 0);
+}
+
+int
+cli_contrast (int argc, char **argv)
+{
+  CliMethodOptions o;
+  g_autofree char *json_path = NULL;
+  g_autofree char *svg = NULL, *png = NULL, *pdf = NULL;
+  g_autoptr(GArray) entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
+  const GOptionEntry outputs[] = {
+    { "json", 0, 0, G_OPTION_ARG_FILENAME, &json_path, "Write the result (schema likeness.explanation/1, with query_saliency and contrast) to FILE", "FILE" },
+    { "svg", 0, 0, G_OPTION_ARG_FILENAME, &svg, "Write the contrast figure as SVG", "FILE" },
+    { "png", 0, 0, G_OPTION_ARG_FILENAME, &png, "Write the contrast figure as PNG (2× scale)", "FILE" },
+    { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &pdf, "Write the contrast figure as PDF", "FILE" },
+  };
+  g_autoptr(LkExplanation) x = NULL;
+  g_autoptr(LkExplainRequest) request = NULL;
+  g_autofree char *takers = lk_method_names_with (LK_INPUTS_TEXT_PAIR, TRUE);
+  g_autofree char *summary = g_strdup_printf ("Why does DOC_1 score above (or below) DOC_2 for QUERY: the query tokens' "
+                                              "saliency of the difference of the two token matrices (%s), adding up to "
+                                              "ΣA(q,d1) − ΣA(q,d2), each document's own saliency, and the residual the "
+                                              "method cannot assign.", takers);
+  GError *error = NULL;
+  int rc = CLI_EXIT_USAGE;
+
+  cli_method_options_init (&o);
+  cli_method_options_add_entries (&o, entries, CLI_OPTIONS_METHOD);
+  g_array_append_vals (entries, outputs, G_N_ELEMENTS (outputs));
+  if (!cli_parse ("contrast", "QUERY DOC_1 DOC_2", summary, (GOptionEntry *) entries->data, &argc, &argv))
+    goto out;
+  if (argc != 4)
+    {
+      cli_usage ("contrast", "expected exactly three texts: the query and two documents");
+      goto out;
+    }
+  if (!cli_check_texts (argc, argv, FALSE, &error))
+    {
+      rc = cli_fail (error);
+      goto out;
+    }
+  if ((request = cli_method_options_to_request (&o, "contrast")) == NULL)
+    goto out;
+  lk_explain_request_set_texts (request, argv[1], argv[2]);
+  lk_explain_request_set_contrast (request, argv[3]);
+  if (!check_request ("contrast", request))
+    goto out;
+  rc = CLI_EXIT_ERROR;
+  if ((x = explain_and_write (&o, request, json_path, svg, png, pdf, LK_VIEW_CONTRAST)) == NULL)
+    goto out;
+  print_contrast_summary (x);
   rc = CLI_EXIT_OK;
 out:
   cli_method_options_clear (&o);

@@ -66,7 +66,7 @@ cli_render (int argc, char **argv)
   double scale = 2.0, threshold = 0;
   int top_k = -1, word = -1;
   GOptionEntry entries[] = {
-    { "view", 0, 0, G_OPTION_ARG_STRING, &view_name, "heatmap (default), alignment, saliency, aspects or report", "VIEW" },
+    { "view", 0, 0, G_OPTION_ARG_STRING, &view_name, "heatmap (default; contrast for a ranking contrast), alignment, saliency, aspects, report or contrast", "VIEW" },
     { "words", 0, 0, G_OPTION_ARG_NONE, &words, "Merge sub-word tokens into words", NULL },
     { "no-specials", 0, 0, G_OPTION_ARG_NONE, &no_specials, "Hide special tokens ([CLS], [SEP], <s> …)", NULL },
     { "palette", 0, 0, G_OPTION_ARG_STRING, &palette_name, "blue-red (default), purple-green or gray", "NAME" },
@@ -91,7 +91,7 @@ cli_render (int argc, char **argv)
     return cli_usage ("render", "expected a result file and an output file");
   lk_render_options_init (&options);
   if (view_name && !cli_view_from_string (view_name, &view))
-    return cli_usage ("render", "--view must be heatmap, alignment, saliency, aspects or report");
+    return cli_usage ("render", "--view must be heatmap, alignment, saliency, aspects, report or contrast");
   if (palette_name && !lk_palette_from_string (palette_name, &options.palette))
     return cli_usage ("render", "--palette must be blue-red, purple-green or gray");
   if (!(scale > 0 && scale <= 16))
@@ -108,6 +108,9 @@ cli_render (int argc, char **argv)
   options.saliency_word = word;
   if ((x = lk_explanation_load (argv[1], &error)) == NULL)
     return cli_fail (error);
+  /* A ranking contrast has no matrix: its own view is the one that shows it. */
+  if (view_name == NULL && lk_explanation_lookup_extra (x, LK_EXTRA_CONTRAST) != NULL)
+    view = LK_VIEW_CONTRAST;
   if (word >= 0)
     {
       JsonObject *sm = lk_explanation_lookup_object (x, "saliency_map");

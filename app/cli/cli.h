@@ -81,6 +81,7 @@ int      cli_eval_sts   (int argc, char **argv);
 int      cli_models     (int argc, char **argv);
 int      cli_explain    (int argc, char **argv);
 int      cli_eval_perturbation (int argc, char **argv);
+int      cli_contrast   (int argc, char **argv);
 int      cli_render     (int argc, char **argv);
 int      cli_train_aspects (int argc, char **argv);
 int      cli_batch      (int argc, char **argv);

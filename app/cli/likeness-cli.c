@@ -20,13 +20,14 @@ static const struct {
   { "embed", cli_embed, "sentence embeddings of texts (JSON)" },
   { "eval-sts", cli_eval_sts, "Pearson and Spearman ×100 on an STSb, SICK or BIOSSES file" },
   { "explain", cli_explain, "explain a pair: IJ, BiLRP, H×P or alignment matrix (JSON with --json)" },
+  { "contrast", cli_contrast, "why one document scores above another for a query (IJ, BiLRP, H×P)" },
   { "eval-perturbation", cli_eval_perturbation, "perturbation-curve areas of methods over a data file" },
   { "models", cli_models, "list the models that can be resolved" },
   { "train-aspects", cli_train_aspects, "train an aspect space (S3BERT metric distillation) from a base model" },
   { "batch", cli_batch, "explain every pair of a file, or each query's top-k passages of a corpus (JSON Lines out)" },
   { "batch-merge", cli_batch_merge, "join a sharded batch run's outputs, checking that no item is missing or doubled" },
   { "aggregate", cli_aggregate, "summarise batch outputs: the words that carry ΣA, specials, checks, rank deciders" },
-  { "render", cli_render, "draw a saved explanation as SVG, PNG or PDF (heatmap, alignment, saliency, aspects, report)" },
+  { "render", cli_render, "draw a saved explanation as SVG, PNG or PDF (heatmap, alignment, saliency, aspects, report, contrast)" },
 };
 
 static int

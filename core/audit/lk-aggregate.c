@@ -40,6 +40,7 @@ typedef struct {
   guint       items, failed, attributions, over_half;
   double      total, special_share, special_abs_share;
   GHashTable *words, *specials, *methods, *models, *checks, *aspects, *ranks;
+  GHashTable *contrasts;  /* item id → RankPair: contrast items, beside the queries' ranks */
 } Agg;
 
 static void
@@ -73,6 +74,7 @@ agg_init (Agg *a)
   a->checks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, check_stat_free);
   a->aspects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   a->ranks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, rank_pair_free);
+  a->contrasts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, rank_pair_free);
 }
 
 static void
@@ -85,6 +87,7 @@ agg_clear (Agg *a)
   g_hash_table_unref (a->checks);
   g_hash_table_unref (a->aspects);
   g_hash_table_unref (a->ranks);
+  g_hash_table_unref (a->contrasts);
 }
 
 static void
@@ -226,6 +229,56 @@ add_attribution (Agg *a, LkExplanation *x, JsonObject *line)
     }
 }
 
+/* A ranking contrast (a batch item with "b2"): its two pairs' query-side
+ * saliencies, merged to words, decide as retrieval's ranks 1 and 2 do. */
+static void
+add_contrast (Agg *a, LkExplanation *x, JsonObject *line)
+{
+  JsonObject *c = lk_explanation_lookup_object (x, LK_EXTRA_CONTRAST);
+  JsonNode *dn = c ? json_object_get_member (c, "documents") : NULL;
+  JsonArray *docs = dn && JSON_NODE_HOLDS_ARRAY (dn) ? json_node_get_array (dn) : NULL;
+  guint nt = lk_explanation_get_n_tokens (x, 0), nw = lk_explanation_get_n_words (x, 0);
+  g_autofree char *key = NULL;
+  RankPair *r;
+
+  if (docs == NULL || json_array_get_length (docs) != 2)
+    return;
+  r = g_new0 (RankPair, 1);
+  for (guint k = 0; k < 2; k++)
+    {
+      JsonObject *d = json_array_get_object_element (docs, k);
+      JsonNode *qn = d ? json_object_get_member (d, "query_saliency") : NULL;
+      JsonArray *qs = qn && JSON_NODE_HOLDS_ARRAY (qn) ? json_node_get_array (qn) : NULL;
+
+      if (qs == NULL || json_array_get_length (qs) != nt)
+        {
+          rank_pair_free (r);
+          return;
+        }
+      r->words[k] = g_ptr_array_new_with_free_func (g_free);
+      r->sums[k] = g_array_new (FALSE, TRUE, sizeof (double));
+      g_array_set_size (r->sums[k], nw);
+      for (guint t = 0; t < nt; t++)
+        {
+          guint w = lk_explanation_token_word (x, 0, t);
+          if (w < nw)
+            g_array_index (r->sums[k], double, w) += json_array_get_double_element (qs, t);
+        }
+      for (guint w = 0; w < nw; w++)
+        {
+          g_autofree char *text = lk_explanation_dup_word (x, 0, w);
+          g_autofree char *stripped = g_strstrip (g_strdup (text));
+
+          /* Specials never decide: they are the same in every query. */
+          if (lk_explanation_word_is_special (x, 0, w))
+            g_array_index (r->sums[k], double, w) = NAN;
+          g_ptr_array_add (r->words[k], g_utf8_strdown (stripped, -1));
+        }
+    }
+  key = g_strdup (json_object_get_string_member_with_default (line, "id", ""));
+  g_hash_table_replace (a->contrasts, g_steal_pointer (&key), r);
+}
+
 static void
 add_result (Agg *a, LkExplanation *x, JsonObject *line)
 {
@@ -250,6 +303,8 @@ add_result (Agg *a, LkExplanation *x, JsonObject *line)
     g_array_append_val (c->values, value);
   if (info && lk_method_is_attribution (info) && lk_explanation_get_matrix (x)->data)
     add_attribution (a, x, line);
+  else if (lk_explanation_lookup_extra (x, LK_EXTRA_CONTRAST) != NULL)
+    add_contrast (a, x, line);
   if (aspects && JSON_NODE_HOLDS_ARRAY (aspects))
     {
       JsonArray *list = json_node_get_array (aspects);
@@ -441,19 +496,18 @@ checks_object (GHashTable *checks)
   return out;
 }
 
-/* For each query with ranks 1 and 2: the query word whose saliency toward
- * rank 1 most exceeds its saliency toward rank 2 (METHODS.md §5, ranking
- * contrast, merged to words). */
-static JsonObject *
-ranks_object (GHashTable *ranks, guint top_n)
+/* For each pair of @table (a query's ranks 1 and 2, or a contrast's two
+ * documents): the query word whose saliency toward the first most exceeds
+ * its saliency toward the second (METHODS.md §5, ranking contrast, merged
+ * to words), counted in @deciding. Returns how many pairs decided. */
+static guint
+decide (GHashTable *table, GHashTable *deciding)
 {
-  g_autoptr(GHashTable) deciding = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  JsonObject *o = json_object_new ();
   GHashTableIter it;
   gpointer k, v;
-  guint queries = 0;
+  guint n = 0;
 
-  g_hash_table_iter_init (&it, ranks);
+  g_hash_table_iter_init (&it, table);
   while (g_hash_table_iter_next (&it, &k, &v))
     {
       RankPair *r = v;
@@ -471,12 +525,25 @@ ranks_object (GHashTable *ranks, guint top_n)
         }
       if (best < 0)
         continue;
-      queries++;
+      n++;
       st = word_stat (deciding, g_ptr_array_index (r->words[0], best));
       st->sum += margin;
       st->occurrences++;
       st->items++;
     }
+  return n;
+}
+
+static JsonObject *
+ranks_object (GHashTable *ranks, GHashTable *contrasts, guint top_n)
+{
+  g_autoptr(GHashTable) deciding = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  JsonObject *o = json_object_new ();
+  GHashTableIter it;
+  gpointer k, v;
+  guint queries = decide (ranks, deciding), contrasts_n = decide (contrasts, deciding);
+
+  json_object_set_int_member (o, "contrasts", contrasts_n);
   json_object_set_int_member (o, "queries", queries);
   /* Sorted by how often a word decides, then by its margin. */
   {
@@ -561,8 +628,8 @@ lk_aggregate_files (const char * const *paths, guint top_n, GError **error)
         }
       json_object_set_array_member (out, "aspects", list);
     }
-  if (g_hash_table_size (a.ranks) > 0)
-    json_object_set_object_member (out, "retrieval", ranks_object (a.ranks, top_n));
+  if (g_hash_table_size (a.ranks) > 0 || g_hash_table_size (a.contrasts) > 0)
+    json_object_set_object_member (out, "retrieval", ranks_object (a.ranks, a.contrasts, top_n));
   agg_clear (&a);
   return out;
 }

@@ -32,7 +32,7 @@ G_DEFINE_FINAL_TYPE (LkBatchReader, lk_batch_reader, G_TYPE_OBJECT)
 
 /* The members an item may have besides "meta"; others go into "meta". */
 static const char * const item_members[] = {
-  "id", "a", "b", "image", "query_id", "passage_id", "rank", "retrieval_score", NULL
+  "id", "a", "b", "b2", "image", "query_id", "passage_id", "rank", "retrieval_score", NULL
 };
 static const char * const text_members[] = { "id", "text", NULL };
 
@@ -335,7 +335,8 @@ normalise (LkBatchReader *self, JsonObject *o)
           json_object_set_member (meta, name, json_node_copy (v));
           continue;
         }
-      if ((g_str_equal (name, "a") || g_str_equal (name, "b") || g_str_equal (name, "image") || g_str_equal (name, "text") ||
+      if ((g_str_equal (name, "a") || g_str_equal (name, "b") || g_str_equal (name, "b2") || g_str_equal (name, "image") ||
+           g_str_equal (name, "text") ||
            g_str_equal (name, "query_id") || g_str_equal (name, "passage_id")) &&
           !(JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) == G_TYPE_STRING))
         return error_item (id, self->line, "%s line %u: \"%s\" must be a string", self->path, self->line, name);
@@ -354,6 +355,9 @@ normalise (LkBatchReader *self, JsonObject *o)
        json_object_has_member (item, "a") == json_object_has_member (item, "image")))
     return error_item (id, self->line, "%s line %u: expected \"a\" and \"b\" (two texts) or \"image\" and \"b\" "
                        "(an image and its caption)", self->path, self->line);
+  if (json_object_has_member (item, "b2") && !json_object_has_member (item, "a"))
+    return error_item (id, self->line, "%s line %u: \"b2\" (a contrast's document 2) needs \"a\" (the query) "
+                       "and \"b\" (document 1), not an image", self->path, self->line);
   if (json_object_get_size (meta) > 0)
     json_object_set_object_member (item, "meta", g_steal_pointer (&meta));
   root = json_node_init_object (json_node_alloc (), item);
@@ -521,6 +525,8 @@ explain_item (LkModel                *model,
   else
     lk_explain_request_set_texts (r, json_object_get_string_member_with_default (o, "a", ""),
                                   json_object_get_string_member_with_default (o, "b", ""));
+  /* An item with "b2" asks why "b" ranks above it for "a" (lk-contrast.h). */
+  lk_explain_request_set_contrast (r, json_object_get_string_member_with_default (o, "b2", NULL));
   if (!lk_explain_request_check (r, model, &local) ||
       (x = lk_explain (model, r, NULL, NULL, cancellable, &local)) == NULL)
     {

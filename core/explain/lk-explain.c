@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "lk-async.h"
+#include "lk-contrast.h"
 #include "lk-distance.h"
 #include "lk-error.h"
 #include "lk-explain.h"
@@ -19,6 +20,7 @@ struct _LkExplainRequest {
   char           *text_a;    /* NULL for an image pair */
   char           *text_b;    /* text B or the caption */
   char           *image;
+  char           *contrast;  /* a ranking contrast's document 2, or NULL */
   double          values[LK_N_PARAMS];
   gboolean        set[LK_N_PARAMS];
   LkAspectLayout *layout;
@@ -60,6 +62,7 @@ lk_explain_request_copy (const LkExplainRequest *request)
   r->text_a = g_strdup (request->text_a);
   r->text_b = g_strdup (request->text_b);
   r->image = g_strdup (request->image);
+  r->contrast = g_strdup (request->contrast);
   r->layout = layout_copy (request->layout);
   return r;
 }
@@ -72,6 +75,7 @@ lk_explain_request_free (LkExplainRequest *request)
   g_free (request->text_a);
   g_free (request->text_b);
   g_free (request->image);
+  g_free (request->contrast);
   g_clear_pointer (&request->layout, lk_aspect_layout_free);
   g_free (request);
 }
@@ -111,6 +115,21 @@ lk_explain_request_set_image (LkExplainRequest *request, const char *image_path,
   g_free (request->image);
   request->image = g_strdup (image_path);
   request->text_b = g_strdup (caption);
+}
+
+void
+lk_explain_request_set_contrast (LkExplainRequest *request, const char *document_2)
+{
+  g_return_if_fail (request != NULL);
+  g_free (request->contrast);
+  request->contrast = g_strdup (document_2);
+}
+
+const char *
+lk_explain_request_get_contrast (const LkExplainRequest *request)
+{
+  g_return_val_if_fail (request != NULL, NULL);
+  return request->contrast;
 }
 
 const char *
@@ -454,6 +473,35 @@ lk_explain_request_check (const LkExplainRequest *r, LkModel *model, GError **er
                      lk_param_info (p)->name, info->name, *takes ? takes : "no parameters");
         return FALSE;
       }
+  if (r->contrast != NULL)
+    {
+      g_autofree char *takers = lk_method_names_with (LK_INPUTS_TEXT_PAIR, TRUE);
+      if (image)
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                       "a ranking contrast explains two documents for a text query, not an image and a caption");
+          return FALSE;
+        }
+      if (!lk_method_can_contrast (info))
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                       "method '%s' gives no token-pair attributions to contrast: a ranking contrast takes %s",
+                       info->name, takers);
+          return FALSE;
+        }
+      if (r->contrast[0] == '\0')
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
+                       "document 2 is empty: there is nothing to contrast document 1 with");
+          return FALSE;
+        }
+      if (get_int (r, LK_PARAM_PERTURBATION))
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
+                       "perturbation does not apply to a ranking contrast (it checks one pair's map)");
+          return FALSE;
+        }
+    }
   if (image && get_int (r, LK_PARAM_PERTURBATION))
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
@@ -477,6 +525,51 @@ lk_explain_request_check (const LkExplainRequest *r, LkModel *model, GError **er
   return TRUE;
 }
 
+/* Progress of one of a contrast's two pairs, as a half of the whole. */
+typedef struct {
+  LkProgressFunc progress;
+  gpointer       data;
+  double         offset;
+} HalfProgress;
+
+static void
+half_progress (double fraction, gpointer data)
+{
+  HalfProgress *h = data;
+
+  h->progress (h->offset + fraction / 2, h->data);
+}
+
+/* Two pairs, one query: the query's side is explained twice (each pair is
+ * the method's own, unchanged result); lk_contrast_from_results ()
+ * combines them, as it does for two lines of a batch. */
+static LkExplanation *
+explain_contrast (LkModel *model, const LkExplainRequest *request, LkProgressFunc progress, gpointer data,
+                  GCancellable *cancellable, GError **error)
+{
+  g_autoptr(LkExplainRequest) pair = lk_explain_request_copy (request);
+  g_autoptr(LkExplanation) x1 = NULL;
+  g_autoptr(LkExplanation) x2 = NULL;
+  LkExplanation **x[2] = { &x1, &x2 };
+  const char *docs[2] = { request->text_b, request->contrast };
+
+  g_clear_pointer (&pair->contrast, g_free);
+  for (guint k = 0; k < 2; k++)
+    {
+      HalfProgress h = { progress, data, k * 0.5 };
+      lk_explain_request_set_texts (pair, request->text_a, docs[k]);
+      *x[k] = compute_func (pair->method, FALSE) (model, pair, progress ? half_progress : NULL, &h, cancellable, error);
+      if (*x[k] == NULL)
+        {
+          /* Say which document failed: the methods name texts A and B. */
+          if (error && *error && k == 1 && (*error)->domain == LK_ERROR)
+            g_prefix_error (error, "document 2: ");
+          return NULL;
+        }
+    }
+  return lk_contrast_from_results (x1, x2, error);
+}
+
 LkExplanation *
 lk_explain (LkModel                 *model,
             const LkExplainRequest  *request,
@@ -494,6 +587,8 @@ lk_explain (LkModel                 *model,
     return NULL;
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
+  if (request->contrast != NULL)
+    return explain_contrast (model, request, progress, progress_data, cancellable, error);
   return compute_func (request->method, request->image != NULL) (model, request, progress, progress_data,
                                                                   cancellable, error);
 }

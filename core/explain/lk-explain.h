@@ -43,6 +43,19 @@ void               lk_explain_request_set_texts   (LkExplainRequest        *requ
 void               lk_explain_request_set_image   (LkExplainRequest        *request,
                                                    const char              *image_path,
                                                    const char              *caption);
+/**
+ * lk_explain_request_set_contrast:
+ * @request: the request
+ * @document_2: (nullable): a second document, or %NULL for none
+ *
+ * Makes the request a ranking contrast (lk-contrast.h): text A is the
+ * query, text B document 1 and @document_2 the other; lk_explain()
+ * explains why document 1 scores above (or below) document 2. Only for
+ * the methods lk_method_can_contrast() accepts.
+ */
+void               lk_explain_request_set_contrast (LkExplainRequest       *request,
+                                                    const char             *document_2);
+const char        *lk_explain_request_get_contrast (const LkExplainRequest *request);
 /* Side 0: text A (NULL for an image pair), 1: text B or the caption. */
 const char        *lk_explain_request_get_text    (const LkExplainRequest  *request,
                                                    guint                    side);

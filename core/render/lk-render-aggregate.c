@@ -163,8 +163,11 @@ draw_aggregate (gpointer data, LkCanvas *c, double *width, double *height)
   y = verdicts (a, c, x, y, checks);
   if (retrieval)
     {
-      g_autofree char *q = g_strdup_printf (_("Over %u queries with a rank 1 and a rank 2"),
-                                            (guint) json_object_get_int_member (retrieval, "queries"));
+      guint nq = json_object_get_int_member_with_default (retrieval, "queries", 0);
+      guint nc = json_object_get_int_member_with_default (retrieval, "contrasts", 0);
+      g_autofree char *q = nc == 0 ? g_strdup_printf (_("Over %u queries with a rank 1 and a rank 2"), nq)
+                         : nq == 0 ? g_strdup_printf (_("Over %u contrasts (document 1 against document 2)"), nc)
+                         : g_strdup_printf (_("Over %u queries with a rank 1 and a rank 2 and %u contrasts"), nq, nc);
       y = heading (a, c, x, y, _("Query words that decide rank 1 over rank 2"));
       y = line (a, c, x, y, q, TRUE) + 4;
       y = bars (a, c, x, y, json_object_get_array_member (retrieval, "deciding_words"), "queries", FALSE);

@@ -407,16 +407,29 @@ aspect_segments (LkFigure *f, GPtrArray *out)
     add_segment (out, _("gap %s"), fabs (sum - score (f, LK_SCORE_SIMILARITY)));
 }
 
-/* The registry's check line for the method; FALSE (and nothing added)
- * when a required score is missing. */
 static gboolean
-method_segments (LkFigure *f, const LkCheckItem *items, GPtrArray *out)
+object_has (JsonObject *scores, const char *name)
+{
+  JsonNode *n = json_object_get_member (scores, name);
+  return n && JSON_NODE_HOLDS_VALUE (n);
+}
+
+static double
+object_score (JsonObject *scores, const char *name)
+{
+  return object_has (scores, name) ? json_object_get_double_member (scores, name) : NAN;
+}
+
+/* The registry's check line for the method on @scores; FALSE (and nothing
+ * added) when a required score is missing. */
+static gboolean
+method_segments (JsonObject *scores, const LkCheckItem *items, GPtrArray *out)
 {
   guint first = out->len;
 
   for (const LkCheckItem *it = items; it->format || it->key; it++)
     {
-      if (it->key && !has_score (f, it->key))
+      if (it->key && !object_has (scores, it->key))
         {
           if (it->flags & LK_CHECK_ITEM_REQUIRED)
             {
@@ -428,7 +441,7 @@ method_segments (LkFigure *f, const LkCheckItem *items, GPtrArray *out)
         }
       if (it->flags & LK_CHECK_ITEM_PERCENT)
         {
-          g_autofree char *p = lk_format_percent (score (f, it->key));
+          g_autofree char *p = lk_format_percent (object_score (scores, it->key));
           char *last;
 
           if (out->len == first)
@@ -438,9 +451,49 @@ method_segments (LkFigure *f, const LkCheckItem *items, GPtrArray *out)
           g_free (last);
         }
       else if (it->key)
-        add_segment (out, _(it->format), score (f, it->key));
+        add_segment (out, _(it->format), object_score (scores, it->key));
       else
         g_ptr_array_add (out, g_strdup (_(it->format)));
+    }
+  return TRUE;
+}
+
+static double
+scores_get (const char *key, gpointer scores)
+{
+  return key ? object_score (scores, key) : NAN;
+}
+
+/* A ranking contrast: each pair's own check, named, and its verdict. */
+static gboolean
+contrast_segments (LkFigure *f, const LkMethodInfo *info, GPtrArray *out)
+{
+  JsonObject *c = lk_explanation_lookup_object (f->x, LK_EXTRA_CONTRAST);
+  JsonNode *docs = c ? json_object_get_member (c, "documents") : NULL;
+  JsonArray *a;
+
+  if (docs == NULL || !JSON_NODE_HOLDS_ARRAY (docs) || info == NULL)
+    return FALSE;
+  a = json_node_get_array (docs);
+  for (guint k = 0; k < json_array_get_length (a); k++)
+    {
+      JsonNode *d = json_array_get_element (a, k);
+      JsonNode *sn = JSON_NODE_HOLDS_OBJECT (d) ? json_object_get_member (json_node_get_object (d), "scores") : NULL;
+      JsonObject *scores;
+      guint first = out->len;
+      char *head;
+
+      if (sn == NULL || !JSON_NODE_HOLDS_OBJECT (sn))
+        continue;
+      scores = json_node_get_object (sn);
+      if (!method_segments (scores, info->check.items, out) || out->len == first)
+        continue;
+      head = g_ptr_array_index (out, first);
+      out->pdata[first] = g_strdup_printf (_("pair %u: %s"), k + 1, head);
+      g_free (head);
+      g_ptr_array_add (out, g_strdup (lk_verdict_title (lk_check_verdict (&info->check, scores_get, scores, NULL))));
+      if (json_object_get_boolean_member_with_default (json_node_get_object (d), "truncated", FALSE))
+        g_ptr_array_add (out, g_strdup_printf (_("document %u was truncated"), k + 1));
     }
   return TRUE;
 }
@@ -451,7 +504,9 @@ lk_check_segments (LkFigure *f)
   GPtrArray *out = g_ptr_array_new ();
   const LkMethodInfo *info = lk_method_info_find (lk_explanation_get_method (f->x));
 
-  if (info == NULL || !method_segments (f, info->check.items, out))
+  if (contrast_segments (f, info, out))
+    ;
+  else if (info == NULL || !method_segments (lk_explanation_get_scores (f->x), info->check.items, out))
     {
       /* a result of a newer version: what every attribution has */
       if (has_score (f, LK_SCORE_SUM))

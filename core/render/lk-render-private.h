@@ -69,6 +69,10 @@ void         lk_render_alignment   (LkFigure *f, LkCanvas *c, double *width, dou
 void         lk_render_saliency    (LkFigure *f, LkCanvas *c, double *width, double *height);
 void         lk_render_aspects     (LkFigure *f, LkCanvas *c, double *width, double *height);
 void         lk_render_report      (LkFigure *f, LkCanvas *c, double *width, double *height);
+void         lk_render_contrast    (LkFigure *f, LkCanvas *c, double *width, double *height);
+/* A contrast's description, and a query row's tooltip (NULL when none). */
+void         lk_render_contrast_describe     (LkFigure *f, GString *s);
+char        *lk_render_contrast_describe_row (LkFigure *f, int source);
 void         lk_render_view        (LkFigure *f, LkView view, LkCanvas *c, double *width, double *height);
 /* Exports any drawing as a figure is exported (atomic file, format from
  * @path's extension, PNG size limits); @title is the PDF's. */

@@ -26,7 +26,7 @@ lk_render_options_init (LkRenderOptions *options)
   options->overlay_alpha = 0.55;
 }
 
-static const char *view_names[] = { "heatmap", "alignment", "saliency", "aspects", "report" };
+static const char *view_names[] = { "heatmap", "alignment", "saliency", "aspects", "report", "contrast" };
 
 gboolean
 lk_view_from_string (const char *name, LkView *view)
@@ -62,6 +62,9 @@ lk_render_view (LkFigure *f, LkView view, LkCanvas *c, double *width, double *he
       break;
     case LK_VIEW_REPORT:
       lk_render_report (f, c, width, height);
+      break;
+    case LK_VIEW_CONTRAST:
+      lk_render_contrast (f, c, width, height);
       break;
     case LK_VIEW_HEATMAP:
     default:
@@ -246,6 +249,9 @@ lk_render_describe (LkExplanation *x, LkView view, const LkRenderOptions *option
     case LK_VIEW_ASPECTS:
       describe_aspects (&f, s);
       break;
+    case LK_VIEW_CONTRAST:
+      lk_render_contrast_describe (&f, s);
+      break;
     case LK_VIEW_REPORT:
     case LK_VIEW_HEATMAP:
     default:
@@ -314,6 +320,8 @@ lk_render_describe_hit (LkExplanation *x, LkView view, const LkRenderOptions *op
           out = g_strdup_printf (_("%s: similarity %s, share %s"), a->name ? a->name : _("residual"), v, sh);
         }
     }
+  else if (view == LK_VIEW_CONTRAST)
+    out = lk_render_contrast_describe_row (&f, row);
   else if (r >= 0 && k >= 0 && f.m)
     {
       double v = lk_figure_value (&f, r, k);

@@ -17,6 +17,7 @@ typedef enum {
   LK_VIEW_SALIENCY,
   LK_VIEW_ASPECTS,
   LK_VIEW_REPORT,
+  LK_VIEW_CONTRAST,   /* a ranking contrast's query tokens (lk-contrast.h) */
 } LkView;
 
 typedef enum {
@@ -112,7 +113,7 @@ char     *lk_render_describe_hit (LkExplanation          *x,
 
 /**
  * lk_view_from_string:
- * @name: "heatmap", "alignment", "saliency", "aspects" or "report"
+ * @name: "heatmap", "alignment", "saliency", "aspects", "report" or "contrast"
  * @view: (out): the view
  *
  * Returns: whether @name is a view's

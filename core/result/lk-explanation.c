@@ -305,16 +305,57 @@ score_of (const char *key, gpointer self)
   return lk_explanation_get_score (self, key, NAN);
 }
 
+static double
+object_score_of (const char *key, gpointer scores)
+{
+  JsonNode *n = key ? json_object_get_member (scores, key) : NULL;
+
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) != G_TYPE_STRING &&
+         json_node_get_value_type (n) != G_TYPE_BOOLEAN ? json_node_get_double (n) : NAN;
+}
+
 LkVerdict
 lk_explanation_get_verdict (LkExplanation *self, double *value)
 {
   const LkMethodInfo *info;
+  JsonObject *contrast;
+  JsonArray *docs;
 
   g_return_val_if_fail (LK_IS_EXPLANATION (self), LK_VERDICT_NONE);
   if (value)
     *value = NAN;
   if ((info = lk_method_info_find (lk_explanation_get_method (self))) == NULL)
     return LK_VERDICT_NONE;
+  /* A ranking contrast (lk-contrast.h) is as trustworthy as the worse of
+   * its two pairs: each keeps its own scores. */
+  contrast = lk_explanation_lookup_object (self, LK_EXTRA_CONTRAST);
+  docs = contrast && json_object_has_member (contrast, "documents") &&
+         JSON_NODE_HOLDS_ARRAY (json_object_get_member (contrast, "documents"))
+         ? json_object_get_array_member (contrast, "documents") : NULL;
+  if (docs != NULL)
+    {
+      LkVerdict worst = LK_VERDICT_NONE;
+      for (guint k = 0; k < json_array_get_length (docs); k++)
+        {
+          JsonNode *d = json_array_get_element (docs, k);
+          JsonObject *scores;
+          double v = NAN;
+          LkVerdict verdict;
+
+          if (!JSON_NODE_HOLDS_OBJECT (d) || !json_object_has_member (json_node_get_object (d), "scores") ||
+              !JSON_NODE_HOLDS_OBJECT (json_object_get_member (json_node_get_object (d), "scores")))
+            continue;
+          scores = json_object_get_object_member (json_node_get_object (d), "scores");
+          verdict = lk_check_verdict (&info->check, object_score_of, scores, &v);
+          if (verdict > worst || k == 0)
+            {
+              worst = MAX (worst, verdict);
+              if (value)
+                *value = v;
+            }
+        }
+      return worst;
+    }
   return lk_check_verdict (&info->check, score_of, self, value);
 }
 

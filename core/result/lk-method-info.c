@@ -38,6 +38,19 @@ static const LkScoreInfo lrp_scores[] = {
   PERTURBATION_SCORES,
 };
 
+/* A ranking contrast's, for every method that can contrast. */
+static const LkScoreInfo contrast_scores[] = {
+  { LK_SCORE_SIMILARITY_1, N_("Similarity 1"), N_("The model’s score for the query and document 1") },
+  { LK_SCORE_SIMILARITY_2, N_("Similarity 2"), N_("The model’s score for the query and document 2") },
+  { LK_SCORE_SIMILARITY_DIFFERENCE, N_("Score difference"), N_("Similarity 1 less similarity 2: above zero, document 1 ranks first") },
+  { LK_SCORE_SUM_1, N_("ΣA 1"), N_("The token-pair attributions of the query and document 1, added up") },
+  { LK_SCORE_SUM_2, N_("ΣA 2"), N_("The token-pair attributions of the query and document 2, added up") },
+  { LK_SCORE_SUM_DIFFERENCE, N_("ΣA difference"), N_("ΣA 1 less ΣA 2: what the query tokens’ saliency adds up to") },
+  { LK_SCORE_RESIDUAL_1, N_("Residual 1"), N_("What the method cannot assign to token pairs in pair 1 (similarity less ΣA)") },
+  { LK_SCORE_RESIDUAL_2, N_("Residual 2"), N_("What the method cannot assign to token pairs in pair 2 (similarity less ΣA)") },
+  { LK_SCORE_RESIDUAL_DIFFERENCE, N_("Residual difference"), N_("The part of the score difference no query token carries") },
+};
+
 static const LkScoreInfo align_scores[] = {
   SIMILARITY_SCORE,
   { LK_SCORE_SUM, N_("Σ cosines"), N_("The sum of all token-pair cosines") },
@@ -284,6 +297,13 @@ lk_method_is_attribution (const LkMethodInfo *info)
   return info->check.kind == LK_CHECK_ATTRIBUTION || info->check.kind == LK_CHECK_CONSERVATION;
 }
 
+gboolean
+lk_method_can_contrast (const LkMethodInfo *info)
+{
+  g_return_val_if_fail (info != NULL, FALSE);
+  return lk_method_is_attribution (info) && (info->inputs & LK_INPUTS_TEXT_PAIR);
+}
+
 char *
 lk_method_names_with (LkInputs inputs, gboolean attributions_only)
 {
@@ -327,6 +347,9 @@ lk_score_info (const char *method, const char *key)
   for (guint i = 0; info != NULL && key != NULL && i < info->n_scores; i++)
     if (g_str_equal (info->scores[i].key, key))
       return &info->scores[i];
+  for (guint i = 0; info != NULL && key != NULL && lk_method_can_contrast (info) && i < G_N_ELEMENTS (contrast_scores); i++)
+    if (g_str_equal (contrast_scores[i].key, key))
+      return &contrast_scores[i];
   return NULL;
 }
 

@@ -40,12 +40,27 @@ typedef enum {
 #define LK_SCORE_REF_RA_RB               "ref_ra_rb"
 #define LK_SCORE_REF_RA_B                "ref_ra_b"
 #define LK_SCORE_REF_A_RB                "ref_a_rb"
+/* A ranking contrast's (lk-contrast.h): each pair's score, ΣA and
+ * residual (similarity − ΣA), document 1's less document 2's. */
+#define LK_SCORE_SIMILARITY_1            "similarity_1"
+#define LK_SCORE_SIMILARITY_2            "similarity_2"
+#define LK_SCORE_SIMILARITY_DIFFERENCE   "similarity_difference"
+#define LK_SCORE_SUM_1                   "sum_1"
+#define LK_SCORE_SUM_2                   "sum_2"
+#define LK_SCORE_SUM_DIFFERENCE          "sum_difference"
+#define LK_SCORE_RESIDUAL_1              "residual_1"
+#define LK_SCORE_RESIDUAL_2              "residual_2"
+#define LK_SCORE_RESIDUAL_DIFFERENCE     "residual_difference"
 
 /* The result members two methods add beside the common ones (the schema,
  * docs/explanation-schema.md): the aspect shares, any result may carry
  * them; distance masking's run. */
 #define LK_EXTRA_ASPECTS                 "aspects"
 #define LK_EXTRA_DISTANCE                "distance"
+/* A ranking contrast's: the query tokens' saliency of the difference, and
+ * the two documents (lk-contrast.h). */
+#define LK_EXTRA_QUERY_SALIENCY          "query_saliency"
+#define LK_EXTRA_CONTRAST                "contrast"
 
 /* The inputs a method explains. */
 typedef enum {
@@ -191,6 +206,9 @@ char               *lk_method_names_joined (const char *separator);
 /* Whether the method attributes the score to token pairs (IJ, BiLRP, H×P:
  * its check is the attribution error or conservation). */
 gboolean            lk_method_is_attribution (const LkMethodInfo *info);
+/* Whether a ranking contrast (lk-contrast.h) can read the method's
+ * results: an attribution of two texts, with a token matrix. */
+gboolean            lk_method_can_contrast (const LkMethodInfo *info);
 /* For help and messages: "bilrp, ij, hxp or distance", the methods that
  * take @inputs (and, with @attributions_only, attribute). A new string. */
 char               *lk_method_names_with   (LkInputs     inputs,
@@ -202,7 +220,7 @@ const char         *lk_method_title       (const char  *name);
 const char         *lk_method_short_title (const char  *name);
 
 /* The score @key of @method's results (NULL when the method's entry does
- * not list it), and its translated label and description; the label of a
+ * not list it; a contrast's keys are every contrastable method's), and its translated label and description; the label of a
  * key no entry lists is the key. */
 const LkScoreInfo  *lk_score_info         (const char  *method,
                                            const char  *key);
