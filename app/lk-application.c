@@ -26,6 +26,8 @@ static const struct {
    * by GtkApplication, so its accelerator is set here. */
   { "win.show-help-overlay", { "<Control>question", NULL } },
   { "win.open", { "<Control>o", NULL } },
+  { "win.open-audit", { "<Control><Shift>o", NULL } },
+  { "win.back", { "<Alt>Left", NULL } },
   { "win.save", { "<Control>s", NULL } },
   { "win.save-as", { "<Control><Shift>s", NULL } },
   { "win.export", { "<Control>e", NULL } },
@@ -78,6 +80,15 @@ lk_application_activate (GApplication *app)
   lk_window_explain (window);
 }
 
+static gboolean
+is_audit (GFile *file)
+{
+  g_autofree char *name = g_file_get_basename (file);
+
+  return g_file_query_file_type (file, G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY ||
+         (name && g_str_has_suffix (name, ".jsonl"));
+}
+
 static void
 lk_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
 {
@@ -89,7 +100,10 @@ lk_application_open (GApplication *app, GFile **files, int n_files, const char *
       g_autoptr(GError) error = NULL;
 
       gtk_window_present (GTK_WINDOW (window));
-      if (!lk_window_open_session (window, files[i], &error))
+      /* A batch run's output (or a folder of them) opens as an audit. */
+      if (is_audit (files[i]))
+        lk_window_open_audit (window, files[i]);
+      else if (!lk_window_open_session (window, files[i], &error))
         {
           GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (window), _("Could Not Open the Session"),
                                                       error->message);

@@ -321,7 +321,7 @@ lk_figure_view_class_init (LkFigureViewClass *klass)
   widget_class->snapshot = lk_figure_view_snapshot;
 
   properties[PROP_VIEW] =
-    g_param_spec_int ("view", NULL, NULL, LK_VIEW_HEATMAP, LK_VIEW_REPORT, LK_VIEW_HEATMAP,
+    g_param_spec_int ("view", NULL, NULL, LK_VIEW_HEATMAP, LK_VIEW_CONTRAST, LK_VIEW_HEATMAP,
                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_EXPLANATION] =
     g_param_spec_object ("explanation", NULL, NULL, LK_TYPE_EXPLANATION,

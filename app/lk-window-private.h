@@ -3,6 +3,7 @@
  * lk-window-files.c (sessions, export, clipboard). */
 #pragma once
 
+#include "lk-audit-view.h"
 #include "lk-method-chooser.h"
 #include "lk-explain.h"
 #include "lk-settings.h"
@@ -16,6 +17,9 @@ struct _LkWindow
 
   /* template children */
   AdwToastOverlay      *toast_overlay;
+  GtkStack             *main_stack;     /* "pair" and "audit" */
+  LkAuditView          *audit_view;
+  GtkWidget            *audit_button;
   AdwWindowTitle       *window_title;
   LkModelChooser       *model_chooser;
   LkMethodChooser      *method_chooser;
@@ -29,6 +33,7 @@ struct _LkWindow
   AdwStatusPage        *error_page;
   GtkWidget            *error_download_button;
   GtkLabel             *score_label;
+  GtkLabel             *score_caption;
   GtkLabel             *summary_title;
   GtkLabel             *summary_subtitle;
   GtkWidget            *stale_label;
@@ -37,6 +42,7 @@ struct _LkWindow
   LkFigureView         *alignment_view;
   LkFigureView         *saliency_view;
   LkFigureView         *aspects_view;
+  LkFigureView         *contrast_view;
   GtkStack             *aspects_stack;
   LkDetailsView        *details_view;
   GtkWidget            *words_button;
@@ -72,6 +78,7 @@ struct _LkWindow
   double                zoom;
   GFile                *session_file;
   gboolean              disposed;
+  GCancellable         *audit_cancellable;  /* an audit being read */
 };
 
 /* lk-window.c */
@@ -114,5 +121,7 @@ void     lk_window_save_dialog      (LkWindow      *self,
 void     lk_window_export_dialog    (LkWindow      *self,
                                      gboolean       report);
 void     lk_window_copy_figure      (LkWindow      *self);
+void     lk_window_open_audit_dialog (LkWindow     *self,
+                                     gboolean       folder);
 
 G_END_DECLS

@@ -28,6 +28,7 @@ static const struct {
   { "saliency", LK_VIEW_SALIENCY },
   { "aspects", LK_VIEW_ASPECTS },
   { "details", LK_VIEW_REPORT },
+  { "contrast", LK_VIEW_CONTRAST },
 };
 
 static LkFigureView *
@@ -39,12 +40,13 @@ figure_view (LkWindow *self, LkView view)
     case LK_VIEW_ALIGNMENT: return self->alignment_view;
     case LK_VIEW_SALIENCY:  return self->saliency_view;
     case LK_VIEW_ASPECTS:   return self->aspects_view;
+    case LK_VIEW_CONTRAST:  return self->contrast_view;
     default:                return NULL;
     }
 }
 
 #define FOREACH_FIGURE(self, fv) \
-  for (LkView _v = LK_VIEW_HEATMAP; _v <= LK_VIEW_ASPECTS; _v++) \
+  for (LkView _v = LK_VIEW_HEATMAP; _v <= LK_VIEW_CONTRAST; _v++) \
     for (LkFigureView *fv = figure_view (self, _v); fv; fv = NULL)
 
 /* ---- state ---- */
@@ -53,7 +55,7 @@ gboolean
 lk_window_get_busy (LkWindow *self)
 {
   g_return_val_if_fail (LK_IS_WINDOW (self), FALSE);
-  return self->load_cancellable != NULL || self->explain_cancellable != NULL;
+  return self->load_cancellable != NULL || self->explain_cancellable != NULL || self->audit_cancellable != NULL;
 }
 
 void
@@ -72,6 +74,8 @@ lk_window_update_actions (LkWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.zoom-in", figure && self->zoom < 8);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.zoom-out", figure && self->zoom > 0.25);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.zoom-reset", figure);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", lk_audit_view_get_file (self->audit_view) != NULL);
+  gtk_widget_set_visible (self->audit_button, lk_audit_view_get_file (self->audit_view) != NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
@@ -124,12 +128,45 @@ update_summary (LkWindow *self, LkExplanation *x)
 
   segments = lk_render_check_segments (x);
   subtitle = g_strjoinv (" · ", segments);
-  gtk_label_set_label (self->score_label, num (b0, "%.3f", lk_explanation_get_score (x, LK_SCORE_SIMILARITY, NAN)));
+  if (has_member (x, LK_EXTRA_CONTRAST))
+    {
+      /* A contrast's score is the difference it explains. */
+      g_autofree char *d = g_strdup_printf ("Δ %s", num (b0, "%.3g", lk_explanation_get_score (x, LK_SCORE_SIMILARITY_DIFFERENCE, NAN)));
+      gtk_label_set_label (self->score_label, d);
+      gtk_label_set_label (self->score_caption, _("score difference"));
+    }
+  else
+    {
+      gtk_label_set_label (self->score_label, num (b0, "%.3f", lk_explanation_get_score (x, LK_SCORE_SIMILARITY, NAN)));
+      gtk_label_set_label (self->score_caption, _("similarity"));
+    }
   gtk_label_set_label (self->summary_title, title);
   gtk_label_set_label (self->summary_subtitle, subtitle);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->summary_title), title);
   /* the registry's verdict on the check the subtitle shows */
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->summary_subtitle), lk_verdict_title (lk_explanation_get_verdict (x, NULL)));
+}
+
+/* A ranking contrast has one figure of its own and no token matrix: its
+ * page instead of the pair's four, and back when a pair is shown. */
+static void
+show_pages_for (LkWindow *self, LkExplanation *x)
+{
+  gboolean contrast = x != NULL && has_member (x, LK_EXTRA_CONTRAST);
+  const char *pair_pages[] = { "matrix", "alignment", "saliency", "aspects" };
+  const char *visible = adw_view_stack_get_visible_child_name (self->view_stack);
+
+  for (guint i = 0; i < G_N_ELEMENTS (pair_pages); i++)
+    adw_view_stack_page_set_visible (adw_view_stack_get_page (self->view_stack,
+                                                              adw_view_stack_get_child_by_name (self->view_stack, pair_pages[i])),
+                                     !contrast);
+  adw_view_stack_page_set_visible (adw_view_stack_get_page (self->view_stack, GTK_WIDGET (
+                                     gtk_widget_get_ancestor (GTK_WIDGET (self->contrast_view), GTK_TYPE_SCROLLED_WINDOW))),
+                                   contrast);
+  if (contrast && g_strcmp0 (visible, "details") != 0)
+    adw_view_stack_set_visible_child_name (self->view_stack, "contrast");
+  else if (!contrast && g_strcmp0 (visible, "contrast") == 0)
+    adw_view_stack_set_visible_child_name (self->view_stack, "matrix");
 }
 
 void
@@ -145,6 +182,7 @@ lk_window_show_explanation (LkWindow *self, LkExplanation *x, const char *key)
     lk_figure_view_set_explanation (fv, x);
   lk_details_view_set_explanation (self->details_view, x);
   gtk_stack_set_visible_child_name (self->aspects_stack, has_member (x, LK_EXTRA_ASPECTS) ? "figure" : "none");
+  show_pages_for (self, x);
   update_summary (self, x);
   gtk_widget_set_visible (self->stale_label, FALSE);
   gtk_stack_set_visible_child_name (self->results_stack, "results");
@@ -161,6 +199,7 @@ lk_window_show_empty (LkWindow *self)
     lk_figure_view_set_explanation (fv, NULL);
   lk_details_view_set_explanation (self->details_view, NULL);
   gtk_stack_set_visible_child_name (self->aspects_stack, "none");
+  show_pages_for (self, NULL);
   gtk_widget_set_visible (self->stale_label, FALSE);
   gtk_stack_set_visible_child_name (self->results_stack, "empty");
   lk_window_update_actions (self);
@@ -454,6 +493,100 @@ download_model_action (GtkWidget *widget, const char *action, GVariant *param)
   lk_window_toast (self, _("Downloading the model; the model menu shows the progress"));
 }
 
+/* ---- the audit ---- */
+
+static void
+on_audit_open_result (LkWindow *self, LkExplanation *x)
+{
+  lk_window_show_explanation (self, x, NULL);
+  gtk_stack_set_visible_child_name (self->main_stack, "pair");
+  lk_window_update_actions (self);
+}
+
+static void
+on_audit_error (LkWindow *self, const char *message)
+{
+  g_free (self->last_error);
+  self->last_error = g_strdup (message);
+  lk_window_toast (self, message);
+}
+
+static void
+on_audit_opened (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(LkWindow) self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!lk_audit_view_open_finish (LK_AUDIT_VIEW (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !self->disposed)
+        {
+          GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Could Not Open the Audit"), NULL);
+          adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog), "%s\n\n%s",
+                                          _("Nothing was changed."), error->message);
+          adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+          g_free (self->last_error);
+          self->last_error = g_strdup (error->message);
+          gtk_window_present (GTK_WINDOW (dialog));
+        }
+    }
+  else
+    {
+      g_clear_pointer (&self->last_error, g_free);
+      gtk_stack_set_visible_child_name (self->main_stack, "audit");
+    }
+  g_clear_object (&self->audit_cancellable);
+  if (!self->disposed)
+    lk_window_update_actions (self);
+}
+
+void
+lk_window_open_audit (LkWindow *self, GFile *file)
+{
+  g_return_if_fail (LK_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  if (self->audit_cancellable)
+    g_cancellable_cancel (self->audit_cancellable);
+  g_clear_object (&self->audit_cancellable);
+  self->audit_cancellable = g_cancellable_new ();
+  lk_audit_view_open_async (self->audit_view, file, self->audit_cancellable, on_audit_opened, g_object_ref (self));
+  lk_window_update_actions (self);
+}
+
+LkAuditView *
+lk_window_get_audit_view (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
+  return self->audit_view;
+}
+
+const char *
+lk_window_get_page (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->main_stack);
+}
+
+/* Between the pair and the audit it came from, either way. */
+static void
+back_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  LkWindow *self = LK_WINDOW (widget);
+
+  if (lk_audit_view_get_file (self->audit_view) == NULL)
+    return;
+  gtk_stack_set_visible_child_name (self->main_stack,
+                                    g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "audit") == 0
+                                    ? "pair" : "audit");
+}
+
+static void
+open_audit_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  lk_window_open_audit_dialog (LK_WINDOW (widget), g_str_equal (action, "win.open-audit-folder"));
+}
+
 static void
 focus_text_action (GtkWidget *widget, const char *action, GVariant *param)
 {
@@ -485,6 +618,8 @@ lk_window_dispose (GObject *object)
   LkWindow *self = LK_WINDOW (object);
 
   self->disposed = TRUE;
+  if (self->audit_cancellable)
+    g_cancellable_cancel (self->audit_cancellable);
   lk_window_explain_dispose (self);
   /* Removed while the window's action group is alive, so that a settings
    * change never reaches a finalized group. */
@@ -531,10 +666,14 @@ lk_window_class_init (LkWindowClass *klass)
   g_type_ensure (LK_TYPE_INPUT_PANE);
   g_type_ensure (LK_TYPE_FIGURE_VIEW);
   g_type_ensure (LK_TYPE_DETAILS_VIEW);
+  g_type_ensure (LK_TYPE_AUDIT_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/likeness/Likeness/lk-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, LkWindow, name)
   BIND (toast_overlay);
+  BIND (main_stack);
+  BIND (audit_view);
+  BIND (audit_button);
   BIND (window_title);
   BIND (model_chooser);
   BIND (method_chooser);
@@ -548,6 +687,7 @@ lk_window_class_init (LkWindowClass *klass)
   BIND (error_page);
   BIND (error_download_button);
   BIND (score_label);
+  BIND (score_caption);
   BIND (summary_title);
   BIND (summary_subtitle);
   BIND (stale_label);
@@ -556,6 +696,7 @@ lk_window_class_init (LkWindowClass *klass)
   BIND (alignment_view);
   BIND (saliency_view);
   BIND (aspects_view);
+  BIND (contrast_view);
   BIND (aspects_stack);
   BIND (details_view);
   BIND (words_button);
@@ -569,6 +710,8 @@ lk_window_class_init (LkWindowClass *klass)
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_inputs_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_visible_view_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_audit_open_result);
+  gtk_widget_class_bind_template_callback (widget_class, on_audit_error);
 
   gtk_widget_class_install_action (widget_class, "win.explain", NULL, explain_action);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
@@ -584,6 +727,9 @@ lk_window_class_init (LkWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action);
   gtk_widget_class_install_action (widget_class, "win.download-model", NULL, download_model_action);
   gtk_widget_class_install_action (widget_class, "win.focus-text", "u", focus_text_action);
+  gtk_widget_class_install_action (widget_class, "win.open-audit", NULL, open_audit_action);
+  gtk_widget_class_install_action (widget_class, "win.open-audit-folder", NULL, open_audit_action);
+  gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
 }
 
 static void

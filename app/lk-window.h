@@ -4,6 +4,7 @@
 
 #include <adwaita.h>
 
+#include "lk-audit-view.h"
 #include "lk-details-view.h"
 #include "lk-figure-view.h"
 #include "lk-input-pane.h"
@@ -52,5 +53,14 @@ gboolean        lk_window_save_session       (LkWindow       *self,
 gboolean        lk_window_open_session       (LkWindow       *self,
                                               GFile          *file,
                                               GError        **error);
+
+/* Reads a batch run's output (a .jsonl file or a folder of them) into the
+ * audit table and shows it; busy while it reads. On error the table is
+ * unchanged and a dialog says why. */
+void            lk_window_open_audit         (LkWindow       *self,
+                                              GFile          *file);
+LkAuditView    *lk_window_get_audit_view     (LkWindow       *self);
+/* "pair" (the inputs and figures) or "audit" (the table). */
+const char     *lk_window_get_page           (LkWindow       *self);
 
 G_END_DECLS

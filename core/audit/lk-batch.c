@@ -490,7 +490,7 @@ error_line (JsonObject *item, const char *message)
 
   copy_item_members (o, item);
   json_object_set_string_member (o, "error", message);
-  root = json_node_init_object (json_node_alloc (), g_steal_pointer (&o));
+  root = json_node_init_object (json_node_alloc (), o);  /* it takes its own reference */
   return json_to_string (root, FALSE);
 }
 

@@ -192,7 +192,7 @@ pair_item (const char *qid, const char *query, const char *pid, const char *pass
   json_object_set_double_member (o, "retrieval_score", score);
   json_object_set_string_member (o, "a", query);
   json_object_set_string_member (o, "b", passage);
-  root = json_node_init_object (json_node_alloc (), g_steal_pointer (&o));
+  root = json_node_init_object (json_node_alloc (), o);  /* it takes its own reference */
   return json_to_string (root, FALSE);
 }
 

@@ -1104,6 +1104,158 @@ test_shortcuts (void)
   gtk_widget_set_visible (overlay, FALSE);
 }
 
+
+/* ---- the audit (corpus view) ---- */
+
+static gboolean
+audit_idle (gpointer data)
+{
+  return !lk_window_get_busy (LK_WINDOW (data));
+}
+
+/* A retrieval run of likeness-cli batch on the tiny BERT (three queries,
+ * their top three of six passages, H×P), a failed item and a stray line. */
+static char *
+write_audit_run (void)
+{
+  g_autofree char *cli = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "..", "app", "cli", "likeness-cli", NULL);
+  g_autofree char *tiny = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "golden", "tiny", "bert", NULL);
+  g_autofree char *queries = g_build_filename (workdir, "audit-q.jsonl", NULL);
+  g_autofree char *corpus = g_build_filename (workdir, "audit-c.jsonl", NULL);
+  g_autofree char *out = g_build_filename (workdir, "audit-run.jsonl", NULL);
+  g_autofree char *cache = g_build_filename (workdir, "audit-cache", NULL);
+  g_autofree char *data = NULL, *err = NULL;
+  g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "XDG_CACHE_HOME", cache, TRUE);
+  const char *argv[] = { cli, "batch", "--method", "hxp", "--model", tiny, "--queries", queries, "--corpus", corpus,
+                         "--top-k", "3", "--output", out, NULL };
+  g_autoptr(GError) error = NULL;
+  gsize length;
+  int status = 0;
+
+  g_assert_true (g_file_set_contents (queries,
+    "{\"id\": \"q1\", \"text\": \"A man is playing a guitar.\"}\n"
+    "{\"id\": \"q2\", \"text\": \"The kitten sleeps on the sofa.\"}\n"
+    "{\"id\": \"q3\", \"text\": \"Stock markets fell sharply today.\"}\n", -1, NULL));
+  g_assert_true (g_file_set_contents (corpus,
+    "{\"id\": \"p1\", \"text\": \"A man plays the guitar on stage.\"}\n"
+    "{\"id\": \"p2\", \"text\": \"A cat is asleep on a couch.\"}\n"
+    "{\"id\": \"p3\", \"text\": \"Shares dropped in heavy trading.\"}\n"
+    "{\"id\": \"p4\", \"text\": \"A woman is slicing an onion.\"}\n"
+    "{\"id\": \"p5\", \"text\": \"The band performed a new song.\"}\n"
+    "{\"id\": \"p6\", \"text\": \"A dog runs across the field.\"}\n", -1, NULL));
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL, NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("likeness-cli batch failed: %s", err);
+  g_assert_true (g_file_get_contents (out, &data, &length, NULL));
+  {
+    g_autoptr(GString) more = g_string_new (data);
+    g_string_append (more, "{\"id\": \"bad\", \"line\": 9, \"error\": \"item bad (line 9): text A is empty\"}\n");
+    g_string_append (more, "this line is no batch line\n");
+    g_assert_true (g_file_set_contents (out, more->str, more->len, NULL));
+  }
+  return g_steal_pointer (&out);
+}
+
+static void
+test_audit (void)
+{
+  g_autofree char *run = write_audit_run ();
+  g_autofree char *bad = g_build_filename (workdir, "not-a-run.jsonl", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (run);
+  g_autoptr(GFile) bad_file = NULL;
+  LkAuditView *audit = lk_window_get_audit_view (win);
+  LkExplanation *x;
+  guint n, failed = 0, two[2];
+
+  lk_window_open_audit (win, file);
+  wait_for (audit_idle, win, 120, "the audit to be read");
+  g_assert_null (lk_window_get_last_error (win));
+  g_assert_cmpstr (lk_window_get_page (win), ==, "audit");
+  n = lk_audit_view_get_n_rows (audit);
+  g_assert_cmpuint (n, ==, 3 * 3 + 2);
+  for (guint i = 0; i < lk_audit_view_get_n_shown (audit); i++)
+    failed += lk_audit_row_get_error (lk_audit_view_get_shown (audit, i)) != NULL;
+  g_assert_cmpuint (failed, ==, 2);
+
+  /* Sorted by score, best first; errors (no score) last. */
+  lk_audit_view_sort_by (audit, "score", GTK_SORT_DESCENDING);
+  for (guint i = 1; i < lk_audit_view_get_n_shown (audit); i++)
+    g_assert_cmpfloat (isnan (lk_audit_row_get_score (lk_audit_view_get_shown (audit, i))) ? -INFINITY
+                       : lk_audit_row_get_score (lk_audit_view_get_shown (audit, i)), <=,
+                       isnan (lk_audit_row_get_score (lk_audit_view_get_shown (audit, i - 1))) ? -INFINITY
+                       : lk_audit_row_get_score (lk_audit_view_get_shown (audit, i - 1)));
+  snapshot ("audit-table");
+
+  /* The search keeps one query's three passages; by rank, 1 then 2. */
+  lk_audit_view_set_search (audit, "kitten");
+  g_assert_cmpuint (lk_audit_view_get_n_shown (audit), ==, 3);
+  lk_audit_view_sort_by (audit, "rank", GTK_SORT_ASCENDING);
+  g_assert_cmpint (lk_audit_row_get_rank (lk_audit_view_get_shown (audit, 0)), ==, 1);
+  g_assert_cmpint (lk_audit_row_get_rank (lk_audit_view_get_shown (audit, 1)), ==, 2);
+
+  /* One row selected: nothing to compare. Two of one query: the contrast. */
+  two[0] = 0;
+  lk_audit_view_select (audit, two, 1);
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (audit), "audit.compare", NULL) &&
+                  g_strcmp0 (lk_window_get_page (win), "pair") == 0);
+  two[0] = 1;
+  two[1] = 0;
+  lk_audit_view_select (audit, two, 2);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (audit), "audit.compare", NULL));
+  g_assert_cmpstr (lk_window_get_page (win), ==, "pair");
+  x = lk_window_get_explanation (win);
+  g_assert_nonnull (x);
+  g_assert_nonnull (lk_explanation_lookup_extra (x, "contrast"));
+  /* Document 1 is the better-ranked whatever the order of selection. */
+  g_assert_cmpfloat (lk_explanation_get_score (x, "similarity_1", NAN), >=, lk_explanation_get_score (x, "similarity_2", NAN));
+  g_assert_cmpstr (lk_window_get_visible_view (win), ==, "contrast");
+  g_assert_true (lk_figure_view_get_explanation (lk_window_get_figure_view (win, LK_VIEW_CONTRAST)) == x);
+  snapshot ("audit-contrast");
+
+  /* Back to the table as it was left; a row opens its pair. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.back", NULL));
+  g_assert_cmpstr (lk_window_get_page (win), ==, "audit");
+  g_assert_cmpuint (lk_audit_view_get_n_shown (audit), ==, 3);
+  lk_audit_view_activate (audit, 0);
+  g_assert_cmpstr (lk_window_get_page (win), ==, "pair");
+  x = lk_window_get_explanation (win);
+  g_assert_cmpstr (lk_explanation_get_method (x), ==, "hxp");
+  g_assert_null (lk_explanation_lookup_extra (x, "contrast"));
+  g_assert_cmpstr (lk_window_get_visible_view (win), !=, "contrast");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.back", NULL));
+
+  /* A failed item says why instead of opening. */
+  lk_audit_view_set_search (audit, "bad");
+  g_assert_cmpuint (lk_audit_view_get_n_shown (audit), >=, 1);
+  lk_audit_view_activate (audit, 0);
+  g_assert_cmpstr (lk_window_get_page (win), ==, "audit");
+  g_assert_nonnull (strstr (lk_window_get_last_error (win), "text A is empty"));
+  lk_audit_view_set_search (audit, "");
+
+  /* A file with no batch line: an error, and the table stays. */
+  g_assert_true (g_file_set_contents (bad, "hello\nworld\n", -1, NULL));
+  bad_file = g_file_new_for_path (bad);
+  lk_window_open_audit (win, bad_file);
+  wait_for (audit_idle, win, 60, "the bad audit to be refused");
+  g_assert_nonnull (strstr (lk_window_get_last_error (win), "has no line of a batch run"));
+  g_assert_cmpuint (lk_audit_view_get_n_rows (audit), ==, n);
+  g_assert_true (g_file_equal (lk_audit_view_get_file (audit), file));
+  {
+    g_autoptr(GList) windows = gtk_window_list_toplevels ();
+    guint dialogs = 0;
+    for (GList *l = windows; l; l = l->next)
+      if (ADW_IS_MESSAGE_DIALOG (l->data))
+        {
+          dialogs++;
+          gtk_window_destroy (l->data);
+        }
+    g_assert_cmpuint (dialogs, ==, 1);
+    drain ();
+  }
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.back", NULL);
+}
+
 static void
 test_preferences (void)
 {
@@ -1152,6 +1304,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/models", test_models);
   g_test_add_func ("/gui/shortcuts", test_shortcuts);
   g_test_add_func ("/gui/preferences", test_preferences);
+  g_test_add_func ("/gui/audit", test_audit);
   /* Last: opening a session forgets the results the tests above share. */
   g_test_add_func ("/gui/session-text-all", test_session_text_all);
   g_test_add_func ("/gui/session-image-all", test_session_image_all);
