@@ -105,6 +105,26 @@ if rc1 == 0 and rc2 == 0:
 else:
     check("bilrp: Python and the CLI both run", False, se1 + se2)
 
+# A ranking contrast through the binding equals the CLI's, and closes.
+py_c, cli_c = os.path.join(work, "py-c.json"), os.path.join(work, "cli-c.json")
+D2 = "A woman is slicing an onion."
+rc1, so1, se1 = run([sys.executable, EXAMPLE, "--model", TINY_BERT, "--method", "hxp", "--contrast", D2,
+                     "--json", py_c, A, B])
+rc2, _, se2 = run([CLI, "contrast", "--model", TINY_BERT, "--method", "hxp", "--json", cli_c, A, B, D2])
+if rc1 == 0 and rc2 == 0:
+    with open(py_c) as f:
+        py = json.load(f)
+    with open(cli_c) as f:
+        cli = json.load(f)
+    s = py["scores"]
+    check("contrast: Python and the CLI give equal query saliencies", close(py["query_saliency"], cli["query_saliency"]))
+    check("contrast: the query saliencies add up to sum_1 - sum_2",
+          abs(sum(py["query_saliency"]) - (s["sum_1"] - s["sum_2"])) <= 1e-9 * max(1.0, abs(s["sum_1"])),
+          str(s))
+    check("contrast: one value per query token", len(py["query_saliency"]) == len(py["tokens"]["a"]))
+else:
+    check("contrast: Python and the CLI both run", False, se1 + se2)
+
 # Refusals come from the core, with the parameter named.
 rc, _, se = run([sys.executable, EXAMPLE, "--model", TINY_BERT, "--method", "bilrp", "--param", "p_keep=2", A, B])
 check("an out-of-range value is refused, naming it", rc == 2 and "p_keep: 2 is out of range" in se, se)

@@ -29,6 +29,8 @@ def parse_args():
                    help="hub id or model folder (default all-MiniLM-L6-v2)")
     p.add_argument("--method", default="ij", help=Likeness.method_names_joined(", "))
     p.add_argument("--image", help="explain this image and one caption instead of two texts")
+    p.add_argument("--contrast", metavar="DOC_2",
+                   help="a ranking contrast: why TEXT_B scores above DOC_2 for the query TEXT_A")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="a method parameter, e.g. steps=20, quadrature=riemann, p_keep=0.3 (repeatable)")
     p.add_argument("--json", metavar="FILE", help="write the result (schema likeness.explanation/1)")
@@ -63,6 +65,7 @@ def main():
         request.set_image(args.image, args.inputs[0])
     else:
         request.set_texts(args.inputs[0], args.inputs[1])
+        request.set_contrast(args.contrast)
     try:
         for item in args.param:
             name, sep, value = item.partition("=")
@@ -84,7 +87,8 @@ def main():
     result = json.loads(x.to_string())
     values, rows, cols = x.get_matrix_values()
     print("method=%s" % result["method"]["name"])
-    print("similarity=%.6f" % result["scores"]["similarity"])
+    if "similarity" in result["scores"]:
+        print("similarity=%.6f" % result["scores"]["similarity"])
     for key, value in result["scores"].items():
         if key != "similarity" and isinstance(value, (int, float)):
             print("%s=%.6f" % (key, value))
@@ -99,7 +103,9 @@ def main():
         if args.json:
             x.save(args.json)
         view = None
-        if args.view:
+        if args.contrast:
+            view = Likeness.View.CONTRAST
+        elif args.view:
             ok, view = Likeness.view_from_string(args.view)
             if not ok:
                 return fail("--view must be heatmap, alignment, saliency, aspects or report")
