@@ -105,6 +105,29 @@ test_named_errors (void)
   g_assert_nonnull (strstr (err, "/nonexistent-dir/x.json: cannot create the file: the folder /nonexistent-dir does not exist"));
   g_assert_null (strstr (err, ".tmp"));
   lk_test_rm_rf (poisoned);
+
+  /* A figure flag names its own format: --svg x.png is refused before any
+   * model loads, and nothing is written. */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("lk-cli-XXXXXX", NULL);
+    g_autofree char *png = g_build_filename (dir, "x.png", NULL);
+    const char *const cases[][8] = {
+      { "explain", "--model", tiny, "--svg", png, "a", "b", NULL },
+      { "contrast", "--model", tiny, "--pdf", png, "q", "a", "b" },
+      { "aggregate", "--svg", png, "/nonexistent.jsonl", NULL },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        const char *args[9] = { NULL };
+        memcpy (args, cases[i], sizeof cases[i]);
+        g_clear_pointer (&out, g_free);
+        g_clear_pointer (&err, g_free);
+        g_assert_cmpint (run (args, &out, &err), ==, 2);
+        g_assert_nonnull (strstr (err, "the file name must end in"));
+        g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
+      }
+    lk_test_rm_rf (dir);
+  }
 }
 
 static void

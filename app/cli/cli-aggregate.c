@@ -47,6 +47,12 @@ cli_aggregate (int argc, char **argv)
     return cli_usage ("aggregate", "expected one or more batch outputs");
   if (top < 1 || top > 100000)
     return cli_usage ("aggregate", "--top must be between 1 and 100000");
+  if (!cli_check_figure_paths (svg, png, pdf, &error))
+    {
+      g_autofree char *msg = g_strdup (error->message);
+      g_clear_error (&error);
+      return cli_usage ("aggregate", msg);
+    }
   if ((summary = lk_aggregate_files ((const char * const *) argv + 1, top, &error)) == NULL)
     return cli_fail (error);
   node = json_node_init_object (json_node_alloc (), summary);

@@ -52,13 +52,13 @@ print_summary (LkExplanation *x)
 }
 
 /* Every combination is the core's to judge; on the command line a bad one
- * is a usage error. */
+ * is a usage error, as is a figure path of another format. */
 static gboolean
-check_request (const char *command, LkExplainRequest *request)
+check_request (const char *command, LkExplainRequest *request, const char *svg, const char *png, const char *pdf)
 {
   g_autoptr(GError) error = NULL;
 
-  if (lk_explain_request_check (request, NULL, &error))
+  if (lk_explain_request_check (request, NULL, &error) && cli_check_figure_paths (svg, png, pdf, &error))
     return TRUE;
   cli_usage (command, error->message);
   return FALSE;
@@ -142,7 +142,7 @@ cli_explain (int argc, char **argv)
     lk_explain_request_set_image (request, o.image, argv[1]);
   else
     lk_explain_request_set_texts (request, argv[1], argv[2]);
-  if (!check_request ("explain", request))
+  if (!check_request ("explain", request, svg, png, pdf))
     goto out;
   if (!cli_view_from_string (lk_method_info (lk_explain_request_get_method (request))->views[0], &view))
     view = LK_VIEW_HEATMAP;
@@ -314,7 +314,7 @@ cli_contrast (int argc, char **argv)
     goto out;
   lk_explain_request_set_texts (request, argv[1], argv[2]);
   lk_explain_request_set_contrast (request, argv[3]);
-  if (!check_request ("contrast", request))
+  if (!check_request ("contrast", request, svg, png, pdf))
     goto out;
   rc = CLI_EXIT_ERROR;
   if ((x = explain_and_write (&o, request, json_path, svg, png, pdf, LK_VIEW_CONTRAST)) == NULL)

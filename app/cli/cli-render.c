@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "cli.h"
+#include "lk-error.h"
 #include "lk-palette.h"
 #include "lk-provenance.h"
 
@@ -10,6 +11,30 @@ gboolean
 cli_view_from_string (const char *name, LkView *view)
 {
   return lk_view_from_string (name, view);
+}
+
+gboolean
+cli_check_figure_paths (const char *svg, const char *png, const char *pdf, GError **error)
+{
+  const char *paths[] = { svg, png, pdf };
+  const char *flags[] = { "--svg", "--png", "--pdf" };
+  const char *exts[] = { ".svg", ".png", ".pdf" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      LkExportFormat format;
+
+      if (paths[i] == NULL)
+        continue;
+      if (!lk_export_format_from_path (paths[i], &format, NULL) || format != (LkExportFormat) i)
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
+                       "%s %s: the file name must end in %s, the format %s writes", flags[i], paths[i], exts[i],
+                       flags[i]);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 gboolean

@@ -101,6 +101,12 @@ gboolean cli_export_figure_full (LkExplanation          *x,
                                  const LkRenderOptions  *options,
                                  double                  scale,
                                  GError                **error);
+/* --svg, --png and --pdf name files of their own format (each may be
+ * NULL): "--svg x.png" is an error, not a PNG. */
+gboolean cli_check_figure_paths (const char             *svg,
+                                 const char             *png,
+                                 const char             *pdf,
+                                 GError                **error);
 gboolean cli_view_from_string   (const char             *name,
                                  LkView                 *view);
 
