@@ -35,6 +35,7 @@ struct _LkWindow
   GtkLabel             *score_label;
   GtkLabel             *score_caption;
   GtkLabel             *summary_title;
+  GtkLabel             *verdict_badge;
   GtkLabel             *summary_subtitle;
   GtkWidget            *stale_label;
   AdwViewStack         *view_stack;

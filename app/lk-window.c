@@ -143,8 +143,21 @@ update_summary (LkWindow *self, LkExplanation *x)
   gtk_label_set_label (self->summary_title, title);
   gtk_label_set_label (self->summary_subtitle, subtitle);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->summary_title), title);
-  /* the registry's verdict on the check the subtitle shows */
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->summary_subtitle), lk_verdict_title (lk_explanation_get_verdict (x, NULL)));
+  /* The registry's verdict on the check the subtitle shows, at a glance;
+   * the report's reading of it on hover. */
+  {
+    static const char * const classes[] = { "verdict-none", "verdict-good", "verdict-fair", "verdict-poor" };
+    LkVerdict verdict = lk_explanation_get_verdict (x, NULL);
+    g_auto(GStrv) readings = lk_render_check_readings (x);
+    g_autofree char *reading = g_strjoinv (has_member (x, LK_EXTRA_CONTRAST) ? " · " : "\n\n", readings);
+
+    for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
+      gtk_widget_remove_css_class (GTK_WIDGET (self->verdict_badge), classes[i]);
+    gtk_widget_add_css_class (GTK_WIDGET (self->verdict_badge), classes[CLAMP (verdict, 0, 3)]);
+    gtk_label_set_label (self->verdict_badge, lk_verdict_title (verdict));
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->verdict_badge), reading);
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->summary_subtitle), reading);
+  }
 }
 
 /* A ranking contrast has one figure of its own and no token matrix: its
@@ -562,6 +575,15 @@ lk_window_get_audit_view (LkWindow *self)
 }
 
 const char *
+lk_window_get_verdict_badge (LkWindow *self, const char **reading)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
+  if (reading)
+    *reading = gtk_widget_get_tooltip_text (GTK_WIDGET (self->verdict_badge));
+  return gtk_label_get_label (self->verdict_badge);
+}
+
+const char *
 lk_window_get_page (LkWindow *self)
 {
   g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
@@ -689,6 +711,7 @@ lk_window_class_init (LkWindowClass *klass)
   BIND (score_label);
   BIND (score_caption);
   BIND (summary_title);
+  BIND (verdict_badge);
   BIND (summary_subtitle);
   BIND (stale_label);
   BIND (view_stack);

@@ -60,6 +60,9 @@ gboolean        lk_window_open_session       (LkWindow       *self,
 void            lk_window_open_audit         (LkWindow       *self,
                                               GFile          *file);
 LkAuditView    *lk_window_get_audit_view     (LkWindow       *self);
+/* The header's verdict badge: its word, and (@reading) its tooltip. */
+const char     *lk_window_get_verdict_badge  (LkWindow       *self,
+                                              const char    **reading);
 /* "pair" (the inputs and figures) or "audit" (the table). */
 const char     *lk_window_get_page           (LkWindow       *self);
 

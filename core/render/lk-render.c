@@ -299,6 +299,22 @@ lk_render_check_segments (LkExplanation *x)
   return segs;
 }
 
+char **
+lk_render_check_readings (LkExplanation *x)
+{
+  LkRenderOptions options;
+  LkFigure f;
+  char **out;
+
+  g_return_val_if_fail (LK_IS_EXPLANATION (x), NULL);
+  lk_render_options_init (&options);
+  lk_figure_init (&f, x, &options);
+  /* A contrast's scores are its pairs': their check lines say it. */
+  out = lk_explanation_lookup_extra (x, LK_EXTRA_CONTRAST) ? lk_check_segments (&f) : lk_check_readings (&f);
+  lk_figure_clear (&f);
+  return out;
+}
+
 char *
 lk_render_describe_hit (LkExplanation *x, LkView view, const LkRenderOptions *options, int row, int col)
 {

@@ -135,6 +135,18 @@ const char  *lk_view_to_string   (LkView      view);
 char          **lk_render_check_segments (LkExplanation *x);
 
 /**
+ * lk_render_check_readings:
+ * @x: the result
+ *
+ * The check in plain words, as the report prints it: what was checked,
+ * the value, and how to read it ("The token pairs carry the score but
+ * for a gap of 6 % …"). For a ranking contrast, each pair's check line.
+ *
+ * Returns: (transfer full) (array zero-terminated=1): one paragraph each
+ */
+char          **lk_render_check_readings (LkExplanation *x);
+
+/**
  * lk_render_export_file:
  * @x: the result
  * @path: the file: .svg, .png or .pdf

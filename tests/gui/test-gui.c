@@ -231,6 +231,13 @@ test_startup (void)
   g_assert_cmpstr (json_object_get_string_member (lk_explanation_get_model (x), "id"), ==,
                    "sentence-transformers/all-MiniLM-L6-v2");
   check_views_hold (x);
+  /* The verdict at a glance, and the report's reading of it on hover. */
+  {
+    const char *reading = NULL;
+    g_assert_cmpstr (lk_window_get_verdict_badge (win, &reading), ==, lk_verdict_title (lk_explanation_get_verdict (x, NULL)));
+    g_assert_nonnull (reading);
+    g_assert_nonnull (strstr (reading, "%"));
+  }
   /* The model menu lists the cache, where the default model is. */
   lk_model_chooser_refresh (lk_window_get_model_chooser (win));
   g_assert_cmpuint (lk_model_chooser_get_n_models (lk_window_get_model_chooser (win)), >=, 1);
@@ -1210,6 +1217,11 @@ test_audit (void)
   /* Document 1 is the better-ranked whatever the order of selection. */
   g_assert_cmpfloat (lk_explanation_get_score (x, "similarity_1", NAN), >=, lk_explanation_get_score (x, "similarity_2", NAN));
   g_assert_cmpstr (lk_window_get_visible_view (win), ==, "contrast");
+  {
+    const char *reading = NULL;
+    g_assert_cmpstr (lk_window_get_verdict_badge (win, &reading), ==, lk_verdict_title (lk_explanation_get_verdict (x, NULL)));
+    g_assert_nonnull (strstr (reading, "pair 2:"));
+  }
   g_assert_true (lk_figure_view_get_explanation (lk_window_get_figure_view (win, LK_VIEW_CONTRAST)) == x);
   snapshot ("audit-contrast");
 
