@@ -13,6 +13,11 @@ packages=(
   gettext desktop-file-utils appstream xvfb xauth fonts-cantarell poppler-utils
   python3 python3-pip python3-venv python3-numpy ca-certificates
   gobject-introspection libgirepository1.0-dev gir1.2-json-1.0 python3-gi
+  # tests/scale/test-slurm.py runs tools/slurm/ on a private one-node Slurm
+  # (its own munge key, config and ports in a temporary folder). With
+  # systemd, Debian starts munge and leaves slurmctld/slurmd off until
+  # /etc/slurm/slurm.conf exists.
+  slurmctld slurmd slurm-client munge
 )
 
 sudo=""

@@ -9,7 +9,9 @@
 #      core (hermetic: the tiny models of tests/golden/tiny, no real model,
 #      no network), parity (the real models that step 1 put into the
 #      Hugging Face cache, against the Python stack's goldens), shim, gui,
-#      hostile, app, data and install;
+#      hostile, app, data, install and scale (tools/ray/ on a local Ray
+#      cluster, pip-installed into build/tests/scale/ray-venv, and
+#      tools/slurm/ on a private Slurm, each against one CLI run);
 #   3. the core's, the parity and the shim's tests again under
 #      AddressSanitizer and UndefinedBehaviorSanitizer, in build-asan/
 #      (settings below);
