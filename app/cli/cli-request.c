@@ -9,9 +9,12 @@
 void
 cli_method_options_init (CliMethodOptions *o)
 {
-  /* The sentinels say "not given": the registry's default applies. */
+  /* The sentinels say "not given": the registry's default applies. Steps
+   * and seed take G_MININT, so that "--seed 0" reaches the range check
+   * (and is refused) instead of meaning the default. */
   *o = (CliMethodOptions) {
     .layer = -1, .masks = -1, .feature_res = -1, .p_keep = -1, .batch_size = -1, .check_every = -1,
+    .steps = G_MININT, .seed = G_MININT,
   };
 }
 
@@ -168,13 +171,13 @@ cli_method_options_to_request (const CliMethodOptions *o, const char *command)
     }
   r = lk_explain_request_new (method);
   if ((o->layer != -1 && !set_int (r, command, "layer", o->layer)) ||
-      (o->steps != 0 && !set_int (r, command, "steps", o->steps)) ||
+      (o->steps != G_MININT && !set_int (r, command, "steps", o->steps)) ||
       (o->quadrature && !set_param (r, command, "quadrature", o->quadrature)) ||
       (o->measure && !set_param (r, command, "measure", o->measure)) ||
       (o->ad_mode && !set_param (r, command, "ad-mode", o->ad_mode)) ||
       (o->zero_biases && !set_param (r, command, "zero-biases", "true")) ||
       (o->perturbation && !set_param (r, command, "perturbation", "true")) ||
-      (o->seed != 0 && !set_int (r, command, "seed", o->seed)) ||
+      (o->seed != G_MININT && !set_int (r, command, "seed", o->seed)) ||
       !add_distance_options (o, r, command))
     return NULL;
   return g_steal_pointer (&r);
