@@ -432,6 +432,8 @@ struct _LkAuditView
   GtkButton         *compare_button;
   GtkLabel          *status_label;
   GtkStack          *stack;
+  AdwStatusPage     *loading_page;
+  char              *shown_before;  /* the page under "loading", back on failure */
 
   GListStore        *store;
   GtkFilterListModel *filtered;
@@ -637,6 +639,7 @@ lk_audit_view_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->file);
   g_clear_pointer (&self->search, g_free);
+  g_clear_pointer (&self->shown_before, g_free);
   G_OBJECT_CLASS (lk_audit_view_parent_class)->dispose (object);
 }
 
@@ -664,6 +667,7 @@ lk_audit_view_class_init (LkAuditViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LkAuditView, compare_button);
   gtk_widget_class_bind_template_child (widget_class, LkAuditView, status_label);
   gtk_widget_class_bind_template_child (widget_class, LkAuditView, stack);
+  gtk_widget_class_bind_template_child (widget_class, LkAuditView, loading_page);
   gtk_widget_class_bind_template_child_full (widget_class, "id_column", FALSE, G_STRUCT_OFFSET (LkAuditView, columns[0]));
   gtk_widget_class_bind_template_child_full (widget_class, "query_column", FALSE, G_STRUCT_OFFSET (LkAuditView, columns[1]));
   gtk_widget_class_bind_template_child_full (widget_class, "passage_column", FALSE, G_STRUCT_OFFSET (LkAuditView, columns[2]));
@@ -707,6 +711,9 @@ on_opened (GObject *source, GAsyncResult *result, gpointer data)
   /* After the view's dispose (which cancels) its models are gone. */
   if (!g_task_propagate_boolean (G_TASK (result), &error) || g_task_return_error_if_cancelled (outer))
     {
+      /* The table as it was: a run that cannot be read changes nothing. */
+      if (!g_cancellable_is_cancelled (g_task_get_cancellable (outer)))
+        gtk_stack_set_visible_child_name (self->stack, self->shown_before ? self->shown_before : "empty");
       if (error)
         g_task_return_error (outer, error);
       g_object_unref (outer);
@@ -754,6 +761,17 @@ lk_audit_view_open_async (LkAuditView *self, GFile *file, GCancellable *cancella
       g_object_unref (outer);
       return;
     }
+  /* A long run takes seconds to read: say so at once. */
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") != 0)
+    {
+      g_free (self->shown_before);
+      self->shown_before = g_strdup (gtk_stack_get_visible_child_name (self->stack));
+    }
+  {
+    g_autofree char *name = g_file_get_basename (file);
+    adw_status_page_set_description (self->loading_page, name);
+  }
+  gtk_stack_set_visible_child_name (self->stack, "loading");
   task = g_task_new (NULL, self->cancellable, on_opened, outer);
   g_task_set_task_data (task, j, (GDestroyNotify) open_job_free);
   g_task_run_in_thread (task, open_thread);

@@ -544,10 +544,10 @@ on_audit_opened (GObject *source, GAsyncResult *result, gpointer data)
         }
     }
   else
-    {
-      g_clear_pointer (&self->last_error, g_free);
-      gtk_stack_set_visible_child_name (self->main_stack, "audit");
-    }
+    g_clear_pointer (&self->last_error, g_free);
+  /* Back to the pair when there is no audit to show (the first one failed). */
+  if (!self->disposed && lk_audit_view_get_file (LK_AUDIT_VIEW (source)) == NULL)
+    gtk_stack_set_visible_child_name (self->main_stack, "pair");
   g_clear_object (&self->audit_cancellable);
   if (!self->disposed)
     lk_window_update_actions (self);
@@ -564,6 +564,8 @@ lk_window_open_audit (LkWindow *self, GFile *file)
   g_clear_object (&self->audit_cancellable);
   self->audit_cancellable = g_cancellable_new ();
   lk_audit_view_open_async (self->audit_view, file, self->audit_cancellable, on_audit_opened, g_object_ref (self));
+  /* The audit page shows that the run is being read. */
+  gtk_stack_set_visible_child_name (self->main_stack, "audit");
   lk_window_update_actions (self);
 }
 

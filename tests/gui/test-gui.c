@@ -1176,6 +1176,8 @@ test_audit (void)
   guint n, failed = 0, two[2];
 
   lk_window_open_audit (win, file);
+  /* The audit page says at once that the run is being read. */
+  g_assert_cmpstr (lk_window_get_page (win), ==, "audit");
   wait_for (audit_idle, win, 120, "the audit to be read");
   g_assert_null (lk_window_get_last_error (win));
   g_assert_cmpstr (lk_window_get_page (win), ==, "audit");
@@ -1252,6 +1254,7 @@ test_audit (void)
   wait_for (audit_idle, win, 60, "the bad audit to be refused");
   g_assert_nonnull (strstr (lk_window_get_last_error (win), "has no line of a batch run"));
   g_assert_cmpuint (lk_audit_view_get_n_rows (audit), ==, n);
+  g_assert_cmpstr (lk_window_get_page (win), ==, "audit");
   g_assert_true (g_file_equal (lk_audit_view_get_file (audit), file));
   {
     g_autoptr(GList) windows = gtk_window_list_toplevels ();
