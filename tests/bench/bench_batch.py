@@ -16,6 +16,14 @@
    provenance per item, without the contribution engine's compute time):
    RSS after 1000 items and at the end.
 
+4. The roofline of part 1: BiLRP's forward mode pushes one tangent per
+   token of each text through every layer (bilrp_flops counts the GEMMs
+   the engine runs, from the model's config.json and each line's token
+   counts), over the seconds explain_seconds records, against the sgemm
+   rate of this machine at the feed-forward's shape (torch.matmul, the
+   same threads). A fraction near 1 means the method's arithmetic, not the
+   code, sets the time.
+
 The last line: batch items_per_s=X peak_rss_gib=Y ratio=Z
 """
 import json
@@ -124,6 +132,55 @@ def run_batch(cli, method, inp, out, n, marks):
     return dt, peak, at
 
 
+def bilrp_flops(cfg, s):
+    """Forward-mode BiLRP FLOPs of one text of s tokens: s tangents, as
+    shim/shim-encoder.cpp runs them from layer 0 with mean pooling. The
+    first layer's attention moves one row per tangent (attention_jvp_rows:
+    V and W_o on that row, then the probabilities' column); a middle
+    layer's is V, A·V and W_o on every row; the last layer's feed-forward
+    pools before its down-projection (ffn_jvp_pooled). Softmax, LayerNorm
+    and GELU factors are detached: no tangent of their own."""
+    h, f, heads, layers = (cfg["hidden_size"], cfg["intermediate_size"], cfg["num_attention_heads"],
+                           cfg["num_hidden_layers"])
+    attention_first = 2 * h * h + 2 * h * h + 2 * s * heads * h
+    attention = 2 * s * h * h + 2 * s * s * h + 2 * s * h * h
+    ffn, ffn_pooled = 4 * s * h * f, 2 * s * h * f + 2 * f * h
+    per_tangent = attention_first + (layers - 1) * attention + (layers - 1) * ffn + ffn_pooled
+    return s * per_tangent
+
+
+def sgemm_rate(threads, m, k, n):
+    import torch
+    torch.set_num_threads(int(threads))
+    a, b = torch.randn(m, k), torch.randn(k, n)
+    for _ in range(2):
+        a @ b
+    t = time.perf_counter()
+    for _ in range(5):
+        a @ b
+    return 2 * m * k * n / ((time.perf_counter() - t) / 5)
+
+
+def roofline(out, threads):
+    from huggingface_hub import snapshot_download
+    cfg = json.load(open(os.path.join(snapshot_download(MINILM, local_files_only=True), "config.json")))
+    flops = seconds = 0.0
+    s_b = []
+    with open(out, encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            flops += sum(bilrp_flops(cfg, len(r["tokens"][k])) for k in ("a", "b"))
+            seconds += r["timings"]["explain_seconds"]
+            s_b.append(len(r["tokens"]["b"]))
+    s = sorted(s_b)[len(s_b) // 2]
+    rate = sgemm_rate(threads, s * s, cfg["hidden_size"], cfg["intermediate_size"])
+    print(f"roofline: {flops / len(s_b) / 1e9:.0f} GFLOP a pair (forward-mode BiLRP, counted), "
+          f"{flops / seconds / 1e9:.0f} GFLOP/s over explain_seconds; sgemm {s * s}×{cfg['hidden_size']}"
+          f"×{cfg['intermediate_size']} on {threads} threads: {rate / 1e9:.0f} GFLOP/s; "
+          f"fraction {flops / seconds / rate:.2f}; at that sgemm rate 1000 such pairs need at least "
+          f"{flops / len(s_b) * 1000 / rate:.0f}s")
+
+
 def main():
     cli, data, outdir, threads = sys.argv[1:5]
     n = int(sys.argv[5]) if len(sys.argv) > 5 else 1000
@@ -148,6 +205,7 @@ def main():
     t1000 = dt if n == 1000 else dt / n * 1000
     print(f"1000 pairs: {t1000:.0f}s{'' if n == 1000 else ' (extrapolated from ' + str(n) + ')'}; "
           f"goal ≤ 600 s: {'met' if t1000 <= 600 else 'NOT met'}")
+    roofline(os.path.join(outdir, "batch-out.jsonl"), threads)
 
     ref = 0.0
     for p in pairs[:n_ref]:
