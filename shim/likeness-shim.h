@@ -223,6 +223,13 @@ typedef struct {
   lk_shim_ad_mode mode;
   int zero_biases;              /* every bias set to zero (BiLRP's conservation check) */
   int max_batch;                /* sequences per pass, 0 = chosen from S, H and the tower's heads */
+  /* With cotangents (n_cotangents × D, row-major), u is n_cotangents ×
+   * n_tokens: W·U, one backward pass per row (reverse mode, whatever
+   * mode says). For a pair, W = U_otherᵀ gives the pair matrix, transposed
+   * as needed, in as many passes as the other text has tokens instead of
+   * min(n_tokens, D): the contributions are linear in the cotangent. */
+  const float *cotangents;
+  int n_cotangents;
   lk_shim_progress_cb progress;
   lk_shim_abort_cb abort;
   void *user_data;

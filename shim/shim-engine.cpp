@@ -149,6 +149,34 @@ struct Job {
       }
     return u;
   }
+
+  // reverse_mode with the rows of w [m, D] as cotangents: w·U [m, S].
+  torch::Tensor
+  projected (const torch::Tensor &w)
+  {
+    int64_t m = w.size (0);
+    auto u = torch::zeros ({ m, s }, x.options ());
+    int64_t c = std::min<int64_t> (sequences_per_pass (tower, s, p.max_batch), (int64_t) q.nodes.size ());
+    total = (double) m * ((q.nodes.size () + c - 1) / c);
+    for (size_t k0 = 0; k0 < q.nodes.size (); k0 += c)
+      {
+        int64_t n = std::min<int64_t> (c, q.nodes.size () - k0);
+        std::vector<torch::Tensor> xs;
+        std::vector<double> wq (q.weights.begin () + k0, q.weights.begin () + k0 + n);
+        for (int64_t j = 0; j < n; j++)
+          xs.push_back (at (q.nodes[k0 + j]));
+        auto input = torch::stack (xs).detach ().requires_grad_ (true);
+        auto wt = torch::tensor (wq, x.options ());
+        auto e = tower.from_layer (p.layer, input, in, rules, run);  // [n, D]
+        for (int64_t row = 0; row < m; row++)
+          {
+            auto g = torch::autograd::grad ({ (e * w[row]).sum () }, { input }, {}, true)[0];
+            u[row] += torch::matmul (wt, (g * delta).sum (-1));
+            tick (1);
+          }
+      }
+    return u;
+  }
 };
 
 torch::Tensor
@@ -203,6 +231,8 @@ check_params (const Tower &t, const lk_shim_contrib_params &p)
     fail (LK_SHIM_ERROR_INVALID, "layer %d is out of range: %s has layers 0 to %d", p.layer, t.name (), t.num_layers ());
   if (p.n_steps < 1 || p.n_steps > 10000)
     fail (LK_SHIM_ERROR_INVALID, "%d steps: expected 1 to 10000", p.n_steps);
+  if (p.cotangents && (p.n_cotangents < 1 || p.n_cotangents > 1000000))
+    fail (LK_SHIM_ERROR_INVALID, "%d cotangents: expected 1 to 1000000", p.n_cotangents);
   if (p.reference_ids && !t.takes_reference_ids ())
     fail (LK_SHIM_ERROR_INVALID, "%s takes no reference ids (its reference is the zero hidden state)", t.name ());
 }
@@ -260,6 +290,14 @@ contributions (const Tower &t, const TowerInput &in, const lk_shim_contrib_param
   }
   Job job { t, in, p, rules, x, r, x - r, x.size (0), x.size (1), c.e.size (0),
             path ? path_quadrature (p.quadrature, p.n_steps) : Quadrature { { 1.0 }, { 1.0 } }, run };
+  if (p.cotangents)
+    {
+      auto w = torch::from_blob ((void *) p.cotangents, { p.n_cotangents, job.d }, torch::kFloat32)
+                 .to (x.device (), x.scalar_type ());
+      c.mode = LK_SHIM_AD_REVERSE;
+      c.u = job.projected (w);
+      return c;
+    }
   c.mode = p.mode;
   if (c.mode == LK_SHIM_AD_AUTO)
     c.mode = job.s < job.d ? LK_SHIM_AD_FORWARD : LK_SHIM_AD_REVERSE;

@@ -53,6 +53,51 @@ test_bilrp_conservation (void)
   g_assert_cmpfloat (diff / scale, <, 1e-5);
 }
 
+static void forward_mode (LkExplainParams *p) { p->ad_mode = LK_AD_FORWARD; }
+static void ij_steps (LkExplainParams *p) { p->steps = 6; }
+static void ij_steps_forward (LkExplainParams *p) { p->steps = 6; p->ad_mode = LK_AD_FORWARD; }
+
+/* A short text against a long one: auto projects the long text's pass onto
+ * the short one's U (lk-methods.c, explain_projected) and must give the
+ * matrix that U_aᵀU_b gives, whichever side is the short one, for every
+ * method of the engine. */
+static void
+test_projected (void)
+{
+  const char *shrt = "Coffee?";
+  const char *lng = "This is not a good coffee at all, and the tea that came with it was cold and far too weak.";
+  const LkMethod methods[] = { LK_METHOD_IJ, LK_METHOD_BILRP, LK_METHOD_HXP };
+
+  for (guint k = 0; k < G_N_ELEMENTS (methods); k++)
+    for (guint side = 0; side < 2; side++)
+      {
+        const char *a = side ? lng : shrt, *b = side ? shrt : lng;
+        void (*autom) (LkExplainParams *) = methods[k] == LK_METHOD_IJ ? ij_steps : NULL;
+        void (*fwd) (LkExplainParams *) = methods[k] == LK_METHOD_IJ ? ij_steps_forward : forward_mode;
+        g_autoptr(LkExplanation) p = lk_test_explain (model, a, b, methods[k], autom);
+        g_autoptr(LkExplanation) f = lk_test_explain (model, a, b, methods[k], fwd);
+        const LkMatrix *mp = lk_explanation_get_matrix (p), *mf = lk_explanation_get_matrix (f);
+        JsonObject *params = lk_explanation_get_params (p);
+        double diff = 0, scale = 0;
+
+        g_assert_cmpstr (json_object_get_string_member_with_default (params, "contraction", ""), ==,
+                         side ? "projected onto text B" : "projected onto text A");
+        g_assert_false (json_object_has_member (lk_explanation_get_params (f), "contraction"));
+        g_assert_cmpuint (mp->rows, ==, mf->rows);
+        g_assert_cmpuint (mp->cols, ==, mf->cols);
+        for (guint i = 0; i < mp->rows * mp->cols; i++)
+          {
+            diff = fmax (diff, fabs (mp->data[i] - mf->data[i]));
+            scale = fmax (scale, fabs (mf->data[i]));
+          }
+        g_test_message ("%s, short text %c: projected vs forward: max difference %.3g of max %.3g",
+                        lk_method_to_string (methods[k]), side ? 'B' : 'A', diff, scale);
+        g_assert_cmpfloat (diff / scale, <, 1e-5);
+        g_assert_cmpfloat_with_epsilon (lk_explanation_get_score (p, "similarity", NAN),
+                                        lk_explanation_get_score (f, "similarity", NAN), 1e-12);
+      }
+}
+
 static void
 test_bilrp_gap_reported (void)
 {
@@ -424,6 +469,7 @@ main (int argc, char **argv)
   model = lk_test_load_tiny ("bert");
   g_test_add_func ("/explain/bilrp-conservation", test_bilrp_conservation);
   g_test_add_func ("/explain/bilrp-gap", test_bilrp_gap_reported);
+  g_test_add_func ("/explain/projected", test_projected);
   g_test_add_func ("/explain/ij", test_ij);
   g_test_add_func ("/explain/dot", test_dot_measure);
   g_test_add_func ("/explain/alignment", test_alignment);
