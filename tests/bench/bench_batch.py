@@ -16,10 +16,10 @@
    provenance per item, without the contribution engine's compute time):
    RSS after 1000 items and at the end.
 
-4. The roofline of part 1: BiLRP's forward mode pushes one tangent per
-   token of each text through every layer (bilrp_flops counts the GEMMs
-   the engine runs, from the model's config.json and each line's token
-   counts), over the seconds explain_seconds records, against the sgemm
+4. The roofline of part 1: the GEMMs the engine ran (pair_flops: forward
+   mode on both texts, or the shorter text's U projected through the
+   longer text's backward passes; from the model's config.json and each
+   line's token counts), over the seconds explain_seconds records, against the sgemm
    rate of this machine at the feed-forward's shape (torch.matmul, the
    same threads). A fraction near 1 means the method's arithmetic, not the
    code, sets the time.
@@ -149,6 +149,25 @@ def bilrp_flops(cfg, s):
     return s * per_tangent
 
 
+def forward_flops(cfg, s):
+    """One plain pass over s tokens (the GEMMs and the attention products);
+    a backward pass to the input costs as much again (the weights take no
+    gradient)."""
+    h, f, layers = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
+    return layers * (2 * s * (4 * h * h + 2 * h * f) + 4 * s * s * h)
+
+
+def pair_flops(cfg, line):
+    """The pair as the engine ran it: forward mode on both texts, or (when
+    method.params.contraction says so) forward mode on the shorter and one
+    pass plus one backward pass per shorter-text token on the longer."""
+    sa, sb = len(line["tokens"]["a"]), len(line["tokens"]["b"])
+    if "contraction" in line["method"]["params"]:
+        short, long_ = min(sa, sb), max(sa, sb)
+        return bilrp_flops(cfg, short) + (1 + short) * forward_flops(cfg, long_)
+    return bilrp_flops(cfg, sa) + bilrp_flops(cfg, sb)
+
+
 def sgemm_rate(threads, m, k, n):
     import torch
     torch.set_num_threads(int(threads))
@@ -169,12 +188,12 @@ def roofline(out, threads):
     with open(out, encoding="utf-8") as f:
         for line in f:
             r = json.loads(line)
-            flops += sum(bilrp_flops(cfg, len(r["tokens"][k])) for k in ("a", "b"))
+            flops += pair_flops(cfg, r)
             seconds += r["timings"]["explain_seconds"]
             s_b.append(len(r["tokens"]["b"]))
     s = sorted(s_b)[len(s_b) // 2]
     rate = sgemm_rate(threads, s * s, cfg["hidden_size"], cfg["intermediate_size"])
-    print(f"roofline: {flops / len(s_b) / 1e9:.0f} GFLOP a pair (forward-mode BiLRP, counted), "
+    print(f"roofline: {flops / len(s_b) / 1e9:.1f} GFLOP a pair (counted as the engine ran it), "
           f"{flops / seconds / 1e9:.0f} GFLOP/s over explain_seconds; sgemm {s * s}×{cfg['hidden_size']}"
           f"×{cfg['intermediate_size']} on {threads} threads: {rate / 1e9:.0f} GFLOP/s; "
           f"fraction {flops / seconds / rate:.2f}; at that sgemm rate 1000 such pairs need at least "
