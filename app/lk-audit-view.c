@@ -600,7 +600,9 @@ compare_action (GtkWidget *widget, const char *action, GVariant *param)
 {
   LkAuditView *self = LK_AUDIT_VIEW (widget);
   g_autoptr(GPtrArray) rows = selected_rows (self);
-  g_autoptr(LkExplanation) x1 = NULL, x2 = NULL, c = NULL;
+  g_autoptr(LkExplanation) x1 = NULL;
+  g_autoptr(LkExplanation) x2 = NULL;
+  g_autoptr(LkExplanation) c = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *why = compare_refusal (rows);
   LkAuditRow *a, *b;

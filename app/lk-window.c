@@ -160,6 +160,14 @@ update_summary (LkWindow *self, LkExplanation *x)
   }
 }
 
+static void
+set_page_visible (LkWindow *self, const char *name, gboolean visible)
+{
+  GtkWidget *child = adw_view_stack_get_child_by_name (self->view_stack, name);
+
+  adw_view_stack_page_set_visible (adw_view_stack_get_page (self->view_stack, child), visible);
+}
+
 /* A ranking contrast has one figure of its own and no token matrix: its
  * page instead of the pair's four, and back when a pair is shown. */
 static void
@@ -170,12 +178,8 @@ show_pages_for (LkWindow *self, LkExplanation *x)
   const char *visible = adw_view_stack_get_visible_child_name (self->view_stack);
 
   for (guint i = 0; i < G_N_ELEMENTS (pair_pages); i++)
-    adw_view_stack_page_set_visible (adw_view_stack_get_page (self->view_stack,
-                                                              adw_view_stack_get_child_by_name (self->view_stack, pair_pages[i])),
-                                     !contrast);
-  adw_view_stack_page_set_visible (adw_view_stack_get_page (self->view_stack, GTK_WIDGET (
-                                     gtk_widget_get_ancestor (GTK_WIDGET (self->contrast_view), GTK_TYPE_SCROLLED_WINDOW))),
-                                   contrast);
+    set_page_visible (self, pair_pages[i], !contrast);
+  set_page_visible (self, "contrast", contrast);
   if (contrast && g_strcmp0 (visible, "details") != 0)
     adw_view_stack_set_visible_child_name (self->view_stack, "contrast");
   else if (!contrast && g_strcmp0 (visible, "contrast") == 0)

@@ -119,42 +119,17 @@ struct Job {
     return u;
   }
 
-  // One backward pass per embedding dimension, over a batch of path nodes
-  // whose graph is kept between them. Copies of one node, each taking
-  // another dimension, would make the passes fewer and larger, but keep a
-  // graph per copy: for one mpnet text of 20 tokens, 3× faster at 4× the
-  // peak memory, and only at a small S, where forward mode is faster still.
+  // One backward pass per cotangent, over a batch of path nodes whose
+  // graph is kept between them: the unit vectors of the D dimensions (U,
+  // [D, S]), or with w [m, D] its rows (w·U, [m, S]; the contributions are
+  // linear in the cotangent). Copies of one node, each taking another
+  // cotangent, would make the passes fewer and larger, but keep a graph per
+  // copy: for one mpnet text of 20 tokens, 3× faster at 4× the peak memory,
+  // and only at a small S, where forward mode is faster still.
   torch::Tensor
-  reverse_mode ()
+  reverse_mode (const torch::Tensor *w = nullptr)
   {
-    auto u = torch::zeros ({ d, s }, x.options ());
-    int64_t c = std::min<int64_t> (sequences_per_pass (tower, s, p.max_batch), (int64_t) q.nodes.size ());
-    total = (double) d * ((q.nodes.size () + c - 1) / c);
-    for (size_t k0 = 0; k0 < q.nodes.size (); k0 += c)
-      {
-        int64_t n = std::min<int64_t> (c, q.nodes.size () - k0);
-        std::vector<torch::Tensor> xs;
-        std::vector<double> w (q.weights.begin () + k0, q.weights.begin () + k0 + n);
-        for (int64_t j = 0; j < n; j++)
-          xs.push_back (at (q.nodes[k0 + j]));
-        auto input = torch::stack (xs).detach ().requires_grad_ (true);
-        auto wt = torch::tensor (w, x.options ());
-        auto e = tower.from_layer (p.layer, input, in, rules, run);
-        for (int64_t dim = 0; dim < d; dim++)
-          {
-            auto g = torch::autograd::grad ({ e.select (1, dim).sum () }, { input }, {}, true)[0];
-            u[dim] += torch::matmul (wt, (g * delta).sum (-1));
-            tick (1);
-          }
-      }
-    return u;
-  }
-
-  // reverse_mode with the rows of w [m, D] as cotangents: w·U [m, S].
-  torch::Tensor
-  projected (const torch::Tensor &w)
-  {
-    int64_t m = w.size (0);
+    int64_t m = w ? w->size (0) : d;
     auto u = torch::zeros ({ m, s }, x.options ());
     int64_t c = std::min<int64_t> (sequences_per_pass (tower, s, p.max_batch), (int64_t) q.nodes.size ());
     total = (double) m * ((q.nodes.size () + c - 1) / c);
@@ -170,7 +145,8 @@ struct Job {
         auto e = tower.from_layer (p.layer, input, in, rules, run);  // [n, D]
         for (int64_t row = 0; row < m; row++)
           {
-            auto g = torch::autograd::grad ({ (e * w[row]).sum () }, { input }, {}, true)[0];
+            auto out = w ? (e * (*w)[row]).sum () : e.select (1, row).sum ();
+            auto g = torch::autograd::grad ({ out }, { input }, {}, true)[0];
             u[row] += torch::matmul (wt, (g * delta).sum (-1));
             tick (1);
           }
@@ -295,7 +271,7 @@ contributions (const Tower &t, const TowerInput &in, const lk_shim_contrib_param
       auto w = torch::from_blob ((void *) p.cotangents, { p.n_cotangents, job.d }, torch::kFloat32)
                  .to (x.device (), x.scalar_type ());
       c.mode = LK_SHIM_AD_REVERSE;
-      c.u = job.projected (w);
+      c.u = job.reverse_mode (&w);
       return c;
     }
   c.mode = p.mode;

@@ -58,17 +58,15 @@ doubles_array (const double *v, guint n)
 static JsonObject *
 document_object (LkExplanation *x, const double *rows, const double *cols)
 {
-  g_autoptr(JsonNode) root = lk_explanation_to_json (x);
-  JsonObject *r = json_node_get_object (root), *d = json_object_new ();
+  JsonObject *d = json_object_new (), *scores = json_object_new ();
   JsonObject *truncated = lk_explanation_lookup_object (x, "truncated");
   const LkMatrix *m = lk_explanation_get_matrix (x);
   double sim = lk_explanation_get_score (x, LK_SCORE_SIMILARITY, NAN);
   double sum = lk_explanation_get_score (x, LK_SCORE_SUM, NAN);
 
   json_object_set_string_member (d, "text", lk_explanation_get_text (x, 1));
-  json_object_set_member (d, "tokens", json_node_copy (json_object_get_member (json_object_get_object_member (r, "tokens"), "b")));
-  json_object_set_member (d, "token_info",
-                          json_node_copy (json_object_get_member (json_object_get_object_member (r, "token_info"), "b")));
+  json_object_set_array_member (d, "tokens", lk_explanation_dup_tokens_json (x, 1));
+  json_object_set_array_member (d, "token_info", lk_explanation_dup_token_info_json (x, 1));
   json_object_set_array_member (d, "saliency", doubles_array (cols, m->cols));
   json_object_set_array_member (d, "query_saliency", doubles_array (rows, m->rows));
   json_object_set_double_member (d, LK_SCORE_SIMILARITY, sim);
@@ -76,7 +74,9 @@ document_object (LkExplanation *x, const double *rows, const double *cols)
   json_object_set_double_member (d, "residual", sim - sum);
   json_object_set_boolean_member (d, "truncated",
                                   truncated && json_object_get_boolean_member_with_default (truncated, "b", FALSE));
-  json_object_set_object_member (d, "scores", json_object_ref (json_object_get_object_member (r, "scores")));
+  /* A copy (its members are numbers): the caller keeps its result. */
+  copy_members (scores, lk_explanation_get_scores (x));
+  json_object_set_object_member (d, "scores", scores);
   return d;
 }
 

@@ -458,12 +458,6 @@ method_segments (JsonObject *scores, const LkCheckItem *items, GPtrArray *out)
   return TRUE;
 }
 
-static double
-scores_get (const char *key, gpointer scores)
-{
-  return key ? object_score (scores, key) : NAN;
-}
-
 /* A ranking contrast: each pair's own check, named, and its verdict. */
 static gboolean
 contrast_segments (LkFigure *f, const LkMethodInfo *info, GPtrArray *out)
@@ -491,7 +485,7 @@ contrast_segments (LkFigure *f, const LkMethodInfo *info, GPtrArray *out)
       head = g_ptr_array_index (out, first);
       out->pdata[first] = g_strdup_printf (_("pair %u: %s"), k + 1, head);
       g_free (head);
-      g_ptr_array_add (out, g_strdup (lk_verdict_title (lk_check_verdict (&info->check, scores_get, scores, NULL))));
+      g_ptr_array_add (out, g_strdup (lk_verdict_title (lk_scores_verdict (&info->check, scores, NULL))));
       if (json_object_get_boolean_member_with_default (json_node_get_object (d), "truncated", FALSE))
         g_ptr_array_add (out, g_strdup_printf (_("document %u was truncated"), k + 1));
     }

@@ -284,35 +284,35 @@ lk_render_export_file (LkExplanation *x, const char *path, LkView view, GError *
   return lk_render_export (x, view, &options, format, 2.0, path, error);
 }
 
-char **
-lk_render_check_segments (LkExplanation *x)
-{
-  LkRenderOptions options;
-  LkFigure f;
-  char **segs;
-
-  g_return_val_if_fail (LK_IS_EXPLANATION (x), NULL);
-  lk_render_options_init (&options);
-  lk_figure_init (&f, x, &options);
-  segs = lk_check_segments (&f);
-  lk_figure_clear (&f);
-  return segs;
-}
-
-char **
-lk_render_check_readings (LkExplanation *x)
+/* @fn on a figure of @x with the default options. */
+static char **
+with_default_figure (LkExplanation *x, char **(*fn) (LkFigure *f))
 {
   LkRenderOptions options;
   LkFigure f;
   char **out;
 
-  g_return_val_if_fail (LK_IS_EXPLANATION (x), NULL);
   lk_render_options_init (&options);
   lk_figure_init (&f, x, &options);
-  /* A contrast's scores are its pairs': their check lines say it. */
-  out = lk_explanation_lookup_extra (x, LK_EXTRA_CONTRAST) ? lk_check_segments (&f) : lk_check_readings (&f);
+  out = fn (&f);
   lk_figure_clear (&f);
   return out;
+}
+
+char **
+lk_render_check_segments (LkExplanation *x)
+{
+  g_return_val_if_fail (LK_IS_EXPLANATION (x), NULL);
+  return with_default_figure (x, lk_check_segments);
+}
+
+char **
+lk_render_check_readings (LkExplanation *x)
+{
+  g_return_val_if_fail (LK_IS_EXPLANATION (x), NULL);
+  /* A contrast's scores are its pairs': their check lines say it. */
+  return with_default_figure (x, lk_explanation_lookup_extra (x, LK_EXTRA_CONTRAST) ? lk_check_segments
+                                                                                    : lk_check_readings);
 }
 
 char *

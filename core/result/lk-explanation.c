@@ -315,6 +315,13 @@ object_score_of (const char *key, gpointer scores)
 }
 
 LkVerdict
+lk_scores_verdict (const LkCheckInfo *check, JsonObject *scores, double *value)
+{
+  g_return_val_if_fail (check != NULL && scores != NULL, LK_VERDICT_NONE);
+  return lk_check_verdict (check, object_score_of, scores, value);
+}
+
+LkVerdict
 lk_explanation_get_verdict (LkExplanation *self, double *value)
 {
   const LkMethodInfo *info;
@@ -346,7 +353,7 @@ lk_explanation_get_verdict (LkExplanation *self, double *value)
               !JSON_NODE_HOLDS_OBJECT (json_object_get_member (json_node_get_object (d), "scores")))
             continue;
           scores = json_object_get_object_member (json_node_get_object (d), "scores");
-          verdict = lk_check_verdict (&info->check, object_score_of, scores, &v);
+          verdict = lk_scores_verdict (&info->check, scores, &v);
           if (verdict > worst || k == 0)
             {
               worst = MAX (worst, verdict);
@@ -403,28 +410,60 @@ matrix_to_json (const LkMatrix *m)
   return json_node_take_array_node (rows);
 }
 
+static JsonArray *
+side_strings (LkExplanation *self, guint s, gboolean words)
+{
+  JsonArray *a = json_array_new ();
+  guint n = words ? lk_explanation_get_n_words (self, s) : lk_explanation_get_n_tokens (self, s);
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (words)
+        {
+          g_autofree char *w = lk_explanation_dup_word (self, s, i);
+          json_array_add_string_element (a, w);
+        }
+      else
+        json_array_add_string_element (a, lk_explanation_get_token (self, s, i)->text);
+    }
+  return a;
+}
+
 static JsonObject *
 sides_object (LkExplanation *self, gboolean words)
 {
   JsonObject *o = json_object_new ();
 
   for (guint s = 0; s < 2; s++)
-    {
-      JsonArray *a = json_array_new ();
-      guint n = words ? lk_explanation_get_n_words (self, s) : lk_explanation_get_n_tokens (self, s);
-      for (guint i = 0; i < n; i++)
-        {
-          if (words)
-            {
-              g_autofree char *w = lk_explanation_dup_word (self, s, i);
-              json_array_add_string_element (a, w);
-            }
-          else
-            json_array_add_string_element (a, lk_explanation_get_token (self, s, i)->text);
-        }
-      json_object_set_array_member (o, s ? "b" : "a", a);
-    }
+    json_object_set_array_member (o, s ? "b" : "a", side_strings (self, s, words));
   return o;
+}
+
+JsonArray *
+lk_explanation_dup_tokens_json (LkExplanation *self, guint side)
+{
+  g_return_val_if_fail (LK_IS_EXPLANATION (self) && side < 2, NULL);
+  return side_strings (self, side, FALSE);
+}
+
+JsonArray *
+lk_explanation_dup_token_info_json (LkExplanation *self, guint side)
+{
+  JsonArray *a;
+
+  g_return_val_if_fail (LK_IS_EXPLANATION (self) && side < 2, NULL);
+  a = json_array_new ();
+  for (guint i = 0; i < lk_explanation_get_n_tokens (self, side); i++)
+    {
+      const LkToken *t = lk_explanation_get_token (self, side, i);
+      JsonObject *ti = json_object_new ();
+      json_object_set_int_member (ti, "start", t->start);
+      json_object_set_int_member (ti, "end", t->end);
+      json_object_set_boolean_member (ti, "special", t->special);
+      json_object_set_int_member (ti, "word", t->word);
+      json_array_add_object_element (a, ti);
+    }
+  return a;
 }
 
 static JsonObject *
@@ -433,20 +472,7 @@ token_info (LkExplanation *self)
   JsonObject *o = json_object_new ();
 
   for (guint s = 0; s < 2; s++)
-    {
-      JsonArray *a = json_array_new ();
-      for (guint i = 0; i < lk_explanation_get_n_tokens (self, s); i++)
-        {
-          const LkToken *t = lk_explanation_get_token (self, s, i);
-          JsonObject *ti = json_object_new ();
-          json_object_set_int_member (ti, "start", t->start);
-          json_object_set_int_member (ti, "end", t->end);
-          json_object_set_boolean_member (ti, "special", t->special);
-          json_object_set_int_member (ti, "word", t->word);
-          json_array_add_object_element (a, ti);
-        }
-      json_object_set_array_member (o, s ? "b" : "a", a);
-    }
+    json_object_set_array_member (o, s ? "b" : "a", lk_explanation_dup_token_info_json (self, s));
   return o;
 }
 

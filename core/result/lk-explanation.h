@@ -97,6 +97,16 @@ const double  *lk_explanation_get_matrix_values (LkExplanation *self, guint *n_r
  */
 LkVerdict      lk_explanation_get_verdict  (LkExplanation *self, double *value);
 /**
+ * lk_scores_verdict: (skip)
+ * @check: a method's check (its registry entry's)
+ * @scores: a "scores" object, as a result or a contrast's document holds it
+ * @value: (out) (optional): the value the verdict read
+ *
+ * lk_check_verdict() on the numbers of @scores (a missing or non-number
+ * member reads as NaN).
+ */
+LkVerdict      lk_scores_verdict           (const LkCheckInfo *check, JsonObject *scores, double *value);
+/**
  * lk_explanation_to_string:
  * @self: an explanation
  * @error: when a value is not finite (JSON has no NaN)
@@ -109,6 +119,25 @@ LkVerdict      lk_explanation_get_verdict  (LkExplanation *self, double *value);
 char          *lk_explanation_to_string    (LkExplanation *self, GError **error);
 const LkMatrix *lk_explanation_get_word_matrix (LkExplanation *self);
 
+/**
+ * lk_explanation_dup_tokens_json: (skip)
+ * @self: an explanation
+ * @side: 0 for A, 1 for B
+ *
+ * One side's "tokens" and "token_info" as the schema writes them, without
+ * writing the whole result.
+ *
+ * Returns: (transfer full): a new array
+ */
+JsonArray     *lk_explanation_dup_tokens_json     (LkExplanation *self, guint side);
+/**
+ * lk_explanation_dup_token_info_json: (skip)
+ * @self: an explanation
+ * @side: 0 for A, 1 for B
+ *
+ * Returns: (transfer full): a new array
+ */
+JsonArray     *lk_explanation_dup_token_info_json (LkExplanation *self, guint side);
 JsonNode      *lk_explanation_to_json      (LkExplanation *self);
 LkExplanation *lk_explanation_new_from_json (JsonNode *node, GError **error);
 gboolean       lk_explanation_save         (LkExplanation *self, const char *path, GError **error);
