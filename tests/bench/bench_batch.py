@@ -34,6 +34,9 @@ import time
 
 from transformers import AutoTokenizer
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import flops  # noqa: E402
+
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 HERE = os.path.dirname(os.path.abspath(__file__))
 ORACLE = os.path.join(HERE, "..", "oracle", "bilrp_oracle.py")
@@ -132,72 +135,30 @@ def run_batch(cli, method, inp, out, n, marks):
     return dt, peak, at
 
 
-def bilrp_flops(cfg, s):
-    """Forward-mode BiLRP FLOPs of one text of s tokens: s tangents, as
-    shim/shim-encoder.cpp runs them from layer 0 with mean pooling. The
-    first layer's attention moves one row per tangent (attention_jvp_rows:
-    V and W_o on that row, then the probabilities' column); a middle
-    layer's is V, A·V and W_o on every row; the last layer's feed-forward
-    pools before its down-projection (ffn_jvp_pooled). Softmax, LayerNorm
-    and GELU factors are detached: no tangent of their own."""
-    h, f, heads, layers = (cfg["hidden_size"], cfg["intermediate_size"], cfg["num_attention_heads"],
-                           cfg["num_hidden_layers"])
-    attention_first = 2 * h * h + 2 * h * h + 2 * s * heads * h
-    attention = 2 * s * h * h + 2 * s * s * h + 2 * s * h * h
-    ffn, ffn_pooled = 4 * s * h * f, 2 * s * h * f + 2 * f * h
-    per_tangent = attention_first + (layers - 1) * attention + (layers - 1) * ffn + ffn_pooled
-    return s * per_tangent
-
-
-def forward_flops(cfg, s):
-    """One plain pass over s tokens (the GEMMs and the attention products);
-    a backward pass to the input costs as much again (the weights take no
-    gradient)."""
-    h, f, layers = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
-    return layers * (2 * s * (4 * h * h + 2 * h * f) + 4 * s * s * h)
-
-
 def pair_flops(cfg, line):
-    """The pair as the engine ran it: forward mode on both texts, or (when
-    method.params.contraction says so) forward mode on the shorter and one
-    pass plus one backward pass per shorter-text token on the longer."""
-    sa, sb = len(line["tokens"]["a"]), len(line["tokens"]["b"])
-    if "contraction" in line["method"]["params"]:
-        short, long_ = min(sa, sb), max(sa, sb)
-        return bilrp_flops(cfg, short) + (1 + short) * forward_flops(cfg, long_)
-    return bilrp_flops(cfg, sa) + bilrp_flops(cfg, sb)
-
-
-def sgemm_rate(threads, m, k, n):
-    import torch
-    torch.set_num_threads(int(threads))
-    a, b = torch.randn(m, k), torch.randn(k, n)
-    for _ in range(2):
-        a @ b
-    t = time.perf_counter()
-    for _ in range(5):
-        a @ b
-    return 2 * m * k * n / ((time.perf_counter() - t) / 5)
+    """The pair as the engine ran it (tests/bench/flops.py)."""
+    return flops.bilrp_pair(cfg, len(line["tokens"]["a"]), len(line["tokens"]["b"]),
+                            projected="contraction" in line["method"]["params"])
 
 
 def roofline(out, threads):
     from huggingface_hub import snapshot_download
     cfg = json.load(open(os.path.join(snapshot_download(MINILM, local_files_only=True), "config.json")))
-    flops = seconds = 0.0
+    total = seconds = 0.0
     s_b = []
     with open(out, encoding="utf-8") as f:
         for line in f:
             r = json.loads(line)
-            flops += pair_flops(cfg, r)
+            total += pair_flops(cfg, r)
             seconds += r["timings"]["explain_seconds"]
             s_b.append(len(r["tokens"]["b"]))
     s = sorted(s_b)[len(s_b) // 2]
-    rate = sgemm_rate(threads, s * s, cfg["hidden_size"], cfg["intermediate_size"])
-    print(f"roofline: {flops / len(s_b) / 1e9:.1f} GFLOP a pair (counted as the engine ran it), "
-          f"{flops / seconds / 1e9:.0f} GFLOP/s over explain_seconds; sgemm {s * s}×{cfg['hidden_size']}"
+    rate = flops.sgemm_rate(threads, s * s, cfg["hidden_size"], cfg["intermediate_size"])
+    print(f"roofline: {total / len(s_b) / 1e9:.1f} GFLOP a pair (counted as the engine ran it), "
+          f"{total / seconds / 1e9:.0f} GFLOP/s over explain_seconds; sgemm {s * s}×{cfg['hidden_size']}"
           f"×{cfg['intermediate_size']} on {threads} threads: {rate / 1e9:.0f} GFLOP/s; "
-          f"fraction {flops / seconds / rate:.2f}; at that sgemm rate 1000 such pairs need at least "
-          f"{flops / len(s_b) * 1000 / rate:.0f}s")
+          f"fraction {total / seconds / rate:.2f}; at that sgemm rate 1000 such pairs need at least "
+          f"{total / len(s_b) * 1000 / rate:.0f}s")
 
 
 def main():
