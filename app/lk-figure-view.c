@@ -95,17 +95,28 @@ figure_box (LkFigureView *self, double *x, double *y, double *w, double *h)
   return TRUE;
 }
 
+/* The selected pair comes first: GTK 4.8 has no announcement, so a screen
+ * reader hears the selection that the arrow keys move as the figure's
+ * description changes. */
 static void
 update_accessible (LkFigureView *self)
 {
   g_autofree char *description = NULL;
+  g_autofree char *selected = NULL;
+  g_autofree char *both = NULL;
 
   if (self->explanation)
-    description = lk_render_describe (self->explanation, self->view, &self->options);
+    {
+      description = lk_render_describe (self->explanation, self->view, &self->options);
+      selected = lk_figure_view_dup_selection_text (self);
+    }
+  if (selected && description)
+    /* Translators: the selected cell of a figure, then the figure's description */
+    both = g_strdup_printf (_("Selected: %s. %s"), selected, description);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, view_label (self->view),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  description ? description : _("No explanation yet"),
+                                  both ? both : description ? description : _("No explanation yet"),
                                   -1);
 }
 
@@ -460,6 +471,17 @@ caption_word (LkFigureView *self, int col)
   return self->options.words ? col : (int) lk_explanation_token_word (self->explanation, 1, col);
 }
 
+char *
+lk_figure_view_dup_selection_text (LkFigureView *self)
+{
+  g_return_val_if_fail (LK_IS_FIGURE_VIEW (self), NULL);
+
+  if (self->explanation == NULL || (self->options.highlight_a < 0 && self->options.highlight_b < 0))
+    return NULL;
+  return lk_render_describe_hit (self->explanation, self->view, &self->options,
+                                 self->options.highlight_a, self->options.highlight_b);
+}
+
 void
 lk_figure_view_select (LkFigureView *self, int row, int col)
 {
@@ -483,6 +505,7 @@ lk_figure_view_select (LkFigureView *self, int row, int col)
     return;
   self->options.highlight_a = row;
   self->options.highlight_b = col;
+  update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   gtk_widget_trigger_tooltip_query (GTK_WIDGET (self));
   g_signal_emit (self, signals[SELECTION_CHANGED], 0, row, col);

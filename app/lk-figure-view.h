@@ -28,5 +28,7 @@ void           lk_figure_view_set_zoom        (LkFigureView          *self,
 void           lk_figure_view_select          (LkFigureView          *self,
                                                int                    row,
                                                int                    col);
+/* The selected pair and its value as the tooltip words it; NULL when none. */
+char          *lk_figure_view_dup_selection_text (LkFigureView       *self);
 
 G_END_DECLS

@@ -50,6 +50,7 @@ struct _LkWindow
   GtkWidget            *specials_button;
   GtkWidget            *topk_box;
   GtkWidget            *opacity_box;
+  GtkLabel             *selection_label;
   GtkWidget            *zoom_box;
   GtkButton            *zoom_button;
   GtkAdjustment        *topk_adjustment;

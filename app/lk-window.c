@@ -186,6 +186,8 @@ show_pages_for (LkWindow *self, LkExplanation *x)
     adw_view_stack_set_visible_child_name (self->view_stack, "matrix");
 }
 
+static void on_visible_view_changed (LkWindow *self);
+
 void
 lk_window_show_explanation (LkWindow *self, LkExplanation *x, const char *key)
 {
@@ -205,7 +207,7 @@ lk_window_show_explanation (LkWindow *self, LkExplanation *x, const char *key)
   gtk_stack_set_visible_child_name (self->results_stack, "results");
   lk_input_pane_highlight (self->input_pane, 0, 0, 0);
   lk_input_pane_highlight (self->input_pane, 1, 0, 0);
-  lk_window_update_actions (self);
+  on_visible_view_changed (self);
 }
 
 /* No result: every view empty, as at startup. */
@@ -312,6 +314,27 @@ highlight_side (LkWindow *self, LkExplanation *x, gboolean words, guint side, in
   lk_input_pane_highlight (self->input_pane, side, start, end);
 }
 
+const char *
+lk_window_get_selection_readout (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
+  return gtk_label_get_text (self->selection_label);
+}
+
+/* The visible figure's selection, as its tooltip says it. */
+static void
+update_selection_label (LkWindow *self)
+{
+  GtkWidget *page = adw_view_stack_get_visible_child (self->view_stack);
+  g_autofree char *text = NULL;
+
+  FOREACH_FIGURE (self, fv)
+    if (gtk_widget_is_ancestor (GTK_WIDGET (fv), page) || GTK_WIDGET (fv) == page)
+      text = lk_figure_view_dup_selection_text (fv);
+  gtk_label_set_text (self->selection_label, text ? text : "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->selection_label), text);
+}
+
 static void
 on_selection_changed (LkFigureView *view, int row, int col, LkWindow *self)
 {
@@ -325,6 +348,7 @@ on_selection_changed (LkFigureView *view, int row, int col, LkWindow *self)
   FOREACH_FIGURE (self, fv)
     if (fv != view)
       lk_figure_view_select (fv, row, col);
+  update_selection_label (self);
 }
 
 static void
@@ -334,7 +358,10 @@ on_visible_view_changed (LkWindow *self)
   gboolean figure = g_strcmp0 (page, "details") != 0;
 
   gtk_widget_set_visible (self->topk_box, g_strcmp0 (page, "alignment") == 0);
-  gtk_widget_set_visible (self->opacity_box, g_strcmp0 (page, "saliency") == 0);
+  /* Opacity is that of the map over the photo: text saliency has none. */
+  gtk_widget_set_visible (self->opacity_box, g_strcmp0 (page, "saliency") == 0 && self->current &&
+                                             lk_explanation_lookup_object (self->current, "saliency_map"));
+  update_selection_label (self);
   gtk_widget_set_visible (self->words_button, figure);
   gtk_widget_set_visible (self->specials_button, figure);
   gtk_widget_set_visible (self->zoom_box, figure);
@@ -732,6 +759,7 @@ lk_window_class_init (LkWindowClass *klass)
   BIND (specials_button);
   BIND (topk_box);
   BIND (opacity_box);
+  BIND (selection_label);
   BIND (zoom_box);
   BIND (zoom_button);
   BIND (topk_adjustment);

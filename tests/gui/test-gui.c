@@ -1112,6 +1112,151 @@ test_shortcuts (void)
 }
 
 
+/* ---- accessibility: unique mnemonics, named icon buttons ---- */
+
+typedef struct {
+  GHashTable *keys;   /* keyval → the label that claims it */
+  GString *problems;
+} A11yWalk;
+
+/* Whether a button shows only an icon: no label of its own, and no label
+ * anywhere in its child (a GtkBox of icon and label names itself). */
+static gboolean
+has_label_child (GtkWidget *w)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_LABEL (c) || has_label_child (c))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+a11y_walk (GtkWidget *w, A11yWalk *walk)
+{
+  if (!gtk_widget_get_mapped (w))
+    return;
+  /* The title bar's minimise, maximise and close are GTK's own. */
+  if (GTK_IS_WINDOW_CONTROLS (w))
+    return;
+  if (GTK_IS_LABEL (w) && gtk_label_get_use_underline (GTK_LABEL (w)))
+    {
+      guint key = gdk_keyval_to_lower (gtk_label_get_mnemonic_keyval (GTK_LABEL (w)));
+      const char *text = gtk_label_get_label (GTK_LABEL (w));
+      const char *other;
+
+      if (key != GDK_KEY_VoidSymbol)
+        {
+          other = g_hash_table_lookup (walk->keys, GUINT_TO_POINTER (key));
+          if (other)
+            g_string_append_printf (walk->problems, "Alt+%s is taken by both “%s” and “%s”; ",
+                                    gdk_keyval_name (key), other, text);
+          else
+            g_hash_table_insert (walk->keys, GUINT_TO_POINTER (key), (gpointer) text);
+        }
+    }
+  if ((GTK_IS_BUTTON (w) || GTK_IS_MENU_BUTTON (w)) && !has_label_child (w) &&
+      !(GTK_IS_BUTTON (w) && gtk_button_get_label (GTK_BUTTON (w))) &&
+      !(GTK_IS_MENU_BUTTON (w) && gtk_menu_button_get_label (GTK_MENU_BUTTON (w))) &&
+      !gtk_test_accessible_has_property (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_PROPERTY_LABEL) &&
+      !gtk_test_accessible_has_relation (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_RELATION_LABELLED_BY))
+    {
+      /* A menu button's inner toggle is named by the menu button. */
+      GtkWidget *parent = gtk_widget_get_parent (w);
+      if (!(parent && GTK_IS_MENU_BUTTON (parent) &&
+            (gtk_test_accessible_has_property (GTK_ACCESSIBLE (parent), GTK_ACCESSIBLE_PROPERTY_LABEL) ||
+             gtk_menu_button_get_label (GTK_MENU_BUTTON (parent)))))
+        g_string_append_printf (walk->problems, "an icon button (%s in %s, icon %s, tooltip “%s”) has no accessible name; ",
+                                G_OBJECT_TYPE_NAME (w), parent ? G_OBJECT_TYPE_NAME (parent) : "nothing",
+                                GTK_IS_BUTTON (w) && gtk_button_get_icon_name (GTK_BUTTON (w)) ?
+                                gtk_button_get_icon_name (GTK_BUTTON (w)) : "?",
+                                gtk_widget_get_tooltip_text (w) ? gtk_widget_get_tooltip_text (w) : "");
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    a11y_walk (c, walk);
+}
+
+static void
+check_a11y (const char *state)
+{
+  A11yWalk walk = { g_hash_table_new (NULL, NULL), g_string_new (NULL) };
+
+  wait_for_paint (GTK_WIDGET (win), g_get_monotonic_time () + 30 * G_USEC_PER_SEC, state);
+  a11y_walk (GTK_WIDGET (win), &walk);
+  if (walk.problems->len)
+    g_error ("accessibility, %s: %s", state, walk.problems->str);
+  g_test_message ("accessibility, %s: %u mnemonics, all distinct", state, g_hash_table_size (walk.keys));
+  g_hash_table_unref (walk.keys);
+  g_string_free (walk.problems, TRUE);
+}
+
+/* Presses a key on a widget through its key controller, as GTK delivers it. */
+static gboolean
+press_key (GtkWidget *widget, guint keyval)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) c = g_list_model_get_item (controllers, i);
+      if (GTK_IS_EVENT_CONTROLLER_KEY (c))
+        g_signal_emit_by_name (c, "key-pressed", keyval, 0, (GdkModifierType) 0, &handled);
+    }
+  return handled;
+}
+
+static void
+test_a11y (void)
+{
+  LkFigureView *heatmap = lk_window_get_figure_view (win, LK_VIEW_HEATMAP);
+  LkExplanation *x = lk_window_get_explanation (win);
+
+  /* The arrow keys move the selected pair; the figure's description (what
+   * a screen reader hears) and the bar's readout say its tokens and value. */
+  lk_window_set_visible_view (win, "matrix");
+  lk_figure_view_select (heatmap, -1, -1);
+  g_assert_true (press_key (GTK_WIDGET (heatmap), GDK_KEY_Right));
+  g_assert_true (press_key (GTK_WIDGET (heatmap), GDK_KEY_Down));
+  {
+    g_autofree char *selected = lk_figure_view_dup_selection_text (heatmap);
+    g_autofree char *figure = lk_render_describe (x, LK_VIEW_HEATMAP, lk_figure_view_get_options (heatmap));
+    g_autofree char *expected = NULL;
+    g_autofree char *wrong = NULL;
+
+    g_assert_nonnull (selected);
+    g_assert_cmpint (lk_figure_view_get_options (heatmap)->highlight_a, >=, 0);
+    expected = g_strdup_printf ("Selected: %s. %s", selected, figure);
+    wrong = gtk_test_accessible_check_property (GTK_ACCESSIBLE (heatmap), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, expected);
+    if (wrong)
+      g_error ("the figure's description: %s", wrong);
+    g_assert_cmpstr (lk_window_get_selection_readout (win), ==, selected);
+    g_test_message ("selected with the keyboard: %s", selected);
+  }
+  snapshot ("keyboard-selection");
+  g_assert_true (press_key (GTK_WIDGET (heatmap), GDK_KEY_Escape));
+  g_assert_cmpstr (lk_window_get_selection_readout (win), ==, "");
+  check_a11y ("texts");
+  g_settings_set_string (settings (), "input-mode", "image-caption");
+  check_a11y ("image and caption");
+  g_settings_set_string (settings (), "input-mode", "text-pair");
+  {
+    LkModelChooser *chooser = lk_window_get_model_chooser (win);
+    g_autofree char *saved = g_strdup (lk_model_chooser_get_model (chooser));
+
+    /* While a run goes (Cancel shows) and after one failed (Try Again,
+     * Download Model). */
+    lk_window_explain (win);
+    check_a11y ("running");
+    wait_idle (win);
+    lk_model_chooser_set_model (chooser, "sentence-transformers/no-such-model-here");
+    lk_window_explain (win);
+    wait_idle (win);
+    g_assert_nonnull (lk_window_get_last_error (win));
+    check_a11y ("model missing");
+    lk_model_chooser_set_model (chooser, saved);
+  }
+}
+
 /* ---- the audit (corpus view) ---- */
 
 static gboolean
@@ -1320,6 +1465,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/shortcuts", test_shortcuts);
   g_test_add_func ("/gui/preferences", test_preferences);
   g_test_add_func ("/gui/audit", test_audit);
+  g_test_add_func ("/gui/a11y", test_a11y);
   /* Last: opening a session forgets the results the tests above share. */
   g_test_add_func ("/gui/session-text-all", test_session_text_all);
   g_test_add_func ("/gui/session-image-all", test_session_image_all);
