@@ -15,6 +15,10 @@ struct _LkWindow
 {
   AdwApplicationWindow  parent_instance;
 
+  /* below NARROW_WIDTH: icon-only mode toggles and no title (lk-window.c) */
+  gboolean              narrow;
+  guint                 narrow_idle;
+
   /* template children */
   AdwToastOverlay      *toast_overlay;
   GtkStack             *main_stack;     /* "pair" and "audit" */
@@ -51,6 +55,8 @@ struct _LkWindow
   GtkWidget            *topk_box;
   GtkWidget            *opacity_box;
   GtkLabel             *selection_label;
+  AdwButtonContent     *texts_content;
+  AdwButtonContent     *image_content;
   GtkWidget            *zoom_box;
   GtkButton            *zoom_button;
   GtkAdjustment        *topk_adjustment;

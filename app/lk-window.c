@@ -673,6 +673,7 @@ lk_window_dispose (GObject *object)
   LkWindow *self = LK_WINDOW (object);
 
   self->disposed = TRUE;
+  g_clear_handle_id (&self->narrow_idle, g_source_remove);
   if (self->audit_cancellable)
     g_cancellable_cancel (self->audit_cancellable);
   lk_window_explain_dispose (self);
@@ -703,6 +704,50 @@ lk_window_finalize (GObject *object)
   G_OBJECT_CLASS (lk_window_parent_class)->finalize (object);
 }
 
+/* Below this width the header's labels would be cut ("all-Mi…"): the mode
+ * toggles keep their icons (their names and tooltips stay) and the title
+ * goes, which leaves the model and method their names. libadwaita 1.2 has
+ * no breakpoints, so the window decides after its allocation, in an idle
+ * (changing children while allocating would ask for another allocation
+ * inside this one); the margin keeps it from flickering at the edge. */
+#define NARROW_WIDTH 1000
+#define NARROW_MARGIN 24
+
+static gboolean
+apply_narrow (gpointer data)
+{
+  LkWindow *self = LK_WINDOW (data);
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+
+  self->narrow_idle = 0;
+  if (self->narrow ? width > NARROW_WIDTH + NARROW_MARGIN : width < NARROW_WIDTH)
+    {
+      self->narrow = !self->narrow;
+      adw_button_content_set_label (self->texts_content, self->narrow ? "" : _("_Texts"));
+      adw_button_content_set_label (self->image_content, self->narrow ? "" : _("_Image"));
+      gtk_widget_set_visible (GTK_WIDGET (self->window_title), !self->narrow);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+lk_window_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  LkWindow *self = LK_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (lk_window_parent_class)->size_allocate (widget, width, height, baseline);
+  if (self->narrow_idle == 0 &&
+      (self->narrow ? width > NARROW_WIDTH + NARROW_MARGIN : width < NARROW_WIDTH))
+    self->narrow_idle = g_idle_add (apply_narrow, self);
+}
+
+gboolean
+lk_window_get_narrow (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), FALSE);
+  return self->narrow;
+}
+
 static void
 lk_window_class_init (LkWindowClass *klass)
 {
@@ -712,6 +757,7 @@ lk_window_class_init (LkWindowClass *klass)
   object_class->get_property = lk_window_get_property;
   object_class->dispose = lk_window_dispose;
   object_class->finalize = lk_window_finalize;
+  widget_class->size_allocate = lk_window_size_allocate;
 
   properties[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -760,6 +806,8 @@ lk_window_class_init (LkWindowClass *klass)
   BIND (topk_box);
   BIND (opacity_box);
   BIND (selection_label);
+  BIND (texts_content);
+  BIND (image_content);
   BIND (zoom_box);
   BIND (zoom_button);
   BIND (topk_adjustment);

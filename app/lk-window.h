@@ -31,6 +31,8 @@ gboolean        lk_window_get_stale          (LkWindow       *self);
 
 LkInputPane    *lk_window_get_input_pane     (LkWindow       *self);
 LkModelChooser *lk_window_get_model_chooser  (LkWindow       *self);
+/* Whether the header is in its narrow form (icon-only mode toggles, no title). */
+gboolean        lk_window_get_narrow         (LkWindow       *self);
 /* The readout of the selected pair in the bar under the figures ("" when none). */
 const char     *lk_window_get_selection_readout (LkWindow     *self);
 LkFigureView   *lk_window_get_figure_view    (LkWindow       *self,

@@ -1257,6 +1257,83 @@ test_a11y (void)
   }
 }
 
+/* ---- small windows ---- */
+
+static void
+report_widths (GtkWidget *w, int depth, GString *out)
+{
+  int min = 0, nat = 0;
+
+  if (!gtk_widget_get_visible (w) || depth > 14)
+    return;
+  gtk_widget_measure (w, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+  if (min >= 30)
+    g_string_append_printf (out, "%*s%s (%s) min %d nat %d\n", depth, "", G_OBJECT_TYPE_NAME (w),
+                            gtk_widget_get_name (w), min, nat);
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    report_widths (c, depth + 1, out);
+}
+
+static gboolean
+sized (gpointer data)
+{
+  return gtk_widget_get_width (GTK_WIDGET (win)) <= GPOINTER_TO_INT (data);
+}
+
+static gboolean
+wide (gpointer data)
+{
+  return !lk_window_get_narrow (LK_WINDOW (data));
+}
+
+/* A window of 800 × 600 fits: nothing asks for more width (the switcher
+ * folds its labels under the icons), and every view and the header still
+ * show; smaller is refused only below the window's own minimum. */
+static void
+test_narrow (void)
+{
+  g_autoptr(GString) widths = g_string_new (NULL);
+  int min = 0, nat = 0;
+  const char *views[] = { "matrix", "alignment", "saliency", "details" };
+
+  gtk_widget_measure (GTK_WIDGET (win), GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+  g_test_message ("the window's minimum width: %d px", min);
+  if (min > 760)
+    {
+      report_widths (GTK_WIDGET (win), 0, widths);
+      g_error ("the window needs %d px at least; what asks for it:\n%s", min, widths->str);
+    }
+  gtk_window_set_default_size (GTK_WINDOW (win), 800, 600);
+  wait_for (sized, GINT_TO_POINTER (800), 30, "the window to take 800 px");
+  wait_for ((Condition) lk_window_get_narrow, win, 30, "the header's narrow form");
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("narrow-%s", views[i]);
+      lk_window_set_visible_view (win, views[i]);
+      snapshot (name);
+      if (gtk_widget_get_width (GTK_WIDGET (win)) > 800)
+        {
+          report_widths (GTK_WIDGET (win), 0, widths);
+          g_error ("the %s view widens the window to %d px:\n%s", views[i], gtk_widget_get_width (GTK_WIDGET (win)),
+                   widths->str);
+        }
+    }
+  /* Image mode: the photo's header and the opacity slider. */
+  g_settings_set_string (settings (), "input-mode", "image-caption");
+  lk_window_set_visible_view (win, "saliency");
+  snapshot ("narrow-image");
+  if (gtk_widget_get_width (GTK_WIDGET (win)) > 800)
+    {
+      report_widths (GTK_WIDGET (win), 0, widths);
+      g_error ("image mode widens the window to %d px:\n%s", gtk_widget_get_width (GTK_WIDGET (win)), widths->str);
+    }
+  g_settings_set_string (settings (), "input-mode", "text-pair");
+  lk_window_set_visible_view (win, "matrix");
+  gtk_window_set_default_size (GTK_WINDOW (win), 1180, 760);
+  wait_for (sized, GINT_TO_POINTER (1180), 30, "the window to grow back");
+  wait_for (wide, win, 30, "the header's wide form");
+}
+
 /* ---- the audit (corpus view) ---- */
 
 static gboolean
@@ -1466,6 +1543,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/preferences", test_preferences);
   g_test_add_func ("/gui/audit", test_audit);
   g_test_add_func ("/gui/a11y", test_a11y);
+  g_test_add_func ("/gui/narrow", test_narrow);
   /* Last: opening a session forgets the results the tests above share. */
   g_test_add_func ("/gui/session-text-all", test_session_text_all);
   g_test_add_func ("/gui/session-image-all", test_session_image_all);
