@@ -5,6 +5,8 @@
 #include <math.h>
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "lk-error.h"
 #include "lk-session.h"
@@ -355,6 +357,25 @@ lk_window_export (LkWindow *self, gboolean report, const char *path, double scal
   return lk_render_export (self->current, view, &options, format, scale > 0 ? scale : 1, path, error);
 }
 
+/* Exports and says so in a toast: with an Open button for the file, or
+ * what went wrong. */
+void
+lk_window_export_and_tell (LkWindow *self, gboolean report, const char *path, double scale)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_path_get_basename (path);
+  g_autofree char *message = NULL;
+
+  if (!lk_window_export (self, report, path, scale, &error))
+    {
+      message = g_strdup_printf (_("Could not export: %s"), error->message);
+      lk_window_toast (self, message);
+      return;
+    }
+  message = g_strdup_printf (_("Exported “%s”"), name);
+  lk_window_toast_file (self, message, path);
+}
+
 static void
 on_export_response (GtkNativeDialog *dialog, int response, LkWindow *self)
 {
@@ -366,8 +387,6 @@ on_export_response (GtkNativeDialog *dialog, int response, LkWindow *self)
       g_autofree char *path = g_file_get_path (chosen);
       const char *scale_s = gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (dialog), "scale");
       gboolean report = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "report"));
-      g_autoptr(GError) error = NULL;
-      g_autofree char *message = NULL;
       LkExportFormat format;
 
       /* A name without a known extension takes the chosen filter's. */
@@ -378,15 +397,9 @@ on_export_response (GtkNativeDialog *dialog, int response, LkWindow *self)
           path = fixed;
         }
       if (path == NULL)
-        message = g_strdup (_("Figures can only be exported to local files"));
-      else if (!lk_window_export (self, report, path, scale_s ? g_ascii_strtod (scale_s, NULL) : 2, &error))
-        message = g_strdup_printf (_("Could not export: %s"), error->message);
+        lk_window_toast (self, _("Figures can only be exported to local files"));
       else
-        {
-          g_autofree char *name = g_path_get_basename (path);
-          message = g_strdup_printf (_("Exported “%s”"), name);
-        }
-      lk_window_toast (self, message);
+        lk_window_export_and_tell (self, report, path, scale_s ? g_ascii_strtod (scale_s, NULL) : 2);
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);
@@ -428,6 +441,8 @@ lk_window_export_dialog (LkWindow *self, gboolean report)
   add_export_filter (GTK_FILE_CHOOSER (dialog), _("SVG Image"), "image/svg+xml", ".svg");
   add_export_filter (GTK_FILE_CHOOSER (dialog), _("PNG Image"), "image/png", ".png");
   add_export_filter (GTK_FILE_CHOOSER (dialog), _("PDF Document"), "application/pdf", ".pdf");
+  if (!report)
+    add_export_filter (GTK_FILE_CHOOSER (dialog), _("Values as CSV"), "text/csv", ".csv");
   gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (dialog), "scale", _("PNG scale"), scale_ids, labels);
   gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (dialog), "scale", "2");
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
@@ -471,6 +486,33 @@ lk_window_copy_figure (LkWindow *self)
   /* Cairo's ARGB32 is GDK's default memory format. */
   texture = gdk_memory_texture_new (cairo_image_surface_get_width (surface), cairo_image_surface_get_height (surface),
                                     GDK_MEMORY_DEFAULT, bytes, cairo_image_surface_get_stride (surface));
-  gdk_clipboard_set_texture (gtk_widget_get_clipboard (GTK_WIDGET (self)), texture);
+  {
+    /* SVG as well, for the editors and slides that take vector figures:
+     * the exporter writes files only, so through a private temporary one. */
+    g_autofree char *tmp = NULL;
+    g_autofree char *svg = NULL;
+    gsize svg_len = 0;
+    GdkContentProvider *providers[2];
+    guint n = 0;
+    int fd = g_file_open_tmp ("likeness-copy-XXXXXX.svg", &tmp, NULL);
+
+    if (fd >= 0)
+      {
+        close (fd);
+        if (lk_render_export (self->current, view, &options, LK_EXPORT_SVG, 1, tmp, NULL))
+          g_file_get_contents (tmp, &svg, &svg_len, NULL);
+        g_unlink (tmp);
+      }
+    providers[n++] = gdk_content_provider_new_typed (GDK_TYPE_TEXTURE, texture);
+    if (svg)
+      {
+        g_autoptr(GBytes) svg_bytes = g_bytes_new_take (g_steal_pointer (&svg), svg_len);
+        providers[n++] = gdk_content_provider_new_for_bytes ("image/svg+xml", svg_bytes);
+      }
+    {
+      g_autoptr(GdkContentProvider) both = gdk_content_provider_new_union (providers, n);
+      gdk_clipboard_set_content (gtk_widget_get_clipboard (GTK_WIDGET (self)), both);
+    }
+  }
   lk_window_toast (self, _("Figure copied"));
 }

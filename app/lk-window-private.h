@@ -17,6 +17,7 @@ struct _LkWindow
 
   /* below NARROW_WIDTH: icon-only mode toggles and no title (lk-window.c) */
   gboolean              narrow;
+  char                 *last_toast_file;  /* the file the last toast offers to open */
   guint                 narrow_idle;
 
   /* template children */
@@ -99,6 +100,9 @@ void     lk_window_show_error       (LkWindow      *self,
                                      const char    *title,
                                      const char    *message,
                                      gboolean       offer_download);
+void     lk_window_toast_file       (LkWindow      *self,
+                                     const char    *message,
+                                     const char    *path);
 void     lk_window_toast            (LkWindow      *self,
                                      const char    *message);
 void     lk_window_refresh_results  (LkWindow      *self);

@@ -88,6 +88,28 @@ lk_window_toast (LkWindow *self, const char *message)
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+/* A toast with an Open button for the file just written. */
+void
+lk_window_toast_file (LkWindow *self, const char *message, const char *path)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 5);
+  adw_toast_set_button_label (toast, _("_Open"));
+  adw_toast_set_action_name (toast, "win.open-file");
+  adw_toast_set_action_target_value (toast, g_variant_new_string (path));
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  g_free (self->last_toast_file);
+  self->last_toast_file = g_strdup (path);
+}
+
+const char *
+lk_window_get_last_toast_file (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
+  return self->last_toast_file;
+}
+
 void
 lk_window_show_error (LkWindow *self, const char *icon_name, const char *title, const char *message,
                       gboolean offer_download)
@@ -509,6 +531,16 @@ copy_figure_action (GtkWidget *widget, const char *action, GVariant *param)
   lk_window_copy_figure (LK_WINDOW (widget));
 }
 
+/* The export toast's Open: the file in the desktop's viewer for its type. */
+static void
+open_file_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (g_variant_get_string (param, NULL));
+  g_autofree char *uri = g_file_get_uri (file);
+
+  gtk_show_uri (GTK_WINDOW (widget), uri, GDK_CURRENT_TIME);
+}
+
 static void
 zoom_action (GtkWidget *widget, const char *action, GVariant *param)
 {
@@ -699,6 +731,7 @@ lk_window_finalize (GObject *object)
   g_free (self->model_name);
   g_free (self->load_name);
   g_free (self->current_key);
+  g_free (self->last_toast_file);
   g_free (self->last_error);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (lk_window_parent_class)->finalize (object);
@@ -826,6 +859,7 @@ lk_window_class_init (LkWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.export-report", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.copy-figure", NULL, copy_figure_action);
+  gtk_widget_class_install_action (widget_class, "win.open-file", "s", open_file_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-reset", NULL, zoom_action);

@@ -33,6 +33,13 @@ LkInputPane    *lk_window_get_input_pane     (LkWindow       *self);
 LkModelChooser *lk_window_get_model_chooser  (LkWindow       *self);
 /* Whether the header is in its narrow form (icon-only mode toggles, no title). */
 gboolean        lk_window_get_narrow         (LkWindow       *self);
+/* lk_window_export, then a toast: "Exported …" with Open, or the error. */
+void            lk_window_export_and_tell    (LkWindow       *self,
+                                              gboolean        report,
+                                              const char     *path,
+                                              double          scale);
+/* The file that the last export's toast offers to open, or NULL. */
+const char     *lk_window_get_last_toast_file (LkWindow      *self);
 /* The readout of the selected pair in the bar under the figures ("" when none). */
 const char     *lk_window_get_selection_readout (LkWindow     *self);
 LkFigureView   *lk_window_get_figure_view    (LkWindow       *self,

@@ -258,12 +258,12 @@ load_golden (const char *name)
   return x;
 }
 
-/* A 2 × 3 explanation built in code, no specials. */
+/* A 2 × 3 explanation built in code, no specials; @first names A's first token. */
 static LkExplanation *
-make_small (void)
+make_small_with (const char *first)
 {
   LkExplanation *x = lk_explanation_new ("ij");
-  const char *a[] = { "red", "apple" }, *b[] = { "green", "apple", "pie" };
+  const char *a[] = { first, "apple" }, *b[] = { "green", "apple", "pie" };
   LkMatrix m = { 2, 3, g_new0 (double, 6) };
   double v[] = { 0.1, 0.0, -0.05, 0.02, 0.5, 0.08 };
 
@@ -281,6 +281,12 @@ make_small (void)
   lk_explanation_set_score (x, "error", 0.001);
   json_object_set_string_member (lk_explanation_get_model (x), "id", "test-org/small");
   return x;
+}
+
+static LkExplanation *
+make_small (void)
+{
+  return make_small_with ("red");
 }
 
 /* n × n tokens "a0"…, "b0"…, one strong positive and one negative cell. */
@@ -723,6 +729,115 @@ test_saliency_image_crop (Fixture *fx, gconstpointer data)
 
 /* ---- aspects ---- */
 
+/* CSV: the shown values as a table. Parsed back here with a reader of
+ * RFC 4180's quoting, so that a token with a comma or a quote survives. */
+static GPtrArray *
+csv_read (const char *path)
+{
+  g_autofree char *text = NULL;
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  GPtrArray *row = NULL;
+  GString *field = g_string_new (NULL);
+  gboolean quoted = FALSE;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  for (const char *p = text; *p; p++)
+    {
+      if (row == NULL)
+        row = g_ptr_array_new_with_free_func (g_free);
+      if (quoted)
+        {
+          if (*p == '"' && p[1] == '"')
+            g_string_append_c (field, *p++);
+          else if (*p == '"')
+            quoted = FALSE;
+          else
+            g_string_append_c (field, *p);
+        }
+      else if (*p == '"')
+        quoted = TRUE;
+      else if (*p == ',' || *p == '\n')
+        {
+          g_ptr_array_add (row, g_strdup (field->str));
+          g_string_truncate (field, 0);
+          if (*p == '\n')
+            {
+              g_ptr_array_add (rows, row);
+              row = NULL;
+            }
+        }
+      else
+        g_string_append_c (field, *p);
+    }
+  g_assert_null (row);   /* every line ends */
+  g_string_free (field, TRUE);
+  return rows;
+}
+
+#define CELL(rows, i, j) ((const char *) g_ptr_array_index ((GPtrArray *) g_ptr_array_index (rows, i), j))
+
+static void
+test_csv (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(LkExplanation) x = make_small_with ("re,d \"x\"");
+  g_autoptr(LkExplanation) aspects = load_golden ("aspects.json");
+  g_autofree char *path = g_build_filename (fx->dir, "values.csv", NULL);
+  g_autofree char *bad = g_build_filename (fx->dir, "report.csv", NULL);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  LkExportFormat format;
+  LkRenderOptions opt;
+  double sum = 0;
+
+  lk_render_options_init (&opt);
+  opt.words = FALSE;
+  g_assert_true (lk_export_format_from_path ("X.CSV", &format, NULL));
+  g_assert_cmpint (format, ==, LK_EXPORT_CSV);
+
+  /* the matrix: a line a cell, the labels the figure shows; a comma and a
+   * quote in a token are quoted */
+  g_assert_true (lk_render_export (x, LK_VIEW_HEATMAP, &opt, LK_EXPORT_CSV, 1, path, &error));
+  g_assert_no_error (error);
+  rows = csv_read (path);
+  g_assert_cmpuint (rows->len, ==, 1 + 2 * 3);
+  g_assert_cmpstr (CELL (rows, 0, 4), ==, "value");
+  g_assert_cmpstr (CELL (rows, 1, 2), ==, "re,d \"x\"");
+  g_assert_cmpstr (CELL (rows, 5, 3), ==, "apple");
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (CELL (rows, 5, 4), NULL), 0.5, 1e-12);
+  for (guint i = 1; i < rows->len; i++)
+    sum += g_ascii_strtod (CELL (rows, i, 4), NULL);
+  g_assert_cmpfloat_with_epsilon (sum, 0.1 - 0.05 + 0.02 + 0.5 + 0.08, 1e-9);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
+  /* saliency: both sides, row sums and column sums */
+  g_assert_true (lk_render_export (x, LK_VIEW_SALIENCY, &opt, LK_EXPORT_CSV, 1, path, &error));
+  rows = csv_read (path);
+  g_assert_cmpuint (rows->len, ==, 1 + 2 + 3);
+  g_assert_cmpstr (CELL (rows, 2, 0), ==, "a");
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (CELL (rows, 2, 3), NULL), 0.02 + 0.5 + 0.08, 1e-9);
+  g_assert_cmpstr (CELL (rows, 4, 0), ==, "b");
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (CELL (rows, 4, 3), NULL), 0.5, 1e-9);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
+  /* aspects: the shares sum to the similarity (the residual is a row) */
+  g_assert_true (lk_render_export (aspects, LK_VIEW_ASPECTS, &opt, LK_EXPORT_CSV, 1, path, &error));
+  rows = csv_read (path);
+  g_assert_cmpuint (rows->len, ==, 1 + 5);
+  sum = 0;
+  for (guint i = 1; i < rows->len; i++)
+    sum += g_ascii_strtod (CELL (rows, i, 2), NULL);
+  g_assert_cmpfloat_with_epsilon (sum, lk_explanation_get_score (aspects, "similarity", NAN), 1e-6);
+
+  /* a view without a table: an error, and no file */
+  g_assert_false (lk_render_export (x, LK_VIEW_REPORT, &opt, LK_EXPORT_CSV, 1, bad, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "CSV"));
+  g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  g_assert_false (lk_render_export (x, LK_VIEW_ASPECTS, &opt, LK_EXPORT_CSV, 1, bad, &error));
+  g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+}
+
 static void
 test_aspects (Fixture *fx, gconstpointer data)
 {
@@ -883,7 +998,7 @@ test_export_errors (Fixture *fx, gconstpointer data)
 
   g_assert_false (lk_export_format_from_path ("figure.gif", &format, &error));
   g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT);
-  g_assert_nonnull (strstr (error->message, ".svg, .png or .pdf"));
+  g_assert_nonnull (strstr (error->message, ".svg, .png, .pdf or .csv"));
   g_clear_error (&error);
   g_assert_true (lk_export_format_from_path ("Figure.PDF", &format, &error));
   g_assert_cmpint (format, ==, LK_EXPORT_PDF);
@@ -1170,6 +1285,7 @@ main (int argc, char **argv)
   FX ("/render/export/png", test_png);
   FX ("/render/export/png-too-large", test_png_too_large);
   FX ("/render/export/pdf", test_pdf);
+  FX ("/render/export/csv", test_csv);
   FX ("/render/export/errors", test_export_errors);
   FX ("/render/escaping", test_escaping);
   FX ("/render/empty", test_empty);

@@ -22,7 +22,7 @@ gboolean
 lk_export_format_from_path (const char *path, LkExportFormat *format, GError **error)
 {
   static const struct { const char *ext; LkExportFormat format; } known[] = {
-    { ".svg", LK_EXPORT_SVG }, { ".png", LK_EXPORT_PNG }, { ".pdf", LK_EXPORT_PDF },
+    { ".svg", LK_EXPORT_SVG }, { ".png", LK_EXPORT_PNG }, { ".pdf", LK_EXPORT_PDF }, { ".csv", LK_EXPORT_CSV },
   };
   g_autofree char *lower = g_ascii_strdown (path ? path : "", -1);
 
@@ -33,7 +33,7 @@ lk_export_format_from_path (const char *path, LkExportFormat *format, GError **e
         return TRUE;
       }
   g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
-               _("“%s”: unknown figure format; the name must end in .svg, .png or .pdf"), path);
+               _("“%s”: unknown figure format; the name must end in .svg, .png, .pdf or .csv"), path);
   return FALSE;
 }
 
@@ -223,6 +223,12 @@ export_drawer (Drawer *d, LkExportFormat format, double scale, const char *path,
   Sink sink = { -1, 0 };
   gboolean ok;
 
+  if (format == LK_EXPORT_CSV)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
+                   _("“%s”: this figure has no table of values; choose .svg, .png or .pdf"), path);
+      return FALSE;
+    }
   if (!(scale > 0 && scale <= 16))
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, _("The PNG scale must be between 0 and 16 (got %g)"), scale);
@@ -276,6 +282,12 @@ lk_render_export (LkExplanation *x, LkView view, const LkRenderOptions *options,
     lk_render_options_init (&opt);
   opt.dark = FALSE;   /* exports are for paper and slides: always light */
   lk_figure_init (&f, x, &opt);
+  if (format == LK_EXPORT_CSV)
+    {
+      ok = lk_render_write_csv (&f, view, path, error);
+      lk_figure_clear (&f);
+      return ok;
+    }
   v = (ViewDraw) { &f, view };
   d = (Drawer) {
     .draw = draw_view, .data = &v, .background = f.background, .pixel_scale = &f.pixel_scale, .failed = &f.error,

@@ -91,4 +91,7 @@ typedef struct {
 } LkAspect;
 GArray      *lk_figure_aspects     (LkFigure *f);
 
+/* The values the figure of @view shows, as CSV at @path (lk-render-csv.c). */
+gboolean     lk_render_write_csv   (LkFigure *f, LkView view, const char *path, GError **error);
+
 G_END_DECLS

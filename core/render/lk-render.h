@@ -30,6 +30,7 @@ typedef enum {
   LK_EXPORT_SVG,
   LK_EXPORT_PNG,
   LK_EXPORT_PDF,
+  LK_EXPORT_CSV,   /* the values the figure shows, not a drawing (lk-render-csv.c) */
 } LkExportFormat;
 
 typedef struct {
@@ -64,7 +65,7 @@ void      lk_render_cairo        (LkExplanation          *x,
 
 /* Writes the figure to @path (through a temporary file and a rename). SVG
  * and PDF keep text as text; PNG is rendered at @scale (1 = 72 dpi… 2 = crisp
- * on HiDPI). */
+ * on HiDPI); CSV holds the values the figure shows, as a table. */
 gboolean  lk_render_export       (LkExplanation          *x,
                                   LkView                  view,
                                   const LkRenderOptions  *options,
@@ -73,7 +74,7 @@ gboolean  lk_render_export       (LkExplanation          *x,
                                   const char             *path,
                                   GError                **error);
 
-/* The format for a file name's extension (.svg, .png, .pdf). */
+/* The format for a file name's extension (.svg, .png, .pdf, .csv). */
 gboolean  lk_export_format_from_path (const char       *path,
                                       LkExportFormat   *format,
                                       GError          **error);

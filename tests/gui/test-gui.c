@@ -394,8 +394,24 @@ test_export (void)
     g_assert_nonnull (error);
     g_clear_error (&error);
   }
-  /* Copying puts a texture on the clipboard. */
+  /* The values as CSV, with the toast's Open pointing at the file. */
+  {
+    g_autofree char *csv = g_build_filename (workdir, "figure.csv", NULL);
+    g_autofree char *text = NULL;
+
+    lk_window_export_and_tell (win, FALSE, csv, 2);
+    g_assert_cmpstr (lk_window_get_last_toast_file (win), ==, csv);
+    g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+    g_assert_true (g_str_has_prefix (text, "row,col,text_a,text_b,value\n"));
+  }
+  /* Copying puts a texture and the SVG on the clipboard. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.copy-figure", NULL));
+  {
+    GdkContentFormats *formats = gdk_clipboard_get_formats (gtk_widget_get_clipboard (GTK_WIDGET (win)));
+
+    g_assert_true (gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE));
+    g_assert_true (gdk_content_formats_contain_mime_type (formats, "image/svg+xml"));
+  }
 }
 
 static char *
