@@ -64,6 +64,7 @@ make_row (const LkModelInfo *info)
 {
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
+  GtkWidget *kind = NULL;
   /* Cache models go by their hub id, folders by their path. */
   const char *name = info->revision ? info->id : info->path;
 
@@ -72,6 +73,27 @@ make_row (const LkModelInfo *info)
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 1);
   adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+  /* What the model compares, at a glance: texts, or images and captions. */
+  switch (lk_model_kind_for_architecture (info->architecture))
+    {
+    case LK_MODEL_KIND_TEXT:
+      kind = gtk_label_new (_("Text"));
+      break;
+    case LK_MODEL_KIND_IMAGE_TEXT:
+      kind = gtk_label_new (_("Image & Text"));
+      break;
+    case LK_MODEL_KIND_UNKNOWN:
+    default:
+      break;
+    }
+  if (kind)
+    {
+      gtk_widget_add_css_class (kind, "model-kind");
+      gtk_widget_add_css_class (kind, "caption");
+      gtk_widget_set_valign (kind, GTK_ALIGN_CENTER);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), kind);
+      g_object_set_data (G_OBJECT (row), "kind", kind);
+    }
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
   gtk_widget_set_tooltip_text (row, info->path);
   g_object_set_data (G_OBJECT (row), "check", check);
@@ -178,8 +200,16 @@ set_busy (LkModelChooser *self, gboolean busy)
 {
   gtk_widget_set_visible (GTK_WIDGET (self->progress), busy);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->download_entry), !busy);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "models.download", !busy);
+  g_autofree char *why = NULL;
+  gboolean allowed = lk_model_store_downloads_allowed (&why);
+
+  /* Offline, the entry and the button stay, insensitive, and the status
+   * line says why, instead of a download that can only fail. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->download_entry), !busy && allowed);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "models.download", !busy && allowed);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->download_entry), why);
+  if (!allowed && !busy)
+    set_status (self, why, FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "models.cancel-download", busy);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
@@ -403,7 +433,7 @@ static void
 lk_model_chooser_init (LkModelChooser *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "models.cancel-download", FALSE);
+  set_busy (self, FALSE);
   update_label (self);
 }
 
@@ -447,4 +477,26 @@ lk_model_chooser_get_error (LkModelChooser *self)
 {
   g_return_val_if_fail (LK_IS_MODEL_CHOOSER (self), NULL);
   return self->error;
+}
+
+const char *
+lk_model_chooser_get_kind_label (LkModelChooser *self, const char *name)
+{
+  GtkListBoxRow *row;
+
+  g_return_val_if_fail (LK_IS_MODEL_CHOOSER (self), NULL);
+  for (int i = 0; (row = gtk_list_box_get_row_at_index (self->list, i)); i++)
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "name"), name) == 0)
+      {
+        GtkWidget *kind = g_object_get_data (G_OBJECT (row), "kind");
+        return kind ? gtk_label_get_label (GTK_LABEL (kind)) : NULL;
+      }
+  return NULL;
+}
+
+gboolean
+lk_model_chooser_get_can_download (LkModelChooser *self)
+{
+  g_return_val_if_fail (LK_IS_MODEL_CHOOSER (self), FALSE);
+  return gtk_widget_get_sensitive (GTK_WIDGET (self->download_entry));
 }

@@ -22,6 +22,11 @@ guint       lk_model_chooser_get_n_models  (LkModelChooser *self);
 void        lk_model_chooser_download      (LkModelChooser *self,
                                             const char     *id);
 gboolean    lk_model_chooser_get_busy      (LkModelChooser *self);
+/* The kind shown beside model @name in the menu ("Text", "Image & Text"), or NULL. */
+const char *lk_model_chooser_get_kind_label (LkModelChooser *self,
+                                             const char     *name);
+/* Whether the Download button can be used (not when HF_HUB_OFFLINE is set). */
+gboolean    lk_model_chooser_get_can_download (LkModelChooser *self);
 /* The last download error shown, or NULL. */
 const char *lk_model_chooser_get_error     (LkModelChooser *self);
 

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "lk-method-info.h"
+#include "lk-model-store.h"
 #include "lk-window-private.h"
 
 G_DEFINE_FINAL_TYPE (LkWindow, lk_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -103,6 +104,13 @@ lk_window_toast_file (LkWindow *self, const char *message, const char *path)
   self->last_toast_file = g_strdup (path);
 }
 
+GtkWidget *
+lk_window_get_download_button (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
+  return self->error_download_button;
+}
+
 const char *
 lk_window_get_last_toast_file (LkWindow *self)
 {
@@ -120,6 +128,15 @@ lk_window_show_error (LkWindow *self, const char *icon_name, const char *title, 
   adw_status_page_set_title (self->error_page, title);
   adw_status_page_set_description (self->error_page, message);
   gtk_widget_set_visible (self->error_download_button, offer_download);
+  if (offer_download)
+    {
+      /* Offline, the button stays to say why there is no download. */
+      g_autofree char *why = NULL;
+      gboolean allowed = lk_model_store_downloads_allowed (&why);
+
+      gtk_widget_set_sensitive (self->error_download_button, allowed);
+      gtk_widget_set_tooltip_text (self->error_download_button, why);
+    }
   gtk_stack_set_visible_child_name (self->results_stack, "error");
 }
 

@@ -38,6 +38,8 @@ void            lk_window_export_and_tell    (LkWindow       *self,
                                               gboolean        report,
                                               const char     *path,
                                               double          scale);
+/* The missing-model page's Download button, for tests. */
+GtkWidget      *lk_window_get_download_button (LkWindow      *self);
 /* The file that the last export's toast offers to open, or NULL. */
 const char     *lk_window_get_last_toast_file (LkWindow      *self);
 /* The readout of the selected pair in the bar under the figures ("" when none). */

@@ -201,3 +201,42 @@ lk_model_store_repo_dir (const char *cache_dir, const char *id)
 
   return g_build_filename (cache_dir, base, NULL);
 }
+
+gboolean
+lk_model_store_downloads_allowed (char **why)
+{
+  g_autoptr(LkStoreEnv) env = lk_store_env_new ();
+
+  if (why)
+    *why = env->offline ? g_strdup (_("Downloads are turned off (HF_HUB_OFFLINE is set): copy the model into the "
+                                      "Hugging Face cache or add its folder, or unset HF_HUB_OFFLINE"))
+                        : NULL;
+  return !env->offline;
+}
+
+/* The one place that tells image–text models from text encoders by their
+ * model_type: the list, the app's model menu and `likeness-cli models`. */
+LkModelKind
+lk_model_kind_for_architecture (const char *architecture)
+{
+  if (architecture == NULL)
+    return LK_MODEL_KIND_UNKNOWN;
+  if (g_str_equal (architecture, "clip"))
+    return LK_MODEL_KIND_IMAGE_TEXT;
+  return LK_MODEL_KIND_TEXT;
+}
+
+const char *
+lk_model_kind_to_string (LkModelKind kind)
+{
+  switch (kind)
+    {
+    case LK_MODEL_KIND_TEXT:
+      return "text";
+    case LK_MODEL_KIND_IMAGE_TEXT:
+      return "image-text";
+    case LK_MODEL_KIND_UNKNOWN:
+    default:
+      return "unknown";
+    }
+}

@@ -38,6 +38,17 @@ typedef struct {
 } LkModelInfo;
 
 void         lk_model_info_free            (LkModelInfo *info);
+
+typedef enum {
+  LK_MODEL_KIND_UNKNOWN,      /* no readable config.json */
+  LK_MODEL_KIND_TEXT,         /* a text encoder (a bi-encoder of texts) */
+  LK_MODEL_KIND_IMAGE_TEXT,   /* an image tower and a text tower (CLIP) */
+} LkModelKind;
+
+/* What a model compares, from its architecture (config.json's model_type). */
+LkModelKind  lk_model_kind_for_architecture (const char *architecture);
+/* "text", "image-text" or "unknown", for JSON and the command line. */
+const char  *lk_model_kind_to_string        (LkModelKind  kind);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkModelInfo, lk_model_info_free)
 
 char        *lk_model_store_get_cache_dir  (void);
@@ -70,5 +81,14 @@ char        *lk_model_store_resolve_finish (GAsyncResult        *result,
  * An array of LkModelInfo, cache models sorted by id. */
 GPtrArray   *lk_model_store_list           (const char * const  *extra_folders,
                                             GError             **error);
+
+/**
+ * lk_model_store_downloads_allowed:
+ * @why: (out) (optional) (transfer full): why not, for the user
+ *
+ * Whether models may be downloaded from the hub here: not when
+ * HF_HUB_OFFLINE says so (the one rule the store itself follows).
+ */
+gboolean lk_model_store_downloads_allowed (char **why);
 
 G_END_DECLS

@@ -1040,6 +1040,11 @@ test_models (void)
   popover = popup (GTK_WIDGET (chooser));
   g_assert_true (gtk_widget_get_visible (popover));
   g_assert_cmpuint (lk_model_chooser_get_n_models (chooser), >=, 1);
+  /* Each model says what it compares. */
+  g_assert_cmpstr (lk_model_chooser_get_kind_label (chooser, "sentence-transformers/all-MiniLM-L6-v2"), ==, "Text");
+  /* Offline (HF_HUB_OFFLINE=1 here) the download row is insensitive and
+   * says why, and so does the missing-model page's button. */
+  g_assert_false (lk_model_chooser_get_can_download (chooser));
   snapshot_widget (popover, "model-menu");
   gtk_popover_popdown (GTK_POPOVER (popover));
 
@@ -1049,6 +1054,8 @@ test_models (void)
   wait_idle (win);
   g_assert_nonnull (lk_window_get_last_error (win));
   g_assert_nonnull (strstr (lk_window_get_last_error (win), "no-such-model-here"));
+  g_assert_false (gtk_widget_get_sensitive (lk_window_get_download_button (win)));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (lk_window_get_download_button (win)), "HF_HUB_OFFLINE"));
   snapshot ("model-missing");
 
   /* Downloads: a bad id, and offline (HF_HUB_OFFLINE=1 in the tests). */
