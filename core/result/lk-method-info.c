@@ -237,6 +237,12 @@ static const struct { const char *old, *name; } aliases[] = {
   { "s3bert", "aspects" },
 };
 
+LkMethod
+lk_method_default (void)
+{
+  return methods[0].method;
+}
+
 const LkMethodInfo *
 lk_method_info (LkMethod method)
 {

@@ -180,6 +180,9 @@ typedef struct {
 } LkMethodInfo;
 
 const LkMethodInfo *lk_method_info        (LkMethod     method);
+/* The method explained when none is chosen, the registry's first: the
+ * app's chooser and the CLI's --method take it from here. */
+LkMethod            lk_method_default     (void);
 /**
  * lk_method_infos:
  * @n: (out): how many
