@@ -56,7 +56,7 @@ cli_method_options_add_entries (CliMethodOptions *o, GArray *entries, CliOptionS
       add (entries, (GOptionEntry) { "method", 0, 0, G_OPTION_ARG_STRING, &o->method, o->method_help, "METHOD" });
     }
   add (entries, (GOptionEntry) { "model", 'm', 0, G_OPTION_ARG_STRING, &o->model, "Model: hub id or folder (default " CLI_DEFAULT_MODEL ")", "M" });
-  add (entries, (GOptionEntry) { "layer", 0, 0, G_OPTION_ARG_INT, &o->layer, "Layer to attribute at (IJ default: L−2; BiLRP, H×P: 0, the embedding output)", "K" });
+  add (entries, (GOptionEntry) { "layer", 0, 0, G_OPTION_ARG_INT, &o->layer, "Layer to attribute at (IJ default: L−2; BiLRP, H×P: 0, the embedding output; align: the last)", "K" });
   add (entries, (GOptionEntry) { "steps", 0, 0, G_OPTION_ARG_INT, &o->steps, "IJ integration nodes (default 12 Gauss–Legendre, 50 Riemann)", "N" });
   add (entries, (GOptionEntry) { "quadrature", 0, 0, G_OPTION_ARG_STRING, &o->quadrature, "IJ path rule: gauss (default) or riemann", "RULE" });
   add (entries, (GOptionEntry) { "measure", 0, 0, G_OPTION_ARG_STRING, &o->measure, "cos (default) or dot", "M" });
