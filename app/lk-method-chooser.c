@@ -161,8 +161,7 @@ lk_method_chooser_init (LkMethodChooser *self)
     for (guint i = 0; i < n; i++)
       gtk_list_box_append (self->list, make_row (&all[i]));
   }
-  /* the registry lists the default first */
-  self->method = g_strdup (lk_method_infos (&(guint) { 0 })[0].name);
+  self->method = g_strdup (lk_method_to_string (lk_method_default ()));
   sync_rows (self);
 }
 

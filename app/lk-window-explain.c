@@ -168,7 +168,7 @@ start_explain (LkWindow *self, const char *a, const char *b, const char *key)
   g_autofree char *title = NULL;
   ExplainJob *job = g_new0 (ExplainJob, 1);
   g_autoptr(LkExplainRequest) request = NULL;
-  LkMethod method = LK_METHOD_BILRP;
+  LkMethod method = lk_method_default ();
 
   lk_method_from_string (method_name, &method);
   request = lk_settings_new_request (lk_settings_get_default (), method);

@@ -116,7 +116,7 @@ void     lk_window_set_view         (LkWindow      *self,
 /* lk-window-explain.c */
 char    *lk_window_request_key      (LkWindow      *self,
                                      const char    *method);
-/* The "method" setting if it names a method, else the registry's first. */
+/* The "method" setting if it names a method, else lk_method_default (). */
 char    *lk_window_dup_method           (LkWindow  *self);
 char    *lk_window_request_key_for_mode (LkWindow  *self,
                                      LkInputMode    mode,

@@ -478,15 +478,13 @@ on_model_changed (LkWindow *self)
 
 /* The setting is a string, not an enum listing the methods: the registry is
  * the one list, and a name it does not know (an older or newer version's)
- * reads as its first method rather than as an error. */
+ * reads as its default method rather than as an error. */
 static const char *
 known_method (const char *name)
 {
-  guint n;
-
   if (name != NULL && lk_method_info_find (name) != NULL)
     return name;
-  return lk_method_infos (&n)[0].name;
+  return lk_method_to_string (lk_method_default ());
 }
 
 char *

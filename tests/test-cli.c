@@ -59,7 +59,7 @@ test_similarity_json (void)
   g_autoptr(JsonNode) node = NULL;
   JsonObject *o;
 
-  g_assert_cmpint (run ((const char *[]) { "similarity", "--model", tiny, "A man is playing a guitar.",
+  g_assert_cmpint (run ((const char *[]) { "similarity", "--format", "json", "--model", tiny, "A man is playing a guitar.",
                                            "Someone plays an instrument.", NULL }, &out, &err), ==, 0);
   node = json_from_string (out, NULL);
   g_assert_nonnull (node);

@@ -147,6 +147,13 @@ test_alignment (void)
   for (guint i = 0; i < m->rows * m->cols; i++)
     g_assert_cmpfloat (fabs (m->data[i]), <=, 1 + 1e-6);
   g_assert_cmpfloat_with_epsilon (lk_explanation_get_score (x, "f1", 0), 2 * p * r / (p + r), 1e-12);
+  /* bert-score's variant takes the best partner among more tokens (the
+   * specials too): never less than the content variant's */
+  g_assert_cmpfloat (lk_explanation_get_score (x, LK_SCORE_BERTSCORE_PRECISION, NAN), >=, p);
+  g_assert_cmpfloat (lk_explanation_get_score (x, LK_SCORE_BERTSCORE_RECALL, NAN), >=, r);
+  p = lk_explanation_get_score (x, LK_SCORE_BERTSCORE_PRECISION, NAN);
+  r = lk_explanation_get_score (x, LK_SCORE_BERTSCORE_RECALL, NAN);
+  g_assert_cmpfloat_with_epsilon (lk_explanation_get_score (x, LK_SCORE_BERTSCORE_F1, NAN), 2 * p * r / (p + r), 1e-12);
 }
 
 static void

@@ -7,7 +7,10 @@
  *  - BiLRP against this project's Python implementation of the METHODS.md §2
  *    rules on the transformers model (tests/oracle/bilrp_oracle.py), on
  *    all-MiniLM-L6-v2, with and without biases: correlation ≥ 0.999, and
- *    with zero biases ΣR = cos(e_a, e_b) to 1e-4 relative.
+ *    with zero biases ΣR = cos(e_a, e_b) to 1e-4 relative;
+ *  - alignment's bertscore_precision, _recall and _f1 against the bert-score
+ *    package 0.3.13 (tests/oracle/bertscore_oracle.py) on all-MiniLM-L6-v2,
+ *    idf off, no rescale, at the default (last) layer and at layer 4: to 1e-5.
  *
  * xplainsim runs the reference <s> <pad>… </s> through transformers, which
  * gives every <pad> the padding position (create_position_ids_from_input_ids);
@@ -160,6 +163,56 @@ test_bilrp_python (void)
     }
 }
 
+/* bert-score lets [CLS] and [SEP] be best partners; the content variant
+ * (precision, recall, f1) does not, and differs on some pair, or the
+ * comparison would not tell the two apart. */
+static void
+test_bertscore (void)
+{
+  g_autoptr(JsonNode) node = load_golden ("bertscore.json");
+  JsonObject *g = json_node_get_object (node);
+  JsonArray *layers = json_object_get_array_member (g, "layers");
+  g_autoptr(LkModel) model = lk_test_load_model (json_object_get_string_member (g, "model"));
+  double worst = 0, content_gap = 0;
+
+  g_assert_cmpuint (json_array_get_length (layers), >=, 2);
+  for (guint l = 0; l < json_array_get_length (layers); l++)
+    {
+      JsonObject *gl = json_array_get_object_element (layers, l);
+      JsonArray *pairs = json_object_get_array_member (gl, "pairs");
+      int layer = json_object_get_int_member (gl, "layer");
+      LkExplainParams p;
+
+      g_assert_cmpuint (json_array_get_length (pairs), >=, 10);
+      lk_explain_params_init (&p, LK_METHOD_ALIGN);
+      /* The golden's first layer is the model's last: align's default
+       * there (the layer recorded must be the one bert-score used). */
+      p.layer = l == 0 ? -1 : layer;
+      for (guint k = 0; k < json_array_get_length (pairs); k++)
+        {
+          JsonObject *pair = json_array_get_object_element (pairs, k);
+          g_autoptr(LkExplanation) x = run (model, pair, &p);
+          const char *keys[][2] = { { LK_SCORE_BERTSCORE_PRECISION, "precision" },
+                                    { LK_SCORE_BERTSCORE_RECALL, "recall" },
+                                    { LK_SCORE_BERTSCORE_F1, "f1" } };
+
+          g_assert_cmpint (json_object_get_int_member (lk_explanation_get_params (x), "layer"), ==, layer);
+          for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+            {
+              double ours = lk_explanation_get_score (x, keys[i][0], NAN);
+              double want = json_object_get_double_member (pair, keys[i][1]);
+              worst = fmax (worst, fabs (ours - want));
+              g_assert_cmpfloat_with_epsilon (ours, want, 1e-5);
+            }
+          content_gap = fmax (content_gap, fabs (lk_explanation_get_score (x, LK_SCORE_F1, NAN) -
+                                                 lk_explanation_get_score (x, LK_SCORE_BERTSCORE_F1, NAN)));
+        }
+    }
+  g_test_message ("BERTScore against bert-score: largest difference %.2e; the content variant's F1 differs by up to %.4f",
+                  worst, content_gap);
+  g_assert_cmpfloat (content_gap, >, 1e-3);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -167,5 +220,6 @@ main (int argc, char **argv)
   lk_test_require_models (LK_TEST_MODEL, LK_TEST_MODEL_MPNET, NULL);
   g_test_add_func ("/oracle-parity/bilrp/python", test_bilrp_python);
   g_test_add_func ("/oracle-parity/ij/xplainsim", test_ij_xplainsim);
+  g_test_add_func ("/oracle-parity/bertscore/bert-score", test_bertscore);
   return g_test_run ();
 }

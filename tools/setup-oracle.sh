@@ -65,7 +65,7 @@ say "creating $VENV (torch $TORCH from Debian, the rest from tests/oracle/requir
 "$VENV/bin/python" - <<'EOF'
 import numpy, scipy, torch, transformers, tokenizers, sentencepiece, sentence_transformers
 import safetensors, huggingface_hub
-import xplain.attribution, distance_explainer
+import xplain.attribution, distance_explainer, bert_score
 assert torch.__file__.startswith("/usr/lib/python3/"), torch.__file__
 print("setup-oracle: torch %s, transformers %s, sentence-transformers %s, tokenizers %s, numpy %s"
       % (torch.__version__, transformers.__version__, sentence_transformers.__version__,

@@ -62,6 +62,9 @@ cli_aggregate (int argc, char **argv)
       (png && !lk_render_aggregate_export (summary, png, 2, &error)) ||
       (pdf && !lk_render_aggregate_export (summary, pdf, 1, &error)))
     return cli_fail (error);
+  /* JSON: the whole summary, as --json FILE writes it */
+  if (cli_format () == CLI_FORMAT_JSON)
+    return cli_print_json_node (node, &error) ? CLI_EXIT_OK : cli_fail (error);
   specials = json_object_get_object_member (summary, "specials");
   g_print ("items=%" G_GINT64_FORMAT "\nfailed=%" G_GINT64_FORMAT "\nattributions=%" G_GINT64_FORMAT "\n",
            json_object_get_int_member (summary, "items"), json_object_get_int_member (summary, "failed"),

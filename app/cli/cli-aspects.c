@@ -19,21 +19,37 @@ typedef struct {
   GError              *error;
   gboolean             ok;
   gint64               t0;
+  CliProgress         *line;      /* on a terminal */
+  long                 first_step; /* of this run (a resumed one starts later) */
 } Train;
 
+/* On a terminal a progress line with the rate and ETA of this run's steps,
+ * the dev evaluations printed above it; elsewhere a log line per step. */
 static void
 on_train_progress (const lk_shim_train_progress *p, gpointer data)
 {
   Train *t = data;
 
+  if (t->first_step < 0)
+    t->first_step = p->step - 1;
+  if (t->line)
+    g_printerr ("\r\033[K");
   if (p->resumed)
     g_printerr ("resumed from the checkpoint at step %ld\n", p->step - 1);
-  g_printerr ("epoch %d/%d step %ld/%ld aspect_loss=%.6f consistency_loss=%.6f lr=%.3g %.1fs\n", p->epoch + 1,
-              p->n_epochs, p->step, p->n_steps, p->aspect_loss, p->consistency_loss, p->lr,
-              (g_get_monotonic_time () - t->t0) / 1e6);
+  if (t->line == NULL)
+    g_printerr ("epoch %d/%d step %ld/%ld aspect_loss=%.6f consistency_loss=%.6f lr=%.3g %.1fs\n", p->epoch + 1,
+                p->n_epochs, p->step, p->n_steps, p->aspect_loss, p->consistency_loss, p->lr,
+                (g_get_monotonic_time () - t->t0) / 1e6);
   if (p->evaluated)
     g_printerr ("dev aspect_mse=%.6f consistency_mse=%.6f score=%.6f (1 − their sum; the best is kept)\n",
                 p->dev_aspect_mse, p->dev_consistency_mse, p->dev_score);
+  if (t->line)
+    {
+      g_autofree char *label = g_strdup_printf ("train-aspects epoch %d/%d, aspect loss %.4f:", p->epoch + 1,
+                                                p->n_epochs, p->aspect_loss);
+      cli_progress_set_label (t->line, label);
+      cli_progress_update (t->line, p->step - t->first_step, p->n_steps - t->first_step);
+    }
 }
 
 static void
@@ -51,6 +67,39 @@ on_interrupt (gpointer cancellable)
   g_printerr ("interrupted: stopping after this step\n");
   g_cancellable_cancel (cancellable);
   return G_SOURCE_CONTINUE;
+}
+
+static int
+print_train_json (Train *t, const char *out)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  GError *error = NULL;
+  const struct { const char *key; double value; } numbers[] = {
+    { "best_score", t->result.best_score },
+    { "aspect_loss_first", t->result.first_aspect_loss }, { "aspect_loss_last", t->result.last_aspect_loss },
+    { "consistency_loss_first", t->result.first_consistency_loss },
+    { "consistency_loss_last", t->result.last_consistency_loss },
+    { "seconds", (g_get_monotonic_time () - t->t0) / 1e6 },
+  };
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "out");
+  json_builder_add_string_value (b, out);
+  json_builder_set_member_name (b, "steps");
+  json_builder_add_int_value (b, t->result.steps_done + t->result.resumed_from_step);
+  json_builder_set_member_name (b, "resumed_from_step");
+  json_builder_add_int_value (b, t->result.resumed_from_step);
+  json_builder_set_member_name (b, "best_step");
+  json_builder_add_int_value (b, t->result.best_step);
+  for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
+    {
+      json_builder_set_member_name (b, numbers[i].key);
+      json_builder_add_double_value (b, numbers[i].value);
+    }
+  json_builder_end_object (b);
+  if (!cli_print_json (b, &error))
+    return cli_fail (error);
+  return CLI_EXIT_OK;
 }
 
 int
@@ -97,12 +146,17 @@ cli_train_aspects (int argc, char **argv)
   cancellable = g_cancellable_new ();
   t.loop = loop = g_main_loop_new (NULL, FALSE);
   t.t0 = g_get_monotonic_time ();
+  t.first_step = -1;
+  t.line = cli_progress_new ("train-aspects", "steps");
   sig = g_unix_signal_add (SIGINT, on_interrupt, cancellable);
   lk_aspects_train_async (&params, on_train_progress, &t, cancellable, on_trained, &t);
   g_main_loop_run (loop);
   g_source_remove (sig);
+  g_clear_pointer (&t.line, cli_progress_free);
   if (!t.ok)
     return cli_fail (t.error);
+  if (cli_format () == CLI_FORMAT_JSON)
+    return print_train_json (&t, out);
   g_print ("out=%s\nsteps=%ld\nresumed_from_step=%d\nbest_step=%ld\nbest_score=%.6f\n"
            "aspect_loss_first=%.6f\naspect_loss_last=%.6f\nconsistency_loss_first=%.6f\nconsistency_loss_last=%.6f\n"
            "seconds=%.1f\n",

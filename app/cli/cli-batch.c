@@ -15,60 +15,62 @@
 /* ---- progress ---- */
 
 typedef struct {
-  gboolean tty;
-  double   last;      /* seconds of the last plain line */
-  guint    last_pct;
+  CliProgress    *line;     /* on a terminal */
+  double          last;     /* seconds of the last plain line */
+  guint           last_pct;
+  LkBatchProgress at;       /* the last report, for the summary */
 } Progress;
 
-static void
-format_duration (char *buf, gsize size, double s)
-{
-  if (!isfinite (s) || s < 0)
-    g_snprintf (buf, size, "--");
-  else if (s >= 3600)
-    g_snprintf (buf, size, "%uh%02um", (guint) (s / 3600), (guint) fmod (s / 60, 60));
-  else if (s >= 60)
-    g_snprintf (buf, size, "%um%02us", (guint) (s / 60), (guint) fmod (s, 60));
-  else
-    g_snprintf (buf, size, "%.0fs", s);
-}
-
-/* A bar with rate and ETA redrawn in place on a terminal; on a pipe or a
- * log, a plain line every 10 % or every 30 s, so that logs stay short. */
+/* On a terminal the labelled line with rate and ETA (cli_progress_*); on
+ * a pipe or a log, a plain line every 10 % or every 30 s, so that logs
+ * stay short. */
 static void
 on_progress (const LkBatchProgress *p, gpointer data)
 {
   Progress *pr = data;
   guint todo = p->total - p->skipped;
   double rate = p->seconds > 0 ? p->done / p->seconds : 0;
-  double eta = rate > 0 ? (todo - p->done) / rate : NAN;
   guint pct = todo ? 100 * p->done / todo : 100;
   char eta_s[32];
 
-  format_duration (eta_s, sizeof eta_s, eta);
-  if (pr->tty)
+  pr->at = *p;
+  if (pr->line)
     {
-      char bar[31];
-      guint fill = todo ? 30 * p->done / todo : 30;
-
-      for (guint i = 0; i < 30; i++)
-        bar[i] = i < fill ? '#' : '.';
-      bar[30] = '\0';
-      g_printerr ("\r\033[K[%s] %u/%u  %.2f items/s  ETA %s%s", bar, p->done, todo, rate, eta_s,
-                  p->failed ? "  " : "");
-      if (p->failed)
-        g_printerr ("%u failed", p->failed);
-      if (p->done == todo)
-        g_printerr ("\n");
+      g_autofree char *label = p->failed ? g_strdup_printf ("batch (%u failed)", p->failed) : g_strdup ("batch");
+      cli_progress_set_label (pr->line, label);
+      cli_progress_update (pr->line, p->done, todo);
       return;
     }
+  cli_format_duration (eta_s, sizeof eta_s, rate > 0 ? (todo - p->done) / rate : NAN);
   if (p->done == 0 || p->done == todo || pct >= pr->last_pct + 10 || p->seconds - pr->last >= 30)
     {
-      g_printerr ("batch: %u/%u items (%u%%), %u failed, %.2f items/s, ETA %s%s\n", p->done, todo, pct, p->failed,
-                  rate, eta_s, p->skipped ? "" : "");
+      g_printerr ("batch: %u/%u items (%u%%), %u failed, %.2f items/s, ETA %s\n", p->done, todo, pct, p->failed,
+                  rate, eta_s);
       pr->last = p->seconds;
       pr->last_pct = pct - pct % 10;
     }
+}
+
+static gboolean
+print_summary (const char *output, const LkBatchProgress *p, GError **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  const struct { const char *key; guint value; } counts[] = {
+    { "items", p->total }, { "done", p->done }, { "failed", p->failed }, { "skipped", p->skipped },
+  };
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "output");
+  json_builder_add_string_value (b, output);
+  for (guint i = 0; i < G_N_ELEMENTS (counts); i++)
+    {
+      json_builder_set_member_name (b, counts[i].key);
+      json_builder_add_int_value (b, counts[i].value);
+    }
+  json_builder_set_member_name (b, "seconds");
+  json_builder_add_double_value (b, p->seconds);
+  json_builder_end_object (b);
+  return cli_print_result (b, error);
 }
 
 /* ---- Control+C: stop after the item being explained ---- */
@@ -142,7 +144,7 @@ cli_batch (int argc, char **argv)
   g_autoptr(LkModel) model = NULL;
   g_autoptr(GPtrArray) items = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  Progress progress = { .tty = isatty (2) };
+  Progress progress = { 0 };
   GError *error = NULL;
   guint shard, n_shards;
   gboolean retrieval;
@@ -204,11 +206,11 @@ cli_batch (int argc, char **argv)
       rc = cli_fail (error);
       goto out;
     }
+  progress.line = cli_progress_new ("batch", "items");
   if (!lk_batch_run_items (model, request, items, output, shard, n_shards, resume, on_progress, &progress,
                            cancellable, &error))
     {
-      if (progress.tty)
-        g_printerr ("\n");
+      g_clear_pointer (&progress.line, cli_progress_free);
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_printerr ("likeness-cli batch: interrupted; %s holds whole lines only: continue with --resume\n", output);
@@ -218,8 +220,16 @@ cli_batch (int argc, char **argv)
       rc = cli_fail (error);
       goto out;
     }
+  g_clear_pointer (&progress.line, cli_progress_free);
+  /* what the run did: output, items, done, failed, skipped, seconds */
+  if (!print_summary (output, &progress.at, &error))
+    {
+      rc = cli_fail (error);
+      goto out;
+    }
   rc = CLI_EXIT_OK;
 out:
+  cli_progress_free (progress.line);
   cli_method_options_clear (&o);
   return rc;
 }
@@ -233,6 +243,7 @@ cli_batch_merge (int argc, char **argv)
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "The batch input: every one of its ids must have exactly one line", "FILE" },
     { NULL }
   };
+  g_autoptr(JsonBuilder) summary = json_builder_new ();
   GError *error = NULL;
   guint lines, failed;
 
@@ -250,6 +261,15 @@ cli_batch_merge (int argc, char **argv)
     }
   if (!lk_batch_merge ((const char * const *) argv + 1, output, input, &lines, &failed, &error))
     return cli_fail (error);
-  g_print ("lines=%u\nfailed=%u\nfiles=%d\n", lines, failed, argc - 1);
+  json_builder_begin_object (summary);
+  json_builder_set_member_name (summary, "lines");
+  json_builder_add_int_value (summary, lines);
+  json_builder_set_member_name (summary, "failed");
+  json_builder_add_int_value (summary, failed);
+  json_builder_set_member_name (summary, "files");
+  json_builder_add_int_value (summary, argc - 1);
+  json_builder_end_object (summary);
+  if (!cli_print_result (summary, &error))
+    return cli_fail (error);
   return CLI_EXIT_OK;
 }

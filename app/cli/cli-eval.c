@@ -4,13 +4,29 @@
 #include "cli.h"
 #include "lk-sts.h"
 
-/* Each distinct sentence is embedded once. */
+typedef struct {
+  CliProgress *line;
+  guint        n;   /* sentences */
+} EmbedProgress;
+
+static void
+on_embed_progress (double fraction, gpointer data)
+{
+  EmbedProgress *p = data;
+
+  cli_progress_update (p->line, fraction * p->n, p->n);
+}
+
+/* Each distinct sentence is embedded once, with a progress line on a
+ * terminal (1,379 pairs take a minute). */
 static gboolean
 embed_pairs (LkModel *model, LkStsSet *set, double *sims, GError **error)
 {
   g_autoptr(GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GPtrArray) uniq = g_ptr_array_new ();
+  g_autoptr(CliProgress) line = NULL;
   g_autofree float *e = NULL;
+  EmbedProgress progress;
   guint dim = lk_model_get_dim (model), n = set->gold->len;
 
   for (guint i = 0; i < 2 * n; i++)
@@ -23,7 +39,10 @@ embed_pairs (LkModel *model, LkStsSet *set, double *sims, GError **error)
         }
     }
   e = g_new (float, (gsize) uniq->len * dim);
-  if (!lk_model_embed (model, (const char * const *) uniq->pdata, uniq->len, e, NULL, NULL, NULL, NULL, error))
+  line = cli_progress_new ("eval-sts: embedding", "sentences");
+  progress = (EmbedProgress) { line, uniq->len };
+  if (!lk_model_embed (model, (const char * const *) uniq->pdata, uniq->len, e, NULL,
+                       line ? on_embed_progress : NULL, &progress, NULL, error))
     return FALSE;
   for (guint i = 0; i < n; i++)
     {
@@ -49,14 +68,16 @@ cli_eval_sts (int argc, char **argv)
   g_autoptr(LkModel) model = NULL;
   g_autoptr(LkStsSet) set = NULL;
   g_autofree double *sims = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
   GError *error = NULL;
+  double pearson, spearman, seconds;
   const char *want_split;
   gint64 t0;
   guint n;
 
   if (!cli_parse ("eval-sts", "FILE",
                   "Correlates the model's cosine similarities with the gold scores of an STS Benchmark, SICK or BIOSSES file "
-                  "and prints Pearson and Spearman ×100; the last line is spearman=NN.NN.",
+                  "and prints Pearson and Spearman ×100; the last text line is spearman=NN.NN.",
                   entries, &argc, &argv))
     return CLI_EXIT_USAGE;
   if (argc != 2)
@@ -77,9 +98,34 @@ cli_eval_sts (int argc, char **argv)
   t0 = g_get_monotonic_time ();
   if (!embed_pairs (model, set, sims, &error))
     return cli_fail (error);
-  g_print ("model=%s\nfile=%s\nformat=%s\npairs=%u\nseconds=%.2f\n", lk_model_get_id (model), argv[1],
-           set->format, n, (g_get_monotonic_time () - t0) / 1e6);
-  g_print ("pearson=%.2f\n", 100 * lk_pearson (sims, (double *) set->gold->data, n));
-  g_print ("spearman=%.2f\n", 100 * lk_spearman (sims, (double *) set->gold->data, n));
+  seconds = (g_get_monotonic_time () - t0) / 1e6;
+  pearson = 100 * lk_pearson (sims, (double *) set->gold->data, n);
+  spearman = 100 * lk_spearman (sims, (double *) set->gold->data, n);
+  if (cli_format () == CLI_FORMAT_TEXT)
+    {
+      g_print ("model=%s\nfile=%s\nformat=%s\npairs=%u\nseconds=%.2f\n", lk_model_get_id (model), argv[1],
+               set->format, n, seconds);
+      g_print ("pearson=%.2f\n", pearson);
+      g_print ("spearman=%.2f\n", spearman);
+      return CLI_EXIT_OK;
+    }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, lk_model_get_id (model));
+  json_builder_set_member_name (b, "file");
+  json_builder_add_string_value (b, argv[1]);
+  json_builder_set_member_name (b, "format");
+  json_builder_add_string_value (b, set->format);
+  json_builder_set_member_name (b, "pairs");
+  json_builder_add_int_value (b, n);
+  json_builder_set_member_name (b, "seconds");
+  json_builder_add_double_value (b, seconds);
+  json_builder_set_member_name (b, "pearson");
+  json_builder_add_double_value (b, pearson);
+  json_builder_set_member_name (b, "spearman");
+  json_builder_add_double_value (b, spearman);
+  json_builder_end_object (b);
+  if (!cli_print_json (b, &error))
+    return cli_fail (error);
   return CLI_EXIT_OK;
 }

@@ -9,16 +9,45 @@
 #include "lk-image.h"
 #include "lk-sts.h"
 
+#define DEFAULT_TOP 10
+
+/* The @k token pairs of the largest |value| (specials included: what the
+ * matrix holds), strongest first: "top_pair=1 a=coffee b=coffee value=…". */
 static void
-on_progress (double fraction, gpointer data)
+print_top_pairs (LkExplanation *x, int k)
 {
-  g_printerr ("\r%3.0f%%", 100 * fraction);
+  const LkMatrix *m = lk_explanation_get_matrix (x);
+  g_autofree guint *order = NULL;
+  gsize n, shown;
+
+  if (m == NULL || m->rows == 0 || m->cols == 0 || k <= 0)
+    return;
+  n = (gsize) m->rows * m->cols;
+  order = g_new (guint, n);
+  for (gsize i = 0; i < n; i++)
+    order[i] = i;
+  /* a partial selection sort: k is small, the matrix may not be */
+  shown = MIN ((gsize) k, n);
+  for (gsize r = 0; r < shown; r++)
+    {
+      gsize best = r;
+      for (gsize i = r + 1; i < n; i++)
+        if (fabs (m->data[order[i]]) > fabs (m->data[order[best]]))
+          best = i;
+      guint t = order[r];
+      order[r] = order[best];
+      order[best] = t;
+      g_print ("top_pair=%zu a=%s b=%s value=%.6f\n", r + 1,
+               lk_explanation_get_token (x, 0, order[r] / m->cols)->text,
+               lk_explanation_get_token (x, 1, order[r] % m->cols)->text, m->data[order[r]]);
+    }
 }
 
 /* key=value lines for scripts: what the registry says a summary of the
- * method shows, its verdict, and any aspects the result carries. */
+ * method shows, its verdict, and any aspects the result carries; then the
+ * @top strongest token pairs. */
 static void
-print_summary (LkExplanation *x)
+print_summary (LkExplanation *x, int top)
 {
   const char *method = lk_explanation_get_method (x);
   const LkMethodInfo *info = lk_method_info_find (method);
@@ -49,6 +78,21 @@ print_summary (LkExplanation *x)
              lk_explanation_get_score (x, LK_SCORE_PERTURBATION_RANDOM_AREA, NAN));
   g_print ("verdict=%s\n", lk_verdict_to_string (lk_explanation_get_verdict (x, NULL)));
   g_print ("seconds=%.3f\n", t ? json_object_get_double_member_with_default (t, "explain_seconds", 0) : 0);
+  print_top_pairs (x, top);
+}
+
+/* --format json: the result itself (as --json FILE writes it), so that
+ * `explain --format json > x.json` feeds `render`. */
+static gboolean
+print_result_json (LkExplanation *x)
+{
+  g_autoptr(JsonNode) node = lk_explanation_to_json (x);
+  GError *error = NULL;
+
+  if (cli_print_json_node (node, &error))
+    return TRUE;
+  cli_fail (error);
+  return FALSE;
 }
 
 /* Every combination is the core's to judge; on the command line a bad one
@@ -64,29 +108,31 @@ check_request (const char *command, LkExplainRequest *request, const char *svg, 
   return FALSE;
 }
 
-/* Loads the model, explains, writes the JSON and the figures; NULL after
- * printing why. */
+/* Loads the model, explains (with a progress line on a terminal), writes
+ * the JSON and the figures; NULL after printing why. */
 static LkExplanation *
-explain_and_write (const CliMethodOptions *o, LkExplainRequest *request, const char *json_path,
+explain_and_write (const CliMethodOptions *o, LkExplainRequest *request, const char *command, const char *json_path,
                    const char *svg, const char *png, const char *pdf, LkView view)
 {
   g_autoptr(LkModel) model = NULL;
   g_autoptr(LkExplanation) x = NULL;
+  g_autofree char *label = g_strdup_printf ("%s %s", command,
+                                            lk_method_to_string (lk_explain_request_get_method (request)));
   GError *error = NULL;
 
   if ((o->image && !lk_image_check_file (o->image, &error)) ||
-      (model = cli_load_model (o->model ? o->model : CLI_DEFAULT_MODEL, &error)) == NULL ||
-      (x = lk_explain (model, request, isatty (2) ? on_progress : NULL, NULL, NULL, &error)) == NULL ||
-      (json_path && !lk_explanation_save (x, json_path, &error)))
+      (model = cli_load_model (o->model ? o->model : CLI_DEFAULT_MODEL, &error)) == NULL)
     {
-      if (isatty (2))
-        g_printerr ("\r");
       cli_fail (error);
       return NULL;
     }
-  if (isatty (2))
-    g_printerr ("\r    \r");
-  if ((svg && !cli_export_figure (x, svg, view, &error)) ||
+  {
+    g_autoptr(CliProgress) progress = cli_progress_new (label, NULL);
+    x = lk_explain (model, request, progress ? cli_progress_fraction : NULL, progress, NULL, &error);
+  }
+  if (x == NULL ||
+      (json_path && !lk_explanation_save (x, json_path, &error)) ||
+      (svg && !cli_export_figure (x, svg, view, &error)) ||
       (png && !cli_export_figure (x, png, view, &error)) ||
       (pdf && !cli_export_figure (x, pdf, view, &error)))
     {
@@ -103,9 +149,11 @@ cli_explain (int argc, char **argv)
   g_autofree char *json_path = NULL;
   g_autofree char *svg = NULL, *png = NULL, *pdf = NULL;
   g_autofree char *view_name = NULL;
+  int top = DEFAULT_TOP;
   g_autoptr(GArray) entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
   const GOptionEntry outputs[] = {
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &json_path, "Write the result (schema likeness.explanation/1) to FILE", "FILE" },
+    { "top", 0, 0, G_OPTION_ARG_INT, &top, "Text output: list the K token pairs of the largest |value| (default 10; 0: none)", "K" },
     { "svg", 0, 0, G_OPTION_ARG_FILENAME, &svg, "Write the figure as SVG", "FILE" },
     { "png", 0, 0, G_OPTION_ARG_FILENAME, &png, "Write the figure as PNG (2× scale)", "FILE" },
     { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &pdf, "Write the figure as PDF", "FILE" },
@@ -121,11 +169,17 @@ cli_explain (int argc, char **argv)
   cli_method_options_add_entries (&o, entries, CLI_OPTIONS_METHOD | CLI_OPTIONS_DISTANCE | CLI_OPTIONS_IMAGE |
                                                CLI_OPTIONS_PERTURBATION);
   g_array_append_vals (entries, outputs, G_N_ELEMENTS (outputs));
-  if (!cli_parse ("explain", "TEXT_A TEXT_B",
+  if (!cli_parse ("explain", "TEXT_A TEXT_B | --image FILE CAPTION",
                   "Explains the similarity of two texts (or, with --image, of an image and a caption): a "
-                  "token × token matrix, a saliency map or aspect shares, with its own check.",
+                  "token × token matrix, a saliency map or aspect shares, with its own check. Text output: the "
+                  "summary, the verdict and the strongest token pairs; JSON: the whole result.",
                   (GOptionEntry *) entries->data, &argc, &argv))
     goto out;
+  if (top < 0)
+    {
+      cli_usage ("explain", "--top must be 0 or more");
+      goto out;
+    }
   if (argc != (o.image ? 2 : 3))
     {
       cli_usage ("explain", o.image ? "expected exactly one caption after --image FILE" : "expected exactly two texts");
@@ -155,9 +209,12 @@ cli_explain (int argc, char **argv)
       goto out;
     }
   rc = CLI_EXIT_ERROR;
-  if ((x = explain_and_write (&o, request, json_path, svg, png, pdf, view)) == NULL)
+  if ((x = explain_and_write (&o, request, "explain", json_path, svg, png, pdf, view)) == NULL)
     goto out;
-  print_summary (x);
+  if (cli_format () == CLI_FORMAT_TEXT)
+    print_summary (x, top);
+  else if (!print_result_json (x))
+    goto out;
   rc = CLI_EXIT_OK;
 out:
   cli_method_options_clear (&o);
@@ -181,8 +238,11 @@ cli_eval_perturbation (int argc, char **argv)
   g_autoptr(LkModel) model = NULL;
   g_autoptr(LkStsSet) set = NULL;
   g_autoptr(GPtrArray) default_methods = g_ptr_array_new ();
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(CliProgress) progress = NULL;
+  const char * const *run;
   const LkMethodInfo *all;
-  guint n_methods;
+  guint n_methods, n_run;
   GError *error = NULL;
   int rc = CLI_EXIT_USAGE;
   guint n;
@@ -215,11 +275,26 @@ cli_eval_perturbation (int argc, char **argv)
     if (lk_method_is_attribution (&all[i]))
       g_ptr_array_add (default_methods, (gpointer) all[i].name);
   g_ptr_array_add (default_methods, NULL);
-  for (const char * const *m = methods ? (const char * const *) methods : (const char * const *) default_methods->pdata;
-       *m; m++)
+  run = methods ? (const char * const *) methods : (const char * const *) default_methods->pdata;
+  n_run = g_strv_length ((char **) run);
+  progress = cli_progress_new ("eval-perturbation", "pairs");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, lk_model_get_id (model));
+  json_builder_set_member_name (b, "data");
+  json_builder_add_string_value (b, data);
+  json_builder_set_member_name (b, "pairs");
+  json_builder_add_int_value (b, n);
+  json_builder_set_member_name (b, "methods");
+  json_builder_begin_array (b);
+  for (guint k = 0; k < n_run; k++)
     {
+      const char * const *m = run + k;
       double area = 0, rnd = 0;
       g_autoptr(LkExplainRequest) r = NULL;
+      g_autofree char *label = g_strdup_printf ("eval-perturbation %s (%u/%u)", *m, k + 1, n_run);
+
+      cli_progress_set_label (progress, label);
       g_free (o.method);
       o.method = g_strdup (*m);
       if ((r = cli_method_options_to_request (&o, "eval-perturbation")) == NULL)
@@ -234,13 +309,37 @@ cli_eval_perturbation (int argc, char **argv)
           x = lk_explain (model, r, NULL, NULL, NULL, &error);
           if (x == NULL)
             {
+              g_clear_pointer (&progress, cli_progress_free);
               rc = cli_fail (error);
               goto out;
             }
           area += lk_explanation_get_score (x, LK_SCORE_PERTURBATION_AREA, 0) / n;
           rnd += lk_explanation_get_score (x, LK_SCORE_PERTURBATION_RANDOM_AREA, 0) / n;
+          cli_progress_update (progress, (double) k * n + i + 1, (double) n_run * n);
         }
-      g_print ("%s area=%.5f random=%.5f pairs=%u\n", *m, area, rnd, n);
+      if (cli_format () == CLI_FORMAT_TEXT)
+        {
+          /* above the progress line, which the next method redraws */
+          if (progress)
+            g_printerr ("\r\033[K");
+          g_print ("%s area=%.5f random=%.5f pairs=%u\n", *m, area, rnd, n);
+        }
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "method");
+      json_builder_add_string_value (b, *m);
+      json_builder_set_member_name (b, "area");
+      json_builder_add_double_value (b, area);
+      json_builder_set_member_name (b, "random_area");
+      json_builder_add_double_value (b, rnd);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  g_clear_pointer (&progress, cli_progress_free);
+  if (cli_format () == CLI_FORMAT_JSON && !cli_print_json (b, &error))
+    {
+      rc = cli_fail (error);
+      goto out;
     }
   rc = CLI_EXIT_OK;
 out:
@@ -317,9 +416,12 @@ cli_contrast (int argc, char **argv)
   if (!check_request ("contrast", request, svg, png, pdf))
     goto out;
   rc = CLI_EXIT_ERROR;
-  if ((x = explain_and_write (&o, request, json_path, svg, png, pdf, LK_VIEW_CONTRAST)) == NULL)
+  if ((x = explain_and_write (&o, request, "contrast", json_path, svg, png, pdf, LK_VIEW_CONTRAST)) == NULL)
     goto out;
-  print_contrast_summary (x);
+  if (cli_format () == CLI_FORMAT_TEXT)
+    print_contrast_summary (x);
+  else if (!print_result_json (x))
+    goto out;
   rc = CLI_EXIT_OK;
 out:
   cli_method_options_clear (&o);

@@ -154,6 +154,24 @@ cli_render (int argc, char **argv)
     return cli_fail (error);
   if (!cli_export_figure_full (x, argv[2], view, &options, scale, &error))
     return cli_fail (error);
+  if (cli_format () == CLI_FORMAT_JSON)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "output");
+      json_builder_add_string_value (b, argv[2]);
+      json_builder_set_member_name (b, "view");
+      json_builder_add_string_value (b, lk_view_to_string (view));
+      if (describe)
+        {
+          g_autofree char *text = lk_render_describe (x, view, &options);
+          json_builder_set_member_name (b, "description");
+          json_builder_add_string_value (b, text);
+        }
+      json_builder_end_object (b);
+      return cli_print_json (b, &error) ? CLI_EXIT_OK : cli_fail (error);
+    }
   if (describe)
     {
       g_autofree char *text = lk_render_describe (x, view, &options);

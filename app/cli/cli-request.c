@@ -52,11 +52,11 @@ cli_method_options_add_entries (CliMethodOptions *o, GArray *entries, CliOptionS
 
       g_free (o->method_help);
       o->method_help = g_strdup_printf ("%s (default %s; aspects needs a model with an aspect layout)", all,
-                                        lk_method_to_string (CLI_DEFAULT_METHOD));
+                                        lk_method_to_string (lk_method_default ()));
       add (entries, (GOptionEntry) { "method", 0, 0, G_OPTION_ARG_STRING, &o->method, o->method_help, "METHOD" });
     }
   add (entries, (GOptionEntry) { "model", 'm', 0, G_OPTION_ARG_STRING, &o->model, "Model: hub id or folder (default " CLI_DEFAULT_MODEL ")", "M" });
-  add (entries, (GOptionEntry) { "layer", 0, 0, G_OPTION_ARG_INT, &o->layer, "Layer to attribute at (IJ default: L−2; BiLRP, H×P: 0, the embedding output)", "K" });
+  add (entries, (GOptionEntry) { "layer", 0, 0, G_OPTION_ARG_INT, &o->layer, "Layer to attribute at (IJ default: L−2; BiLRP, H×P: 0, the embedding output; align: the last)", "K" });
   add (entries, (GOptionEntry) { "steps", 0, 0, G_OPTION_ARG_INT, &o->steps, "IJ integration nodes (default 12 Gauss–Legendre, 50 Riemann)", "N" });
   add (entries, (GOptionEntry) { "quadrature", 0, 0, G_OPTION_ARG_STRING, &o->quadrature, "IJ path rule: gauss (default) or riemann", "RULE" });
   add (entries, (GOptionEntry) { "measure", 0, 0, G_OPTION_ARG_STRING, &o->measure, "cos (default) or dot", "M" });
@@ -162,7 +162,7 @@ cli_method_options_to_request (const CliMethodOptions *o, const char *command)
   g_autoptr(LkExplainRequest) r = NULL;
   LkMethod method;
 
-  if (!lk_method_from_string (o->method ? o->method : lk_method_to_string (CLI_DEFAULT_METHOD), &method))
+  if (!lk_method_from_string (o->method ? o->method : lk_method_to_string (lk_method_default ()), &method))
     {
       g_autofree char *names = lk_method_names_joined (", ");
       g_autofree char *msg = g_strdup_printf ("unknown method '%s' (expected one of %s)", o->method, names);

@@ -57,7 +57,8 @@ cli_similarity (int argc, char **argv)
   guint dim, truncated = 0;
   gint64 t0;
 
-  if (!cli_parse ("similarity", "TEXT_A TEXT_B", "Prints the cosine similarity of two texts as JSON.", entries, &argc, &argv))
+  if (!cli_parse ("similarity", "TEXT_A TEXT_B | --image FILE TEXT",
+                  "Prints the cosine similarity of two texts (or of an image and a text).", entries, &argc, &argv))
     return CLI_EXIT_USAGE;
   if (argc != (image ? 2 : 3))
     return cli_usage ("similarity", image ? "expected exactly one text with --image" : "expected exactly two texts");
@@ -96,7 +97,7 @@ cli_similarity (int argc, char **argv)
   json_builder_set_member_name (b, "seconds");
   json_builder_add_double_value (b, (g_get_monotonic_time () - t0) / 1e6);
   json_builder_end_object (b);
-  if (!cli_print_json (b, &error))
+  if (!cli_print_result (b, &error))
     return cli_fail (error);
   if (truncated)
     g_printerr ("likeness-cli: warning: a text was cut to the model's %u tokens\n", lk_model_get_max_seq_length (model));
@@ -120,7 +121,8 @@ cli_embed (int argc, char **argv)
   GError *error = NULL;
   guint dim, n;
 
-  if (!cli_parse ("embed", "TEXT…", "Prints the sentence embeddings of the texts as JSON.", entries, &argc, &argv))
+  if (!cli_parse ("embed", "TEXT…", "Prints the sentence embeddings of the images and texts, in that order "
+                  "(text: one embedding=v1,v2,… line each).", entries, &argc, &argv))
     return CLI_EXIT_USAGE;
   n_images = images ? g_strv_length (images) : 0;
   if (argc < 2 && n_images == 0)
@@ -155,7 +157,7 @@ cli_embed (int argc, char **argv)
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
-  if (!cli_print_json (b, &error))
+  if (!cli_print_result (b, &error))
     return cli_fail (error);
   return CLI_EXIT_OK;
 }

@@ -18,9 +18,6 @@ enum {
 };
 
 #define CLI_DEFAULT_MODEL "sentence-transformers/all-MiniLM-L6-v2"
-/* The CLI's method when --method is not given (the app's is the
- * registry's first, BiLRP; the CLI has always defaulted to IJ). */
-#define CLI_DEFAULT_METHOD LK_METHOD_IJ
 
 /* The method options every explaining command takes (cli-request.c): the
  * values as parsed, -1 (G_MININT for steps and seed, 0 for stop-at; NULL for strings) when
@@ -110,7 +107,19 @@ gboolean cli_check_figure_paths (const char             *svg,
 gboolean cli_view_from_string   (const char             *name,
                                  LkView                 *view);
 
-/* Parses @entries for @command; prints usage errors and returns FALSE. */
+/* What a command prints on stdout (--format, which every command takes):
+ * text, the default, is key=value lines (models: a table), for a reader
+ * and grep; json is one JSON document, for scripts. */
+typedef enum {
+  CLI_FORMAT_TEXT,
+  CLI_FORMAT_JSON,
+} CliFormat;
+
+/* The --format the last cli_parse () read. */
+CliFormat cli_format    (void);
+
+/* Parses @entries (and --format) for @command; prints usage errors and
+ * returns FALSE. */
 gboolean cli_parse      (const char    *command,
                          const char    *params,
                          const char    *summary,
@@ -133,5 +142,36 @@ gboolean cli_check_texts (int            argc,
 /* FALSE, printing nothing, when the result holds NaN or ±inf. */
 gboolean cli_print_json (JsonBuilder   *builder,
                          GError       **error);
+gboolean cli_print_json_node (JsonNode *node,
+                              GError  **error);
+/* The object @builder holds in the chosen --format: JSON, or key=value
+ * lines of its members (an array of number arrays: a line per row). */
+gboolean cli_print_result    (JsonBuilder *builder,
+                              GError     **error);
+
+/* A labelled progress line on stderr, redrawn in place: "LABEL [####....]
+ * 42%  21/50 pairs  3.5 pairs/s  ETA 8s". Only on a terminal: on a pipe or
+ * a log nothing is drawn (cli_progress_new returns NULL, and the other
+ * calls take NULL), so that logs and captured output stay clean. */
+typedef struct _CliProgress CliProgress;
+
+/* @unit: what @done counts ("pairs"), or NULL for a fraction (total 1). */
+CliProgress *cli_progress_new       (const char  *label,
+                                     const char  *unit);
+void         cli_progress_set_label (CliProgress *progress,
+                                     const char  *label);
+void         cli_progress_update    (CliProgress *progress,
+                                     double       done,
+                                     double       total);
+/* An LkProgressFunc over cli_progress_update (fraction of 1). */
+void         cli_progress_fraction  (double       fraction,
+                                     gpointer     progress);
+/* Erases the line, so that what follows starts on a clean line. */
+void         cli_progress_free      (CliProgress *progress);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CliProgress, cli_progress_free)
+/* "12s", "3m05s", "1h02m"; "--" for an unknown time. */
+void         cli_format_duration    (char        *buf,
+                                     gsize        size,
+                                     double       seconds);
 
 G_END_DECLS

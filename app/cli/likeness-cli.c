@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "cli.h"
+#include "lk-method-info.h"
 #include "likeness-shim.h"
 #include "lk-runtime.h"
 
@@ -16,10 +17,10 @@ static const struct {
   CliCommand  run;
   const char *summary;
 } commands[] = {
-  { "similarity", cli_similarity, "cosine similarity of two texts (JSON)" },
-  { "embed", cli_embed, "sentence embeddings of texts (JSON)" },
+  { "similarity", cli_similarity, "cosine similarity of two texts, or of an image and a text (--image)" },
+  { "embed", cli_embed, "sentence embeddings of texts and images" },
   { "eval-sts", cli_eval_sts, "Pearson and Spearman ×100 on an STSb, SICK or BIOSSES file" },
-  { "explain", cli_explain, "explain a pair: IJ, BiLRP, H×P or alignment matrix (JSON with --json)" },
+  { "explain", cli_explain, "explain a pair of texts, or an image and its caption (--image), by a method below" },
   { "contrast", cli_contrast, "why one document scores above another for a query (IJ, BiLRP, H×P)" },
   { "eval-perturbation", cli_eval_perturbation, "perturbation-curve areas of methods over a data file" },
   { "models", cli_models, "list the models that can be resolved" },
@@ -33,10 +34,22 @@ static const struct {
 static int
 usage (FILE *out)
 {
+  const LkMethodInfo *methods;
+  guint n;
+
   fprintf (out, "Usage: likeness-cli COMMAND [OPTION…] [ARGUMENT…]\n\n"
                 "Explains why an embedding model finds two inputs alike.\n\nCommands:\n");
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (out, "  %-18s %s\n", commands[i].name, commands[i].summary);
+  /* From the registry, so that a new method is listed without an edit here. */
+  fprintf (out, "\nMethods (explain --method; the default is %s, as in the app):\n",
+           lk_method_to_string (lk_method_default ()));
+  methods = lk_method_infos (&n);
+  for (guint i = 0; i < n; i++)
+    fprintf (out, "  %-18s %s%s\n", methods[i].name, methods[i].title,
+             methods[i].inputs & LK_INPUTS_IMAGE_CAPTION ? " (texts, or --image and a caption)" : " (texts)");
+  fprintf (out, "\nOutput: text (key=value lines) by default; --format json prints one JSON document on stdout.\n"
+                "Progress (with rate and ETA) goes to stderr, on a terminal only.\n");
   fprintf (out, "\nOptions:\n  -h, --help         show this help (COMMAND --help for a command's options)\n"
                 "  --version          print the version\n\n"
                 "Exit status: 0 on success, 1 when the command fails, 2 for a bad command line.\n"

@@ -1,6 +1,9 @@
-/* lk-alignment.c — the token-embedding baseline: last-layer token cosines,
- * each token's best partner (MaxSim) and BERTScore-style P, R and F1 over
- * the non-special tokens. What the alignment arcs draw. */
+/* lk-alignment.c — the token-embedding baseline: token cosines at a layer
+ * (the last by default), each token's best partner (MaxSim) and two
+ * BERTScore P, R and F1: bertscore_* as the bert-score package computes
+ * them (idf off, no rescale: the special tokens are not averaged over, but
+ * may be a token's best partner), and precision/recall/f1 over the content
+ * tokens alone on both sides. What the alignment arcs draw. */
 #include "config.h"
 
 #include <math.h>
@@ -11,14 +14,14 @@
 #include "lk-model-private.h"
 
 static float *
-last_hidden (LkModel *model, const LkEncoding *enc, const char *what, GError **error)
+hidden_at (LkModel *model, const LkEncoding *enc, int layer, const char *what, GError **error)
 {
   lk_shim_model *shim = lk_model_get_shim (model);
   int h = lk_shim_model_hidden_size (shim);
   float *out = g_new (float, (gsize) h * enc->n_tokens);
   lk_shim_status st;
 
-  if (lk_shim_hidden_states (shim, enc->ids, enc->n_tokens, lk_shim_model_num_layers (shim), out, &st) != 0)
+  if (lk_shim_hidden_states (shim, enc->ids, enc->n_tokens, layer, out, &st) != 0)
     {
       lk_backend_set_error (&st, NULL, NULL, error);
       g_free (out);
@@ -50,9 +53,11 @@ best_partners (const LkMatrix *m, gboolean by_row)
   return best;
 }
 
-/* Mean over the content tokens of one side of their best cosine on the other. */
+/* Mean over the content tokens of one side of their best cosine on the
+ * other: among the other side's content tokens (@partners_content), or
+ * among all its tokens, specials included, as bert-score takes the max. */
 static double
-greedy_match (const LkMatrix *m, const LkEncoding *ea, const LkEncoding *eb, gboolean rows)
+greedy_match (const LkMatrix *m, const LkEncoding *ea, const LkEncoding *eb, gboolean rows, gboolean partners_content)
 {
   double total = 0;
   guint n = 0;
@@ -63,7 +68,7 @@ greedy_match (const LkMatrix *m, const LkEncoding *ea, const LkEncoding *eb, gbo
       if ((rows ? ea : eb)->special[i])
         continue;
       for (guint j = 0; j < (rows ? m->cols : m->rows); j++)
-        if (!(rows ? eb : ea)->special[j])
+        if (!partners_content || !(rows ? eb : ea)->special[j])
           best = fmax (best, rows ? m->data[(gsize) i * m->cols + j] : m->data[(gsize) j * m->cols + i]);
       if (isfinite (best))
         {
@@ -74,21 +79,28 @@ greedy_match (const LkMatrix *m, const LkEncoding *ea, const LkEncoding *eb, gbo
   return n ? total / n : 0;
 }
 
+static double
+f1 (double p, double r)
+{
+  return p + r > 0 ? 2 * p * r / (p + r) : 0;
+}
+
 gboolean lk_explain_alignment (LkExplanation *x, LkModel *model, const LkEncoding *ea, const LkEncoding *eb,
-                               GError **error);
+                               int layer, GError **error);
 
 gboolean
-lk_explain_alignment (LkExplanation *x, LkModel *model, const LkEncoding *ea, const LkEncoding *eb, GError **error)
+lk_explain_alignment (LkExplanation *x, LkModel *model, const LkEncoding *ea, const LkEncoding *eb, int layer,
+                      GError **error)
 {
   int h = lk_shim_model_hidden_size (lk_model_get_shim (model));
-  g_autofree float *ha = last_hidden (model, ea, "the hidden states of text A", error);
-  g_autofree float *hb = ha ? last_hidden (model, eb, "the hidden states of text B", error) : NULL;
+  g_autofree float *ha = hidden_at (model, ea, layer, "the hidden states of text A", error);
+  g_autofree float *hb = ha ? hidden_at (model, eb, layer, "the hidden states of text B", error) : NULL;
   g_autofree float *emb = NULL;
   const char *texts[2] = { lk_explanation_get_text (x, 0), lk_explanation_get_text (x, 1) };
   guint dim = lk_model_get_dim (model);
   LkMatrix m = { ea->n_tokens, eb->n_tokens, NULL };
   JsonObject *align;
-  double p, r;
+  double p, r, bp, br;
 
   if (hb == NULL)
     return FALSE;
@@ -99,12 +111,17 @@ lk_explain_alignment (LkExplanation *x, LkModel *model, const LkEncoding *ea, co
   align = lk_explanation_get_extra (x, "alignment");
   json_object_set_array_member (align, "best_a", best_partners (&m, TRUE));
   json_object_set_array_member (align, "best_b", best_partners (&m, FALSE));
-  p = greedy_match (&m, ea, eb, TRUE);
-  r = greedy_match (&m, ea, eb, FALSE);
+  bp = greedy_match (&m, ea, eb, TRUE, FALSE);
+  br = greedy_match (&m, ea, eb, FALSE, FALSE);
+  p = greedy_match (&m, ea, eb, TRUE, TRUE);
+  r = greedy_match (&m, ea, eb, FALSE, TRUE);
   lk_explanation_take_matrix (x, &m);
+  lk_explanation_set_score (x, LK_SCORE_BERTSCORE_PRECISION, bp);
+  lk_explanation_set_score (x, LK_SCORE_BERTSCORE_RECALL, br);
+  lk_explanation_set_score (x, LK_SCORE_BERTSCORE_F1, f1 (bp, br));
   lk_explanation_set_score (x, LK_SCORE_PRECISION, p);
   lk_explanation_set_score (x, LK_SCORE_RECALL, r);
-  lk_explanation_set_score (x, LK_SCORE_F1, p + r > 0 ? 2 * p * r / (p + r) : 0);
+  lk_explanation_set_score (x, LK_SCORE_F1, f1 (p, r));
   emb = g_new (float, 2 * dim);
   if (!lk_model_embed (model, texts, 2, emb, NULL, NULL, NULL, NULL, error))
     return FALSE;

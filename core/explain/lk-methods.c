@@ -390,7 +390,7 @@ explain_engine (LkExplanation *x, LkModel *model, Side *a, Side *b, const LkExpl
 }
 
 gboolean lk_explain_alignment (LkExplanation *x, LkModel *model, const LkEncoding *ea, const LkEncoding *eb,
-                               GError **error);
+                               int layer, GError **error);
 
 static int
 default_layer (LkModel *model, const LkExplainParams *p)
@@ -464,7 +464,7 @@ lk_explain_pair (LkModel                *model,
   json_object_set_boolean_member (lk_explanation_get_extra (x, "truncated"), "a", a.enc->truncated);
   json_object_set_boolean_member (lk_explanation_get_extra (x, "truncated"), "b", b.enc->truncated);
   if (p.method == LK_METHOD_ALIGN)
-    ok = lk_explain_alignment (x, model, a.enc, b.enc, error);
+    ok = lk_explain_alignment (x, model, a.enc, b.enc, layer, error);
   else
     ok = explain_engine (x, model, &a, &b, &p, layer, &prog, error);
   side_clear (&a);

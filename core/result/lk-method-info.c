@@ -54,9 +54,16 @@ static const LkScoreInfo contrast_scores[] = {
 static const LkScoreInfo align_scores[] = {
   SIMILARITY_SCORE,
   { LK_SCORE_SUM, N_("Σ cosines"), N_("The sum of all token-pair cosines") },
-  { LK_SCORE_PRECISION, N_("Precision"), N_("BERTScore precision of the token alignment") },
-  { LK_SCORE_RECALL, N_("Recall"), N_("BERTScore recall of the token alignment") },
-  { LK_SCORE_F1, N_("F1"), N_("BERTScore F1 of the token alignment") },
+  /* As the bert-score package computes them (idf off, no baseline
+   * rescale): the specials are not averaged over but may be best partners. */
+  { LK_SCORE_BERTSCORE_PRECISION, N_("BERTScore precision"), N_("Mean over text A’s content tokens of the best cosine with any token of text B, special tokens included, as the bert-score package computes it") },
+  { LK_SCORE_BERTSCORE_RECALL, N_("BERTScore recall"), N_("Mean over text B’s content tokens of the best cosine with any token of text A, special tokens included, as the bert-score package computes it") },
+  { LK_SCORE_BERTSCORE_F1, N_("BERTScore F1"), N_("The harmonic mean of BERTScore precision and recall") },
+  /* Likeness's earlier variant, kept under its keys: the best partner is
+   * a content token, so [CLS] and [SEP] never take a word's match. */
+  { LK_SCORE_PRECISION, N_("Content precision"), N_("Like BERTScore precision, but a token’s best partner is a content token of text B: special tokens are never partners") },
+  { LK_SCORE_RECALL, N_("Content recall"), N_("Like BERTScore recall, but a token’s best partner is a content token of text A: special tokens are never partners") },
+  { LK_SCORE_F1, N_("Content F1"), N_("The harmonic mean of content precision and recall") },
 };
 
 static const LkScoreInfo distance_scores[] = {
@@ -149,7 +156,7 @@ static const LkCheckItem lrp_check[] = {
 
 static const LkCheckItem align_check[] = {
   { N_("similarity map, not an attribution: no conservation"), NULL, 0 },
-  { N_("F1 %s"), LK_SCORE_F1, 0 },
+  { N_("BERTScore F1 %s"), LK_SCORE_BERTSCORE_F1, 0 },
   { NULL },
 };
 
@@ -202,7 +209,9 @@ static const LkMethodInfo methods[] = {
     LK_INPUTS_TEXT_PAIR,
     { "alignment", "heatmap", "report", NULL }, SCORES (align_scores),
     { LK_PARAM_LAYER, PERTURBATION_PARAMS, LK_N_PARAMS },
-    { LK_CHECK_NONE, NULL, 0, 0, align_check, { LK_SCORE_PRECISION, LK_SCORE_RECALL, LK_SCORE_F1, NULL }, { NULL } } },
+    { LK_CHECK_NONE, NULL, 0, 0, align_check,
+      { LK_SCORE_BERTSCORE_PRECISION, LK_SCORE_BERTSCORE_RECALL, LK_SCORE_BERTSCORE_F1, LK_SCORE_PRECISION,
+        LK_SCORE_RECALL, LK_SCORE_F1, NULL }, { NULL } } },
   { LK_METHOD_DISTANCE, "distance", N_("Distance Masking"), NC_("method", "Distance"),
     N_("Masks tokens or image regions at random and ranks the masks by the distance they cause"),
     "Meijer & Bos: Explainable embeddings with Distance Explainer (arXiv 2505.15516)",
@@ -227,6 +236,12 @@ static const struct { const char *old, *name; } aliases[] = {
   { "mask", "distance" },
   { "s3bert", "aspects" },
 };
+
+LkMethod
+lk_method_default (void)
+{
+  return methods[0].method;
+}
 
 const LkMethodInfo *
 lk_method_info (LkMethod method)

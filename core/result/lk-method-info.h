@@ -35,6 +35,9 @@ typedef enum {
 #define LK_SCORE_SHARES_GAP              "shares_gap"
 #define LK_SCORE_RECALL                  "recall"
 #define LK_SCORE_PRECISION               "precision"
+#define LK_SCORE_BERTSCORE_PRECISION     "bertscore_precision"
+#define LK_SCORE_BERTSCORE_RECALL        "bertscore_recall"
+#define LK_SCORE_BERTSCORE_F1            "bertscore_f1"
 #define LK_SCORE_SPLIT_HALF_CORRECTED    "split_half_corrected"
 #define LK_SCORE_ERROR_VS_SCORE          "error_vs_score"
 #define LK_SCORE_REF_RA_RB               "ref_ra_rb"
@@ -149,7 +152,7 @@ typedef struct {
   const char        *key;          /* the score the verdict reads (for IJ, the error; see kind) */
   double             good, fair;   /* below good (above, for split-half): good; below fair: fair */
   const LkCheckItem *items;        /* the check line, NULL-format-ended */
-  const char        *summary[6];   /* the scores a one-pair summary prints, NULL-ended */
+  const char        *summary[8];   /* the scores a one-pair summary prints, NULL-ended */
   const char        *summary_params[2]; /* and the result's params it prints */
 } LkCheckInfo;
 
@@ -177,6 +180,9 @@ typedef struct {
 } LkMethodInfo;
 
 const LkMethodInfo *lk_method_info        (LkMethod     method);
+/* The method explained when none is chosen, the registry's first: the
+ * app's chooser and the CLI's --method take it from here. */
+LkMethod            lk_method_default     (void);
 /**
  * lk_method_infos:
  * @n: (out): how many

@@ -27,7 +27,9 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default="sentence-transformers/all-MiniLM-L6-v2",
                    help="hub id or model folder (default all-MiniLM-L6-v2)")
-    p.add_argument("--method", default="ij", help=Likeness.method_names_joined(", "))
+    default = Likeness.method_to_string(Likeness.method_default())  # the registry's, as the CLI's and the app's
+    p.add_argument("--method", default=default,
+                   help="%s (default %s)" % (Likeness.method_names_joined(", "), default))
     p.add_argument("--image", help="explain this image and one caption instead of two texts")
     p.add_argument("--contrast", metavar="DOC_2",
                    help="a ranking contrast: why TEXT_B scores above DOC_2 for the query TEXT_A")

@@ -81,7 +81,7 @@ def load(args):
     model = SentenceTransformer(args.model_dir, device="cpu")
     names = [type(m).__name__ for m in model]
     texts = [t for p in PAIRS for t in p]
-    ours = json.loads(subprocess.run([args.cli, "embed", "--model", args.model_dir, *texts],
+    ours = json.loads(subprocess.run([args.cli, "embed", "--format", "json", "--model", args.model_dir, *texts],
                                      check=True, stdout=subprocess.PIPE, text=True).stdout)
     ours = np.asarray(ours["embeddings"], dtype=np.float64)
     theirs = model.encode(texts, convert_to_numpy=True).astype(np.float64)

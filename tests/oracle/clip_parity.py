@@ -36,7 +36,7 @@ def main():
     name = sys.argv[2] if len(sys.argv) > 2 else "likeness-random/clip-vit-base-patch32-random"
     folder = name if os.path.isdir(name) else snapshot_download(name, local_files_only=True)
     images = [os.path.join(mg.find_data_dir(), "images", p) for p in PHOTOS]
-    cmd = [cli, "embed", "-m", name] + [a for p in images for a in ("--image", p)] + CAPTIONS
+    cmd = [cli, "embed", "--format", "json", "-m", name] + [a for p in images for a in ("--image", p)] + CAPTIONS
     ours = np.array(json.loads(subprocess.run(cmd, check=True, stdout=subprocess.PIPE).stdout)["embeddings"])
 
     model = CLIPModel.from_pretrained(folder).eval()

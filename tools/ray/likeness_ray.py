@@ -32,7 +32,6 @@ import time
 
 PROG = "likeness_ray.py"
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"   # the CLI's CLI_DEFAULT_MODEL
-DEFAULT_METHOD = "ij"                                      # and CLI_DEFAULT_METHOD
 
 # The method options of `likeness-cli batch`, in the order cli-request.c
 # applies them (so the first bad one is the one the CLI names), each with
@@ -72,7 +71,7 @@ def build_request(options):
     actors rebuild the very request the driver checked), set as
     cli_method_options_to_request() sets it."""
     GLib, Likeness = likeness()
-    name = options.get("method") or DEFAULT_METHOD
+    name = options.get("method") or Likeness.method_to_string(Likeness.method_default())  # the registry's, as the CLI's
     ok, method = Likeness.method_from_string(name)
     if not ok:
         raise UsageError("unknown method '%s' (expected one of %s)" % (name, Likeness.method_names_joined(", ")))
