@@ -101,6 +101,20 @@ try:
           rc == 0 and len(tops) == 3 and tops[0].startswith("top_pair=1 a=") and "verdict" in keys, out)
     vals = [abs(float(l.rsplit("value=", 1)[1])) for l in tops]
     check("explain text: the pairs in order of |value|", vals == sorted(vals, reverse=True), tops)
+    # --csv: the values the figure shows; the matrix's cells sum to the sum score
+    csv_path, res_path = os.path.join(work, "values.csv"), os.path.join(work, "values.json")
+    rc, out, err = run(["explain", "--model", BERT, "--method", "bilrp", "--csv", csv_path, "--json", res_path, A, B])
+    if check("explain --csv: exits 0", rc == 0, err):
+        import csv as csvmod
+        with open(csv_path, newline="", encoding="utf-8") as f:
+            rows = list(csvmod.DictReader(f))
+        res = json.load(open(res_path))
+        check("explain --csv: one line a cell, summing to ΣR",
+              len(rows) > 0 and list(rows[0]) == ["row", "col", "text_a", "text_b", "value"]
+              and abs(sum(float(r["value"]) for r in rows) - res["scores"]["sum"]) < 1e-5, rows[:3])
+    rc, out, err = run(["explain", "--model", BERT, "--csv", os.path.join(work, "x.svg"), A, B])
+    check("explain --csv x.svg: a usage error, nothing written",
+          rc == 2 and "--csv" in err and not os.path.exists(os.path.join(work, "x.svg")), err)
     rc, out, keys, err = text_lines(["explain", "--model", BERT, A, B])
     check("explain: the default method is the registry's (bilrp, the app's)", keys.get("method") == "bilrp", out)
     check("explain text: 10 top pairs by default",
@@ -138,7 +152,10 @@ try:
              and all("area" in m and "random_area" in m for m in d["methods"]))
     run_json("models", ["models", "--folder", TINY],
              lambda d: "cache" in d and any(m["path"] == os.path.realpath(BERT) or m["id"] == "bert"
-                                            for m in d["models"]))
+                                            for m in d["models"])
+             and all(m["kind"] == ("image-text" if m["architecture"] == "clip" else "text")
+                     for m in d["models"] if m["architecture"])
+             and any(m["kind"] == "image-text" for m in d["models"]))
 
     # batch, batch-merge, aggregate
     items = os.path.join(work, "items.tsv")

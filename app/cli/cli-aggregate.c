@@ -47,7 +47,7 @@ cli_aggregate (int argc, char **argv)
     return cli_usage ("aggregate", "expected one or more batch outputs");
   if (top < 1 || top > 100000)
     return cli_usage ("aggregate", "--top must be between 1 and 100000");
-  if (!cli_check_figure_paths (svg, png, pdf, &error))
+  if (!cli_check_figure_paths ((char *[CLI_N_FIGURE_FORMATS]) { svg, png, pdf, NULL }, &error))
     {
       g_autofree char *msg = g_strdup (error->message);
       g_clear_error (&error);

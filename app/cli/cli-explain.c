@@ -98,11 +98,11 @@ print_result_json (LkExplanation *x)
 /* Every combination is the core's to judge; on the command line a bad one
  * is a usage error, as is a figure path of another format. */
 static gboolean
-check_request (const char *command, LkExplainRequest *request, const char *svg, const char *png, const char *pdf)
+check_request (const char *command, LkExplainRequest *request, char * const figures[CLI_N_FIGURE_FORMATS])
 {
   g_autoptr(GError) error = NULL;
 
-  if (lk_explain_request_check (request, NULL, &error) && cli_check_figure_paths (svg, png, pdf, &error))
+  if (lk_explain_request_check (request, NULL, &error) && cli_check_figure_paths (figures, &error))
     return TRUE;
   cli_usage (command, error->message);
   return FALSE;
@@ -112,7 +112,7 @@ check_request (const char *command, LkExplainRequest *request, const char *svg, 
  * the JSON and the figures; NULL after printing why. */
 static LkExplanation *
 explain_and_write (const CliMethodOptions *o, LkExplainRequest *request, const char *command, const char *json_path,
-                   const char *svg, const char *png, const char *pdf, LkView view)
+                   char * const figures[CLI_N_FIGURE_FORMATS], LkView view)
 {
   g_autoptr(LkModel) model = NULL;
   g_autoptr(LkExplanation) x = NULL;
@@ -130,15 +130,17 @@ explain_and_write (const CliMethodOptions *o, LkExplainRequest *request, const c
     g_autoptr(CliProgress) progress = cli_progress_new (label, NULL);
     x = lk_explain (model, request, progress ? cli_progress_fraction : NULL, progress, NULL, &error);
   }
-  if (x == NULL ||
-      (json_path && !lk_explanation_save (x, json_path, &error)) ||
-      (svg && !cli_export_figure (x, svg, view, &error)) ||
-      (png && !cli_export_figure (x, png, view, &error)) ||
-      (pdf && !cli_export_figure (x, pdf, view, &error)))
+  if (x == NULL || (json_path && !lk_explanation_save (x, json_path, &error)))
     {
       cli_fail (error);
       return NULL;
     }
+  for (guint i = 0; i < CLI_N_FIGURE_FORMATS; i++)
+    if (figures[i] && !cli_export_figure (x, figures[i], view, &error))
+      {
+        cli_fail (error);
+        return NULL;
+      }
   return g_steal_pointer (&x);
 }
 
@@ -147,16 +149,17 @@ cli_explain (int argc, char **argv)
 {
   CliMethodOptions o;
   g_autofree char *json_path = NULL;
-  g_autofree char *svg = NULL, *png = NULL, *pdf = NULL;
+  CliFigurePaths figures = { NULL };
   g_autofree char *view_name = NULL;
   int top = DEFAULT_TOP;
   g_autoptr(GArray) entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
   const GOptionEntry outputs[] = {
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &json_path, "Write the result (schema likeness.explanation/1) to FILE", "FILE" },
     { "top", 0, 0, G_OPTION_ARG_INT, &top, "Text output: list the K token pairs of the largest |value| (default 10; 0: none)", "K" },
-    { "svg", 0, 0, G_OPTION_ARG_FILENAME, &svg, "Write the figure as SVG", "FILE" },
-    { "png", 0, 0, G_OPTION_ARG_FILENAME, &png, "Write the figure as PNG (2× scale)", "FILE" },
-    { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &pdf, "Write the figure as PDF", "FILE" },
+    { "svg", 0, 0, G_OPTION_ARG_FILENAME, &figures[LK_EXPORT_SVG], "Write the figure as SVG", "FILE" },
+    { "png", 0, 0, G_OPTION_ARG_FILENAME, &figures[LK_EXPORT_PNG], "Write the figure as PNG (2× scale)", "FILE" },
+    { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &figures[LK_EXPORT_PDF], "Write the figure as PDF", "FILE" },
+    { "csv", 0, 0, G_OPTION_ARG_FILENAME, &figures[LK_EXPORT_CSV], "Write the values the figure shows as CSV (the matrix for heatmap and alignment, each token's for saliency, each aspect's for aspects)", "FILE" },
     { "view", 0, 0, G_OPTION_ARG_STRING, &view_name, "Figure: heatmap (default; alignment for align; saliency for distance and --image), alignment, saliency or report", "VIEW" },
   };
   g_autoptr(LkExplanation) x = NULL;
@@ -196,7 +199,7 @@ cli_explain (int argc, char **argv)
     lk_explain_request_set_image (request, o.image, argv[1]);
   else
     lk_explain_request_set_texts (request, argv[1], argv[2]);
-  if (!check_request ("explain", request, svg, png, pdf))
+  if (!check_request ("explain", request, figures))
     goto out;
   if (!cli_view_from_string (lk_method_info (lk_explain_request_get_method (request))->views[0], &view))
     view = LK_VIEW_HEATMAP;
@@ -209,7 +212,7 @@ cli_explain (int argc, char **argv)
       goto out;
     }
   rc = CLI_EXIT_ERROR;
-  if ((x = explain_and_write (&o, request, "explain", json_path, svg, png, pdf, view)) == NULL)
+  if ((x = explain_and_write (&o, request, "explain", json_path, figures, view)) == NULL)
     goto out;
   if (cli_format () == CLI_FORMAT_TEXT)
     print_summary (x, top);
@@ -217,6 +220,8 @@ cli_explain (int argc, char **argv)
     goto out;
   rc = CLI_EXIT_OK;
 out:
+  for (guint i = 0; i < CLI_N_FIGURE_FORMATS; i++)
+    g_free (figures[i]);
   cli_method_options_clear (&o);
   return rc;
 }
@@ -376,13 +381,13 @@ cli_contrast (int argc, char **argv)
 {
   CliMethodOptions o;
   g_autofree char *json_path = NULL;
-  g_autofree char *svg = NULL, *png = NULL, *pdf = NULL;
+  CliFigurePaths figures = { NULL };
   g_autoptr(GArray) entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
   const GOptionEntry outputs[] = {
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &json_path, "Write the result (schema likeness.explanation/1, with query_saliency and contrast) to FILE", "FILE" },
-    { "svg", 0, 0, G_OPTION_ARG_FILENAME, &svg, "Write the contrast figure as SVG", "FILE" },
-    { "png", 0, 0, G_OPTION_ARG_FILENAME, &png, "Write the contrast figure as PNG (2× scale)", "FILE" },
-    { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &pdf, "Write the contrast figure as PDF", "FILE" },
+    { "svg", 0, 0, G_OPTION_ARG_FILENAME, &figures[LK_EXPORT_SVG], "Write the contrast figure as SVG", "FILE" },
+    { "png", 0, 0, G_OPTION_ARG_FILENAME, &figures[LK_EXPORT_PNG], "Write the contrast figure as PNG (2× scale)", "FILE" },
+    { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &figures[LK_EXPORT_PDF], "Write the contrast figure as PDF", "FILE" },
   };
   g_autoptr(LkExplanation) x = NULL;
   g_autoptr(LkExplainRequest) request = NULL;
@@ -413,10 +418,10 @@ cli_contrast (int argc, char **argv)
     goto out;
   lk_explain_request_set_texts (request, argv[1], argv[2]);
   lk_explain_request_set_contrast (request, argv[3]);
-  if (!check_request ("contrast", request, svg, png, pdf))
+  if (!check_request ("contrast", request, figures))
     goto out;
   rc = CLI_EXIT_ERROR;
-  if ((x = explain_and_write (&o, request, "contrast", json_path, svg, png, pdf, LK_VIEW_CONTRAST)) == NULL)
+  if ((x = explain_and_write (&o, request, "contrast", json_path, figures, LK_VIEW_CONTRAST)) == NULL)
     goto out;
   if (cli_format () == CLI_FORMAT_TEXT)
     print_contrast_summary (x);
@@ -424,6 +429,8 @@ cli_contrast (int argc, char **argv)
     goto out;
   rc = CLI_EXIT_OK;
 out:
+  for (guint i = 0; i < CLI_N_FIGURE_FORMATS; i++)
+    g_free (figures[i]);
   cli_method_options_clear (&o);
   return rc;
 }

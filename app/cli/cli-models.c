@@ -26,12 +26,15 @@ cli_models (int argc, char **argv)
   cache = lk_model_store_get_cache_dir ();
   if (cli_format () == CLI_FORMAT_TEXT)
     {
-      /* a table: id, revision, folder */
+      /* a table: id, kind, architecture, revision, folder */
       g_print ("# cache: %s\n", cache);
+      g_print ("# id\tkind\tarchitecture\trevision\tfolder\n");
       for (guint i = 0; i < models->len; i++)
         {
           LkModelInfo *m = g_ptr_array_index (models, i);
-          g_print ("%s\t%s\t%s\n", m->id, m->revision ? m->revision : "-", m->path);
+          g_print ("%s\t%s\t%s\t%s\t%s\n", m->id,
+                   lk_model_kind_to_string (lk_model_kind_for_architecture (m->architecture)),
+                   m->architecture ? m->architecture : "-", m->revision ? m->revision : "-", m->path);
         }
       return CLI_EXIT_OK;
     }
@@ -53,6 +56,8 @@ cli_models (int argc, char **argv)
         json_builder_add_null_value (b);
       json_builder_set_member_name (b, "path");
       json_builder_add_string_value (b, m->path);
+      json_builder_set_member_name (b, "kind");
+      json_builder_add_string_value (b, lk_model_kind_to_string (lk_model_kind_for_architecture (m->architecture)));
       json_builder_set_member_name (b, "architecture");
       if (m->architecture)
         json_builder_add_string_value (b, m->architecture);

@@ -14,13 +14,13 @@ cli_view_from_string (const char *name, LkView *view)
 }
 
 gboolean
-cli_check_figure_paths (const char *svg, const char *png, const char *pdf, GError **error)
+cli_check_figure_paths (char * const paths[CLI_N_FIGURE_FORMATS], GError **error)
 {
-  const char *paths[] = { svg, png, pdf };
-  const char *flags[] = { "--svg", "--png", "--pdf" };
-  const char *exts[] = { ".svg", ".png", ".pdf" };
+  /* by LkExportFormat */
+  const char *flags[CLI_N_FIGURE_FORMATS] = { "--svg", "--png", "--pdf", "--csv" };
+  const char *exts[CLI_N_FIGURE_FORMATS] = { ".svg", ".png", ".pdf", ".csv" };
 
-  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+  for (guint i = 0; i < CLI_N_FIGURE_FORMATS; i++)
     {
       LkExportFormat format;
 
@@ -108,8 +108,9 @@ cli_render (int argc, char **argv)
   LkView view = LK_VIEW_HEATMAP;
   GError *error = NULL;
 
-  if (!cli_parse ("render", "RESULT.json OUT.{svg,png,pdf}",
-                  "Draws a saved explanation (from explain --json) as a figure: SVG and PDF keep their text as text.",
+  if (!cli_parse ("render", "RESULT.json OUT.{svg,png,pdf,csv}",
+                  "Draws a saved explanation (from explain --json) as a figure: SVG and PDF keep their text as text; "
+                  "CSV holds the values the figure shows, as a table.",
                   entries, &argc, &argv))
     return CLI_EXIT_USAGE;
   if (argc != 3)

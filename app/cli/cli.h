@@ -98,11 +98,12 @@ gboolean cli_export_figure_full (LkExplanation          *x,
                                  const LkRenderOptions  *options,
                                  double                  scale,
                                  GError                **error);
-/* --svg, --png and --pdf name files of their own format (each may be
- * NULL): "--svg x.png" is an error, not a PNG. */
-gboolean cli_check_figure_paths (const char             *svg,
-                                 const char             *png,
-                                 const char             *pdf,
+/* The files --svg, --png, --pdf and --csv name, by LkExportFormat (each
+ * may be NULL). */
+#define CLI_N_FIGURE_FORMATS (LK_EXPORT_CSV + 1)
+typedef char *CliFigurePaths[CLI_N_FIGURE_FORMATS];
+/* Each names a file of its own format: "--svg x.png" is an error, not a PNG. */
+gboolean cli_check_figure_paths (char * const            paths[CLI_N_FIGURE_FORMATS],
                                  GError                **error);
 gboolean cli_view_from_string   (const char             *name,
                                  LkView                 *view);
