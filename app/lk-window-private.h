@@ -56,6 +56,10 @@ struct _LkWindow
   GtkWidget            *topk_box;
   GtkWidget            *opacity_box;
   GtkLabel             *selection_label;
+  GtkRevealer          *error_revealer;
+  GtkLabel             *error_bar_title;
+  GtkLabel             *error_bar_label;
+  GtkWidget            *error_bar_download_button;
   AdwButtonContent     *texts_content;
   AdwButtonContent     *image_content;
   GtkWidget            *zoom_box;

@@ -108,7 +108,8 @@ GtkWidget *
 lk_window_get_download_button (LkWindow *self)
 {
   g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
-  return self->error_download_button;
+  return gtk_revealer_get_reveal_child (self->error_revealer) ? self->error_bar_download_button
+                                                              : self->error_download_button;
 }
 
 const char *
@@ -124,6 +125,26 @@ lk_window_show_error (LkWindow *self, const char *icon_name, const char *title, 
 {
   g_free (self->last_error);
   self->last_error = g_strdup (message);
+  /* A good result on screen stays: the error goes in the bar above it
+   * (the result is out of date now, and says so). */
+  if (self->current &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->results_stack), "results") == 0)
+    {
+      gtk_label_set_label (self->error_bar_title, title);
+      gtk_label_set_label (self->error_bar_label, message);
+      gtk_widget_set_visible (self->error_bar_download_button, offer_download);
+      if (offer_download)
+        {
+          g_autofree char *why = NULL;
+          gboolean allowed = lk_model_store_downloads_allowed (&why);
+
+          gtk_widget_set_sensitive (self->error_bar_download_button, allowed);
+          gtk_widget_set_tooltip_text (self->error_bar_download_button, why);
+        }
+      gtk_widget_set_visible (self->stale_label, TRUE);
+      gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
+      return;
+    }
   adw_status_page_set_icon_name (self->error_page, icon_name ? icon_name : "dialog-warning-symbolic");
   adw_status_page_set_title (self->error_page, title);
   adw_status_page_set_description (self->error_page, message);
@@ -236,6 +257,7 @@ lk_window_show_explanation (LkWindow *self, LkExplanation *x, const char *key)
   g_free (self->current_key);
   self->current_key = g_strdup (key);
   g_clear_pointer (&self->last_error, g_free);
+  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
   FOREACH_FIGURE (self, fv)
     lk_figure_view_set_explanation (fv, x);
   lk_details_view_set_explanation (self->details_view, x);
@@ -259,6 +281,7 @@ lk_window_show_empty (LkWindow *self)
   gtk_stack_set_visible_child_name (self->aspects_stack, "none");
   show_pages_for (self, NULL);
   gtk_widget_set_visible (self->stale_label, FALSE);
+  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
   gtk_stack_set_visible_child_name (self->results_stack, "empty");
   lk_window_update_actions (self);
 }
@@ -544,6 +567,19 @@ static void
 copy_figure_action (GtkWidget *widget, const char *action, GVariant *param)
 {
   lk_window_copy_figure (LK_WINDOW (widget));
+}
+
+static void
+dismiss_error_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  gtk_revealer_set_reveal_child (LK_WINDOW (widget)->error_revealer, FALSE);
+}
+
+gboolean
+lk_window_get_error_over_result (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), FALSE);
+  return gtk_revealer_get_reveal_child (self->error_revealer);
 }
 
 /* The export toast's Open: the file in the desktop's viewer for its type. */
@@ -834,6 +870,10 @@ lk_window_class_init (LkWindowClass *klass)
   BIND (progress_bar);
   BIND (results_stack);
   BIND (error_page);
+  BIND (error_revealer);
+  BIND (error_bar_title);
+  BIND (error_bar_label);
+  BIND (error_bar_download_button);
   BIND (error_download_button);
   BIND (score_label);
   BIND (score_caption);
@@ -875,6 +915,7 @@ lk_window_class_init (LkWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export-report", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.copy-figure", NULL, copy_figure_action);
   gtk_widget_class_install_action (widget_class, "win.open-file", "s", open_file_action);
+  gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL, dismiss_error_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-reset", NULL, zoom_action);

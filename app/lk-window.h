@@ -38,7 +38,9 @@ void            lk_window_export_and_tell    (LkWindow       *self,
                                               gboolean        report,
                                               const char     *path,
                                               double          scale);
-/* The missing-model page's Download button, for tests. */
+/* Whether an error is shown in the bar above a result that stays. */
+gboolean        lk_window_get_error_over_result (LkWindow    *self);
+/* The Download button of the error shown (the bar's or the page's), for tests. */
 GtkWidget      *lk_window_get_download_button (LkWindow      *self);
 /* The file that the last export's toast offers to open, or NULL. */
 const char     *lk_window_get_last_toast_file (LkWindow      *self);

@@ -1053,6 +1053,11 @@ test_models (void)
   wait_idle (win);
   g_assert_nonnull (lk_window_get_last_error (win));
   g_assert_nonnull (strstr (lk_window_get_last_error (win), "no-such-model-here"));
+  /* The result on screen stays, out of date, under the error. */
+  g_assert_true (lk_window_get_error_over_result (win));
+  g_assert_nonnull (lk_window_get_explanation (win));
+  g_assert_true (lk_window_get_stale (win));
+  g_assert_true (gtk_widget_get_visible (lk_window_get_download_button (win)));
   g_assert_false (gtk_widget_get_sensitive (lk_window_get_download_button (win)));
   g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (lk_window_get_download_button (win)), "HF_HUB_OFFLINE"));
   snapshot ("model-missing");
