@@ -25,6 +25,8 @@ struct _LkInputPane
   GtkMenuButton *image_examples_button;
   GtkStack    *image_stack;
   GtkPicture  *picture;
+  AdwStatusPage *image_error_page;
+  char        *image_error;  /* why the chosen image cannot be read, or NULL */
   GtkEntry    *caption_entry;
   GtkLabel    *count_caption;
 
@@ -295,6 +297,7 @@ static void
 lk_input_pane_finalize (GObject *object)
 {
   g_free (LK_INPUT_PANE (object)->image);
+  g_free (LK_INPUT_PANE (object)->image_error);
   G_OBJECT_CLASS (lk_input_pane_parent_class)->finalize (object);
 }
 
@@ -321,6 +324,7 @@ lk_input_pane_class_init (LkInputPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LkInputPane, examples_button);
   gtk_widget_class_bind_template_child (widget_class, LkInputPane, image_examples_button);
   gtk_widget_class_bind_template_child (widget_class, LkInputPane, image_stack);
+  gtk_widget_class_bind_template_child (widget_class, LkInputPane, image_error_page);
   gtk_widget_class_bind_template_child (widget_class, LkInputPane, picture);
   gtk_widget_class_bind_template_child (widget_class, LkInputPane, caption_entry);
   gtk_widget_class_bind_template_child (widget_class, LkInputPane, count_caption);
@@ -402,7 +406,7 @@ lk_input_pane_get_image (LkInputPane *self)
  * lk_image_load () and the figures do; GtkPicture alone would not). What
  * cannot be read (a FIFO, a folder, a truncated or oversized file) is never
  * handed to GtkPicture, which would block on a FIFO: the picture says why. */
-static void
+static char *
 show_image (GtkPicture *picture, const char *path)
 {
   g_autoptr(GError) error = NULL;
@@ -410,8 +414,7 @@ show_image (GtkPicture *picture, const char *path)
   g_autoptr(GdkTexture) texture = pixbuf ? gdk_texture_new_for_pixbuf (pixbuf) : NULL;
 
   gtk_picture_set_paintable (picture, texture ? GDK_PAINTABLE (texture) : NULL);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (picture), error ? error->message : NULL);
-  gtk_picture_set_alternative_text (picture, error ? error->message : NULL);
+  return error ? g_strdup (error->message) : NULL;
 }
 
 void
@@ -423,9 +426,20 @@ lk_input_pane_set_image (LkInputPane *self, const char *path)
     return;
   g_free (self->image);
   self->image = g_strdup (path);
-  show_image (self->picture, path);
-  gtk_stack_set_visible_child_name (self->image_stack, path ? "image" : "empty");
+  g_free (self->image_error);
+  /* An image that cannot be read is said when it is chosen, not at
+   * Explain: its page tells why and offers another. */
+  self->image_error = show_image (self->picture, path);
+  adw_status_page_set_description (self->image_error_page, self->image_error);
+  gtk_stack_set_visible_child_name (self->image_stack, path == NULL ? "empty" : self->image_error ? "unreadable" : "image");
   g_signal_emit (self, signals[CHANGED], 0);
+}
+
+const char *
+lk_input_pane_get_image_error (LkInputPane *self)
+{
+  g_return_val_if_fail (LK_IS_INPUT_PANE (self), NULL);
+  return self->image_error;
 }
 
 const char *

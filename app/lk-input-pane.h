@@ -62,4 +62,7 @@ void         lk_input_pane_highlight       (LkInputPane *self,
 void         lk_input_pane_focus_text      (LkInputPane *self,
                                             guint        side);
 
+/* Why the chosen image cannot be read (shown in its place), or NULL. */
+const char  *lk_input_pane_get_image_error (LkInputPane *self);
+
 G_END_DECLS

@@ -524,7 +524,26 @@ test_image_mode (void)
   JsonObject *map;
 
   g_settings_set_string (settings (), "input-mode", "image-caption");
+  /* An image that cannot be read is said when it is chosen: a truncated
+   * JPEG, and a text file named .png. */
+  {
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    g_autofree char *cut = g_build_filename (workdir, "truncated.jpg", NULL);
+    g_autofree char *text = g_build_filename (workdir, "not-an-image.png", NULL);
+
+    g_assert_true (g_file_get_contents (image, &data, &len, NULL));
+    g_assert_true (g_file_set_contents (cut, data, (gssize) len / 2, NULL));
+    g_assert_true (g_file_set_contents (text, "hello\n", -1, NULL));
+    lk_input_pane_set_image (lk_window_get_input_pane (win), cut);
+    g_assert_nonnull (lk_input_pane_get_image_error (lk_window_get_input_pane (win)));
+    g_test_message ("truncated: %s", lk_input_pane_get_image_error (lk_window_get_input_pane (win)));
+    snapshot ("image-unreadable");
+    lk_input_pane_set_image (lk_window_get_input_pane (win), text);
+    g_assert_nonnull (lk_input_pane_get_image_error (lk_window_get_input_pane (win)));
+  }
   lk_input_pane_set_image (lk_window_get_input_pane (win), image);
+  g_assert_null (lk_input_pane_get_image_error (lk_window_get_input_pane (win)));
   lk_input_pane_set_caption (lk_window_get_input_pane (win), "a red square on a blue field");
 
   /* A text model cannot see the image: the message says what is needed. */
