@@ -17,7 +17,8 @@ struct _LkWindow
 
   /* below NARROW_WIDTH: icon-only mode toggles and no title (lk-window.c) */
   gboolean              narrow;
-  char                 *last_toast_file;  /* the file the last toast offers to open */
+  char                 *last_toast_file;
+  char                 *text_model;  /* the text model to go back to when leaving image mode */  /* the file the last toast offers to open */
   guint                 narrow_idle;
 
   /* template children */

@@ -101,6 +101,7 @@ lk_window_toast_file (LkWindow *self, const char *message, const char *path)
   adw_toast_set_action_target_value (toast, g_variant_new_string (path));
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
   g_free (self->last_toast_file);
+  g_free (self->text_model);
   self->last_toast_file = g_strdup (path);
 }
 
@@ -476,11 +477,59 @@ on_inputs_changed (LkWindow *self)
   lk_window_refresh_results (self);
 }
 
+/* Switching to images with a text model selected: the first image–text
+ * model installed is chosen (and the text model comes back with texts),
+ * or the toast says what is needed, instead of a choice that can only fail
+ * at Explain. */
+static void
+offer_model_for_mode (LkWindow *self, LkInputMode mode)
+{
+  g_auto(GStrv) folders = lk_settings_dup_model_folders (lk_settings_get_default ());
+  g_autoptr(GPtrArray) models = lk_model_store_list ((const char * const *) folders, NULL);
+  const char *current = lk_model_chooser_get_model (self->model_chooser);
+  LkModelKind kind = LK_MODEL_KIND_UNKNOWN;
+  const char *image_model = NULL;
+  g_autofree char *message = NULL;
+
+  for (guint i = 0; models && i < models->len; i++)
+    {
+      LkModelInfo *m = g_ptr_array_index (models, i);
+      const char *name = m->revision ? m->id : m->path;
+      LkModelKind k = lk_model_kind_for_architecture (m->architecture);
+
+      if (g_strcmp0 (name, current) == 0)
+        kind = k;
+      if (k == LK_MODEL_KIND_IMAGE_TEXT && image_model == NULL)
+        image_model = name;
+    }
+  if (mode == LK_INPUT_IMAGE_CAPTION && kind == LK_MODEL_KIND_TEXT)
+    {
+      if (image_model == NULL)
+        {
+          lk_window_toast (self, _("Images need an image–text model such as CLIP: add one in the model menu"));
+          return;
+        }
+      g_free (self->text_model);
+      self->text_model = g_strdup (current);
+      lk_model_chooser_set_model (self->model_chooser, image_model);
+      message = g_strdup_printf (_("Using %s for images"), image_model);
+      lk_window_toast (self, message);
+    }
+  else if (mode == LK_INPUT_TEXT_PAIR && kind == LK_MODEL_KIND_IMAGE_TEXT && self->text_model)
+    {
+      lk_model_chooser_set_model (self->model_chooser, self->text_model);
+      g_clear_pointer (&self->text_model, g_free);
+    }
+}
+
 static void
 on_settings_changed (LkWindow *self, const char *key)
 {
   if (g_str_equal (key, "input-mode"))
-    lk_input_pane_set_mode (self->input_pane, g_settings_get_enum (self->settings, "input-mode"));
+    {
+      lk_input_pane_set_mode (self->input_pane, g_settings_get_enum (self->settings, "input-mode"));
+      offer_model_for_mode (self, g_settings_get_enum (self->settings, "input-mode"));
+    }
   else if (g_str_equal (key, "palette") || g_str_equal (key, "merge-subwords") || g_str_equal (key, "show-specials")
            || g_str_equal (key, "alignment-top-k") || g_str_equal (key, "saliency-opacity"))
     apply_render_options (self);

@@ -544,6 +544,14 @@ test_image_mode (void)
   }
   lk_input_pane_set_image (lk_window_get_input_pane (win), image);
   g_assert_null (lk_input_pane_get_image_error (lk_window_get_input_pane (win)));
+  /* Switching to images chose the installed image–text model for the text
+   * one (and texts give the text model back)... */
+  g_assert_cmpstr (lk_model_chooser_get_model (chooser), ==, "likeness-random/clip-vit-base-patch32-random");
+  g_settings_set_string (settings (), "input-mode", "text-pair");
+  g_assert_cmpstr (lk_model_chooser_get_model (chooser), ==, saved);
+  g_settings_set_string (settings (), "input-mode", "image-caption");
+  /* ...and a text model chosen by hand for an image still gets a clear message. */
+  lk_model_chooser_set_model (chooser, saved);
   lk_input_pane_set_caption (lk_window_get_input_pane (win), "a red square on a blue field");
 
   /* A text model cannot see the image: the message says what is needed. */
