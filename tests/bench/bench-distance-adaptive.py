@@ -18,6 +18,7 @@ The time to reach a map that correlates with the truth at least as well as
 the reference's: our adaptive run's when its map does; when it stopped short
 of that, the time of our run of all BENCH_DA_MASKS masks (the same masks as
 the reference's, so the same map), which is what a user would then run.
+Correlations within 1e-4 of the reference's count as reached.
 Model loading is excluded on both sides. Last line:
   distance_adaptive ratio=X.XX   (the reference's seconds over ours, summed)
 
@@ -102,7 +103,10 @@ def main():
         ours = our_run(cli, model, photo, caption, os.path.join(outdir, f"da-{name}-ours.json"), 1, adaptive)
         ours_corr = corr(ours["map"], truth["map"])
         seconds, how = ours["seconds"], "adaptive run"
-        if ours_corr >= ref_corr:
+        # Same seed, same masks: at the cap our map is the reference's to
+        # 1e-7 (`run distance`), so equal correlations may differ in the
+        # last digits; 1e-4 is far below what 100 more masks change.
+        if ours_corr >= ref_corr - 1e-4:
             reached += 1
         else:
             full = our_run(cli, model, photo, caption, os.path.join(outdir, f"da-{name}-full.json"),
