@@ -68,8 +68,8 @@ LkExplanation *lk_explain_distance_image (LkModel                 *model,
 /* Image masking keeps the embeddings of the last few images' masked
  * copies on the model, so that another caption of the same image (same
  * mask settings and seed) embeds only masks no earlier run did; the map is
- * the one a run of its own gives. This drops them (the tests and the
- * benchmark time a cold run with it). */
+ * the one a run of its own gives. This drops them (the tests time and
+ * compare cold runs with it); not while a run on @model is under way. */
 void           lk_distance_forget        (LkModel                 *model);
 
 /* ---- the pieces, exposed for the tests ---- */
