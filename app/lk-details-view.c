@@ -44,6 +44,9 @@ static const Known known_params[] = {
   { "ad_mode", N_("Differentiation"), N_("Forward or reverse automatic differentiation") },
   { "max_seq_length", N_("Maximum sequence length"), N_("Longer inputs are cut to this many tokens") },
   { "seed", N_("Seed"), N_("Of the random baseline") },
+  { "n_masks_used", N_("Masks used"), N_("The masks the map is made of") },
+  { "stop_at", N_("Stop at"), N_("Masking stops once the split-half correlation reaches it; 0: never") },
+  { "stopped", N_("Stopped"), N_("converged: the split-half reached the threshold; all masks: it never did; off: no stop") },
 };
 
 static char *

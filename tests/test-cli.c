@@ -354,6 +354,52 @@ test_hostile_images (void)
   lk_test_rm_rf (dir);
 }
 
+static JsonObject *
+distance_params (const char *json)
+{
+  g_autoptr(JsonNode) node = lk_json_load (json, FALSE, NULL);
+  JsonObject *method;
+
+  g_assert_nonnull (node);
+  method = json_object_get_object_member (json_node_get_object (node), "method");
+  return json_object_ref (json_object_get_object_member (method, "params"));
+}
+
+/* --masks N is exactly N masks (distance_explainer's count, for parity);
+ * with --stop-at it is the most; a threshold out of [0, 1] is a usage
+ * error naming it. */
+static void
+test_distance_stop (void)
+{
+  g_autoptr(JsonObject) exact = NULL, stopped = NULL;
+  g_autofree char *tiny = lk_test_tiny_dir ("clip"), *out = NULL, *err = NULL;
+  g_autofree char *photo = g_test_build_filename (G_TEST_DIST, "golden", "clip", "rgb.png", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("lk-cli-XXXXXX", NULL), *json = g_build_filename (dir, "x.json", NULL);
+
+  g_assert_cmpint (run_bounded ((const char *[]) { "explain", "--model", tiny, "--method", "distance", "--masks", "300",
+                                                   "--image", photo, "--json", json, "a red square", NULL },
+                                &out, &err), ==, 0);
+  exact = distance_params (json);
+  g_assert_cmpint (json_object_get_int_member (exact, "n_masks_used"), ==, 300);
+  g_assert_cmpstr (json_object_get_string_member (exact, "stopped"), ==, "off");
+  g_assert_cmpfloat (json_object_get_double_member (exact, "stop_at"), ==, 0);
+  g_assert_nonnull (strstr (out, "\nn_masks_used=300\nstop_at=0.000000\n"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_bounded ((const char *[]) { "explain", "--model", tiny, "--method", "distance", "--masks", "3000",
+                                                   "--stop-at", "0.8", "--image", photo, "--json", json, "a red square",
+                                                   NULL }, &out, &err), ==, 0);
+  stopped = distance_params (json);
+  g_assert_cmpint (json_object_get_int_member (stopped, "n_masks_used"), <, 3000);
+  g_assert_cmpstr (json_object_get_string_member (stopped, "stopped"), ==, "converged");
+  g_assert_cmpfloat (json_object_get_double_member (stopped, "stop_at"), ==, 0.8);
+  expect_usage ((const char *[]) { "explain", "--model", tiny, "--method", "distance", "--stop-at", "1.5", "--image",
+                                   photo, "a red square", NULL }, "--stop-at");
+  expect_usage ((const char *[]) { "explain", "--model", tiny, "--method", "distance", "--stop-at", "-0.5", "--image",
+                                   photo, "a red square", NULL }, "--stop-at");
+  lk_test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -367,5 +413,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/eval-sts", test_eval_sts);
   g_test_add_func ("/cli/hostile-images", test_hostile_images);
   g_test_add_func ("/cli/batch", test_batch);
+  g_test_add_func ("/cli/distance-stop", test_distance_stop);
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 
 #include "lk-distance.h"
 #include "lk-error.h"
+#include "lk-explain.h"
 #include "lk-json.h"
 #include "lk-render.h"
 #include "lk-sts.h"
@@ -565,6 +566,213 @@ test_early_stop (void)
     g_assert_cmpfloat (fabs (vx[i] - vy[i]), <, 1e-9);
 }
 
+/* ---- the stop and the reuse on images (the tiny CLIP) ---- */
+
+static LkModel *clip;
+
+static LkModel *
+tiny_clip (void)
+{
+  if (clip == NULL)
+    clip = lk_test_load_tiny ("clip");
+  return clip;
+}
+
+static char *
+clip_photo (void)
+{
+  return g_test_build_filename (G_TEST_DIST, "golden", "clip", "rgb.png", NULL);
+}
+
+static LkExplanation *
+explain_photo (const char *caption, const LkDistanceParams *p)
+{
+  g_autofree char *photo = clip_photo ();
+  g_autoptr(GError) error = NULL;
+  LkExplanation *x = lk_explain_distance_image (tiny_clip (), photo, caption, p, NULL, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return x;
+}
+
+static JsonArray *
+mask_distances (LkExplanation *x)
+{
+  return json_object_get_array_member (lk_explanation_get_extra (x, "distance"), "masks");
+}
+
+static gint64
+param_int (LkExplanation *x, const char *key)
+{
+  return json_object_get_int_member (lk_explanation_get_params (x), key);
+}
+
+static const char *
+param_string (LkExplanation *x, const char *key)
+{
+  return json_object_get_string_member (lk_explanation_get_params (x), key);
+}
+
+/* The default stop is the verdict's "good" split-half (0.9). A run that
+ * stops says how many masks it ran, why it stopped and at what
+ * threshold, its distances are the first ones of a run of all the masks,
+ * and the verdict is good; stop_at 0 runs exactly n_masks. */
+static void
+test_image_stop (void)
+{
+  g_autoptr(LkExplanation) x = NULL, all = NULL;
+  g_autoptr(LkExplainRequest) r = lk_explain_request_new (LK_METHOD_DISTANCE);
+  LkDistanceParams p;
+  JsonArray *dx, *da;
+  gint64 used;
+
+  lk_distance_params_init (&p);
+  g_assert_cmpfloat (p.stop_at, ==, 0.9);
+  g_assert_cmpfloat (lk_explain_request_get (r, LK_PARAM_STOP_AT), ==, 0.9);
+  g_assert_cmpfloat (p.stop_at, ==, lk_method_info (LK_METHOD_DISTANCE)->check.good);
+  /* the tiny CLIP's random weights make a noisy map: 0.89 after 3000 masks */
+  p.n_masks = 3000;
+  p.stop_at = 0.8;
+  p.check_every = 100;
+  lk_distance_forget (tiny_clip ());
+  x = explain_photo ("a red square", &p);
+  used = param_int (x, "n_masks_used");
+  g_test_message ("tiny CLIP, stop at split-half 0.8: %" G_GINT64_FORMAT " of 3000 masks, split-half %.4f", used,
+                  lk_explanation_get_score (x, LK_SCORE_SPLIT_HALF, NAN));
+  g_assert_cmpint (used, <, 3000);
+  g_assert_cmpint (used % p.batch_size, ==, 0);
+  g_assert_cmpstr (param_string (x, "stopped"), ==, "converged");
+  g_assert_cmpint (param_int (x, "n_masks"), ==, 3000);
+  g_assert_cmpfloat (json_object_get_double_member (lk_explanation_get_params (x), "stop_at"), ==, 0.8);
+  g_assert_cmpfloat (lk_explanation_get_score (x, LK_SCORE_SPLIT_HALF, 0), >=, 0.8);
+  g_assert_cmpint (lk_explanation_get_verdict (x, NULL), ==, LK_VERDICT_FAIR);
+  dx = mask_distances (x);
+  g_assert_cmpuint (json_array_get_length (dx), ==, used);
+  /* exactly n_masks with the stop off, and the stopped run's masks are its first */
+  p.stop_at = 0;
+  lk_distance_forget (tiny_clip ());
+  all = explain_photo ("a red square", &p);
+  g_assert_cmpint (param_int (all, "n_masks_used"), ==, 3000);
+  g_assert_cmpstr (param_string (all, "stopped"), ==, "off");
+  da = mask_distances (all);
+  for (guint i = 0; i < used; i++)
+    g_assert_cmpfloat (num (dx, i), ==, num (da, i));
+  /* the check line says it stopped, and at what */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("lk-distance-XXXXXX", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *svg = export_svg (x, dir, &error);
+    g_autofree char *expect = g_strdup_printf ("stable after %" G_GINT64_FORMAT " of 3000 masks (stop at split-half 0.8", used);
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (svg, expect));
+    lk_test_rm_rf (dir);
+  }
+}
+
+/* A threshold out of [0, 1] is refused, naming it, by the core and by a request. */
+static void
+test_stop_errors (void)
+{
+  g_autoptr(LkExplainRequest) r = lk_explain_request_new (LK_METHOD_DISTANCE);
+  const double bad[] = { -0.1, 1.5, NAN };
+  LkDistanceParams p;
+  GError *error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      lk_distance_params_init (&p);
+      p.stop_at = bad[i];
+      g_assert_false (lk_distance_params_check (&p, &error));
+      g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT);
+      lk_test_assert_message (error, "early-stop threshold");
+      g_clear_error (&error);
+      g_assert_null (lk_explain_distance_image (tiny_clip (), "unused.png", "a caption", &p, NULL, NULL, NULL, &error));
+      g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+      g_assert_false (lk_explain_request_set (r, LK_PARAM_STOP_AT, bad[i], &error));
+      g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT);
+      lk_test_assert_message (error, "stop_at");
+      g_clear_error (&error);
+    }
+  g_assert_cmpfloat (lk_explain_request_get (r, LK_PARAM_STOP_AT), ==, 0.9);
+}
+
+static float *
+photo_map (LkExplanation *x)
+{
+  JsonObject *m = lk_explanation_get_extra (x, "saliency_map");
+  return decode_f32le (json_object_get_string_member (m, "values_f32le"),
+                       (gsize) json_object_get_int_member (m, "width") * json_object_get_int_member (m, "height"));
+}
+
+static void
+assert_same_map (LkExplanation *x, LkExplanation *y)
+{
+  g_autofree float *mx = photo_map (x), *my = photo_map (y);
+  JsonArray *dx = mask_distances (x), *dy = mask_distances (y);
+
+  g_assert_cmpint (param_int (x, "n_masks_used"), ==, param_int (y, "n_masks_used"));
+  for (guint i = 0; i < json_array_get_length (dx); i++)
+    g_assert_cmpfloat (num (dx, i), ==, num (dy, i));
+  g_assert_cmpmem (mx, 32 * 32 * sizeof (float), my, 32 * 32 * sizeof (float));
+  g_assert_cmpfloat (lk_explanation_get_score (x, LK_SCORE_SPLIT_HALF, NAN), ==,
+                     lk_explanation_get_score (y, LK_SCORE_SPLIT_HALF, NAN));
+}
+
+static gint64
+reused (LkExplanation *x)
+{
+  return json_object_get_int_member (lk_explanation_get_extra (x, "distance"), "reused");
+}
+
+/* One image, several captions: the masked copies are embedded once; each
+ * caption's map is the one a run of its own gives, stopped or not. */
+static void
+test_image_reuse (void)
+{
+  const char *captions[] = { "a red square", "a green field", "a blue sky" };
+  LkExplanation *shared[3], *own[3];
+  LkDistanceParams p;
+
+  lk_distance_params_init (&p);
+  p.n_masks = 3000;
+  p.batch_size = 16;
+  lk_distance_forget (tiny_clip ());
+  for (guint i = 0; i < 3; i++)
+    shared[i] = explain_photo (captions[i], &p);
+  g_assert_cmpint (reused (shared[0]), ==, 0);
+  for (guint i = 0; i < 3; i++)
+    {
+      lk_distance_forget (tiny_clip ());
+      own[i] = explain_photo (captions[i], &p);
+      g_assert_cmpint (reused (own[i]), ==, 0);
+      assert_same_map (shared[i], own[i]);
+    }
+  /* a later caption took every embedding an earlier one made */
+  g_assert_cmpint (reused (shared[1]), ==, MIN (param_int (shared[0], "n_masks_used"), param_int (shared[1], "n_masks_used")));
+  g_test_message ("masks used %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "; reused %" G_GINT64_FORMAT
+                  ", %" G_GINT64_FORMAT, param_int (shared[0], "n_masks_used"), param_int (shared[1], "n_masks_used"),
+                  param_int (shared[2], "n_masks_used"), reused (shared[1]), reused (shared[2]));
+  /* other mask settings or another seed draw other masks: nothing reused */
+  p.seed = 2;
+  p.stop_at = 0;
+  p.n_masks = 200;
+  {
+    g_autoptr(LkExplanation) a = explain_photo (captions[0], &p), b = NULL, c = NULL;
+    g_assert_cmpint (reused (a), ==, 0);
+    b = explain_photo (captions[1], &p);
+    g_assert_cmpint (reused (b), ==, 200);
+    p.feature_res = 4;
+    c = explain_photo (captions[1], &p);
+    g_assert_cmpint (reused (c), ==, 0);
+  }
+  for (guint i = 0; i < 3; i++)
+    {
+      g_object_unref (shared[i]);
+      g_object_unref (own[i]);
+    }
+}
+
 static void
 test_errors (void)
 {
@@ -636,10 +844,14 @@ main (int argc, char **argv)
   g_test_add_func ("/distance/text/seeds", test_text_seeds);
   g_test_add_func ("/distance/text/words-side-b-drop", test_text_word_units_and_side_b);
   g_test_add_func ("/distance/text/early-stop", test_early_stop);
+  g_test_add_func ("/distance/image/stop", test_image_stop);
+  g_test_add_func ("/distance/image/stop-errors", test_stop_errors);
+  g_test_add_func ("/distance/image/reuse", test_image_reuse);
   g_test_add_func ("/distance/errors", test_errors);
   g_test_add_func ("/distance/json", test_json_round_trip);
   rc = g_test_run ();
   g_object_unref (model);
+  g_clear_object (&clip);
   json_object_unref (golden);
   return rc;
 }

@@ -43,6 +43,18 @@ print_top_pairs (LkExplanation *x, int k)
     }
 }
 
+/* An integer as it is, a number (a threshold) with six decimals. */
+static void
+print_param (JsonObject *params, const char *key)
+{
+  JsonNode *n = json_object_get_member (params, key);
+
+  if (n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_DOUBLE)
+    g_print ("%s=%.6f\n", key, json_node_get_double (n));
+  else
+    g_print ("%s=%" G_GINT64_FORMAT "\n", key, json_object_get_int_member_with_default (params, key, 0));
+}
+
 /* key=value lines for scripts: what the registry says a summary of the
  * method shows, its verdict, and any aspects the result carries; then the
  * @top strongest token pairs. */
@@ -58,8 +70,7 @@ print_summary (LkExplanation *x, int top)
 
   g_print ("method=%s\nsimilarity=%.6f\n", method, lk_explanation_get_score (x, LK_SCORE_SIMILARITY, NAN));
   for (guint i = 0; info && i < G_N_ELEMENTS (info->check.summary_params) && info->check.summary_params[i]; i++)
-    g_print ("%s=%" G_GINT64_FORMAT "\n", info->check.summary_params[i],
-             json_object_get_int_member_with_default (lk_explanation_get_params (x), info->check.summary_params[i], 0));
+    print_param (lk_explanation_get_params (x), info->check.summary_params[i]);
   for (guint i = 0; info && i < G_N_ELEMENTS (info->check.summary) && info->check.summary[i]; i++)
     if (json_object_has_member (lk_explanation_get_scores (x), info->check.summary[i]))
       g_print ("%s=%.6f\n", info->check.summary[i], lk_explanation_get_score (x, info->check.summary[i], NAN));

@@ -14,7 +14,7 @@ cli_method_options_init (CliMethodOptions *o)
    * (and is refused) instead of meaning the default. */
   *o = (CliMethodOptions) {
     .layer = -1, .masks = -1, .feature_res = -1, .p_keep = -1, .batch_size = -1, .check_every = -1,
-    .steps = G_MININT, .seed = G_MININT,
+    .stop_at = -1, .steps = G_MININT, .seed = G_MININT,
   };
 }
 
@@ -75,7 +75,7 @@ cli_method_options_add_entries (CliMethodOptions *o, GArray *entries, CliOptionS
                                            attributions);
           add (entries, (GOptionEntry) { "image", 0, 0, G_OPTION_ARG_FILENAME, &o->image, o->image_help, "FILE" });
         }
-      add (entries, (GOptionEntry) { "masks", 0, 0, G_OPTION_ARG_INT, &o->masks, "distance: number of random masks (default 1000)", "N" });
+      add (entries, (GOptionEntry) { "masks", 0, 0, G_OPTION_ARG_INT, &o->masks, "distance: exactly N random masks (without it: at most 1000, stopping once the map is stable; with --stop-at, at most N)", "N" });
       add (entries, (GOptionEntry) { "feature-res", 0, 0, G_OPTION_ARG_INT, &o->feature_res, "distance: image mask grid cells per axis (default 8)", "R" });
       add (entries, (GOptionEntry) { "p-keep", 0, 0, G_OPTION_ARG_DOUBLE, &o->p_keep, "distance: probability that a cell or token is kept (default 0.5)", "P" });
       add (entries, (GOptionEntry) { "mask-side", 0, 0, G_OPTION_ARG_STRING, &o->mask_side, "distance: mask a (default; the image) or b (text B or the caption)", "SIDE" });
@@ -84,7 +84,7 @@ cli_method_options_add_entries (CliMethodOptions *o, GArray *entries, CliOptionS
       add (entries, (GOptionEntry) { "closest-window", 0, 0, G_OPTION_ARG_STRING, &o->closest, "distance: fractions of the sorted masks counted +1 (default 0:0.1)", "LO:HI" });
       add (entries, (GOptionEntry) { "farthest-window", 0, 0, G_OPTION_ARG_STRING, &o->farthest, "distance: fractions counted −1 (default 0.9:1)", "LO:HI" });
       add (entries, (GOptionEntry) { "batch-size", 0, 0, G_OPTION_ARG_INT, &o->batch_size, "distance: masked inputs per model call (default 32)", "B" });
-      add (entries, (GOptionEntry) { "stop-at", 0, 0, G_OPTION_ARG_DOUBLE, &o->stop_at, "distance: stop early once the split-half correlation reaches R (default 0: never)", "R" });
+      add (entries, (GOptionEntry) { "stop-at", 0, 0, G_OPTION_ARG_DOUBLE, &o->stop_at, "distance: stop once the split-half correlation reaches R (default 0.9 unless --masks is given; 0: never)", "R" });
       add (entries, (GOptionEntry) { "check-every", 0, 0, G_OPTION_ARG_INT, &o->check_every, "distance: masks between two early-stop checks (default 100)", "N" });
     }
   if (set & CLI_OPTIONS_PERTURBATION)
@@ -148,7 +148,8 @@ add_distance_options (const CliMethodOptions *d, LkExplainRequest *r, const char
          (d->batch_size == -1 || set_int (r, c, "batch-size", d->batch_size)) &&
          (d->check_every == -1 || set_int (r, c, "check-every", d->check_every)) &&
          (d->p_keep == -1 || set_double (r, c, "p-keep", d->p_keep)) &&
-         (d->stop_at == 0 || set_double (r, c, "stop-at", d->stop_at)) &&
+         (d->stop_at != -1 ? set_double (r, c, "stop-at", d->stop_at)
+                           : d->masks == -1 || set_double (r, c, "stop-at", 0)) &&
          (d->mask_side == NULL || set_param (r, c, "mask-side", d->mask_side)) &&
          (d->unit == NULL || set_param (r, c, "unit", d->unit)) &&
          (d->replace == NULL || set_param (r, c, "replace", d->replace)) &&

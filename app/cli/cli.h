@@ -20,8 +20,10 @@ enum {
 #define CLI_DEFAULT_MODEL "sentence-transformers/all-MiniLM-L6-v2"
 
 /* The method options every explaining command takes (cli-request.c): the
- * values as parsed, -1 (G_MININT for steps and seed, 0 for stop-at; NULL for strings) when
- * not given, so that the registry's defaults apply. */
+ * values as parsed, -1 (G_MININT for steps and seed; NULL for strings) when
+ * not given, so that the registry's defaults apply. One exception: --masks
+ * without --stop-at means exactly that many masks (stop-at 0), so that a
+ * command line that names a count gets it, as distance_explainer does. */
 typedef struct {
   char     *model;
   char     *method;

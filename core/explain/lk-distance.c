@@ -367,9 +367,15 @@ typedef struct {
   EmbedMasked   embed;
   LkProgressFunc progress;
   gpointer      progress_data;
+  /* masked embeddings of an earlier run on the same input (the cache
+   * below): masks [0, n_cached) are not embedded again */
+  const float  *cached;
+  guint         n_cached;
+  float        *kept;         /* NULL, or n_masks × dim: every embedding, for the cache */
   /* results */
   double       *distances;    /* n_masks */
   guint         n_used;
+  gboolean      converged;    /* stopped at stop_at before the last mask */
   double       *map;          /* size */
   double        split_half;
   double        seconds;
@@ -384,31 +390,57 @@ cancelled (GCancellable *cancellable, GError **error)
   return TRUE;
 }
 
+/* The embeddings of masks [first, first + b): from the cache where it
+ * has them (whole batches: a run is cached at batch boundaries or at its
+ * last mask), else from the model. */
+static const float *
+batch_embeddings (Loop *l, guint first, guint b, float *buf, GCancellable *cancellable, GError **error)
+{
+  const float *emb = buf;
+
+  if (first + b <= l->n_cached)
+    emb = l->cached + (gsize) first * l->dim;
+  else if (!l->embed (l->runner, first, b, buf, cancellable, error))
+    return NULL;
+  if (l->kept)
+    memcpy (l->kept + (gsize) first * l->dim, emb, (gsize) b * l->dim * sizeof *emb);
+  return emb;
+}
+
 static gboolean
 run_loop (Loop *l, GCancellable *cancellable, GError **error)
 {
   const LkDistanceParams *p = l->p;
-  g_autofree float *emb = g_new (float, (gsize) p->batch_size * l->dim);
+  g_autofree float *buf = g_new (float, (gsize) p->batch_size * l->dim);
   guint next_check = p->check_every;
   gint64 t0 = g_get_monotonic_time ();
 
   l->distances = g_new0 (double, p->n_masks);
   l->n_used = 0;
+  l->converged = FALSE;
   while (l->n_used < p->n_masks)
     {
       guint b = MIN (p->batch_size, p->n_masks - l->n_used);
-      if (cancelled (cancellable, error) || !l->embed (l->runner, l->n_used, b, emb, cancellable, error))
+      const float *emb;
+      if (cancelled (cancellable, error) ||
+          (emb = batch_embeddings (l, l->n_used, b, buf, cancellable, error)) == NULL)
         return FALSE;
       for (guint j = 0; j < b; j++)
         l->distances[l->n_used + j] = lk_distance_cosine (emb + (gsize) j * l->dim, l->reference, l->dim);
       l->n_used += b;
       if (l->progress)
         l->progress ((double) l->n_used / p->n_masks, l->progress_data);
+      /* The map of the masks so far is as stable as two independent maps
+       * of half as many agree; checked every check_every masks, so that
+       * the check (two aggregations) stays a small part of the run. */
       if (p->stop_at > 0 && l->n_used >= next_check && l->n_used < p->n_masks)
         {
           next_check = l->n_used + p->check_every;
           if (lk_distance_split_half (l->n_used, l->size, l->get_mask, l->runner, l->distances, p) >= p->stop_at)
-            break;
+            {
+              l->converged = TRUE;
+              break;
+            }
         }
     }
   l->map = g_new (double, l->size);
@@ -457,6 +489,9 @@ set_common (LkExplanation *x, LkModel *model, const LkDistanceParams *p, const L
   json_object_set_string_member (o, "rng", "numpy legacy MT19937 (np.random.seed)");
   json_object_set_double_member (o, "stop_at", p->stop_at);
   json_object_set_int_member (o, "check_every", p->check_every);
+  /* why the run ended: "converged" (the split-half reached stop_at),
+   * "all masks" (it never did), "off" (stop_at 0: exactly n_masks) */
+  json_object_set_string_member (o, "stopped", l->converged ? "converged" : p->stop_at > 0 ? "all masks" : "off");
   json_object_set_string_member (o, "mask_side", p->mask_side ? "b" : "a");
   json_object_set_string_member (o, "distance", "cosine distance / 2");
   lk_methods_set_model (x, model);
@@ -474,6 +509,8 @@ set_common (LkExplanation *x, LkModel *model, const LkDistanceParams *p, const L
   json_object_set_double_member (d, "min", lo);
   json_object_set_double_member (d, "max", hi);
   json_object_set_array_member (d, "masks", dist);
+  /* masked inputs whose embeddings an earlier run on the same image gave */
+  json_object_set_int_member (d, "reused", MIN (l->n_cached, l->n_used));
   json_object_set_double_member (lk_explanation_get_extra (x, "timings"), "explain_seconds", l->seconds);
 }
 
@@ -805,6 +842,144 @@ fill_map (JsonObject *o, LkModel *model, const LkImage *image, const char *path,
   json_object_set_string_member (o, "values_f32le", b64);
 }
 
+/* ---- masked image embeddings, kept for the next caption ----
+ *
+ * The masked copies of an image do not depend on the caption: only their
+ * distances do. So the model keeps the embeddings of the last few images'
+ * masks, keyed by the image's pixels and everything that draws or batches
+ * the masks (the masks of a seed depend on their count, RISE drawing every
+ * grid before the offsets; a batch's composition can change the float
+ * rounding). A second caption, a batch item with the same photo, the
+ * app's next run: each embeds only the masks no earlier run embedded, and
+ * gets the very floats a run of its own would have (same batches), hence
+ * the same map. On the model, so that it goes with it; a run adds its
+ * embeddings when it succeeds. */
+
+#define CACHE_ENTRIES 4
+#define CACHE_MAX_BYTES ((gsize) 128 << 20)   /* one run's embeddings, at most */
+
+typedef struct {
+  char  *key;
+  guint  n;      /* masks [0, n) */
+  float *emb;    /* n × dim */
+} CacheEntry;
+
+typedef struct {
+  GMutex  lock;
+  GQueue  entries;  /* CacheEntry, the most recently used first */
+} Cache;
+
+static void
+cache_entry_free (gpointer data)
+{
+  CacheEntry *e = data;
+  g_free (e->key);
+  g_free (e->emb);
+  g_free (e);
+}
+
+static void
+cache_free (gpointer data)
+{
+  Cache *c = data;
+  g_queue_clear_full (&c->entries, cache_entry_free);
+  g_mutex_clear (&c->lock);
+  g_free (c);
+}
+
+static Cache *
+model_cache (LkModel *model)
+{
+  static GMutex creating;
+  Cache *c;
+
+  g_mutex_lock (&creating);
+  if ((c = g_object_get_data (G_OBJECT (model), "lk-distance-cache")) == NULL)
+    {
+      c = g_new0 (Cache, 1);
+      g_mutex_init (&c->lock);
+      g_queue_init (&c->entries);
+      g_object_set_data_full (G_OBJECT (model), "lk-distance-cache", c, cache_free);
+    }
+  g_mutex_unlock (&creating);
+  return c;
+}
+
+static char *
+cache_key (const LkImage *image, const LkDistanceParams *p)
+{
+  GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint32 header[6] = { (guint32) image->width, (guint32) image->height, p->n_masks, p->feature_res,
+                        p->seed, p->batch_size };
+  char *key;
+
+  g_checksum_update (sum, (const guchar *) header, sizeof header);
+  g_checksum_update (sum, (const guchar *) &p->p_keep, sizeof p->p_keep);
+  g_checksum_update (sum, (const guchar *) image->rgb, (gsize) image->width * image->height * 3 * sizeof (float));
+  key = g_strdup (g_checksum_get_string (sum));
+  g_checksum_free (sum);
+  return key;
+}
+
+/* A copy of the embeddings kept for @key, or NULL. */
+static float *
+cache_lookup (Cache *c, const char *key, guint dim, guint *n)
+{
+  float *emb = NULL;
+
+  *n = 0;
+  g_mutex_lock (&c->lock);
+  for (GList *link = c->entries.head; link; link = link->next)
+    {
+      CacheEntry *e = link->data;
+      if (!g_str_equal (e->key, key))
+        continue;
+      emb = g_memdup2 (e->emb, (gsize) e->n * dim * sizeof *emb);
+      *n = e->n;
+      g_queue_unlink (&c->entries, link);
+      g_queue_push_head_link (&c->entries, link);
+      break;
+    }
+  g_mutex_unlock (&c->lock);
+  return emb;
+}
+
+/* Keeps @emb (masks [0, @n)) for @key unless more are kept already. */
+static void
+cache_store (Cache *c, const char *key, float *emb, guint n)
+{
+  CacheEntry *e = NULL;
+
+  g_mutex_lock (&c->lock);
+  for (GList *link = c->entries.head; link && e == NULL; link = link->next)
+    if (g_str_equal (((CacheEntry *) link->data)->key, key))
+      e = link->data;
+  if (e == NULL)
+    {
+      e = g_new0 (CacheEntry, 1);
+      e->key = g_strdup (key);
+      g_queue_push_head (&c->entries, e);
+      while (c->entries.length > CACHE_ENTRIES)
+        cache_entry_free (g_queue_pop_tail (&c->entries));
+    }
+  if (n > e->n)
+    {
+      g_free (e->emb);
+      e->emb = emb;
+      e->n = n;
+      emb = NULL;
+    }
+  g_mutex_unlock (&c->lock);
+  g_free (emb);
+}
+
+void
+lk_distance_forget (LkModel *model)
+{
+  g_return_if_fail (LK_IS_MODEL (model));
+  g_object_set_data (G_OBJECT (model), "lk-distance-cache", NULL);
+}
+
 static gboolean
 explain_image_side (LkExplanation *x, LkModel *model, const LkImage *image, const char *path, const float *reference,
                     const LkDistanceParams *p, Loop *l, LkProgressFunc progress,
@@ -812,16 +987,26 @@ explain_image_side (LkExplanation *x, LkModel *model, const LkImage *image, cons
 {
   guint dim = lk_model_get_dim (model);
   ImageRunner r = { model, image, NULL, lk_model_get_image_size (model) };
+  Cache *cache = model_cache (model);
+  g_autofree char *key = cache_key (image, p);
+  g_autofree float *cached = NULL;
+  guint n_cached;
   gboolean ok;
 
   r.rise = lk_rise_new (p->n_masks, image->height, image->width, p->feature_res, p->p_keep, p->seed);
   r.mask = g_new (float, (gsize) image->width * image->height);
   r.masked = lk_image_copy (image);
   r.pixels = g_new (float, (gsize) p->batch_size * 3 * r.size * r.size);
+  cached = cache_lookup (cache, key, dim, &n_cached);
   *l = (Loop) { p, dim, reference, (gsize) image->width * image->height, image_mask, &r, image_embed, progress,
-                progress_data };
+                progress_data, cached, n_cached };
+  if ((gsize) p->n_masks * dim * sizeof (float) <= CACHE_MAX_BYTES)
+    l->kept = g_new (float, (gsize) p->n_masks * dim);
   if ((ok = run_loop (l, cancellable, error)))
     fill_map (lk_explanation_get_extra (x, "saliency_map"), model, image, path, l->map);
+  if (ok && l->kept && l->n_used > n_cached)
+    cache_store (cache, key, g_steal_pointer (&l->kept), l->n_used);
+  g_clear_pointer (&l->kept, g_free);
   lk_rise_free (r.rise);
   g_free (r.mask);
   lk_image_free (r.masked);

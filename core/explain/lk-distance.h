@@ -29,7 +29,7 @@ typedef struct {
   double            neg_min, neg_max;  /* farthest window: [0.9, 1.0) */
   guint             batch_size;   /* masked inputs per embedding call, 32 */
   guint32           seed;         /* the masks of np.random.seed(seed) in distance_explainer */
-  double            stop_at;      /* > 0: stop once the split-half correlation reaches it */
+  double            stop_at;      /* > 0: stop once the split-half correlation reaches it (0.9); 0: all n_masks */
   guint             check_every;  /* masks between two early-stop checks, 100 */
   guint             mask_side;    /* 0: mask A (image or text A), 1: mask B (text B or the caption) */
   LkDistanceUnit    unit;
@@ -64,6 +64,13 @@ LkExplanation *lk_explain_distance_image (LkModel                 *model,
                                           gpointer                 progress_data,
                                           GCancellable            *cancellable,
                                           GError                 **error);
+
+/* Image masking keeps the embeddings of the last few images' masked
+ * copies on the model, so that another caption of the same image (same
+ * mask settings and seed) embeds only masks no earlier run did; the map is
+ * the one a run of its own gives. This drops them (the tests time and
+ * compare cold runs with it); not while a run on @model is under way. */
+void           lk_distance_forget        (LkModel                 *model);
 
 /* ---- the pieces, exposed for the tests ---- */
 

@@ -458,6 +458,27 @@ method_segments (JsonObject *scores, const LkCheckItem *items, GPtrArray *out)
   return TRUE;
 }
 
+/* Distance masking: how many masks it ran and why it stopped, with the
+ * threshold, so that a map of 300 masks says it is one on purpose. */
+static void
+stop_segments (LkFigure *f, GPtrArray *out)
+{
+  JsonObject *p = lk_explanation_get_params (f->x);
+  const char *stopped = json_object_get_string_member_with_default (p, "stopped", NULL);
+  guint used = (guint) json_object_get_int_member_with_default (p, "n_masks_used", 0);
+  guint asked = (guint) json_object_get_int_member_with_default (p, "n_masks", 0);
+  g_autofree char *at = lk_format_number (json_object_get_double_member_with_default (p, "stop_at", 0));
+
+  if (stopped == NULL)
+    return;
+  if (g_str_equal (stopped, "converged"))
+    g_ptr_array_add (out, g_strdup_printf (_("stable after %u of %u masks (stop at split-half %s)"), used, asked, at));
+  else if (g_str_equal (stopped, "all masks"))
+    g_ptr_array_add (out, g_strdup_printf (_("%u masks, split-half %s not reached"), used, at));
+  else
+    g_ptr_array_add (out, g_strdup_printf (_("%u masks"), used));
+}
+
 /* A ranking contrast: each pair's own check, named, and its verdict. */
 static gboolean
 contrast_segments (LkFigure *f, const LkMethodInfo *info, GPtrArray *out)
@@ -510,6 +531,7 @@ lk_check_segments (LkFigure *f)
         }
     }
   aspect_segments (f, out);
+  stop_segments (f, out);
   if (has_score (f, LK_SCORE_PERTURBATION_AREA))
     {
       g_autofree char *a = lk_format_number (score (f, LK_SCORE_PERTURBATION_AREA));

@@ -153,7 +153,7 @@ typedef struct {
   double             good, fair;   /* below good (above, for split-half): good; below fair: fair */
   const LkCheckItem *items;        /* the check line, NULL-format-ended */
   const char        *summary[8];   /* the scores a one-pair summary prints, NULL-ended */
-  const char        *summary_params[2]; /* and the result's params it prints */
+  const char        *summary_params[3]; /* and the result's params it prints */
 } LkCheckInfo;
 
 /* A member of a result's "scores". The strings are untranslated (N_):

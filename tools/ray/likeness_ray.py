@@ -36,14 +36,15 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"   # the CLI's CLI_DEFAU
 # The method options of `likeness-cli batch`, in the order cli-request.c
 # applies them (so the first bad one is the one the CLI names), each with
 # the value that means "not given" there: the registry's default applies.
-# The CLI's sentinels are kept as they are (--steps 0, --seed 0 and
-# --stop-at 0 mean the default), so one command line means one request.
+# The CLI's sentinels are kept as they are (--steps 0 and --seed 0 mean
+# the default), so one command line means one request; as there, --masks
+# without --stop-at means exactly that many masks (stop-at 0).
 INT_OPTIONS = [("layer", -1), ("steps", 0)]
 STRING_OPTIONS = ["quadrature", "measure", "ad-mode"]
 FLAG_OPTIONS = ["zero-biases", "perturbation"]
 SEED_OPTION = ("seed", 0)
 DISTANCE_OPTIONS = [("masks", int, -1), ("feature-res", int, -1), ("batch-size", int, -1),
-                    ("check-every", int, -1), ("p-keep", float, -1), ("stop-at", float, 0),
+                    ("check-every", int, -1), ("p-keep", float, -1), ("stop-at", float, -1),
                     ("mask-side", str, None), ("unit", str, None), ("replace", str, None)]
 WINDOW_OPTIONS = [("closest-window", "closest_min", "closest_max"),
                   ("farthest-window", "farthest_min", "farthest_max")]
@@ -102,6 +103,8 @@ def build_request(options):
     for option, _, unset in DISTANCE_OPTIONS:
         if options.get(option, unset) != unset:
             put(option, number(options[option]) if not isinstance(options[option], str) else options[option])
+        elif option == "stop-at" and options.get("masks", -1) != -1:
+            put(option, "0")
     for option, lo, hi in WINDOW_OPTIONS:
         text = options.get(option)
         if text is None:
