@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "lk-application.h"
+#include "lk-help-window.h"
 #include "lk-method-info.h"
 #include "lk-preferences-window.h"
 #include "lk-settings.h"
@@ -25,6 +26,7 @@ static const struct {
   /* The shortcuts window is built per window (lk_window_init), not loaded
    * by GtkApplication, so its accelerator is set here. */
   { "win.show-help-overlay", { "<Control>question", NULL } },
+  { "win.help", { "F1", NULL } },
   { "win.open", { "<Control>o", NULL } },
   { "win.open-audit", { "<Control><Shift>o", NULL } },
   { "win.back", { "<Alt>Left", NULL } },
@@ -146,6 +148,12 @@ about_action (GSimpleAction *action, GVariant *param, gpointer data)
   adw_about_window_set_copyright (about, "© 2026 The Likeness authors");
   /* Translators: your name, e.g. "Jane Doe <jane@example.org>", one per line */
   adw_about_window_set_translator_credits (about, _("translator-credits"));
+  {
+    /* The methods' papers, as the help and the report cite them. */
+    g_autofree char *citations = lk_help_citations ();
+    g_auto(GStrv) lines = g_strsplit (citations, "\n", -1);
+    adw_about_window_add_acknowledgement_section (about, _("Methods"), (const char **) lines);
+  }
   gtk_window_present (GTK_WINDOW (about));
 }
 

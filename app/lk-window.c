@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "lk-method-info.h"
+#include "lk-help-window.h"
 #include "lk-model-store.h"
 #include "lk-window-private.h"
 
@@ -618,6 +619,16 @@ copy_figure_action (GtkWidget *widget, const char *action, GVariant *param)
   lk_window_copy_figure (LK_WINDOW (widget));
 }
 
+/* F1: the help, at the page for what is on screen (Details: the methods). */
+static void
+help_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  LkWindow *self = LK_WINDOW (widget);
+  const char *page = g_strcmp0 (lk_window_get_visible_view (self), "details") == 0 ? "methods" : "views";
+
+  gtk_window_present (lk_help_window_new (GTK_WINDOW (self), page));
+}
+
 static void
 dismiss_error_action (GtkWidget *widget, const char *action, GVariant *param)
 {
@@ -965,6 +976,7 @@ lk_window_class_init (LkWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.copy-figure", NULL, copy_figure_action);
   gtk_widget_class_install_action (widget_class, "win.open-file", "s", open_file_action);
   gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL, dismiss_error_action);
+  gtk_widget_class_install_action (widget_class, "win.help", NULL, help_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-reset", NULL, zoom_action);

@@ -469,7 +469,10 @@ lk_render_report (LkFigure *f, LkCanvas *c, double *width, double *height)
   y = draw_model (f, c, y) + 8;
   y = heading (f, c, y, _("METHOD"));
   y = field (f, c, MARGIN, y, 96, TEXT_W, _("Method"), method_line, FALSE, "method");
-  y = field (f, c, MARGIN, y, 96, TEXT_W, _("Parameters"), params, FALSE, "params") + 8;
+  y = field (f, c, MARGIN, y, 96, TEXT_W, _("Parameters"), params, FALSE, "params");
+  if (lk_method_info_find (method) && lk_method_info_find (method)->paper)
+    y = field (f, c, MARGIN, y, 96, TEXT_W, _("Reference"), lk_method_info_find (method)->paper, FALSE, "paper");
+  y += 8;
   y = heading (f, c, y, _("SCORES"));
   y = draw_scores (f, c, y) + 8;
   y = heading (f, c, y, _("CHECKS"));

@@ -356,3 +356,52 @@ lk_render_describe_hit (LkExplanation *x, LkView view, const LkRenderOptions *op
   lk_figure_clear (&f);
   return out;
 }
+
+const char *
+lk_view_title (LkView view)
+{
+  switch (view)
+    {
+    case LK_VIEW_HEATMAP:   return _("Matrix");
+    case LK_VIEW_ALIGNMENT: return _("Alignment");
+    case LK_VIEW_SALIENCY:  return _("Saliency");
+    case LK_VIEW_ASPECTS:   return _("Aspects");
+    case LK_VIEW_REPORT:    return _("Report");
+    case LK_VIEW_CONTRAST:  return _("Ranking");
+    default:                return "";
+    }
+}
+
+const char *
+lk_view_help (LkView view)
+{
+  switch (view)
+    {
+    case LK_VIEW_HEATMAP:
+      return _("One row for each word (or token) of text A, one column for each of text B. A cell's colour is how "
+               "much that pair adds to the similarity: red adds, blue takes away, white does nothing; the colour bar "
+               "gives the scale. The cells add up to the sum printed under the figure; how close that is to the "
+               "score is the method's check. Hover or select a cell for its value and share of the total.");
+    case LK_VIEW_ALIGNMENT:
+      return _("The two texts one above the other, with a line for each of the strongest pairs: the wider and "
+               "more opaque, the larger its value; red lines add to the similarity, blue ones take away. Links "
+               "sets how many are drawn. For alignment the lines are each word's best partners by cosine.");
+    case LK_VIEW_SALIENCY:
+      return _("Each word's share: its pairs summed over the other text, as a colour behind the word (red adds "
+               "to the similarity, blue takes away). For an image, the map lies over the photo: choose a caption "
+               "word to see the regions that support it; Opacity sets how much of the photo shows through.");
+    case LK_VIEW_ASPECTS:
+      return _("For a model with aspects (a layout or a head), the similarity split into named parts such as "
+               "topic or negation: each bar is that aspect's similarity and its share of the score; the residual "
+               "is the part no aspect carries. The shares add up to the score.");
+    case LK_VIEW_REPORT:
+      return _("Everything about one result on a page: the inputs, the model and its weights, the method and its "
+               "parameters, the scores, the checks read in words, and the figure, for an audit or a report.");
+    case LK_VIEW_CONTRAST:
+      return _("Why one passage ranks above another for the same query: each query word with its two bars (its "
+               "share with passage 1 and with passage 2) and their difference; the differences add up to the "
+               "difference of the two scores, less the residual shown.");
+    default:
+      return "";
+    }
+}

@@ -122,6 +122,10 @@ char     *lk_render_describe_hit (LkExplanation          *x,
 gboolean     lk_view_from_string (const char *name,
                                   LkView     *view);
 const char  *lk_view_to_string   (LkView      view);
+/* The view's title for people ("Matrix") and how to read its figure, a
+ * paragraph for the help (both translated). */
+const char  *lk_view_title       (LkView      view);
+const char  *lk_view_help        (LkView      view);
 
 /**
  * lk_render_check_segments:

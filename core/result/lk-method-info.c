@@ -501,3 +501,44 @@ lk_verdict_title (LkVerdict verdict)
       return _("No check");
     }
 }
+
+static char *
+percent (double v)
+{
+  return g_strdup_printf ("%g %%", v * 100);
+}
+
+char *
+lk_method_check_help (const LkMethodInfo *info)
+{
+  g_autofree char *good = NULL, *fair = NULL;
+
+  g_return_val_if_fail (info != NULL, NULL);
+  switch (info->check.kind)
+    {
+    case LK_CHECK_ATTRIBUTION:
+      good = percent (info->check.good);
+      fair = percent (info->check.fair);
+      return g_strdup_printf (_("Its check is the attribution error: how far the sum of the token pairs (ΣA) is from "
+                                "what it should be, the score less the reference terms, relative to that. Below %s "
+                                "the map is Faithful, below %s Approximate, else Unreliable: use more integration "
+                                "steps."), good, fair);
+    case LK_CHECK_CONSERVATION:
+      good = percent (info->check.good);
+      fair = percent (info->check.fair);
+      return g_strdup_printf (_("Its check is the conservation gap: how far the sum of the pair relevances (ΣR) is "
+                                "from the similarity, relative to it (the biases carry the rest; with zero biases it "
+                                "closes). Below %s the map is Faithful, below %s Approximate: read it as a ranking, "
+                                "else Unreliable."), good, fair);
+    case LK_CHECK_SPLIT_HALF:
+      return g_strdup_printf (_("Its check is the split-half correlation: two maps from the two halves of the masks, "
+                                "compared. Above %g the map is Faithful (stable), above %g Approximate, else "
+                                "Unreliable: use more masks."), info->check.good, info->check.fair);
+    case LK_CHECK_SHARES:
+      return g_strdup_printf (_("Its check is that the aspect shares and the residual add up to the similarity: a gap "
+                                "below %g is Faithful."), info->check.good);
+    case LK_CHECK_NONE:
+    default:
+      return g_strdup (_("It shows similarities, not an attribution of the score, so it has no faithfulness check."));
+    }
+}

@@ -274,4 +274,8 @@ const char         *lk_verdict_to_string  (LkVerdict    verdict);
 /* Translated, for a badge: "Faithful", "Approximate", "Unreliable", "No check". */
 const char         *lk_verdict_title      (LkVerdict    verdict);
 
+/* One paragraph for the help: what the method's own check measures and
+ * the thresholds of its verdict (the same the badge and the report use). */
+char               *lk_method_check_help  (const LkMethodInfo *info);
+
 G_END_DECLS

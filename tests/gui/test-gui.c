@@ -20,6 +20,7 @@
 #include "lk-model-store.h"
 #include "lk-methods.h"
 #include "lk-preferences-window.h"
+#include "lk-render.h"
 #include "lk-settings.h"
 #include "lk-window.h"
 
@@ -1311,6 +1312,64 @@ test_a11y (void)
   }
 }
 
+/* ---- help ---- */
+
+static void
+collect_labels (GtkWidget *w, GString *out)
+{
+  if (GTK_IS_LABEL (w))
+    g_string_append_printf (out, "%s\n", gtk_label_get_label (GTK_LABEL (w)));
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    collect_labels (c, out);
+}
+
+static GtkWidget *
+find_toplevel (GType type)
+{
+  GListModel *tops = gtk_window_get_toplevels ();   /* (transfer none) */
+
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (tops, i);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return GTK_WIDGET (w);
+    }
+  return NULL;
+}
+
+/* F1 opens the help at what is on screen: how to read each figure, and
+ * each method with its check and its paper, from the registry. */
+static void
+test_help (void)
+{
+  g_auto(GStrv) keys = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.help");
+  g_autoptr(GString) text = g_string_new (NULL);
+  GtkWidget *help;
+  guint n;
+  const LkMethodInfo *all = lk_method_infos (&n);
+
+  g_assert_true (g_strv_contains ((const char * const *) keys, "F1"));
+  lk_window_set_visible_view (win, "details");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.help", NULL));
+  help = find_toplevel (ADW_TYPE_PREFERENCES_WINDOW);
+  g_assert_nonnull (help);
+  g_assert_cmpstr (adw_preferences_window_get_visible_page_name (ADW_PREFERENCES_WINDOW (help)), ==, "methods");
+  wait_for_paint (help, g_get_monotonic_time () + 30 * G_USEC_PER_SEC, "help");
+  snapshot_widget (help, "help-methods");
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (help), "views");
+  collect_labels (help, text);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *check = lk_method_check_help (&all[i]);
+      if (!strstr (text->str, all[i].paper) || !strstr (text->str, check))
+        g_error ("the help lacks %s's paper or check", all[i].name);
+    }
+  g_assert_nonnull (strstr (text->str, lk_view_help (LK_VIEW_HEATMAP)));
+  snapshot_widget (help, "help-views");
+  gtk_window_destroy (GTK_WINDOW (help));
+  lk_window_set_visible_view (win, "matrix");
+}
+
 /* ---- small windows ---- */
 
 static void
@@ -1600,6 +1659,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/audit", test_audit);
   g_test_add_func ("/gui/a11y", test_a11y);
   g_test_add_func ("/gui/narrow", test_narrow);
+  g_test_add_func ("/gui/help", test_help);
   /* Last: opening a session forgets the results the tests above share. */
   g_test_add_func ("/gui/session-text-all", test_session_text_all);
   g_test_add_func ("/gui/session-image-all", test_session_image_all);
