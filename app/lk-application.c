@@ -43,6 +43,7 @@ static const struct {
   { "win.show-view::saliency", { "<Alt>3", NULL } },
   { "win.show-view::aspects", { "<Alt>4", NULL } },
   { "win.show-view::details", { "<Alt>5", NULL } },
+  { "win.show-view::contrast", { "<Alt>6", NULL } },
   { "win.input-mode::text-pair", { "<Control><Alt>t", NULL } },
   { "win.input-mode::image-caption", { "<Control><Alt>i", NULL } },
   { "app.preferences", { "<Control>comma", NULL } },

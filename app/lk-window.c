@@ -1171,7 +1171,11 @@ lk_window_get_visible_view (LkWindow *self)
 void
 lk_window_set_visible_view (LkWindow *self, const char *name)
 {
+  GtkWidget *page;
+
   g_return_if_fail (LK_IS_WINDOW (self));
-  if (adw_view_stack_get_child_by_name (self->view_stack, name))
+  /* A hidden page (the ranking contrast without a contrast) stays hidden. */
+  if ((page = adw_view_stack_get_child_by_name (self->view_stack, name)) &&
+      adw_view_stack_page_get_visible (adw_view_stack_get_page (self->view_stack, page)))
     adw_view_stack_set_visible_child_name (self->view_stack, name);
 }
