@@ -8,6 +8,7 @@
 #include "lk-details-view.h"
 #include "lk-figure-view.h"
 #include "lk-input-pane.h"
+#include "lk-method-chooser.h"
 #include "lk-model-chooser.h"
 
 G_BEGIN_DECLS
@@ -31,6 +32,7 @@ gboolean        lk_window_get_stale          (LkWindow       *self);
 
 LkInputPane    *lk_window_get_input_pane     (LkWindow       *self);
 LkModelChooser *lk_window_get_model_chooser  (LkWindow       *self);
+LkMethodChooser *lk_window_get_method_chooser (LkWindow      *self);
 LkFigureView   *lk_window_get_figure_view    (LkWindow       *self,
                                               LkView          view);
 LkDetailsView  *lk_window_get_details_view   (LkWindow       *self);

@@ -10,6 +10,7 @@
 #include "lk-json.h"
 #include "lk-method-info.h"
 #include "lk-methods-private.h"
+#include "lk-model-store.h"
 #include "lk-provenance.h"
 
 LkAspectLayout *
@@ -313,6 +314,39 @@ lk_aspects_available (const char *model_dir)
   dirs = lk_aspect_head_dirs ();
   path = lk_aspect_head_find_path (dirs, sha);
   return path != NULL;
+}
+
+static void
+available_thread (GTask *task, gpointer source, gpointer name, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  g_autofree char *dir = lk_model_store_resolve (name, FALSE, NULL, NULL, cancellable, &error);
+
+  if (dir == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, lk_aspects_available (dir));
+}
+
+void
+lk_aspects_available_async (const char          *model_name,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_return_if_fail (model_name != NULL);
+  g_task_set_source_tag (task, lk_aspects_available_async);
+  g_task_set_task_data (task, g_strdup (model_name), g_free);
+  g_task_run_in_thread (task, available_thread);
+}
+
+gboolean
+lk_aspects_available_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 LkExplanation *

@@ -114,6 +114,14 @@ double          lk_aspect_head_orthogonality (const float *q,
  * or a head for its weights (hashing them the first time: call it off the
  * main thread). */
 gboolean        lk_aspects_available   (const char          *model_dir);
+/* The same for a model name (a hub id or a folder) in a worker thread; an
+ * error when the model is not installed (nothing is downloaded). */
+void            lk_aspects_available_async  (const char          *model_name,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean        lk_aspects_available_finish (GAsyncResult        *result,
+                                             GError             **error);
 
 /* Trains a head (lk-aspect-head-train.c). */
 typedef struct {
