@@ -208,7 +208,8 @@ lk_aspect_head_orthogonality (const float *q, guint dim)
   return worst;
 }
 
-/* Only the header, for finding a model's head among many. */
+/* The whole head, or with @with_q FALSE its header only (all that finding
+ * a model's head among several needs; Q itself is checked when read). */
 static LkAspectHead *
 read_head (const char *path, gboolean with_q, GError **error)
 {

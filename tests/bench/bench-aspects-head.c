@@ -107,8 +107,8 @@ main (int argc, char **argv)
   g_autoptr(LkAspectHead) head = NULL;
   g_autoptr(LkStsSet) sick = NULL, sts = NULL;
   g_autofree float *sa = NULL, *sb = NULL, *qa = NULL, *qb = NULL, *ta = NULL, *tb = NULL, *tqa = NULL, *tqb = NULL;
-  g_autofree double *base = NULL, *rot = NULL, *tuned = NULL, *metric = NULL, *cb = NULL, *ch = NULL, *gold = NULL;
-  double worst_cos = 0, worst_gap = 0, stsb_base, stsb_head;
+  g_autofree double *base = NULL, *rot = NULL, *tuned = NULL, *metric = NULL, *cb = NULL, *ch = NULL;
+  double worst_cos = 0, worst_gap = 0, stsb_base, stsb_head, *gold;
   guint n, d, w;
 
   if (argc != 6 && argc != 7)
