@@ -7,6 +7,7 @@
 #include "lk-help-window.h"
 #include "lk-method-info.h"
 #include "lk-preferences-window.h"
+#include "lk-runtime.h"
 #include "lk-settings.h"
 #include "lk-window.h"
 
@@ -258,13 +259,7 @@ lk_application_new (const char *application_id, GApplicationFlags flags)
 gboolean
 lk_application_running_uninstalled (void)
 {
-#ifdef LK_BUILD_ROOT
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-
-  return exe != NULL && g_str_has_prefix (exe, LK_BUILD_ROOT "/");
-#else
-  return FALSE;
-#endif
+  return lk_runtime_running_uninstalled ();
 }
 
 gboolean

@@ -184,3 +184,38 @@ lk_method_chooser_set_method (LkMethodChooser *self, const char *method)
   sync_rows (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_METHOD]);
 }
+
+static GtkWidget *
+row_of (LkMethodChooser *self, const char *method)
+{
+  guint n;
+  const LkMethodInfo *all = lk_method_infos (&n);
+
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (all[i].name, method) == 0)
+      return GTK_WIDGET (gtk_list_box_get_row_at_index (self->list, (int) i));
+  return NULL;
+}
+
+void
+lk_method_chooser_set_available (LkMethodChooser *self, const char *method, gboolean available, const char *why)
+{
+  GtkWidget *row;
+  const LkMethodInfo *info;
+
+  g_return_if_fail (LK_IS_METHOD_CHOOSER (self));
+  if ((row = row_of (self, method)) == NULL || (info = lk_method_info_find (method)) == NULL)
+    return;
+  gtk_widget_set_sensitive (row, available);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), why ? why : _(info->description));
+}
+
+gboolean
+lk_method_chooser_get_available (LkMethodChooser *self, const char *method)
+{
+  GtkWidget *row;
+
+  g_return_val_if_fail (LK_IS_METHOD_CHOOSER (self), FALSE);
+  row = row_of (self, method);
+  return row != NULL && gtk_widget_get_sensitive (row);
+}

@@ -13,5 +13,13 @@ G_DECLARE_FINAL_TYPE (LkMethodChooser, lk_method_chooser, LK, METHOD_CHOOSER, Gt
 const char *lk_method_chooser_get_method (LkMethodChooser *self);
 void        lk_method_chooser_set_method (LkMethodChooser *self,
                                           const char      *method);
+/* Whether @method's row can be chosen; @why (NULL: the method's own
+ * description) is its subtitle. */
+void        lk_method_chooser_set_available (LkMethodChooser *self,
+                                             const char      *method,
+                                             gboolean         available,
+                                             const char      *why);
+gboolean    lk_method_chooser_get_available (LkMethodChooser *self,
+                                             const char      *method);
 
 G_END_DECLS

@@ -75,6 +75,7 @@ struct _LkWindow
   char                 *model_name;     /* as chosen, for the model loaded */
   char                 *load_name;      /* as chosen, for the model loading */
   GCancellable         *load_cancellable;
+  GCancellable         *aspects_cancellable;  /* lk-window.c's check_aspects () */
   gboolean              explain_after_load;
 
   /* the running explanation */

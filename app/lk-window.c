@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "lk-aspects.h"
 #include "lk-method-info.h"
 #include "lk-help-window.h"
 #include "lk-model-store.h"
@@ -542,8 +543,46 @@ on_settings_changed (LkWindow *self, const char *key)
 }
 
 static void
+on_aspects_checked (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(LkWindow) self = data;
+  g_autoptr(GError) error = NULL;
+  gboolean available = lk_aspects_available_finish (result, &error);
+  const char *aspects = lk_method_to_string (LK_METHOD_ASPECTS);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->disposed)
+    return;
+  g_clear_object (&self->aspects_cancellable);
+  /* A model that is not installed yet cannot be judged: Explain says what
+   * is missing, so the method stays open. */
+  if (error != NULL)
+    available = TRUE;
+  lk_method_chooser_set_available (self->method_chooser, aspects, available,
+                                   available ? NULL : _("This model has no aspect layout and no aspect head: "
+                                                        "likeness-cli train-aspects --head trains one"));
+}
+
+/* Aspects need the model's own layout or a head for its weights
+ * (lk-aspects.h): decided off the main thread (hashing the weights the
+ * first time takes a moment), for the chosen model. */
+static void
+check_aspects (LkWindow *self)
+{
+  const char *model = lk_model_chooser_get_model (self->model_chooser);
+
+  if (self->aspects_cancellable)
+    g_cancellable_cancel (self->aspects_cancellable);
+  g_clear_object (&self->aspects_cancellable);
+  if (model == NULL || *model == '\0')
+    return;
+  self->aspects_cancellable = g_cancellable_new ();
+  lk_aspects_available_async (model, self->aspects_cancellable, on_aspects_checked, g_object_ref (self));
+}
+
+static void
 on_model_changed (LkWindow *self)
 {
+  check_aspects (self);
   lk_window_refresh_results (self);
 }
 
@@ -817,6 +856,9 @@ lk_window_dispose (GObject *object)
 
   self->disposed = TRUE;
   g_clear_handle_id (&self->narrow_idle, g_source_remove);
+  if (self->aspects_cancellable)
+    g_cancellable_cancel (self->aspects_cancellable);
+  g_clear_object (&self->aspects_cancellable);
   if (self->audit_cancellable)
     g_cancellable_cancel (self->audit_cancellable);
   lk_window_explain_dispose (self);
@@ -1040,6 +1082,7 @@ lk_window_init (LkWindow *self)
   apply_render_options (self);
   set_zoom (self, 1.0);
   on_visible_view_changed (self);
+  check_aspects (self);
   lk_window_update_actions (self);
   if (g_strcmp0 (PROFILE, "") != 0)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
@@ -1145,6 +1188,13 @@ lk_window_get_model_chooser (LkWindow *self)
 {
   g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
   return self->model_chooser;
+}
+
+LkMethodChooser *
+lk_window_get_method_chooser (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), NULL);
+  return self->method_chooser;
 }
 
 LkFigureView *

@@ -8,6 +8,7 @@
 #include "lk-details-view.h"
 #include "lk-figure-view.h"
 #include "lk-input-pane.h"
+#include "lk-method-chooser.h"
 #include "lk-model-chooser.h"
 
 G_BEGIN_DECLS
@@ -46,6 +47,7 @@ GtkWidget      *lk_window_get_download_button (LkWindow      *self);
 const char     *lk_window_get_last_toast_file (LkWindow      *self);
 /* The readout of the selected pair in the bar under the figures ("" when none). */
 const char     *lk_window_get_selection_readout (LkWindow     *self);
+LkMethodChooser *lk_window_get_method_chooser (LkWindow      *self);
 LkFigureView   *lk_window_get_figure_view    (LkWindow       *self,
                                               LkView          view);
 LkDetailsView  *lk_window_get_details_view   (LkWindow       *self);

@@ -41,7 +41,7 @@ for src in "$here"/shim-*.cpp; do
 done
 wait
 rc=0
-for t in safetensors encoder engine; do
+for t in safetensors encoder engine head; do
   "$cc" -O2 -I"$here" -I"$here/tests" -c "$here/tests/test-$t.c" -o "$out/test-$t.o"
   "$cxx" -o "$out/test-shim-$t" "$out/test-$t.o" "${objs[@]}" "${libs[@]}" \
     -Wl,--no-as-needed "${cuda[@]}" -ltorch -ltorch_cpu -lc10 -lpthread -lm

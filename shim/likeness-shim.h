@@ -354,6 +354,67 @@ int lk_shim_train_aspects (const lk_shim_model_params *model,
                            lk_shim_train_result *result,
                            lk_shim_status *status);
 
+/* ---- Aspect heads (METHODS.md §5 "Aspects without fine-tuning") ----
+ *
+ * An orthogonal D × D map Q, trained on a frozen model's embeddings, so that
+ * the first n·k coordinates of Qe hold n aspects of k coordinates each:
+ * aspect loss = MSE between cos((Qa)_i, (Qb)_i) and the pair's target i, as
+ * in lk_shim_train_aspects. Q is a product of n·k Householder reflections,
+ * orthogonal throughout, so every cosine is kept exactly and there is no
+ * consistency loss. Adam on mini-batches; after every epoch the dev pairs'
+ * aspect MSE is measured and the best Q is the one returned (the start, the
+ * base model's own first n·k dims, counts as epoch −1). */
+
+typedef struct {
+  int    epoch;             /* 0-based */
+  int    n_epochs;
+  long   step;              /* optimiser steps done */
+  long   n_steps;
+  double train_loss;        /* the epoch's mean batch loss */
+  double dev_aspect_mse;    /* after the epoch */
+  int    best;              /* 1 when this epoch is the best so far */
+} lk_shim_head_progress;
+
+typedef void (*lk_shim_head_progress_cb) (const lk_shim_head_progress *progress, void *user_data);
+
+typedef struct {
+  int n_aspects;
+  int aspect_dim;
+  int epochs;               /* default 30 */
+  int batch_size;           /* default 128 */
+  double lr;                /* Adam's, default 3e-3 */
+  unsigned seed;            /* shuffling; default 1 */
+  lk_shim_head_progress_cb progress;
+  lk_shim_abort_cb abort;
+  void *user_data;
+} lk_shim_head_params;
+
+typedef struct {
+  double base_dev_mse;      /* the dev aspect MSE of the base model's first n·k dims */
+  double best_dev_mse;
+  int    best_epoch;        /* −1: no epoch beat the base dims (Q is their sign flip) */
+  long   steps;
+  double orthogonality;     /* max |QQᵀ − I| of the float Q written */
+} lk_shim_head_result;
+
+void lk_shim_head_default_params (lk_shim_head_params *params);
+
+/* Pairs 0 … n_train−1 train, the next n_dev are the dev pairs (n_dev may be
+ * 0: the training pairs are scored). emb_a and emb_b hold (n_train + n_dev)
+ * × dim floats, targets (n_train + n_dev) × n_aspects; q_out gets Q, dim ×
+ * dim, row-major (Qe: row d of Q dotted with e is coordinate d). CPU only:
+ * the work is small. */
+int lk_shim_train_aspect_head (int dim,
+                               int n_train,
+                               int n_dev,
+                               const float *emb_a,
+                               const float *emb_b,
+                               const float *targets,
+                               const lk_shim_head_params *params,
+                               float *q_out,
+                               lk_shim_head_result *result,
+                               lk_shim_status *status);
+
 /* Process-wide settings and facts. */
 int lk_shim_cuda_available (void);
 void lk_shim_set_num_threads (int n); /* 0 = one per core */

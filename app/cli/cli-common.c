@@ -43,7 +43,8 @@ cli_parse (const char    *command,
   g_option_context_set_description (ctx,
     "Exit status: 0 on success, 1 when the command fails (a model, file or text it cannot use), "
     "2 for a bad command line.\n"
-    "Environment: HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_HUB_OFFLINE, HF_TOKEN, LIKENESS_DEVICE (auto, cpu, cuda), LIKENESS_THREADS.\n"
+    "Environment: HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_HUB_OFFLINE, HF_TOKEN, LIKENESS_DEVICE (auto, cpu, cuda), LIKENESS_THREADS,\n"
+    "LIKENESS_ASPECT_HEADS (folders searched first for aspect heads).\n"
     "See likeness-cli(1).");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_main_entries (ctx, format_entry, NULL);

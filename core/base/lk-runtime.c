@@ -15,3 +15,11 @@ lk_runtime_init (char **argv)
   execv ("/proc/self/exe", argv);
   /* exec failed (no /proc?): carry on with the runtime's default policy */
 }
+
+gboolean
+lk_runtime_running_uninstalled (void)
+{
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+
+  return exe != NULL && g_str_has_prefix (exe, LK_BUILD_ROOT "/");
+}

@@ -16,4 +16,9 @@ G_BEGIN_DECLS
  * program once with GOMP_SPINCOUNT=10000. Call it first thing in main(). */
 void lk_runtime_init (char **argv);
 
+/* TRUE when this program runs from the build folder (its executable lies
+ * under it): the app and the core then read the source tree's data/ (the
+ * example photos, the aspect heads) rather than the installed copy. */
+gboolean lk_runtime_running_uninstalled (void);
+
 G_END_DECLS

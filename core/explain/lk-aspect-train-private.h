@@ -6,7 +6,18 @@
 
 #include <glib.h>
 
+#include "lk-aspects.h"
+
 G_BEGIN_DECLS
+
+/* Shared by the two trainers (lk-aspect-train.c, lk-aspect-head.c). */
+/* The targets min-max normalised per aspect (n_pairs × n_aspects), the raw
+ * ranges in @min and @max; an error naming @what for a constant aspect. */
+float   *lk_aspect_pairs_normalise (const LkAspectPairs *pairs, const char *what, double **min, double **max,
+                                    GError **error);
+/* Every tenth pair becomes a dev pair, moved to the end, when that leaves
+ * two batches to train on. Returns the number of dev pairs (0: none). */
+guint    lk_aspect_pairs_split_dev (LkAspectPairs *pairs, guint batch_size);
 
 #define LK_TRAIN_MARKER "likeness-train.txt"
 

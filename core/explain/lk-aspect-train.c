@@ -182,9 +182,18 @@ read_tsv (const char *path, gboolean builtin, GError **error)
 LkAspectPairs *
 lk_aspect_pairs_load (const char *path, gboolean builtin, GError **error)
 {
+  return lk_aspect_pairs_load_split (path, builtin, NULL, error);
+}
+
+LkAspectPairs *
+lk_aspect_pairs_load_split (const char *path, gboolean builtin, const char *split, GError **error)
+{
   if (builtin)
     {
-      g_autoptr(LkStsSet) set = lk_sts_load (path, NULL, NULL);
+      /* A split only means something in an STS file: its error stands. */
+      g_autoptr(LkStsSet) set = lk_sts_load (path, split, split ? error : NULL);
+      if (set == NULL && split != NULL)
+        return NULL;
       if (set != NULL && set->a->len > 0)
         {
           LkAspectPairs *p = pairs_new ();
@@ -268,46 +277,55 @@ check_params (const LkAspectTrainParams *p, GError **error)
 
 /* Min-max normalisation per aspect (METHODS.md §4); a constant column
  * teaches nothing and would divide by zero. */
-static gboolean
-normalise_targets (Job *j, GError **error)
+float *
+lk_aspect_pairs_normalise (const LkAspectPairs *pairs, const char *what, double **min_out, double **max_out,
+                           GError **error)
 {
-  guint n = j->n_train + j->n_dev, na = j->n_aspects;
-  const float *raw = (const float *) j->pairs->targets->data;
+  guint n = pairs->a->len, na = g_strv_length (pairs->names);
+  const float *raw = (const float *) pairs->targets->data;
+  g_autofree double *min = g_new (double, na), *max = g_new (double, na);
+  float *t;
 
-  j->min = g_new (double, na);
-  j->max = g_new (double, na);
   for (guint k = 0; k < na; k++)
     {
-      j->min[k] = INFINITY;
-      j->max[k] = -INFINITY;
+      min[k] = INFINITY;
+      max[k] = -INFINITY;
       for (guint i = 0; i < n; i++)
         {
-          j->min[k] = fmin (j->min[k], raw[(gsize) i * na + k]);
-          j->max[k] = fmax (j->max[k], raw[(gsize) i * na + k]);
+          min[k] = fmin (min[k], raw[(gsize) i * na + k]);
+          max[k] = fmax (max[k], raw[(gsize) i * na + k]);
         }
-      if (!(j->max[k] > j->min[k]))
+      if (!(max[k] > min[k]))
         {
           g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
                        "%s: the scores of \"%s\" are all %g: a constant aspect teaches nothing",
-                       j->p->pairs, j->pairs->names[k], j->min[k]);
-          return FALSE;
+                       what, pairs->names[k], min[k]);
+          return NULL;
         }
     }
-  j->targets = g_new (float, (gsize) n * na);
+  t = g_new (float, (gsize) n * na);
   for (guint i = 0; i < n; i++)
     for (guint k = 0; k < na; k++)
-      j->targets[(gsize) i * na + k] = (float) ((raw[(gsize) i * na + k] - j->min[k]) / (j->max[k] - j->min[k]));
-  return TRUE;
+      t[(gsize) i * na + k] = (float) ((raw[(gsize) i * na + k] - min[k]) / (max[k] - min[k]));
+  *min_out = g_steal_pointer (&min);
+  *max_out = g_steal_pointer (&max);
+  return t;
+}
+
+static gboolean
+normalise_targets (Job *j, GError **error)
+{
+  return (j->targets = lk_aspect_pairs_normalise (j->pairs, j->p->pairs, &j->min, &j->max, error)) != NULL;
 }
 
 /* Every tenth pair is a dev pair when that leaves at least two batches to
  * train on; otherwise the training pairs are scored for the checkpoint
  * choice. The pairs are reordered: training pairs first. */
-static void
-split_dev (Job *j)
+guint
+lk_aspect_pairs_split_dev (LkAspectPairs *pairs, guint batch_size)
 {
-  guint n = j->pairs->a->len, na = j->n_aspects;
-  gboolean dev = n / 10 >= 1 && n - n / 10 >= 2 * (guint) j->p->batch_size;
+  guint n = pairs->a->len, na = g_strv_length (pairs->names);
+  gboolean dev = n / 10 >= 1 && n - n / 10 >= 2 * batch_size;
   g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) b = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) t = g_array_new (FALSE, FALSE, sizeof (float));
@@ -316,18 +334,24 @@ split_dev (Job *j)
     for (guint i = 0; i < n; i++)
       if ((dev && i % 10 == 9) == (pass == 1))
         {
-          g_ptr_array_add (a, g_strdup (j->pairs->a->pdata[i]));
-          g_ptr_array_add (b, g_strdup (j->pairs->b->pdata[i]));
-          g_array_append_vals (t, (float *) j->pairs->targets->data + (gsize) i * na, na);
+          g_ptr_array_add (a, g_strdup (pairs->a->pdata[i]));
+          g_ptr_array_add (b, g_strdup (pairs->b->pdata[i]));
+          g_array_append_vals (t, (float *) pairs->targets->data + (gsize) i * na, na);
         }
-  j->n_dev = dev ? n / 10 : 0;
-  j->n_train = n - j->n_dev;
-  g_ptr_array_unref (j->pairs->a);
-  g_ptr_array_unref (j->pairs->b);
-  g_array_unref (j->pairs->targets);
-  j->pairs->a = g_steal_pointer (&a);
-  j->pairs->b = g_steal_pointer (&b);
-  j->pairs->targets = g_steal_pointer (&t);
+  g_ptr_array_unref (pairs->a);
+  g_ptr_array_unref (pairs->b);
+  g_array_unref (pairs->targets);
+  pairs->a = g_steal_pointer (&a);
+  pairs->b = g_steal_pointer (&b);
+  pairs->targets = g_steal_pointer (&t);
+  return dev ? n / 10 : 0;
+}
+
+static void
+split_dev (Job *j)
+{
+  j->n_dev = lk_aspect_pairs_split_dev (j->pairs, j->p->batch_size);
+  j->n_train = j->pairs->a->len - j->n_dev;
 }
 
 static gboolean

@@ -10,6 +10,8 @@
 #include "lk-json.h"
 #include "lk-method-info.h"
 #include "lk-methods-private.h"
+#include "lk-model-store.h"
+#include "lk-provenance.h"
 
 LkAspectLayout *
 lk_aspect_layout_new (guint n_aspects, guint aspect_dim, const char * const *names)
@@ -164,24 +166,19 @@ lk_aspect_layout_read (const char *model_dir, GError **error)
   return NULL;
 }
 
-gboolean
-lk_aspects_decompose (const LkAspectLayout *layout,
-                      const float          *a,
-                      const float          *b,
-                      guint                 dim,
-                      double               *overall,
-                      double               *sims,
-                      double               *shares)
+/* In double: a head's Qe is computed in double, and its shares add up to
+ * cos(Qa, Qb) to double rounding. */
+static void
+decompose (const LkAspectLayout *layout, const double *a, const double *b, guint dim, double *overall, double *sims,
+           double *shares)
 {
   guint n = layout->n_aspects, k = layout->aspect_dim;
   double na = 0, nb = 0, norm;
 
-  if ((guint64) n * k > dim)
-    return FALSE;
   for (guint d = 0; d < dim; d++)
     {
-      na += (double) a[d] * a[d];
-      nb += (double) b[d] * b[d];
+      na += a[d] * a[d];
+      nb += b[d] * b[d];
     }
   norm = fmax (sqrt (na) * sqrt (nb), 1e-12);
   *overall = 0;
@@ -191,14 +188,37 @@ lk_aspects_decompose (const LkAspectLayout *layout,
       double ab = 0, aa = 0, bb = 0;
       for (guint d = from; d < to; d++)
         {
-          ab += (double) a[d] * b[d];
-          aa += (double) a[d] * a[d];
-          bb += (double) b[d] * b[d];
+          ab += a[d] * b[d];
+          aa += a[d] * a[d];
+          bb += b[d] * b[d];
         }
       sims[i] = to > from ? ab / fmax (sqrt (aa) * sqrt (bb), 1e-12) : NAN;
       shares[i] = ab / norm;
       *overall += shares[i];
     }
+}
+
+gboolean
+lk_aspects_decompose (const LkAspectLayout *layout,
+                      const float          *a,
+                      const float          *b,
+                      guint                 dim,
+                      double               *overall,
+                      double               *sims,
+                      double               *shares)
+{
+  g_autofree double *da = NULL, *db = NULL;
+
+  if ((guint64) layout->n_aspects * layout->aspect_dim > dim)
+    return FALSE;
+  da = g_new (double, dim);
+  db = g_new (double, dim);
+  for (guint d = 0; d < dim; d++)
+    {
+      da[d] = a[d];
+      db[d] = b[d];
+    }
+  decompose (layout, da, db, dim, overall, sims, shares);
   return TRUE;
 }
 
@@ -235,7 +255,7 @@ add_tokens (LkExplanation *x, guint side, LkModel *model, const char *text)
 }
 
 static void
-set_model (LkExplanation *x, LkModel *model, const LkAspectLayout *l)
+set_model (LkExplanation *x, LkModel *model, const LkAspectLayout *l, const LkAspectHead *head)
 {
   JsonObject *p = lk_explanation_get_params (x);
 
@@ -244,29 +264,114 @@ set_model (LkExplanation *x, LkModel *model, const LkAspectLayout *l)
   json_object_set_int_member (p, "aspect_dims", l->aspect_dim);
   json_object_set_int_member (p, "residual_dims", lk_model_get_dim (model) - l->n_aspects * l->aspect_dim);
   json_object_set_string_member (p, "layout", l->source ? l->source : "given");
+  /* A head: the aspects are coordinates of Qe, not of e (docs/aspects.md). */
+  json_object_set_string_member (p, "space", head ? "head" : "embedding");
+  if (head)
+    {
+      g_autofree char *sha = lk_file_sha256 (head->path, NULL);
+      json_object_set_string_member (p, "head", head->path);
+      if (sha)
+        json_object_set_string_member (p, "head_sha256", sha);
+      json_object_set_double_member (p, "head_orthogonality", head->orthogonality);
+    }
+}
+
+/* The layout to use: the caller's, the model folder's own, else a head
+ * made for the model's weights (@head set). */
+static const LkAspectLayout *
+find_layout (LkModel *model, const LkAspectLayout *given, LkAspectLayout **own, LkAspectHead **head, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (given != NULL)
+    return given;
+  if ((*own = lk_aspect_layout_read (lk_model_get_path (model), &local)) != NULL)
+    return *own;
+  if (!g_error_matches (local, LK_ERROR, LK_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  if ((*head = lk_aspect_head_find (model, error)) == NULL)
+    return NULL;
+  return (*head)->layout;
+}
+
+gboolean
+lk_aspects_available (const char *model_dir)
+{
+  g_autoptr(LkAspectLayout) own = lk_aspect_layout_read (model_dir, NULL);
+  g_autoptr(JsonObject) prov = NULL;
+  g_auto(GStrv) dirs = NULL;
+  g_autofree char *path = NULL;
+  const char *sha;
+
+  if (own != NULL)
+    return TRUE;
+  if ((prov = lk_provenance_of_model (model_dir, NULL)) == NULL ||
+      (sha = json_object_get_string_member_with_default (prov, "weights_sha256", NULL)) == NULL)
+    return FALSE;
+  dirs = lk_aspect_head_dirs ();
+  path = lk_aspect_head_find_path (dirs, sha);
+  return path != NULL;
+}
+
+static void
+available_thread (GTask *task, gpointer source, gpointer name, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  g_autofree char *dir = lk_model_store_resolve (name, FALSE, NULL, NULL, cancellable, &error);
+
+  if (dir == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, lk_aspects_available (dir));
+}
+
+void
+lk_aspects_available_async (const char          *model_name,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_return_if_fail (model_name != NULL);
+  g_task_set_source_tag (task, lk_aspects_available_async);
+  g_task_set_task_data (task, g_strdup (model_name), g_free);
+  g_task_run_in_thread (task, available_thread);
+}
+
+gboolean
+lk_aspects_available_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 LkExplanation *
 lk_explain_aspects (LkModel              *model,
-                    const LkAspectLayout *layout,
+                    const LkAspectLayout *given,
                     const char           *text_a,
                     const char           *text_b,
                     GCancellable         *cancellable,
                     GError              **error)
 {
   g_autoptr(LkAspectLayout) own = NULL;
+  g_autoptr(LkAspectHead) head = NULL;
   g_autoptr(LkExplanation) x = NULL;
   g_autofree float *e = NULL;
-  g_autofree double *sims = NULL, *shares = NULL;
+  g_autofree double *sims = NULL, *shares = NULL, *qa = NULL, *qb = NULL;
   const char *texts[] = { text_a, text_b };
   guint dim = lk_model_get_dim (model);
   gint64 t0 = g_get_monotonic_time ();
+  const LkAspectLayout *layout;
   JsonArray *list;
   JsonNode *node;
-  double overall;
+  double overall, cosine;
 
   g_return_val_if_fail (LK_IS_MODEL (model), NULL);
-  if (layout == NULL && (layout = own = lk_aspect_layout_read (lk_model_get_path (model), error)) == NULL)
+  if ((layout = find_layout (model, given, &own, &head, error)) == NULL)
     return NULL;
   if ((guint64) layout->n_aspects * layout->aspect_dim > dim)
     {
@@ -281,17 +386,32 @@ lk_explain_aspects (LkModel              *model,
     return NULL;
   sims = g_new (double, layout->n_aspects + 1);
   shares = g_new (double, layout->n_aspects + 1);
-  lk_aspects_decompose (layout, e, e + dim, dim, &overall, sims, shares);
+  qa = g_new (double, dim);
+  qb = g_new (double, dim);
+  for (guint d = 0; d < dim; d++)
+    {
+      qa[d] = e[d];
+      qb[d] = e[dim + d];
+    }
+  if (head)
+    {
+      lk_aspect_head_apply (head, e, qa);
+      lk_aspect_head_apply (head, e + dim, qb);
+    }
+  decompose (layout, qa, qb, dim, &overall, sims, shares);
+  /* The model's own score, from e: with a head, the gap below is how far
+   * Q is from keeping it (float rounding: about 1e-7). */
+  cosine = lk_cosine (e, e + dim, dim);
 
   x = lk_explanation_new (lk_method_to_string (LK_METHOD_ASPECTS));
   lk_explanation_set_text (x, 0, text_a);
   lk_explanation_set_text (x, 1, text_b);
   add_tokens (x, 0, model, text_a);
   add_tokens (x, 1, model, text_b);
-  set_model (x, model, layout);
-  lk_explanation_set_score (x, LK_SCORE_SIMILARITY, lk_cosine (e, e + dim, dim));
+  set_model (x, model, layout, head);
+  lk_explanation_set_score (x, LK_SCORE_SIMILARITY, cosine);
   lk_explanation_set_score (x, LK_SCORE_SHARES_SUM, overall);
-  lk_explanation_set_score (x, LK_SCORE_SHARES_GAP, fabs (overall - lk_cosine (e, e + dim, dim)));
+  lk_explanation_set_score (x, LK_SCORE_SHARES_GAP, fabs (overall - cosine));
   list = json_array_new ();
   for (guint i = 0; i < layout->n_aspects; i++)
     json_array_add_element (list, aspect_node (layout->names[i], sims[i], shares[i]));

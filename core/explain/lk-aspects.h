@@ -55,6 +55,107 @@ LkExplanation  *lk_explain_aspects     (LkModel              *model,
                                         GCancellable         *cancellable,
                                         GError              **error);
 
+/* ---- aspect heads (lk-aspect-head.c; METHODS.md §5, docs/aspects.md) ----
+ *
+ * An orthogonal D × D map Q over a frozen model's embeddings: the aspects
+ * are the first n·k coordinates of Qe, the residual the rest. Q keeps every
+ * cosine, so the shares decompose the model's own score. A head is made for
+ * one model's weights (SHA-256 of its weights file) and refused for others. */
+
+#define LK_ASPECT_HEAD_FORMAT "likeness.aspect-head/1"
+
+typedef struct {
+  LkAspectLayout *layout;          /* source: the head file */
+  guint           dim;
+  float          *q;               /* dim × dim, row-major: (Qe)_d = Σ_j q[d·dim + j] e_j */
+  char           *path;
+  char           *model_id;        /* the model it was trained for */
+  char           *weights_sha256;  /* of that model's weights file */
+  double          orthogonality;   /* max |QQᵀ − I| of the float Q */
+  JsonObject     *meta;            /* every metadata field, as strings (training, ranges, …) */
+} LkAspectHead;
+
+/* A safetensors file with one F32 tensor "Q" [D, D] and the layout and
+ * provenance in "__metadata__"; every field checked, Q's orthogonality too. */
+LkAspectHead   *lk_aspect_head_read    (const char          *path,
+                                        GError             **error);
+/* Atomically; @head->meta may add metadata (strings) of its own. */
+gboolean        lk_aspect_head_write   (const LkAspectHead  *head,
+                                        const char          *path,
+                                        GError             **error);
+void            lk_aspect_head_free    (LkAspectHead        *head);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkAspectHead, lk_aspect_head_free)
+
+/* FALSE, naming both models and hashes, when @head was made for other
+ * weights or another width than @model's. */
+gboolean        lk_aspect_head_check_model (const LkAspectHead *head,
+                                            LkModel            *model,
+                                            GError            **error);
+/* Where heads are looked for, in order: $LIKENESS_ASPECT_HEADS (folders
+ * separated by ':'), the user's data folder (…/likeness/aspect-heads), and
+ * the shipped ones (the source tree's data/aspect-heads when running from
+ * the build folder, else <datadir>/likeness/aspect-heads). */
+char          **lk_aspect_head_dirs    (void);
+/* The path of the first head in @dirs made for weights @weights_sha256, or NULL. */
+char           *lk_aspect_head_find_path (char       **dirs,
+                                          const char  *weights_sha256);
+/* The first head in those folders made for @model's weights;
+ * LK_ERROR_NOT_FOUND (saying where it looked) when there is none. */
+LkAspectHead   *lk_aspect_head_find    (LkModel             *model,
+                                        GError             **error);
+/* @out (dim doubles) = Q @e. */
+void            lk_aspect_head_apply   (const LkAspectHead  *head,
+                                        const float         *e,
+                                        double              *out);
+double          lk_aspect_head_orthogonality (const float *q,
+                                              guint        dim);
+
+/* Whether @model_dir's model can be explained by aspects: its own layout,
+ * or a head for its weights (hashing them the first time: call it off the
+ * main thread). */
+gboolean        lk_aspects_available   (const char          *model_dir);
+/* The same for a model name (a hub id or a folder) in a worker thread; an
+ * error when the model is not installed (nothing is downloaded). */
+void            lk_aspects_available_async  (const char          *model_name,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean        lk_aspects_available_finish (GAsyncResult        *result,
+                                             GError             **error);
+
+/* Trains a head (lk-aspect-head-train.c). */
+typedef struct {
+  const char         *base;        /* hub id or folder */
+  const char * const *pairs;       /* NULL-terminated: the pairs files, read as lk_aspect_pairs_load_split () */
+  const char         *split;       /* SICK.txt rows of this split only (TRAIN …), or NULL */
+  gboolean            builtin;
+  const char         *out;         /* the head file to write (atomically; replaced if there) */
+  int                 aspect_dim;
+  int                 epochs;
+  int                 batch_size;
+  double              lr;
+  int                 max_pairs;   /* 0: all */
+  LkDevice            device;      /* for the embeddings */
+  int                 n_threads;
+} LkAspectHeadTrainParams;
+
+void            lk_aspect_head_train_params_init (LkAspectHeadTrainParams *params);
+
+typedef struct {
+  guint  n_train, n_dev;
+  double embed_seconds, train_seconds;
+  lk_shim_head_result shim;
+} LkAspectHeadTrainResult;
+
+typedef void (*LkAspectHeadProgress) (const lk_shim_head_progress *progress, gpointer user_data);
+
+gboolean        lk_aspect_head_train   (const LkAspectHeadTrainParams *params,
+                                        LkAspectHeadProgress           progress,
+                                        gpointer                       progress_data,
+                                        GCancellable                  *cancellable,
+                                        LkAspectHeadTrainResult       *result,
+                                        GError                       **error);
+
 /* ---- built-in metrics (lk-aspect-metrics.c) ---- */
 
 #define LK_N_BUILTIN_METRICS 4
@@ -82,6 +183,12 @@ typedef struct {
 LkAspectPairs  *lk_aspect_pairs_load   (const char   *path,
                                         gboolean      builtin,
                                         GError      **error);
+/* The same; with @builtin and a SICK.txt file, only the rows of @split
+ * (TRAIN, TRIAL, TEST; NULL: all). */
+LkAspectPairs  *lk_aspect_pairs_load_split (const char *path,
+                                            gboolean    builtin,
+                                            const char *split,
+                                            GError    **error);
 void            lk_aspect_pairs_free   (LkAspectPairs *pairs);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkAspectPairs, lk_aspect_pairs_free)
 

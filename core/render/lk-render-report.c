@@ -104,6 +104,12 @@ reading_aspects (LkFigure *f)
     sum += g_array_index (aspects, LkAspect, i).share;
   s = lk_format_number (sum);
   g = lk_format_number (fabs (sum - sim));
+  /* A head's shares are those of Qe: that they add up to the model's own
+   * score is the check that Q keeps every cosine. */
+  if (g_strcmp0 (json_object_get_string_member_with_default (lk_explanation_get_params (f->x), "space", ""), "head") == 0)
+    return g_strdup_printf (_("The aspect shares of the aspect head add up to %s, the model’s own similarity (gap %s): "
+                              "the head is an orthogonal map that keeps every cosine, so the decomposition is exact."),
+                            s, g);
   return g_strdup_printf (_("The aspect shares add up to %s, the overall similarity (gap %s): the decomposition is exact."), s, g);
 }
 

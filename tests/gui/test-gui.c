@@ -16,6 +16,7 @@
 #include "lk-application.h"
 #include "lk-error.h"
 #include "lk-image.h"
+#include "lk-method-chooser.h"
 #include "lk-method-info.h"
 #include "lk-model-store.h"
 #include "lk-methods.h"
@@ -799,6 +800,44 @@ test_distance_aspects (void)
   g_assert_true (lk_details_view_get_explanation (lk_window_get_details_view (win)) == x);
   lk_window_set_visible_view (win, "aspects");
   snapshot ("aspects");
+  lk_window_set_visible_view (win, "matrix");
+  g_settings_set_string (settings (), "method", "bilrp");
+  lk_model_chooser_set_model (chooser, saved);
+}
+
+static gboolean
+aspects_available (gpointer want)
+{
+  return lk_method_chooser_get_available (lk_window_get_method_chooser (win), "aspects") == GPOINTER_TO_INT (want);
+}
+
+/* The default model has no layout but a shipped aspect head (found from
+ * the build folder in the source tree's data/aspect-heads): Aspects is
+ * offered and decomposes its own score. A model with neither (the tiny
+ * BERT) makes the row insensitive; back to MiniLM it is offered again. */
+static void
+test_aspects_head (void)
+{
+  LkModelChooser *chooser = lk_window_get_model_chooser (win);
+  g_autofree char *saved = g_strdup (lk_model_chooser_get_model (chooser));
+  g_autofree char *bert = g_test_build_filename (G_TEST_DIST, "golden", "tiny", "bert", NULL);
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *params;
+  LkExplanation *x;
+
+  lk_model_chooser_set_model (chooser, bert);
+  wait_for (aspects_available, GINT_TO_POINTER (FALSE), 120, "Aspects to become insensitive for the tiny BERT");
+  lk_model_chooser_set_model (chooser, "sentence-transformers/all-MiniLM-L6-v2");
+  wait_for (aspects_available, GINT_TO_POINTER (TRUE), 120, "Aspects to be offered for all-MiniLM-L6-v2");
+  set_texts ("The coffee is bad.", "This is not a good coffee.");
+  x = explain_with ("aspects");
+  node = lk_explanation_to_json (x);
+  params = json_object_get_object_member (json_object_get_object_member (json_node_get_object (node), "method"),
+                                          "params");
+  g_assert_cmpstr (json_object_get_string_member (params, "space"), ==, "head");
+  g_assert_cmpfloat (lk_explanation_get_score (x, "shares_gap", NAN), <, 1e-6);
+  lk_window_set_visible_view (win, "aspects");
+  snapshot ("aspects-head");
   lk_window_set_visible_view (win, "matrix");
   g_settings_set_string (settings (), "method", "bilrp");
   lk_model_chooser_set_model (chooser, saved);
@@ -1652,6 +1691,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/image-mode", test_image_mode);
   g_test_add_func ("/gui/image-examples", test_image_examples);
   g_test_add_func ("/gui/distance-aspects", test_distance_aspects);
+  g_test_add_func ("/gui/aspects-head", test_aspects_head);
   g_test_add_func ("/gui/dark", test_dark);
   g_test_add_func ("/gui/models", test_models);
   g_test_add_func ("/gui/shortcuts", test_shortcuts);

@@ -5,7 +5,8 @@
 file a desktop needs is where it belongs, the installed `likeness-cli
 --version` and `likeness --help` run, and each translation lies in the
 LOCALEDIR the installed app binds its text domain to, and the example
-photos lie in DATADIR/likeness/examples, where the installed app looks.
+photos lie in DATADIR/likeness/examples and the aspect heads in
+DATADIR/likeness/aspect-heads, where the installed app and CLI look.
 """
 import os
 import shutil
@@ -17,6 +18,9 @@ from report import report
 
 # The example photos of image–caption mode (data/examples).
 EXAMPLE_PHOTOS = ("astronaut.jpg", "chelsea.jpg", "coffee.jpg")
+# The aspect heads shipped for the default models (data/aspect-heads).
+ASPECT_HEADS = ("sentence-transformers--all-MiniLM-L6-v2.safetensors",
+                "sentence-transformers--all-mpnet-base-v2.safetensors")
 
 
 def main(argv):
@@ -56,7 +60,8 @@ def main(argv):
             under(datadir, "mime", "packages", app_id + ".xml"),
             under(mandir, "man1", "likeness-cli.1"),
         ] + [under(localedir, lang, "LC_MESSAGES", "likeness.mo") for lang in langs] \
-          + [under(datadir, "likeness", "examples", name) for name in EXAMPLE_PHOTOS]
+          + [under(datadir, "likeness", "examples", name) for name in EXAMPLE_PHOTOS] \
+          + [under(datadir, "likeness", "aspect-heads", name) for name in ASPECT_HEADS]
         for p in expected:
             if not os.path.isfile(installed(p)):
                 problems.append(f"not installed: {p}")
@@ -75,6 +80,12 @@ def main(argv):
             # ... and for its example photos where they were installed.
             if (under(datadir, "likeness").encode() + b"\0") not in binary:
                 problems.append(f"the installed likeness does not look for its example photos in {under(datadir, 'likeness')}")
+        # The CLI (the core) looks for the shipped aspect heads there too.
+        cli = installed(under(bindir, "likeness-cli"))
+        if os.path.isfile(cli):
+            with open(cli, "rb") as f:
+                if (under(datadir, "likeness").encode() + b"\0") not in f.read():
+                    problems.append(f"the installed likeness-cli does not look for aspect heads in {under(datadir, 'likeness')}")
 
         env = dict(os.environ, DISPLAY="", WAYLAND_DISPLAY="", GSETTINGS_BACKEND="memory",
                    LC_ALL="C.UTF-8", LANGUAGE="")
