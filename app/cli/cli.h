@@ -23,7 +23,7 @@ enum {
 #define CLI_DEFAULT_METHOD LK_METHOD_IJ
 
 /* The method options every explaining command takes (cli-request.c): the
- * values as parsed, -1 (G_MININT for steps and seed, 0 for stop-at; NULL for strings) when
+ * values as parsed, -1 (G_MININT for steps, max-steps and seed, NAN for tolerance, 0 for stop-at; NULL for strings) when
  * not given, so that the registry's defaults apply. */
 typedef struct {
   char     *model;
@@ -31,6 +31,8 @@ typedef struct {
   int       layer;
   int       steps;
   char     *quadrature;
+  double    tolerance;
+  int       max_steps;
   char     *measure;
   char     *ad_mode;
   gboolean  zero_biases;
