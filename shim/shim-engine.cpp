@@ -304,14 +304,13 @@ contributions (const Tower &t, const TowerInput &in, const lk_shim_contrib_param
   return c;
 }
 
-// ∂e/∂α at the nodes alphas, in passes of sequences_per_pass points.
+// ∂e/∂α at the nodes alphas of the path w, in passes of sequences_per_pass points.
 torch::Tensor
 path_derivatives (const Tower &t, const TowerInput &in, const lk_shim_contrib_params &p, const double *alphas,
-                  int n, Path &w)
+                  int n, const Path &w)
 {
   lk_shim_run_params rp;
   Run run = run_of (p, rp);
-  w = path_of (t, in, p, run);
   auto delta = w.x - w.r;
   int64_t c = std::min<int64_t> (sequences_per_pass (t, w.x.size (0), p.max_batch), n);
   std::vector<torch::Tensor> parts;
@@ -409,31 +408,67 @@ lk_shim_quadrature_rule (lk_shim_quadrature rule, int n, double *nodes, double *
   )
 }
 
-int
-lk_shim_path_derivatives (lk_shim_model *model, const lk_shim_contrib_input *in, const lk_shim_contrib_params *params,
-                          const double *alphas, int n_alphas, float *out, float *e, float *e_ref,
-                          lk_shim_status *status)
+} // extern "C"
+
+struct lk_shim_path {
+  lk_shim_model *model;
+  const lk::Tower *tower;
+  lk::TowerInput input;
+  lk_shim_contrib_params params;
+  lk::Path w;
+};
+
+extern "C" {
+
+lk_shim_path *
+lk_shim_path_new (lk_shim_model *model, const lk_shim_contrib_input *in, const lk_shim_contrib_params *params,
+                  float *e, float *e_ref, lk_shim_status *status)
 {
-  LK_SHIM_GUARD (status, return -1,
-    if (!model || !in || !params || !alphas || !out || n_alphas < 1 || n_alphas > 10000)
-      lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_path_derivatives: bad arguments");
-    for (int k = 0; k < n_alphas; k++)
-      if (!(alphas[k] >= 0 && alphas[k] <= 1))
-        lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_path_derivatives: node %g is outside [0, 1]", alphas[k]);
+  LK_SHIM_GUARD (status, return nullptr,
+    if (!model || !in || !params)
+      lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_path_new: bad arguments");
     int which;
     std::memcpy (&which, &in->tower, sizeof which);
     lk::check_params (lk::tower_of (model, which), *params);
     std::lock_guard<std::mutex> hold (model->lock);
-    lk::TrimCpuCacheOnExit trim;
-    const lk::Tower &tower = lk::tower_of (model, which);
-    lk::TowerInput input = lk::input_of (tower, *in);
-    lk::Path w;
-    lk::copy_out (lk::path_derivatives (tower, input, *params, alphas, n_alphas, w), out);
-    lk::copy_out (w.e, e);
-    lk::copy_out (w.e_ref, e_ref);
+    auto path = std::make_unique<lk_shim_path> ();
+    path->model = model;
+    path->tower = &lk::tower_of (model, which);
+    path->input = lk::input_of (*path->tower, *in);
+    path->params = *params;
+    path->params.reference_ids = nullptr;  // used here only, not kept
+    lk_shim_run_params rp;
+    path->w = lk::path_of (*path->tower, path->input, *params, lk::run_of (*params, rp));
+    lk::copy_out (path->w.e, e);
+    lk::copy_out (path->w.e_ref, e_ref);
+    lk::status_ok (status);
+    return path.release ();
+  )
+}
+
+int
+lk_shim_path_derivatives (lk_shim_path *path, const double *alphas, int n_alphas, float *out, lk_shim_status *status)
+{
+  LK_SHIM_GUARD (status, return -1,
+    if (!path || !alphas || !out || n_alphas < 1 || n_alphas > 10000)
+      lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_path_derivatives: bad arguments");
+    for (int k = 0; k < n_alphas; k++)
+      if (!(alphas[k] >= 0 && alphas[k] <= 1))
+        lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_path_derivatives: node %g is outside [0, 1]", alphas[k]);
+    std::lock_guard<std::mutex> hold (path->model->lock);
+    lk::copy_out (lk::path_derivatives (*path->tower, path->input, path->params, alphas, n_alphas, path->w), out);
     lk::status_ok (status);
     return 0;
   )
+}
+
+void
+lk_shim_path_free (lk_shim_path *path)
+{
+  if (!path)
+    return;
+  delete path;
+  lk::trim_cpu_cache ();
 }
 
 int

@@ -40,6 +40,7 @@ typedef struct {
   GPtrArray *edots; /* float[d] each */
   float *e, *e_ref;
   int d;
+  lk_shim_path *path;
 } Side;
 
 static void
@@ -49,6 +50,7 @@ side_clear (Side *s)
   g_clear_pointer (&s->edots, g_ptr_array_unref);
   g_clear_pointer (&s->e, g_free);
   g_clear_pointer (&s->e_ref, g_free);
+  g_clear_pointer (&s->path, lk_shim_path_free);
 }
 
 static int
@@ -76,16 +78,18 @@ derive (LkModel *model, Side *s, const LkExplainParams *p, const double *alphas,
       todo[m++] = alphas[k];
   if (m == 0)
     return TRUE;
-  lk_methods_contrib_params (&cp, p, s->input->layer, s->input->ref, prog);
-  cp.progress = NULL;
-  cp.n_steps = 2;  /* a path: from the zero hidden state when there is no reference */
-  out = g_new (float, (gsize) m * s->d);
-  if (s->e == NULL)
+  if (s->path == NULL)
     {
+      lk_methods_contrib_params (&cp, p, s->input->layer, s->input->ref, prog);
+      cp.progress = NULL;
+      cp.n_steps = 2;  /* a path: from the zero hidden state when there is no reference */
       s->e = g_new (float, s->d);
       s->e_ref = g_new (float, s->d);
+      if ((s->path = lk_shim_path_new (lk_model_get_shim (model), &s->input->in, &cp, s->e, s->e_ref, &st)) == NULL)
+        return lk_methods_shim_failed (&st, error);
     }
-  if (lk_shim_path_derivatives (lk_model_get_shim (model), &s->input->in, &cp, todo, m, out, s->e, s->e_ref, &st) != 0)
+  out = g_new (float, (gsize) m * s->d);
+  if (lk_shim_path_derivatives (s->path, todo, m, out, &st) != 0)
     return lk_methods_shim_failed (&st, error);
   if (!lk_check_finite (out, (gsize) m * s->d, "IJ's path derivatives", error))
     return FALSE;
@@ -173,8 +177,8 @@ lk_ij_adaptive_choose (LkModel *model, const LkIjPathInput sides[2], LkExplainPa
 {
   int d = lk_model_get_dim (model);
   g_autofree double *sa = g_new (double, d), *sb = g_new (double, d);
-  Search q = { model, { &sides[0], g_array_new (FALSE, FALSE, sizeof (double)), g_ptr_array_new_with_free_func (g_free), NULL, NULL, d },
-               { &sides[1], g_array_new (FALSE, FALSE, sizeof (double)), g_ptr_array_new_with_free_func (g_free), NULL, NULL, d },
+  Search q = { model, { &sides[0], g_array_new (FALSE, FALSE, sizeof (double)), g_ptr_array_new_with_free_func (g_free), NULL, NULL, d, NULL },
+               { &sides[1], g_array_new (FALSE, FALSE, sizeof (double)), g_ptr_array_new_with_free_func (g_free), NULL, NULL, d, NULL },
                p, prog, 1, 0, sa, sb };
   int n = MIN (FIRST_STEPS, p->max_steps), n0 = 0;
   double e0 = 0, e;
