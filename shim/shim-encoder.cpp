@@ -452,19 +452,18 @@ Encoder::ffn_jvp_pooled (const Layer &L, const torch::Tensor &a, const torch::Te
 
 torch::Tensor
 Encoder::jvp_from_layer (int layer, const torch::Tensor &x0, const torch::Tensor &rows, const torch::Tensor &dv,
-                         const torch::Tensor &bias, const torch::Tensor &mask, const Rules &r, const Run &run,
-                         const torch::Tensor *full) const
+                         const torch::Tensor &bias, const torch::Tensor &mask, const Rules &r, const Run &run) const
 {
   torch::NoGradGuard no_grad;
-  torch::Tensor x = x0, t = full ? *full : torch::Tensor (), te, e;
-  int64_t n = full ? full->size (0) : dv.size (0), s = x0.size (1);
+  torch::Tensor x = x0, t, te, e;
+  int64_t n = dv.size (0), s = x0.size (1);
   bool pooled = false;
   auto beta = mask.to (x.dtype ()).select (0, 0);
   if (pooling_ == LK_SHIM_POOL_MEAN)
     pooled = true, beta = beta / torch::clamp_min (beta.sum (), 1e-9);
   else if (pooling_ == LK_SHIM_POOL_MEAN_SQRT_LEN)
     pooled = true, beta = beta / torch::clamp_min (beta.sum (), 1e-9).sqrt ();
-  if (layer >= num_layers () && !full)
+  if (layer >= num_layers ())
     {
       t = torch::zeros ({ n, s, hidden_ }, x.options ());
       t.index_put_ ({ torch::arange (n, rows.options ()), rows }, dv);
@@ -474,7 +473,7 @@ Encoder::jvp_from_layer (int layer, const torch::Tensor &x0, const torch::Tensor
       run.check_abort ();
       const Layer &L = layers_.at (i);
       torch::Tensor a, ta;
-      if (i == layer && !full)
+      if (i == layer)
         attention_jvp_rows (L, x, rows, dv, bias, r, a, ta);
       else
         attention_jvp (L, x, t, bias, r, a, ta);
@@ -590,20 +589,6 @@ Encoder::jvp_from_layer (int layer, const torch::Tensor &x, const torch::Tensor 
 {
   auto mask = all_ones (1, x.size (1), device_);
   return jvp_from_layer (layer, x, rows, dv, attention_bias (mask), mask, r, run);
-}
-
-torch::Tensor
-Encoder::path_derivatives (int layer, const torch::Tensor &xs, const torch::Tensor &delta, const TowerInput &in,
-                           const Run &run) const
-{
-  auto mask = all_ones (1, xs.size (1), device_);
-  auto bias = attention_bias (mask);
-  auto t = delta.unsqueeze (0);
-  std::vector<torch::Tensor> out;
-  for (int64_t k = 0; k < xs.size (0); k++)
-    out.push_back (jvp_from_layer (layer, xs.narrow (0, k, 1), torch::Tensor (), torch::Tensor (), bias, mask, Rules (),
-                                   run, &t));
-  return torch::cat (out);
 }
 
 namespace {

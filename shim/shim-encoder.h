@@ -70,7 +70,7 @@ public:
   // forward-mode AD computes, without redoing the point n times.
   torch::Tensor jvp_from_layer (int layer, const torch::Tensor &x, const torch::Tensor &rows, const torch::Tensor &dv,
                                 const torch::Tensor &bias, const torch::Tensor &mask, const Rules &r,
-                                const Run &run, const torch::Tensor *full = nullptr) const;
+                                const Run &run) const;
   // The same model with every bias (LayerNorm's included) set to zero.
   std::unique_ptr<Tower> with_zero_biases () const override;
 
@@ -81,11 +81,6 @@ public:
                             const Run &run) const override;
   torch::Tensor jvp_from_layer (int layer, const torch::Tensor &x, const torch::Tensor &rows, const torch::Tensor &dv,
                                 const TowerInput &in, const Rules &r, const Run &run) const override;
-  // Through the same linearised layers, one point at a time (each node is
-  // another point), with the tangent Δ on every row: the `full` tangent
-  // of jvp_from_layer.
-  torch::Tensor path_derivatives (int layer, const torch::Tensor &xs, const torch::Tensor &delta,
-                                  const TowerInput &in, const Run &run) const override;
 
   // The tensors of the last n layers and of the Dense modules, named as in
   // the checkpoint without its prefix (Dense module i: "dense.I.linear.…"),
