@@ -265,6 +265,41 @@ int lk_shim_contributions (lk_shim_model *model,
                            lk_shim_contrib_output *out,
                            lk_shim_status *status);
 
+/* The nodes and weights on [0, 1] of a path rule with n nodes (1 to
+ * 10000): right Riemann, or Gauss–Legendre (exact for polynomials of
+ * degree 2n − 1). Returns 0 on success. */
+int lk_shim_quadrature_rule (lk_shim_quadrature rule,
+                             int n,
+                             double *nodes,
+                             double *weights,
+                             lk_shim_status *status);
+
+/* IJ's path derivatives ∂e/∂α (α_k), before Normalize, for nodes α_k in
+ * [0, 1] of the path x(α) = r + α (x − r) that params describe (layer,
+ * reference_ids; the plain graph). Σ_k w_k ∂e/∂α (α_k) is what a rule's U
+ * adds up to over the tokens, Σ_i U[:, i], so the attribution error of
+ * any rule is known before U is computed, at one Jacobian-vector product
+ * a node (the tangent on every token at once) instead of one a token.
+ * A path keeps x, r, e(x) and e(r) between calls; it holds no reference
+ * to the input, but needs the model until it is freed. */
+typedef struct lk_shim_path lk_shim_path;
+
+/* e and e_ref (D floats each, may be NULL) as for lk_shim_contributions.
+ * NULL on error. */
+lk_shim_path *lk_shim_path_new (lk_shim_model *model,
+                                const lk_shim_contrib_input *in,
+                                const lk_shim_contrib_params *params,
+                                float *e,
+                                float *e_ref,
+                                lk_shim_status *status);
+/* n_alphas × D into out. Returns 0 on success. */
+int lk_shim_path_derivatives (lk_shim_path *path,
+                              const double *alphas,
+                              int n_alphas,
+                              float *out,
+                              lk_shim_status *status);
+void lk_shim_path_free (lk_shim_path *path);
+
 /* Hidden states (S × H) entering layer `layer` (num_layers = the last
  * layer's output), for one text, on the plain graph. */
 int lk_shim_hidden_states (lk_shim_model *model,

@@ -241,29 +241,52 @@ struct Contributions {
   lk_shim_ad_mode mode;
 };
 
+// The point x entering the layer, the path's start r (the reference's
+// hidden state, or zero) and their embeddings e(x), e(r) (zero when there
+// is no path).
+struct Path {
+  torch::Tensor x, r, e, e_ref;
+  bool path;
+};
+
+Path
+path_of (const Tower &t, const TowerInput &in, const lk_shim_contrib_params &p, const Run &run)
+{
+  // A path from the reference, or from the zero hidden state when steps
+  // are asked for without one; else one node at the point.
+  Path w;
+  w.path = p.reference_ids || p.n_steps > 1;
+  torch::NoGradGuard no_grad;
+  w.x = t.hidden_at (p.layer, in)[0];
+  w.r = p.reference_ids ? t.hidden_at (p.layer, TowerInput { ids_tensor (p.reference_ids, (int) w.x.size (0), t.device ()), {} })[0]
+                        : torch::zeros_like (w.x);
+  w.e = t.from_layer (p.layer, w.x.unsqueeze (0), in, Rules (), run)[0];
+  w.e_ref = w.path ? t.from_layer (p.layer, w.r.unsqueeze (0), in, Rules (), run)[0] : torch::zeros_like (w.e);
+  return w;
+}
+
+Run
+run_of (const lk_shim_contrib_params &p, lk_shim_run_params &rp)
+{
+  lk_shim_run_default_params (&rp);
+  rp.abort = p.abort;
+  rp.user_data = p.user_data;
+  return Run { &rp };
+}
+
 Contributions
 contributions (const Tower &t, const TowerInput &in, const lk_shim_contrib_params &p)
 {
   Rules rules;
   rules.lrp = p.graph == LK_SHIM_GRAPH_LRP;
   lk_shim_run_params rp;
-  lk_shim_run_default_params (&rp);
-  rp.abort = p.abort;
-  rp.user_data = p.user_data;
-  Run run { &rp };
-  // A path from the reference, or from the zero hidden state when steps
-  // are asked for without one; else one node at the point.
-  bool path = p.reference_ids || p.n_steps > 1;
+  Run run = run_of (p, rp);
   Contributions c;
-  torch::Tensor x, r;
-  {
-    torch::NoGradGuard no_grad;
-    x = t.hidden_at (p.layer, in)[0];
-    r = p.reference_ids ? t.hidden_at (p.layer, TowerInput { ids_tensor (p.reference_ids, (int) x.size (0), t.device ()), {} })[0]
-                        : torch::zeros_like (x);
-    c.e = t.from_layer (p.layer, x.unsqueeze (0), in, Rules (), run)[0];
-    c.e_ref = path ? t.from_layer (p.layer, r.unsqueeze (0), in, Rules (), run)[0] : torch::zeros_like (c.e);
-  }
+  Path w = path_of (t, in, p, run);
+  torch::Tensor x = w.x, r = w.r;
+  bool path = w.path;
+  c.e = w.e;
+  c.e_ref = w.e_ref;
   Job job { t, in, p, rules, x, r, x - r, x.size (0), x.size (1), c.e.size (0),
             path ? path_quadrature (p.quadrature, p.n_steps) : Quadrature { { 1.0 }, { 1.0 } }, run };
   if (p.cotangents)
@@ -279,6 +302,29 @@ contributions (const Tower &t, const TowerInput &in, const lk_shim_contrib_param
     c.mode = job.s < job.d ? LK_SHIM_AD_FORWARD : LK_SHIM_AD_REVERSE;
   c.u = c.mode == LK_SHIM_AD_FORWARD ? job.forward_mode () : job.reverse_mode ();
   return c;
+}
+
+// ∂e/∂α at the nodes alphas of the path w, in passes of sequences_per_pass points.
+torch::Tensor
+path_derivatives (const Tower &t, const TowerInput &in, const lk_shim_contrib_params &p, const double *alphas,
+                  int n, const Path &w)
+{
+  lk_shim_run_params rp;
+  Run run = run_of (p, rp);
+  auto delta = w.x - w.r;
+  int64_t c = std::min<int64_t> (sequences_per_pass (t, w.x.size (0), p.max_batch), n);
+  std::vector<torch::Tensor> parts;
+  for (int64_t k0 = 0; k0 < n; k0 += c)
+    {
+      int64_t m = std::min<int64_t> (c, n - k0);
+      std::vector<torch::Tensor> xs;
+      for (int64_t j = 0; j < m; j++)
+        xs.push_back (w.r + alphas[k0 + j] * delta);
+      parts.push_back (t.path_derivatives (p.layer, torch::stack (xs), delta, in, run));
+      if (p.progress)
+        p.progress ((double) (k0 + m) / n, p.user_data);
+    }
+  return torch::cat (parts);
 }
 
 } // namespace
@@ -344,6 +390,85 @@ lk_shim_contributions (lk_shim_model *model, const lk_shim_contrib_input *in, co
     lk::status_ok (status);
     return 0;
   )
+}
+
+int
+lk_shim_quadrature_rule (lk_shim_quadrature rule, int n, double *nodes, double *weights, lk_shim_status *status)
+{
+  LK_SHIM_GUARD (status, return -1,
+    if (n < 1 || n > 10000 || !nodes || !weights)
+      lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_quadrature_rule: %d nodes: expected 1 to 10000", n);
+    if (rule != LK_SHIM_QUAD_RIEMANN && rule != LK_SHIM_QUAD_GAUSS)
+      lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_quadrature_rule: unknown rule %d", (int) rule);
+    lk::Quadrature q = lk::path_quadrature (rule, n);
+    std::copy (q.nodes.begin (), q.nodes.end (), nodes);
+    std::copy (q.weights.begin (), q.weights.end (), weights);
+    lk::status_ok (status);
+    return 0;
+  )
+}
+
+} // extern "C"
+
+struct lk_shim_path {
+  lk_shim_model *model;
+  const lk::Tower *tower;
+  lk::TowerInput input;
+  lk_shim_contrib_params params;
+  lk::Path w;
+};
+
+extern "C" {
+
+lk_shim_path *
+lk_shim_path_new (lk_shim_model *model, const lk_shim_contrib_input *in, const lk_shim_contrib_params *params,
+                  float *e, float *e_ref, lk_shim_status *status)
+{
+  LK_SHIM_GUARD (status, return nullptr,
+    if (!model || !in || !params)
+      lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_path_new: bad arguments");
+    int which;
+    std::memcpy (&which, &in->tower, sizeof which);
+    lk::check_params (lk::tower_of (model, which), *params);
+    std::lock_guard<std::mutex> hold (model->lock);
+    auto path = std::make_unique<lk_shim_path> ();
+    path->model = model;
+    path->tower = &lk::tower_of (model, which);
+    path->input = lk::input_of (*path->tower, *in);
+    path->params = *params;
+    path->params.reference_ids = nullptr;  // used here only, not kept
+    lk_shim_run_params rp;
+    path->w = lk::path_of (*path->tower, path->input, *params, lk::run_of (*params, rp));
+    lk::copy_out (path->w.e, e);
+    lk::copy_out (path->w.e_ref, e_ref);
+    lk::status_ok (status);
+    return path.release ();
+  )
+}
+
+int
+lk_shim_path_derivatives (lk_shim_path *path, const double *alphas, int n_alphas, float *out, lk_shim_status *status)
+{
+  LK_SHIM_GUARD (status, return -1,
+    if (!path || !alphas || !out || n_alphas < 1 || n_alphas > 10000)
+      lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_path_derivatives: bad arguments");
+    for (int k = 0; k < n_alphas; k++)
+      if (!(alphas[k] >= 0 && alphas[k] <= 1))
+        lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_path_derivatives: node %g is outside [0, 1]", alphas[k]);
+    std::lock_guard<std::mutex> hold (path->model->lock);
+    lk::copy_out (lk::path_derivatives (*path->tower, path->input, path->params, alphas, n_alphas, path->w), out);
+    lk::status_ok (status);
+    return 0;
+  )
+}
+
+void
+lk_shim_path_free (lk_shim_path *path)
+{
+  if (!path)
+    return;
+  delete path;
+  lk::trim_cpu_cache ();
 }
 
 int

@@ -50,4 +50,17 @@ Tower::jvp_from_layer (int layer, const torch::Tensor &x, const torch::Tensor &r
   return tangent.defined () ? tangent.clone () : torch::zeros_like (e);
 }
 
+torch::Tensor
+Tower::path_derivatives (int layer, const torch::Tensor &xs, const torch::Tensor &delta, const TowerInput &in,
+                         const Run &run) const
+{
+  auto t = delta.unsqueeze (0).expand_as (xs).contiguous ();
+  torch::NoGradGuard no_grad;
+  std::lock_guard<std::mutex> hold (dual_level_lock ());
+  DualLevel level;
+  auto e = from_layer (layer, at::_make_dual (xs.contiguous (), t, (int64_t) level.idx), in, Rules (), run);
+  auto tangent = std::get<1> (at::_unpack_dual (e, (int64_t) level.idx));
+  return tangent.defined () ? tangent.clone () : torch::zeros_like (e);
+}
+
 } // namespace lk

@@ -66,6 +66,13 @@ public:
   virtual torch::Tensor jvp_from_layer (int layer, const torch::Tensor &x, const torch::Tensor &rows,
                                         const torch::Tensor &dv, const TowerInput &in, const Rules &r,
                                         const Run &run) const;
+  // IJ's path derivatives: ∂e/∂α at B points xs [B, S, H] of the path
+  // x(α) = r + αΔ, the tangent Δ [S, H] on every token at once. Returns
+  // [B, D]: what U's columns add up to at each node, at one JVP a node
+  // instead of one a token. The default runs libtorch's forward-mode AD
+  // through from_layer on the plain graph.
+  virtual torch::Tensor path_derivatives (int layer, const torch::Tensor &xs, const torch::Tensor &delta,
+                                          const TowerInput &in, const Run &run) const;
   // The same tower with every bias (LayerNorms' included) set to zero, for
   // BiLRP's conservation check (zero_biases).
   virtual std::unique_ptr<Tower> with_zero_biases () const = 0;

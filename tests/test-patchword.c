@@ -129,6 +129,25 @@ test_similarity_matches_embeddings (void)
   g_assert_cmpfloat (fabs (lk_explanation_get_score (xc, "similarity", NAN) - lk_cosine (ei, et, dim)), <=, 1e-4);
 }
 
+static void adaptive (LkExplainParams *p) { p->quadrature = LK_QUADRATURE_ADAPTIVE; }
+
+/* Adaptive IJ across the two towers (the image's path starts at the zero
+ * hidden state): within its tolerance, and the nodes it records are those
+ * of the run. */
+static void
+test_ij_adaptive (void)
+{
+  g_autoptr(LkExplanation) x = explain (LK_METHOD_IJ, LK_MEASURE_DOT, adaptive);
+  JsonObject *p = lk_explanation_get_params (x);
+  double err = lk_explanation_get_score (x, "error", NAN), tol = lk_explanation_get_score (x, "error_tolerance", NAN);
+
+  g_test_message ("adaptive IJ: %d nodes, error %.3g, tolerance %.3g", (int) json_object_get_int_member (p, "steps"),
+                  err, tol);
+  g_assert_cmpstr (json_object_get_string_member (p, "quadrature"), ==, "adaptive");
+  g_assert_true (json_object_get_boolean_member (p, "tolerance_reached"));
+  g_assert_cmpfloat (err, <=, tol);
+}
+
 static void
 test_ij_error (void)
 {
@@ -271,6 +290,7 @@ main (int argc, char **argv)
   g_test_add_func ("/patchword/shape-and-json", test_shape_and_json);
   g_test_add_func ("/patchword/similarity", test_similarity_matches_embeddings);
   g_test_add_func ("/patchword/ij-error", test_ij_error);
+  g_test_add_func ("/patchword/ij-adaptive", test_ij_adaptive);
   g_test_add_func ("/patchword/errors", test_errors);
   g_test_add_func ("/patchword/progress", test_progress);
   g_test_add_func ("/patchword/figure", test_figure);

@@ -99,6 +99,9 @@ print_train_json (Train *t, const char *out)
   json_builder_end_object (b);
   if (!cli_print_json (b, &error))
     return cli_fail (error);
+  return CLI_EXIT_OK;
+}
+
 static void
 on_head_progress (const lk_shim_head_progress *p, gpointer data)
 {
@@ -150,6 +153,37 @@ train_head (char **pairs, const char *split, const char *base, const char *out, 
    * so nothing half-made is left (there is nothing to resume either). */
   if (!lk_aspect_head_train (&params, on_head_progress, &t0, NULL, &result, &error))
     return cli_fail (g_steal_pointer (&error));
+  if (cli_format () == CLI_FORMAT_JSON)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      GError *json_error = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "out");
+      json_builder_add_string_value (b, out);
+      json_builder_set_member_name (b, "train_pairs");
+      json_builder_add_int_value (b, result.n_train);
+      json_builder_set_member_name (b, "dev_pairs");
+      json_builder_add_int_value (b, result.n_dev);
+      json_builder_set_member_name (b, "steps");
+      json_builder_add_int_value (b, result.shim.steps);
+      json_builder_set_member_name (b, "best_epoch");
+      json_builder_add_int_value (b, result.shim.best_epoch + 1);
+      json_builder_set_member_name (b, "base_dev_aspect_mse");
+      json_builder_add_double_value (b, result.shim.base_dev_mse);
+      json_builder_set_member_name (b, "dev_aspect_mse");
+      json_builder_add_double_value (b, result.shim.best_dev_mse);
+      json_builder_set_member_name (b, "orthogonality");
+      json_builder_add_double_value (b, result.shim.orthogonality);
+      json_builder_set_member_name (b, "embed_seconds");
+      json_builder_add_double_value (b, result.embed_seconds);
+      json_builder_set_member_name (b, "train_seconds");
+      json_builder_add_double_value (b, result.train_seconds);
+      json_builder_end_object (b);
+      if (!cli_print_json (b, &json_error))
+        return cli_fail (json_error);
+      return CLI_EXIT_OK;
+    }
   g_print ("out=%s\ntrain_pairs=%u\ndev_pairs=%u\nsteps=%ld\nbest_epoch=%d\nbase_dev_aspect_mse=%.6f\n"
            "dev_aspect_mse=%.6f\northogonality=%.3g\nembed_seconds=%.1f\ntrain_seconds=%.1f\n",
            out, result.n_train, result.n_dev, result.shim.steps, result.shim.best_epoch + 1, result.shim.base_dev_mse,

@@ -3,6 +3,8 @@
  * LkExplainRequest, so that an option means the same in each. */
 #include "config.h"
 
+#include <math.h>
+
 #include "cli.h"
 #include "lk-explain.h"
 
@@ -14,7 +16,7 @@ cli_method_options_init (CliMethodOptions *o)
    * (and is refused) instead of meaning the default. */
   *o = (CliMethodOptions) {
     .layer = -1, .masks = -1, .feature_res = -1, .p_keep = -1, .batch_size = -1, .check_every = -1,
-    .stop_at = -1, .steps = G_MININT, .seed = G_MININT,
+    .stop_at = -1, .steps = G_MININT, .seed = G_MININT, .max_steps = G_MININT, .tolerance = NAN,
   };
 }
 
@@ -58,7 +60,9 @@ cli_method_options_add_entries (CliMethodOptions *o, GArray *entries, CliOptionS
   add (entries, (GOptionEntry) { "model", 'm', 0, G_OPTION_ARG_STRING, &o->model, "Model: hub id or folder (default " CLI_DEFAULT_MODEL ")", "M" });
   add (entries, (GOptionEntry) { "layer", 0, 0, G_OPTION_ARG_INT, &o->layer, "Layer to attribute at (IJ default: L−2; BiLRP, H×P: 0, the embedding output; align: the last)", "K" });
   add (entries, (GOptionEntry) { "steps", 0, 0, G_OPTION_ARG_INT, &o->steps, "IJ integration nodes (default 12 Gauss–Legendre, 50 Riemann)", "N" });
-  add (entries, (GOptionEntry) { "quadrature", 0, 0, G_OPTION_ARG_STRING, &o->quadrature, "IJ path rule: gauss (default) or riemann", "RULE" });
+  add (entries, (GOptionEntry) { "quadrature", 0, 0, G_OPTION_ARG_STRING, &o->quadrature, "IJ path rule: gauss (default), riemann, or adaptive (the fewest Gauss–Legendre nodes that reach --tolerance)", "RULE" });
+  add (entries, (GOptionEntry) { "tolerance", 0, 0, G_OPTION_ARG_DOUBLE, &o->tolerance, "IJ adaptive: attribution error to reach, relative to the expected ΣA (default 0.001)", "X" });
+  add (entries, (GOptionEntry) { "max-steps", 0, 0, G_OPTION_ARG_INT, &o->max_steps, "IJ adaptive: the most Gauss–Legendre nodes (default 32)", "N" });
   add (entries, (GOptionEntry) { "measure", 0, 0, G_OPTION_ARG_STRING, &o->measure, "cos (default) or dot", "M" });
   add (entries, (GOptionEntry) { "ad-mode", 0, 0, G_OPTION_ARG_STRING, &o->ad_mode, "auto (default), forward or reverse", "MODE" });
   add (entries, (GOptionEntry) { "zero-biases", 0, 0, G_OPTION_ARG_NONE, &o->zero_biases, "BiLRP diagnostic: set every bias to zero, so conservation is exact", NULL });
@@ -174,6 +178,8 @@ cli_method_options_to_request (const CliMethodOptions *o, const char *command)
   if ((o->layer != -1 && !set_int (r, command, "layer", o->layer)) ||
       (o->steps != G_MININT && !set_int (r, command, "steps", o->steps)) ||
       (o->quadrature && !set_param (r, command, "quadrature", o->quadrature)) ||
+      (!isnan (o->tolerance) && !set_double (r, command, "tolerance", o->tolerance)) ||
+      (o->max_steps != G_MININT && !set_int (r, command, "max-steps", o->max_steps)) ||
       (o->measure && !set_param (r, command, "measure", o->measure)) ||
       (o->ad_mode && !set_param (r, command, "ad-mode", o->ad_mode)) ||
       (o->zero_biases && !set_param (r, command, "zero-biases", "true")) ||

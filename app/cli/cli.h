@@ -20,16 +20,19 @@ enum {
 #define CLI_DEFAULT_MODEL "sentence-transformers/all-MiniLM-L6-v2"
 
 /* The method options every explaining command takes (cli-request.c): the
- * values as parsed, -1 (G_MININT for steps and seed; NULL for strings) when
- * not given, so that the registry's defaults apply. One exception: --masks
- * without --stop-at means exactly that many masks (stop-at 0), so that a
- * command line that names a count gets it, as distance_explainer does. */
+ * values as parsed, -1 (G_MININT for steps, max-steps and seed, NAN for
+ * tolerance; NULL for strings) when not given, so that the registry's
+ * defaults apply. One exception: --masks without --stop-at means exactly
+ * that many masks (stop-at 0), so that a command line that names a count
+ * gets it, as distance_explainer does. */
 typedef struct {
   char     *model;
   char     *method;
   int       layer;
   int       steps;
   char     *quadrature;
+  double    tolerance;
+  int       max_steps;
   char     *measure;
   char     *ad_mode;
   gboolean  zero_biases;

@@ -193,6 +193,8 @@ lk_explain_image (LkModel                *model,
   LkExplainParams p = *params;
   Progress prog = { .cancellable = cancellable, .progress = progress, .data = progress_data, .offset = 0, .scale = 0.5 };
   Tower img = { 0 }, txt = { 0 };
+  LkIjAdaptive choice = { 0 };
+  double start = 0;
   lk_shim_model *shim;
   LkTokenizer *tok;
   LkMatrix m = { 0 };
@@ -264,10 +266,23 @@ lk_explain_image (LkModel                *model,
     }
 
   d = lk_model_get_dim (model);
+  if (p.method == LK_METHOD_IJ && p.quadrature == LK_QUADRATURE_ADAPTIVE)
+    {
+      LkIjPathInput sides[2] = {
+        { { .tower = LK_SHIM_TOWER_IMAGE, .pixels = pixels, .n_tokens = img.n }, img.layer, NULL },
+        { { .tower = LK_SHIM_TOWER_TEXT, .ids = enc->ids, .n_tokens = txt.n }, txt.layer, ref },
+      };
+      prog.scale = LK_IJ_ADAPTIVE_PROGRESS;
+      if (!lk_ij_adaptive_choose (model, sides, &p, &prog, &choice, error))
+        goto out;
+      start = LK_IJ_ADAPTIVE_PROGRESS;
+    }
+  prog.offset = start;
+  prog.scale = (1 - start) / 2;
   if (!run_tower (model, &img, NULL, NULL, pixels, &p, &prog, error) ||
       !lk_methods_check_engine (img.e, img.u, d, img.n, "the image", error))
     goto out;
-  prog.offset = 0.5;
+  prog.offset = start + prog.scale;
   if (!run_tower (model, &txt, enc->ids, ref, NULL, &p, &prog, error) ||
       !lk_methods_check_engine (txt.e, txt.u, d, txt.n, "the caption", error))
     goto out;
@@ -293,6 +308,8 @@ lk_explain_image (LkModel                *model,
   json_object_set_boolean_member (lk_explanation_get_extra (x, "truncated"), "b", enc->truncated);
   lk_explanation_take_matrix (x, &m);
   lk_methods_set_scores (x, img.e, img.e_ref, txt.e, txt.e_ref, d, &p, norm);
+  if (choice.probed)
+    lk_ij_adaptive_record (x, params, &choice);
 
   io = lk_explanation_get_extra (x, "image");
   base = g_path_get_basename (image_path);
@@ -315,6 +332,7 @@ lk_explain_image (LkModel                *model,
                                  (g_get_monotonic_time () - t0) / 1e6);
   ok = TRUE;
 out:
+  lk_ij_adaptive_clear (&choice);
   g_free (m.data);  /* NULL once taken */
   tower_clear (&img);
   tower_clear (&txt);

@@ -51,4 +51,34 @@ void      lk_methods_set_scores     (LkExplanation *x, const float *ea, const fl
 void      lk_methods_set_model      (LkExplanation *x, LkModel *model);
 gboolean  lk_methods_require_vision (LkModel *model, GError **error);
 
+/* Adaptive IJ (lk-ij-adaptive.c). One side of the pair: the tower's input,
+ * the layer, and the reference ids (NULL: the zero hidden state). */
+typedef struct {
+  lk_shim_contrib_input in;
+  int                   layer;
+  const gint32         *ref;
+} LkIjPathInput;
+
+typedef struct {
+  int     steps;          /* the Gauss–Legendre nodes chosen */
+  double  error;          /* that rule's attribution error, from the path sums */
+  double  tolerance_abs;  /* tolerance × |expected ΣA|, at least float rounding's 1e-6 */
+  GArray *probed;         /* int: the rules tried, in order */
+  int     evaluations;    /* path derivatives computed, both sides */
+  double  seconds;        /* the search's */
+} LkIjAdaptive;
+
+/* The fewest Gauss–Legendre nodes (up to p->max_steps) whose attribution
+ * error on the pair is within p->tolerance; sets p->quadrature to Gauss
+ * and p->steps to them. Progress over prog's span; cancellable. */
+/* The share of the progress the rule's search takes. */
+#define LK_IJ_ADAPTIVE_PROGRESS 0.1
+gboolean  lk_ij_adaptive_choose     (LkModel *model, const LkIjPathInput sides[2], LkExplainParams *p,
+                                     LkMethodsProgress *prog, LkIjAdaptive *out, GError **error);
+/* params' quadrature "adaptive", steps, tolerance, max_steps, probed_steps,
+ * path_derivatives, tolerance_reached (of the error in x's scores, so
+ * after lk_methods_set_scores), and the score error_tolerance. */
+void      lk_ij_adaptive_record     (LkExplanation *x, const LkExplainParams *p, const LkIjAdaptive *a);
+void      lk_ij_adaptive_clear      (LkIjAdaptive *a);
+
 G_END_DECLS

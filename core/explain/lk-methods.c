@@ -19,6 +19,8 @@ lk_explain_params_init (LkExplainParams *p, LkMethod method)
   p->layer = (int) lk_param_info (LK_PARAM_LAYER)->default_value;
   p->steps = (int) lk_param_info (LK_PARAM_STEPS)->default_value;
   p->quadrature = (LkQuadrature) lk_param_info (LK_PARAM_QUADRATURE)->default_value;
+  p->tolerance = lk_param_info (LK_PARAM_TOLERANCE)->default_value;
+  p->max_steps = (int) lk_param_info (LK_PARAM_MAX_STEPS)->default_value;
   p->measure = (LkMeasure) lk_param_info (LK_PARAM_MEASURE)->default_value;
   p->ad_mode = (LkAdMode) lk_param_info (LK_PARAM_AD_MODE)->default_value;
   p->seed = (guint) lk_param_info (LK_PARAM_SEED)->default_value;
@@ -96,6 +98,19 @@ lk_methods_reference_ids (LkModel *model, const LkEncoding *enc, gint32 pad, GEr
 gboolean
 lk_methods_check_steps (LkExplainParams *p, GError **error)
 {
+  if (p->method == LK_METHOD_IJ && p->quadrature == LK_QUADRATURE_ADAPTIVE)
+    {
+      if (p->steps != 0)
+        g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
+                     "%d steps: the adaptive rule chooses its nodes (give max_steps, or a fixed rule)", p->steps);
+      else if (!(p->tolerance >= 1e-7 && p->tolerance <= 1))
+        g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "tolerance %g: expected 1e-07 to 1", p->tolerance);
+      else if (p->max_steps < 1 || p->max_steps > 10000)
+        g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, "%d max_steps: expected 1 to 10000", p->max_steps);
+      else
+        return TRUE;
+      return FALSE;
+    }
   if (p->method == LK_METHOD_IJ && p->steps == 0)
     p->steps = p->quadrature == LK_QUADRATURE_GAUSS ? LK_IJ_DEFAULT_STEPS_GAUSS : LK_IJ_DEFAULT_STEPS_RIEMANN;
   if (p->method == LK_METHOD_IJ && (p->steps < 1 || p->steps > 10000))
@@ -259,7 +274,7 @@ lk_methods_set_params (LkExplanation *x, const LkExplainParams *p, LkModel *mode
   if (p->method == LK_METHOD_IJ)
     {
       json_object_set_int_member (o, "steps", p->steps);
-      json_object_set_string_member (o, "quadrature", p->quadrature == LK_QUADRATURE_GAUSS ? "gauss" : "riemann");
+      json_object_set_string_member (o, "quadrature", lk_param_info (LK_PARAM_QUADRATURE)->choices[p->quadrature]);
       json_object_set_string_member (o, "reference", reference);
     }
   if (p->method == LK_METHOD_BILRP)
@@ -324,9 +339,17 @@ projection_pays (const LkExplainParams *p, guint s_short, guint s_long, int d)
   return p->ad_mode == LK_AD_AUTO && 2 * s_short < MIN (s_long, (guint) d);
 }
 
+/* Both texts' engine passes share progress from base to 1. */
+static void
+progress_half (Progress *prog, double base, int half)
+{
+  prog->scale = (1 - base) / 2;
+  prog->offset = base + half * prog->scale;
+}
+
 static gboolean
 explain_projected (LkExplanation *x, LkModel *model, Side *a, Side *b, const LkExplainParams *p, int layer,
-                   Progress *prog, GError **error)
+                   Progress *prog, double base, GError **error)
 {
   gboolean a_short = a->enc->n_tokens <= b->enc->n_tokens;
   Side *shrt = a_short ? a : b, *lng = a_short ? b : a;
@@ -336,7 +359,7 @@ explain_projected (LkExplanation *x, LkModel *model, Side *a, Side *b, const LkE
   double norm;
   int d;
 
-  prog->scale = 0.5;
+  progress_half (prog, base, 0);
   if (!run_engine (model, shrt, p, layer, prog, error) ||
       !lk_methods_check_engine (shrt->e, shrt->u, shrt->d, ns, a_short ? "text A" : "text B", error))
     return FALSE;
@@ -345,7 +368,7 @@ explain_projected (LkExplanation *x, LkModel *model, Side *a, Side *b, const LkE
   for (guint i = 0; i < ns; i++)
     for (int k = 0; k < d; k++)
       w[(gsize) i * d + k] = shrt->u[(gsize) k * ns + i];
-  prog->offset = 0.5;
+  progress_half (prog, base, 1);
   if (!run_engine_full (model, lng, p, layer, w, ns, prog, error) ||
       !lk_methods_check_engine (lng->e, lng->u, ns, nl, a_short ? "text B" : "text A", error))
     return FALSE;
@@ -365,20 +388,17 @@ explain_projected (LkExplanation *x, LkModel *model, Side *a, Side *b, const LkE
 }
 
 static gboolean
-explain_engine (LkExplanation *x, LkModel *model, Side *a, Side *b, const LkExplainParams *p, int layer,
-                Progress *prog, GError **error)
+explain_direct (LkExplanation *x, LkModel *model, Side *a, Side *b, const LkExplainParams *p, int layer,
+                Progress *prog, double base, GError **error)
 {
   LkMatrix m = { 0 };
   double norm;
-  int d = lk_model_get_dim (model);
 
-  if (projection_pays (p, MIN (a->enc->n_tokens, b->enc->n_tokens), MAX (a->enc->n_tokens, b->enc->n_tokens), d))
-    return explain_projected (x, model, a, b, p, layer, prog, error);
-  prog->scale = 0.5;
+  progress_half (prog, base, 0);
   if (!run_engine (model, a, p, layer, prog, error) ||
       !lk_methods_check_engine (a->e, a->u, a->d, a->enc->n_tokens, "text A", error))
     return FALSE;
-  prog->offset = 0.5;
+  progress_half (prog, base, 1);
   if (!run_engine (model, b, p, layer, prog, error) ||
       !lk_methods_check_engine (b->e, b->u, b->d, b->enc->n_tokens, "text B", error))
     return FALSE;
@@ -387,6 +407,58 @@ explain_engine (LkExplanation *x, LkModel *model, Side *a, Side *b, const LkExpl
   lk_explanation_take_matrix (x, &m);
   lk_methods_set_scores (x, a->e, a->e_ref, b->e, b->e_ref, a->d, p, norm);
   return TRUE;
+}
+
+/* Adaptive IJ's rule, from both texts' path sums, in the first tenth of
+ * the progress (they cost a node's JVP each, the engine a token's). */
+static gboolean
+choose_rule (LkModel *model, Side *a, Side *b, LkExplainParams *p, int layer, Progress *prog, LkIjAdaptive *choice,
+             GError **error)
+{
+  gint32 pad = lk_tokenizer_get_special_id (lk_model_get_tokenizer (model), LK_SPECIAL_PAD);
+  g_autofree gint32 *ra = NULL, *rb = NULL;
+
+  if ((ra = lk_methods_reference_ids (model, a->enc, pad, error)) == NULL ||
+      (rb = lk_methods_reference_ids (model, b->enc, pad, error)) == NULL)
+    return FALSE;
+  {
+    LkIjPathInput sides[2] = {
+      { { .tower = LK_SHIM_TOWER_TEXT, .ids = a->enc->ids, .n_tokens = a->enc->n_tokens }, layer, ra },
+      { { .tower = LK_SHIM_TOWER_TEXT, .ids = b->enc->ids, .n_tokens = b->enc->n_tokens }, layer, rb },
+    };
+    prog->offset = 0;
+    prog->scale = LK_IJ_ADAPTIVE_PROGRESS;
+    return lk_ij_adaptive_choose (model, sides, p, prog, choice, error);
+  }
+}
+
+static gboolean
+explain_engine (LkExplanation *x, LkModel *model, Side *a, Side *b, const LkExplainParams *params, int layer,
+                Progress *prog, GError **error)
+{
+  LkExplainParams q = *params, *p = &q;
+  LkIjAdaptive choice = { 0 };
+  double base = 0;
+  int d = lk_model_get_dim (model);
+  gboolean ok;
+
+  if (p->method == LK_METHOD_IJ && p->quadrature == LK_QUADRATURE_ADAPTIVE)
+    {
+      if (!choose_rule (model, a, b, p, layer, prog, &choice, error))
+        {
+          lk_ij_adaptive_clear (&choice);
+          return FALSE;
+        }
+      base = LK_IJ_ADAPTIVE_PROGRESS;
+    }
+  if (projection_pays (p, MIN (a->enc->n_tokens, b->enc->n_tokens), MAX (a->enc->n_tokens, b->enc->n_tokens), d))
+    ok = explain_projected (x, model, a, b, p, layer, prog, base, error);
+  else
+    ok = explain_direct (x, model, a, b, p, layer, prog, base, error);
+  if (ok && choice.probed)
+    lk_ij_adaptive_record (x, params, &choice);
+  lk_ij_adaptive_clear (&choice);
+  return ok;
 }
 
 gboolean lk_explain_alignment (LkExplanation *x, LkModel *model, const LkEncoding *ea, const LkEncoding *eb,

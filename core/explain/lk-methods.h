@@ -18,6 +18,7 @@ typedef enum {
 typedef enum {
   LK_QUADRATURE_RIEMANN,
   LK_QUADRATURE_GAUSS,
+  LK_QUADRATURE_ADAPTIVE,  /* the fewest Gauss–Legendre nodes that reach tolerance (lk-ij-adaptive.c) */
 } LkQuadrature;
 
 typedef enum {
@@ -31,6 +32,8 @@ typedef struct {
   int          layer;         /* -1: the method's default (IJ L−2, BiLRP and H×P 0) */
   int          steps;         /* IJ nodes; 0: the default of the quadrature */
   LkQuadrature quadrature;
+  double       tolerance;     /* adaptive: |ΣA − expected| ≤ tolerance × |expected| */
+  int          max_steps;     /* adaptive: the most nodes */
   LkMeasure    measure;
   gboolean     zero_biases;   /* BiLRP's diagnostic mode: conservation is exact */
   LkAdMode     ad_mode;

@@ -27,6 +27,7 @@ static const LkScoreInfo ij_scores[] = {
   { LK_SCORE_REF_A_RB, N_("Reference term a·r(b)"), N_("The score of text A against text B’s reference") },
   { LK_SCORE_REF_RA_B, N_("Reference term r(a)·b"), N_("The score of text A’s reference against text B") },
   { LK_SCORE_REF_RA_RB, N_("Reference term r(a)·r(b)"), N_("The score of the two references") },
+  { LK_SCORE_ERROR_TOLERANCE, N_("Error tolerance"), N_("Adaptive rule: the attribution error it aimed at (tolerance × |expected ΣA|)") },
   PERTURBATION_SCORES,
 };
 
@@ -93,9 +94,10 @@ static const LkParamInfo params[] = {
     N_("The layer to attribute at; −1: the method’s default (IJ L−2; BiLRP, H×P 0, the embedding output; alignment the last)"),
     -1, -1, 10000, { NULL } },
   { LK_PARAM_STEPS, "steps", LK_PARAM_TYPE_INT, N_("Integration steps"),
-    N_("IJ’s nodes on the path; 0: 12 Gauss–Legendre or 50 Riemann"), 0, 0, 10000, { NULL } },
+    N_("IJ’s nodes on the path; 0: 12 Gauss–Legendre or 50 Riemann (adaptive: chosen, see max_steps)"), 0, 0, 10000, { NULL } },
   { LK_PARAM_QUADRATURE, "quadrature", LK_PARAM_TYPE_CHOICE, N_("Quadrature"),
-    N_("IJ’s rule on the path: Gauss–Legendre (default) or right Riemann"), 1, 0, 1, { "riemann", "gauss", NULL } },
+    N_("IJ’s rule on the path: Gauss–Legendre (default), right Riemann, or adaptive (the fewest Gauss–Legendre nodes that reach the tolerance)"),
+    1, 0, 2, { "riemann", "gauss", "adaptive", NULL } },
   { LK_PARAM_MEASURE, "measure", LK_PARAM_TYPE_CHOICE, N_("Measure"),
     N_("Explain the cosine (default) or the dot product"), 0, 0, 1, { "cos", "dot", NULL } },
   { LK_PARAM_AD_MODE, "ad_mode", LK_PARAM_TYPE_CHOICE, N_("Differentiation"),
@@ -135,6 +137,12 @@ static const LkParamInfo params[] = {
        "always all the masks"), SPLIT_HALF_GOOD, 0, 1, { NULL } },
   { LK_PARAM_CHECK_EVERY, "check_every", LK_PARAM_TYPE_INT, N_("Check every"),
     N_("Masks between two early-stop checks"), 100, 2, 1000000, { NULL } },
+  /* 1e-3: ten times inside the report's "faithful" verdict (1 %, IJ_CHECK);
+   * below 1e-7 float rounding, not the rule, sets the error. */
+  { LK_PARAM_TOLERANCE, "tolerance", LK_PARAM_TYPE_DOUBLE, N_("Tolerance"),
+    N_("Adaptive IJ: the attribution error to reach, relative to the expected ΣA"), 1e-3, 1e-7, 1, { NULL } },
+  { LK_PARAM_MAX_STEPS, "max_steps", LK_PARAM_TYPE_INT, N_("Maximum steps"),
+    N_("Adaptive IJ: the most Gauss–Legendre nodes it may use"), 32, 1, 10000, { NULL } },
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (params) == LK_N_PARAMS);
 
@@ -206,7 +214,8 @@ static const LkMethodInfo methods[] = {
     "Moeller, Nikolaev, Padó: An attribution method for Siamese encoders (EMNLP 2023)",
     LK_INPUTS_TEXT_PAIR | LK_INPUTS_IMAGE_CAPTION,
     { "heatmap", "alignment", "saliency", "report", NULL }, SCORES (ij_scores),
-    { ENGINE_PARAMS, LK_PARAM_STEPS, LK_PARAM_QUADRATURE, PERTURBATION_PARAMS, LK_N_PARAMS }, IJ_CHECK },
+    { ENGINE_PARAMS, LK_PARAM_STEPS, LK_PARAM_QUADRATURE, LK_PARAM_TOLERANCE, LK_PARAM_MAX_STEPS, PERTURBATION_PARAMS,
+      LK_N_PARAMS }, IJ_CHECK },
   { LK_METHOD_HXP, "hxp", N_("Hessian × Product"), NC_("method", "H×P"),
     N_("Gradient × input at the embedding; fastest, a first look"),
     "Vasileiou & Eberle (NAACL 2024), the baseline without LRP rules",

@@ -43,6 +43,9 @@ typedef enum {
 #define LK_SCORE_REF_RA_RB               "ref_ra_rb"
 #define LK_SCORE_REF_RA_B                "ref_ra_b"
 #define LK_SCORE_REF_A_RB                "ref_a_rb"
+/* IJ with the adaptive rule: the attribution error it aimed at (tolerance ×
+ * |expected ΣA|). */
+#define LK_SCORE_ERROR_TOLERANCE         "error_tolerance"
 /* A ranking contrast's (lk-contrast.h): each pair's score, ΣA and
  * residual (similarity − ΣA), document 1's less document 2's. */
 #define LK_SCORE_SIMILARITY_1            "similarity_1"
@@ -96,6 +99,8 @@ typedef enum {
   LK_PARAM_BATCH_SIZE,
   LK_PARAM_STOP_AT,
   LK_PARAM_CHECK_EVERY,
+  LK_PARAM_TOLERANCE,      /* ij, quadrature adaptive */
+  LK_PARAM_MAX_STEPS,
   LK_N_PARAMS              /* not a parameter: the count */
 } LkParam;
 
