@@ -17,6 +17,7 @@ struct _LkWindow
 
   /* below NARROW_WIDTH: icon-only mode toggles and no title (lk-window.c) */
   gboolean              narrow;
+  gboolean              aspects_unavailable;  /* the chosen model has no aspect layout or head */
   char                 *last_toast_file;
   char                 *text_model;  /* the text model to go back to when leaving image mode */  /* the file the last toast offers to open */
   guint                 narrow_idle;

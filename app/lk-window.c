@@ -524,6 +524,8 @@ offer_model_for_mode (LkWindow *self, LkInputMode mode)
     }
 }
 
+static void update_method_availability (LkWindow *self);
+
 static void
 on_settings_changed (LkWindow *self, const char *key)
 {
@@ -531,6 +533,14 @@ on_settings_changed (LkWindow *self, const char *key)
     {
       lk_input_pane_set_mode (self->input_pane, g_settings_get_enum (self->settings, "input-mode"));
       offer_model_for_mode (self, g_settings_get_enum (self->settings, "input-mode"));
+      update_method_availability (self);
+      {
+        /* A method without an image form gives way to the default one. */
+        const LkMethodInfo *m = lk_method_info_find (lk_method_chooser_get_method (self->method_chooser));
+        if (g_settings_get_enum (self->settings, "input-mode") == LK_INPUT_IMAGE_CAPTION && m &&
+            !(m->inputs & LK_INPUTS_IMAGE_CAPTION))
+          g_settings_set_string (self->settings, "method", lk_method_to_string (lk_method_default ()));
+      }
     }
   else if (g_str_equal (key, "palette") || g_str_equal (key, "merge-subwords") || g_str_equal (key, "show-specials")
            || g_str_equal (key, "alignment-top-k") || g_str_equal (key, "saliency-opacity"))
@@ -540,6 +550,30 @@ on_settings_changed (LkWindow *self, const char *key)
     lk_window_refresh_results (self);
   else if (g_str_equal (key, "device") || g_str_equal (key, "threads"))
     g_clear_pointer (&self->model_name, g_free);   /* reload with the new options next time */
+}
+
+/* The methods that cannot apply are insensitive in the chooser, with the
+ * reason in place of their description: those without an image form in
+ * image mode, and Aspects for a model with neither layout nor head. */
+static void
+update_method_availability (LkWindow *self)
+{
+  gboolean image = g_settings_get_enum (self->settings, "input-mode") == LK_INPUT_IMAGE_CAPTION;
+  guint n;
+  const LkMethodInfo *all = lk_method_infos (&n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *why = NULL;
+
+      if (image && !(all[i].inputs & LK_INPUTS_IMAGE_CAPTION))
+        /* Translators: %s is a method's name */
+        why = g_strdup_printf (_("%s compares two texts: switch to Texts"), lk_method_title (all[i].name));
+      else if (all[i].method == LK_METHOD_ASPECTS && self->aspects_unavailable)
+        why = g_strdup (_("This model has no aspect layout and no aspect head: "
+                          "likeness-cli train-aspects --head trains one"));
+      lk_method_chooser_set_available (self->method_chooser, all[i].name, why == NULL, why);
+    }
 }
 
 static void
@@ -557,9 +591,8 @@ on_aspects_checked (GObject *source, GAsyncResult *result, gpointer data)
    * is missing, so the method stays open. */
   if (error != NULL)
     available = TRUE;
-  lk_method_chooser_set_available (self->method_chooser, aspects, available,
-                                   available ? NULL : _("This model has no aspect layout and no aspect head: "
-                                                        "likeness-cli train-aspects --head trains one"));
+  self->aspects_unavailable = !available;
+  update_method_availability (self);
 }
 
 /* Aspects need the model's own layout or a head for its weights
@@ -1077,6 +1110,7 @@ lk_window_init (LkWindow *self)
       g_signal_connect_object (fv, "zoom-step", G_CALLBACK (on_zoom_step), self, G_CONNECT_SWAPPED);
     }
   lk_input_pane_set_mode (self->input_pane, g_settings_get_enum (self->settings, "input-mode"));
+  update_method_availability (self);
   lk_input_pane_set_text (self->input_pane, 0, sample[0].a);
   lk_input_pane_set_text (self->input_pane, 1, sample[0].b);
   apply_render_options (self);

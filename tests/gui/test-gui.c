@@ -549,8 +549,13 @@ test_image_mode (void)
   /* Switching to images chose the installed image–text model for the text
    * one (and texts give the text model back)... */
   g_assert_cmpstr (lk_model_chooser_get_model (chooser), ==, "likeness-random/clip-vit-base-patch32-random");
+  /* Methods without an image form are insensitive, with the reason. */
+  g_assert_false (lk_method_chooser_get_available (lk_window_get_method_chooser (win), "align"));
+  g_assert_true (lk_method_chooser_get_available (lk_window_get_method_chooser (win), "bilrp"));
+  g_assert_true (lk_method_chooser_get_available (lk_window_get_method_chooser (win), "distance"));
   g_settings_set_string (settings (), "input-mode", "text-pair");
   g_assert_cmpstr (lk_model_chooser_get_model (chooser), ==, saved);
+  g_assert_true (lk_method_chooser_get_available (lk_window_get_method_chooser (win), "align"));
   g_settings_set_string (settings (), "input-mode", "image-caption");
   /* ...and a text model chosen by hand for an image still gets a clear message. */
   lk_model_chooser_set_model (chooser, saved);
@@ -712,7 +717,7 @@ test_image_examples (void)
   g_assert_cmpstr (lk_input_pane_get_caption (pane), ==, examples[1].caption);
 
   /* A FIFO (which would block the preview forever) and a cut photo: no
-   * preview, and the picture says why. */
+   * preview, and the pane says why in its place. */
   {
     g_autofree char *tmp = g_dir_make_tmp ("lk-gui-XXXXXX", NULL);
     g_autofree char *fifo = g_build_filename (tmp, "pipe.jpg", NULL);
@@ -722,15 +727,15 @@ test_image_examples (void)
     g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
     lk_input_pane_set_image (pane, fifo);
     g_assert_null (gtk_picture_get_paintable (GTK_PICTURE (picture)));
-    g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (picture), "named pipe"));
+    g_assert_nonnull (strstr (lk_input_pane_get_image_error (pane), "named pipe"));
     g_assert_true (g_file_get_contents (path, &data, &len, NULL));
     g_assert_true (g_file_set_contents (cut, data, len / 2, NULL));
     lk_input_pane_set_image (pane, cut);
     g_assert_null (gtk_picture_get_paintable (GTK_PICTURE (picture)));
-    g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (picture), "truncated"));
+    g_assert_nonnull (strstr (lk_input_pane_get_image_error (pane), "truncated"));
     lk_input_pane_set_image (pane, path);
     g_assert_nonnull (gtk_picture_get_paintable (GTK_PICTURE (picture)));
-    g_assert_null (gtk_widget_get_tooltip_text (picture));
+    g_assert_null (lk_input_pane_get_image_error (pane));
     g_unlink (fifo);
     g_unlink (cut);
     g_rmdir (tmp);
