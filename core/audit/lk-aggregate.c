@@ -6,6 +6,7 @@
 
 #include "lk-aggregate.h"
 #include "lk-atomic-file.h"
+#include "lk-csv.h"
 #include "lk-error.h"
 #include "lk-explanation.h"
 #include "lk-file.h"
@@ -634,24 +635,6 @@ lk_aggregate_files (const char * const *paths, guint top_n, GError **error)
   return out;
 }
 
-static void
-csv_field (GString *s, const char *text)
-{
-  if (strpbrk (text, ",\"\n\r") == NULL)
-    {
-      g_string_append (s, text);
-      return;
-    }
-  g_string_append_c (s, '"');
-  for (const char *p = text; *p; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (s, '"');
-      g_string_append_c (s, *p);
-    }
-  g_string_append_c (s, '"');
-}
-
 gboolean
 lk_aggregate_write_csv (JsonObject *summary, const char *path, GError **error)
 {
@@ -673,7 +656,7 @@ lk_aggregate_write_csv (JsonObject *summary, const char *path, GError **error)
           char num[G_ASCII_DTOSTR_BUF_SIZE];
 
           g_string_append_printf (s, "%s,", tables[t][0]);
-          csv_field (s, json_object_get_string_member (o, "word"));
+          lk_csv_append_field (s, json_object_get_string_member (o, "word"));
           g_string_append_printf (s, ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",",
                                   json_object_get_int_member (o, "items"), json_object_get_int_member (o, "occurrences"));
           g_string_append (s, g_ascii_dtostr (num, sizeof num, json_object_get_double_member (o, "sum")));

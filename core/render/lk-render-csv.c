@@ -16,28 +16,9 @@
 #include <glib/gi18n-lib.h>
 
 #include "lk-atomic-file.h"
+#include "lk-csv.h"
 #include "lk-error.h"
 #include "lk-render-private.h"
-
-static void
-csv_text (GString *out, const char *s)
-{
-  if (s == NULL)
-    s = "";
-  if (strpbrk (s, ",\"\r\n") == NULL)
-    {
-      g_string_append (out, s);
-      return;
-    }
-  g_string_append_c (out, '"');
-  for (const char *p = s; *p; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (out, '"');
-      g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-}
 
 static void
 csv_number (GString *out, double v)
@@ -61,9 +42,9 @@ matrix_csv (LkFigure *f, GString *out, GError **error)
     for (guint j = 0; j < lk_figure_n (f, 1); j++)
       {
         g_string_append_printf (out, "%u,%u,", i, j);
-        csv_text (out, lk_figure_label (f, 0, i));
+        lk_csv_append_field (out, lk_figure_label (f, 0, i));
         g_string_append_c (out, ',');
-        csv_text (out, lk_figure_label (f, 1, j));
+        lk_csv_append_field (out, lk_figure_label (f, 1, j));
         g_string_append_c (out, ',');
         csv_number (out, lk_figure_value (f, i, j));
         g_string_append_c (out, '\n');
@@ -89,7 +70,7 @@ saliency_csv (LkFigure *f, GString *out, GError **error)
       for (guint k = 0; k < lk_figure_n (f, side); k++)
         {
           g_string_append_printf (out, "%s,%u,", side ? "b" : "a", k);
-          csv_text (out, lk_figure_label (f, side, k));
+          lk_csv_append_field (out, lk_figure_label (f, side, k));
           g_string_append_c (out, ',');
           csv_number (out, s[k]);
           g_string_append_c (out, '\n');
@@ -113,7 +94,7 @@ aspects_csv (LkFigure *f, GString *out, GError **error)
     {
       LkAspect *a = &g_array_index (aspects, LkAspect, i);
 
-      csv_text (out, a->name);
+      lk_csv_append_field (out, a->name);
       g_string_append_c (out, ',');
       csv_number (out, a->similarity);
       g_string_append_c (out, ',');
