@@ -122,6 +122,22 @@ lk_window_get_last_toast_file (LkWindow *self)
   return self->last_toast_file;
 }
 
+/* An error's Download Model button: shown where the download applies;
+ * offline it stays, insensitive, to say why there is no download. */
+static void
+show_download_button (GtkWidget *button, gboolean offer_download)
+{
+  gtk_widget_set_visible (button, offer_download);
+  if (offer_download)
+    {
+      g_autofree char *why = NULL;
+      gboolean allowed = lk_model_store_downloads_allowed (&why);
+
+      gtk_widget_set_sensitive (button, allowed);
+      gtk_widget_set_tooltip_text (button, why);
+    }
+}
+
 void
 lk_window_show_error (LkWindow *self, const char *icon_name, const char *title, const char *message,
                       gboolean offer_download)
@@ -135,15 +151,7 @@ lk_window_show_error (LkWindow *self, const char *icon_name, const char *title, 
     {
       gtk_label_set_label (self->error_bar_title, title);
       gtk_label_set_label (self->error_bar_label, message);
-      gtk_widget_set_visible (self->error_bar_download_button, offer_download);
-      if (offer_download)
-        {
-          g_autofree char *why = NULL;
-          gboolean allowed = lk_model_store_downloads_allowed (&why);
-
-          gtk_widget_set_sensitive (self->error_bar_download_button, allowed);
-          gtk_widget_set_tooltip_text (self->error_bar_download_button, why);
-        }
+      show_download_button (self->error_bar_download_button, offer_download);
       gtk_widget_set_visible (self->stale_label, TRUE);
       gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
       return;
@@ -151,16 +159,7 @@ lk_window_show_error (LkWindow *self, const char *icon_name, const char *title, 
   adw_status_page_set_icon_name (self->error_page, icon_name ? icon_name : "dialog-warning-symbolic");
   adw_status_page_set_title (self->error_page, title);
   adw_status_page_set_description (self->error_page, message);
-  gtk_widget_set_visible (self->error_download_button, offer_download);
-  if (offer_download)
-    {
-      /* Offline, the button stays to say why there is no download. */
-      g_autofree char *why = NULL;
-      gboolean allowed = lk_model_store_downloads_allowed (&why);
-
-      gtk_widget_set_sensitive (self->error_download_button, allowed);
-      gtk_widget_set_tooltip_text (self->error_download_button, why);
-    }
+  show_download_button (self->error_download_button, offer_download);
   gtk_stack_set_visible_child_name (self->results_stack, "error");
 }
 
