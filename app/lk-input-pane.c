@@ -237,7 +237,8 @@ choose_image_action (GtkWidget *widget, const char *action, GVariant *param)
   dialog = gtk_file_chooser_native_new (_("Choose an Image"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Choose"), _("_Cancel"));
   gtk_file_filter_set_name (filter, _("Images"));
-  gtk_file_filter_add_pixbuf_formats (filter);
+  for (const char * const *type = lk_image_mime_types (); *type != NULL; type++)
+    gtk_file_filter_add_mime_type (filter, *type);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_signal_connect (dialog, "response", G_CALLBACK (on_image_chosen), widget);

@@ -581,7 +581,6 @@ on_aspects_checked (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr(LkWindow) self = data;
   g_autoptr(GError) error = NULL;
   gboolean available = lk_aspects_available_finish (result, &error);
-  const char *aspects = lk_method_to_string (LK_METHOD_ASPECTS);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->disposed)
     return;

@@ -203,6 +203,60 @@ test_image_errors (void)
   g_rmdir (dir);
 }
 
+/* The formats photos come in load; an icon is refused by name, and a GIF
+ * whose frame declares more than the limit (in a 1 × 1 image: gdk-pixbuf
+ * would allocate the frame's size) is refused before it is decoded. */
+static void
+test_image_formats (void)
+{
+  const char *types[] = { "png", "jpeg", "tiff", "bmp", "gif" };
+  g_autofree char *dir = g_dir_make_tmp ("lk-clip-XXXXXX", NULL);
+  g_autofree char *ico = g_build_filename (dir, "photo.jpg", NULL);
+  g_autofree char *gif = g_build_filename (dir, "frame.gif", NULL);
+  g_autofree char *src = g_test_build_filename (G_TEST_DIST, "fuzz", "corpus", "image", "tiny.gif", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) icon = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, 32, 32);
+  /* GIF89a, a 1 × 1 screen with a two-colour table, then one frame of
+   * 20000 × 20000 (400 MP) and its data */
+  static const guint8 bomb[] = {
+    'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0x80, 0, 0, 0, 0, 0, 255, 255, 255,
+    0x2C, 0, 0, 0, 0, 0x20, 0x4E, 0x20, 0x4E, 0, 2, 2, 0x4C, 0x01, 0, 0x3B
+  };
+  LkImage *image;
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("photo.%s", types[i]);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      if (g_str_equal (types[i], "gif"))
+        g_assert_true (g_file_test (src, G_FILE_TEST_IS_REGULAR));
+      else
+        lk_test_write_photo (path, 40, 30, types[i]);
+      image = lk_image_load (g_str_equal (types[i], "gif") ? src : path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (image->width, >, 0);
+      lk_image_free (image);
+    }
+
+  gdk_pixbuf_fill (icon, 0x336699ff);
+  g_assert_true (gdk_pixbuf_save (icon, ico, "ico", &error, NULL));
+  g_assert_null (lk_image_load (ico, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_DATA);
+  lk_test_assert_message (error, ico);
+  lk_test_assert_message (error, "not a JPEG, PNG, WebP, TIFF, GIF or BMP image");
+  g_clear_error (&error);
+
+  g_assert_true (g_file_set_contents (gif, (const char *) bomb, sizeof bomb, NULL));
+  g_assert_null (lk_image_load (gif, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED);
+  lk_test_assert_message (error, "GIF frame 1 declares 20000 × 20000 pixels");
+  g_clear_error (&error);
+
+  g_assert_true (g_strv_contains ((const char * const *) lk_image_mime_types (), "image/jpeg"));
+  g_assert_false (g_strv_contains ((const char * const *) lk_image_mime_types (), "image/x-icon"));
+  lk_test_rm_rf (dir);
+}
+
 /* Peak resident memory since the last reset, in kB (Linux: VmHWM). */
 static gint64
 peak_kb (gboolean reset)
@@ -470,6 +524,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/clip/text", test_text);
   g_test_add_func ("/clip/images", test_images);
   g_test_add_func ("/clip/image-errors", test_image_errors);
+  g_test_add_func ("/clip/image-formats", test_image_formats);
   g_test_add_func ("/clip/image-huge-declared", test_image_huge_declared);
   g_test_add_func ("/clip/image-large-prescaled", test_image_large_prescaled);
   g_test_add_func ("/clip/image-truncated", test_image_truncated);

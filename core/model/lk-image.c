@@ -182,6 +182,114 @@ truncated_format (const guint8 *d, gsize n)
   return NULL;
 }
 
+/* ---- formats ----
+ * The formats photos come in, recognised by content. gdk-pixbuf has more
+ * loaders (icons, cursors, TGA, XPM, SVG...), each its own parser of
+ * untrusted bytes; an image to explain is a photo, so they are not used. */
+
+typedef struct {
+  const char *loader;  /* gdk-pixbuf's name for it */
+  const char *name;
+  const char *mime_type;
+} Format;
+
+static const Format formats[] = {
+  { "jpeg", "JPEG", "image/jpeg" },
+  { "png",  "PNG",  "image/png" },
+  { "webp", "WebP", "image/webp" },
+  { "tiff", "TIFF", "image/tiff" },
+  { "gif",  "GIF",  "image/gif" },
+  { "bmp",  "BMP",  "image/bmp" },
+};
+
+const char * const *
+lk_image_mime_types (void)
+{
+  static const char *types[G_N_ELEMENTS (formats) + 1];
+  static gsize filled = 0;
+
+  if (g_once_init_enter (&filled))
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+        types[i] = formats[i].mime_type;
+      g_once_init_leave (&filled, 1);
+    }
+  return types;
+}
+
+static const Format *
+sniff_format (const guint8 *d, gsize n)
+{
+  if (n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
+    return &formats[0];
+  if (n >= 8 && memcmp (d, "\x89PNG\r\n\x1a\n", 8) == 0)
+    return &formats[1];
+  if (n >= 12 && memcmp (d, "RIFF", 4) == 0 && memcmp (d + 8, "WEBP", 4) == 0)
+    return &formats[2];
+  if (n >= 4 && (memcmp (d, "II*\0", 4) == 0 || memcmp (d, "MM\0*", 4) == 0))
+    return &formats[3];
+  if (n >= 6 && (memcmp (d, "GIF87a", 6) == 0 || memcmp (d, "GIF89a", 6) == 0))
+    return &formats[4];
+  if (n >= 2 && d[0] == 'B' && d[1] == 'M')
+    return &formats[5];
+  return NULL;
+}
+
+static gboolean
+unknown_format (const char *path, GError **error)
+{
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
+               _("%s is not a JPEG, PNG, WebP, TIFF, GIF or BMP image (by its first bytes); "
+                 "Likeness reads photos in these formats only"), path);
+  return FALSE;
+}
+
+/* gdk-pixbuf's GIF loader allocates each frame at the size its own
+ * descriptor gives, which nothing bounds by the image's: a 100-byte file can
+ * ask for 4 GB. So the frames are walked first (a GIF is a list of blocks). */
+static gboolean
+check_gif_frames (const char *path, const guint8 *d, gsize n, GError **error)
+{
+  gsize i = 13;
+  guint frame = 0;
+
+  if (n < 13)
+    return TRUE;  /* the decoder says the file ends in its header */
+  if (d[10] & 0x80)
+    i += 3u << ((d[10] & 7) + 1);
+  while (i < n && d[i] != 0x3B)
+    {
+      if (d[i] == 0x21)
+        i += 2;  /* introducer and label */
+      else if (d[i] == 0x2C)
+        {
+          int w, h;
+          if (i + 11 > n)
+            return TRUE;
+          w = d[i + 5] | d[i + 6] << 8;
+          h = d[i + 7] | d[i + 8] << 8;
+          frame++;
+          if ((double) w * h > LK_IMAGE_MAX_PIXELS)
+            {
+              g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                           _("%s: GIF frame %u declares %d × %d pixels (%.0f MP); Likeness reads images up to %d MP"),
+                           path, frame, w, h, (double) w * h / 1e6, LK_IMAGE_MAX_PIXELS / 1000000);
+              return FALSE;
+            }
+          if (d[i + 9] & 0x80)
+            i += 3u << ((d[i + 9] & 7) + 1);
+          i += 11;  /* descriptor and the LZW code size */
+        }
+      else
+        return TRUE;  /* not a GIF block: the decoder reports it */
+      /* data sub-blocks, each led by its length, up to an empty one */
+      while (i < n && d[i] != 0)
+        i += 1 + (gsize) d[i];
+      i++;
+    }
+  return TRUE;
+}
+
 /* ---- decoding ---- */
 
 typedef struct {
@@ -296,6 +404,7 @@ lk_image_load_pixbuf (const char  *path,
   g_autoptr(GdkPixbufLoader) loader = NULL;
   g_autoptr(GError) local = NULL;
   Decode d = { max_short_side, max_long_side, 0, 0, FALSE };
+  const Format *format;
   const guint8 *data;
   const char *cut;
   gsize n;
@@ -313,9 +422,21 @@ lk_image_load_pixbuf (const char  *path,
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA, _("%s: cannot read the image: the file is empty"), path);
       return NULL;
     }
-  if (!check_bmp_header (path, data, n, error))
+  if ((format = sniff_format (data, n)) == NULL)
+    {
+      unknown_format (path, error);
+      return NULL;
+    }
+  if (!check_bmp_header (path, data, n, error) || !check_gif_frames (path, data, n, error))
     return NULL;
-  loader = gdk_pixbuf_loader_new ();
+  if ((loader = gdk_pixbuf_loader_new_with_type (format->loader, &local)) == NULL)
+    {
+      /* WebP's loader is a package of its own */
+      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                   _("%s is a %s image, and this system's gdk-pixbuf has no %s loader: %s"),
+                   path, format->name, format->name, local->message);
+      return NULL;
+    }
   g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared), &d);
   decoded = decode (loader, &d, data, n, &local);
   if (d.too_large)

@@ -45,7 +45,12 @@ GdkPixbuf *lk_image_load_pixbuf (const char *path,
                                  int        *file_height,
                                  GError    **error);
 
-/* Any format gdk-pixbuf reads, recognised by content, not by extension.
+/* The MIME types of the formats read (JPEG, PNG, WebP, TIFF, GIF, BMP:
+ * what photos come in), NULL-terminated, for a file chooser's filter. */
+const char * const *lk_image_mime_types (void);
+
+/* JPEG, PNG, WebP (with its gdk-pixbuf loader), TIFF, GIF or BMP,
+ * recognised by content, not by extension.
  * EXIF orientation is applied; alpha is dropped (the colour as stored, as
  * PIL's convert("RGB") does); grayscale is repeated into R, G and B; CMYK
  * JPEGs are converted; 16-bit PNGs are reduced to 8 bits. */
