@@ -12,9 +12,6 @@ struct _LkPreferencesWindow
 
   AdwComboRow   *device_row;
   GtkSpinButton *threads_spin;
-  GtkSpinButton *steps_spin;
-  GtkSpinButton *layer_spin;
-  GtkSpinButton *masks_spin;
   AdwComboRow   *palette_row;
   GtkSwitch     *merge_switch;
   GtkSwitch     *specials_switch;
@@ -67,9 +64,6 @@ lk_preferences_window_class_init (LkPreferencesWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/likeness/Likeness/lk-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LkPreferencesWindow, device_row);
   gtk_widget_class_bind_template_child (widget_class, LkPreferencesWindow, threads_spin);
-  gtk_widget_class_bind_template_child (widget_class, LkPreferencesWindow, steps_spin);
-  gtk_widget_class_bind_template_child (widget_class, LkPreferencesWindow, layer_spin);
-  gtk_widget_class_bind_template_child (widget_class, LkPreferencesWindow, masks_spin);
   gtk_widget_class_bind_template_child (widget_class, LkPreferencesWindow, palette_row);
   gtk_widget_class_bind_template_child (widget_class, LkPreferencesWindow, merge_switch);
   gtk_widget_class_bind_template_child (widget_class, LkPreferencesWindow, specials_switch);
@@ -84,9 +78,6 @@ lk_preferences_window_init (LkPreferencesWindow *self)
   bind_enum (settings, "device", self->device_row, device_nicks);
   bind_enum (settings, "palette", self->palette_row, palette_nicks);
   g_settings_bind (settings, "threads", self->threads_spin, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "ij-steps", self->steps_spin, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "ij-layer", self->layer_spin, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "masks", self->masks_spin, "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "merge-subwords", self->merge_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "show-specials", self->specials_switch, "active", G_SETTINGS_BIND_DEFAULT);
 }

@@ -1,6 +1,10 @@
 /* lk-settings.c — typed access to the io.github.likeness.Likeness schema. */
 #include "config.h"
 
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "lk-error.h"
 #include "lk-settings.h"
 
 struct _LkSettings
@@ -67,30 +71,151 @@ lk_settings_get_model_options (LkSettings *self)
   return options;
 }
 
-/* Only what the method takes: a request refuses a parameter its method
- * does not. */
-static void
-fill_int (GSettings *settings, const char *key, LkExplainRequest *request, LkMethod method, LkParam param)
-{
-  g_autoptr(GError) error = NULL;
+/* ---- method parameters ----
+ * One a{sd} key holds what the user set away from the registry's defaults,
+ * as "method.param": a layer means another thing to IJ than to BiLRP, so
+ * each method keeps its own. */
 
-  if (lk_method_takes_param (method, param) &&
-      !lk_explain_request_set (request, param, g_settings_get_int (settings, key), &error))
-    g_warning ("preference %s: %s", key, error->message);
+#define PARAMS_KEY "method-params"
+
+static char *
+param_key (LkMethod method, LkParam param)
+{
+  return g_strdup_printf ("%s.%s", lk_method_to_string (method), lk_param_info (param)->name);
+}
+
+/* "ij.steps" → IJ, steps, when the method takes it. */
+static gboolean
+parse_param_key (const char *key, LkMethod *method, LkParam *param)
+{
+  const char *dot = key ? strchr (key, '.') : NULL;
+  g_autofree char *name = NULL;
+  const LkParamInfo *info;
+
+  if (dot == NULL)
+    return FALSE;
+  name = g_strndup (key, dot - key);
+  if (!lk_method_from_string (name, method) || (info = lk_param_info_find (dot + 1)) == NULL)
+    return FALSE;
+  *param = info->param;
+  return lk_method_takes_param (*method, *param);
+}
+
+/* Whether @value is one the registry accepts for @param. */
+static gboolean
+param_value_ok (LkMethod method, LkParam param, double value)
+{
+  g_autoptr(LkExplainRequest) probe = lk_explain_request_new (method);
+
+  return lk_explain_request_set (probe, param, value, NULL);
+}
+
+double
+lk_settings_get_param (LkSettings *self,
+                       LkMethod    method,
+                       LkParam     param,
+                       gboolean   *is_set)
+{
+  g_autoptr(GVariant) dict = NULL;
+  g_autofree char *key = NULL;
+  double value;
+
+  g_return_val_if_fail (LK_IS_SETTINGS (self), 0);
+  dict = g_settings_get_value (self->settings, PARAMS_KEY);
+  key = param_key (method, param);
+  if (g_variant_lookup (dict, key, "d", &value) && param_value_ok (method, param, value))
+    {
+      if (is_set)
+        *is_set = TRUE;
+      return value;
+    }
+  if (is_set)
+    *is_set = FALSE;
+  return lk_param_info (param)->default_value;
+}
+
+/* Writes the dictionary with @key set to @value, or without it (NULL). */
+static void
+store_param (GSettings *settings, const char *key, const double *value)
+{
+  g_autoptr(GVariant) dict = g_settings_get_value (settings, PARAMS_KEY);
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{sd}"));
+  GVariantIter iter;
+  const char *k;
+  double v;
+
+  g_variant_iter_init (&iter, dict);
+  while (g_variant_iter_next (&iter, "{&sd}", &k, &v))
+    if (!g_str_equal (k, key))
+      g_variant_builder_add (&builder, "{sd}", k, v);
+  if (value != NULL)
+    g_variant_builder_add (&builder, "{sd}", key, *value);
+  g_settings_set_value (settings, PARAMS_KEY, g_variant_builder_end (&builder));
+}
+
+gboolean
+lk_settings_set_param (LkSettings *self,
+                       LkMethod    method,
+                       LkParam     param,
+                       double      value,
+                       GError    **error)
+{
+  g_autoptr(LkExplainRequest) probe = NULL;
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (LK_IS_SETTINGS (self), FALSE);
+  probe = lk_explain_request_new (method);
+  if (!lk_method_takes_param (method, param))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, _("%s takes no parameter “%s”"),
+                   lk_method_title (lk_method_to_string (method)), lk_param_info (param)->name);
+      return FALSE;
+    }
+  if (!lk_explain_request_set (probe, param, value, error))
+    return FALSE;
+  key = param_key (method, param);
+  /* the default is stored as no entry: a later default change reaches it */
+  store_param (self->settings, key, value == lk_param_info (param)->default_value ? NULL : &value);
+  return TRUE;
+}
+
+void
+lk_settings_reset_params (LkSettings *self,
+                          LkMethod    method)
+{
+  g_autoptr(GVariant) dict = NULL;
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{sd}"));
+  g_autofree char *prefix = NULL;
+  GVariantIter iter;
+  const char *k;
+  double v;
+
+  g_return_if_fail (LK_IS_SETTINGS (self));
+  dict = g_settings_get_value (self->settings, PARAMS_KEY);
+  prefix = g_strconcat (lk_method_to_string (method), ".", NULL);
+  g_variant_iter_init (&iter, dict);
+  while (g_variant_iter_next (&iter, "{&sd}", &k, &v))
+    if (!g_str_has_prefix (k, prefix))
+      g_variant_builder_add (&builder, "{sd}", k, v);
+  g_settings_set_value (self->settings, PARAMS_KEY, g_variant_builder_end (&builder));
 }
 
 LkExplainRequest *
 lk_settings_new_request (LkSettings *self, LkMethod method)
 {
   LkExplainRequest *request = lk_explain_request_new (method);
+  const LkMethodInfo *info = lk_method_info (method);
 
   g_return_val_if_fail (LK_IS_SETTINGS (self), request);
-  if (method == LK_METHOD_IJ)
+  for (guint i = 0; info->params[i] != LK_N_PARAMS; i++)
     {
-      fill_int (self->settings, "ij-steps", request, method, LK_PARAM_STEPS);
-      fill_int (self->settings, "ij-layer", request, method, LK_PARAM_LAYER);
+      gboolean set;
+      double value = lk_settings_get_param (self, method, info->params[i], &set);
+      /* only what was set: the request's unset parameters keep the
+       * method's own, context-dependent defaults (IJ's layer L−2) */
+      if (set)
+        lk_explain_request_set (request, info->params[i], value, NULL);
     }
-  fill_int (self->settings, "masks", request, method, LK_PARAM_MASKS);
   return request;
 }
 
@@ -98,41 +223,75 @@ JsonObject *
 lk_settings_dup_params_json (LkSettings *self)
 {
   JsonObject *obj = json_object_new ();
+  g_autoptr(GVariant) dict = NULL;
+  GVariantIter iter;
+  const char *k;
+  double v;
 
   g_return_val_if_fail (LK_IS_SETTINGS (self), obj);
-  json_object_set_int_member (obj, "ij-steps", g_settings_get_int (self->settings, "ij-steps"));
-  json_object_set_int_member (obj, "ij-layer", g_settings_get_int (self->settings, "ij-layer"));
-  json_object_set_int_member (obj, "masks", g_settings_get_int (self->settings, "masks"));
+  dict = g_settings_get_value (self->settings, PARAMS_KEY);
+  g_variant_iter_init (&iter, dict);
+  while (g_variant_iter_next (&iter, "{&sd}", &k, &v))
+    {
+      LkMethod method;
+      LkParam param;
+      if (!parse_param_key (k, &method, &param) || !param_value_ok (method, param, v))
+        continue;
+      if (lk_param_info (param)->type == LK_PARAM_TYPE_DOUBLE)
+        json_object_set_double_member (obj, k, v);
+      else
+        json_object_set_int_member (obj, k, (gint64) v);
+    }
   return obj;
 }
 
-static void
-apply_int (GSettings *settings, JsonObject *params, const char *key)
-{
-  g_autoptr(GSettingsSchemaKey) schema_key = NULL;
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GVariant) value = NULL;
-  JsonNode *node = json_object_get_member (params, key);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return;
-  g_object_get (settings, "settings-schema", &schema, NULL);
-  schema_key = g_settings_schema_get_key (schema, key);
-  value = g_variant_ref_sink (g_variant_new_int32 ((gint32) CLAMP (json_node_get_int (node), G_MININT32, G_MAXINT32)));
-  /* A hand-edited file must not set a value the schema forbids. */
-  if (g_settings_schema_key_range_check (schema_key, value))
-    g_settings_set_value (settings, key, value);
-}
+/* Sessions of earlier versions kept three keys of their own. */
+static const struct { const char *old; const char *key; } legacy_params[] = {
+  { "ij-steps", "ij.steps" },
+  { "ij-layer", "ij.layer" },
+  { "masks",    "distance.masks" },
+};
 
 void
 lk_settings_apply_params_json (LkSettings *self, JsonObject *params)
 {
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{sd}"));
+  g_autoptr(GList) members = NULL;
+
   g_return_if_fail (LK_IS_SETTINGS (self));
   g_return_if_fail (params != NULL);
 
-  apply_int (self->settings, params, "ij-steps");
-  apply_int (self->settings, params, "ij-layer");
-  apply_int (self->settings, params, "masks");
+  /* A session's parameters replace the present ones: it reproduces its
+   * results. What a hand-edited file gets wrong (an unknown name, a value
+   * out of range, a string) is left out, at the default. */
+  members = json_object_get_members (params);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (params, l->data);
+      const char *key = l->data;
+      LkMethod method;
+      LkParam param;
+      double value;
+
+      for (guint i = 0; i < G_N_ELEMENTS (legacy_params); i++)
+        if (g_str_equal (key, legacy_params[i].old) && !json_object_has_member (params, legacy_params[i].key))
+          key = legacy_params[i].key;
+      if (!JSON_NODE_HOLDS_VALUE (node) || !parse_param_key (key, &method, &param))
+        continue;
+      if (json_node_get_value_type (node) == G_TYPE_INT64)
+        value = (double) json_node_get_int (node);
+      else if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+        value = json_node_get_double (node);
+      else if (json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+        value = json_node_get_boolean (node);
+      else
+        continue;
+      /* the old keys' "0 steps" and "layer −1" were the defaults */
+      if (!param_value_ok (method, param, value) || value == lk_param_info (param)->default_value)
+        continue;
+      g_variant_builder_add (&builder, "{sd}", key, value);
+    }
+  g_settings_set_value (self->settings, PARAMS_KEY, g_variant_builder_end (&builder));
 }
 
 void

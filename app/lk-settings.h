@@ -21,12 +21,28 @@ LkSettings *lk_settings_get_default      (void);
 GSettings  *lk_settings_get_gsettings    (LkSettings       *self);
 
 LkModelOptions lk_settings_get_model_options (LkSettings   *self);
-/* A request for @method with the preferences' parameters (IJ steps and
- * layer, distance's masks); its inputs are the caller's to set. */
+/* A method's parameter as the user set it, else the registry's default
+ * (@is_set, optional, says which). */
+double      lk_settings_get_param        (LkSettings       *self,
+                                          LkMethod          method,
+                                          LkParam           param,
+                                          gboolean         *is_set);
+/* Range-checked as a request checks it; the default is stored as unset. */
+gboolean    lk_settings_set_param        (LkSettings       *self,
+                                          LkMethod          method,
+                                          LkParam           param,
+                                          double            value,
+                                          GError          **error);
+/* Every parameter of @method back to its default. */
+void        lk_settings_reset_params     (LkSettings       *self,
+                                          LkMethod          method);
+/* A request for @method with the parameters the user set; its inputs are
+ * the caller's to set. */
 LkExplainRequest *lk_settings_new_request (LkSettings       *self,
                                            LkMethod          method);
 /* The parameters that shape a request, as stored in a session and used in
- * the result cache's key. */
+ * the result cache's key: { "ij.steps": 2, … }, only those set. Applying
+ * replaces every parameter (and reads the keys of older sessions). */
 JsonObject *lk_settings_dup_params_json  (LkSettings       *self);
 void        lk_settings_apply_params_json(LkSettings       *self,
                                           JsonObject       *params);

@@ -10,6 +10,7 @@
 #include "lk-method-info.h"
 #include "lk-help-window.h"
 #include "lk-model-store.h"
+#include "lk-params-button.h"
 #include "lk-window-private.h"
 
 G_DEFINE_FINAL_TYPE (LkWindow, lk_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -544,7 +545,7 @@ on_settings_changed (LkWindow *self, const char *key)
   else if (g_str_equal (key, "palette") || g_str_equal (key, "merge-subwords") || g_str_equal (key, "show-specials")
            || g_str_equal (key, "alignment-top-k") || g_str_equal (key, "saliency-opacity"))
     apply_render_options (self);
-  else if (g_str_equal (key, "ij-steps") || g_str_equal (key, "ij-layer") || g_str_equal (key, "masks")
+  else if (g_str_equal (key, "method-params")
            || g_str_equal (key, "method"))
     lk_window_refresh_results (self);
   else if (g_str_equal (key, "device") || g_str_equal (key, "threads"))
@@ -981,6 +982,7 @@ lk_window_class_init (LkWindowClass *klass)
 
   g_type_ensure (LK_TYPE_MODEL_CHOOSER);
   g_type_ensure (LK_TYPE_METHOD_CHOOSER);
+  g_type_ensure (LK_TYPE_PARAMS_BUTTON);
   g_type_ensure (LK_TYPE_INPUT_PANE);
   g_type_ensure (LK_TYPE_FIGURE_VIEW);
   g_type_ensure (LK_TYPE_DETAILS_VIEW);
