@@ -2,6 +2,8 @@
  * main thread, with progress, time left, cancellation and a result cache. */
 #include "config.h"
 
+#include <math.h>
+
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -95,16 +97,17 @@ static void
 on_explain_progress (double fraction, gpointer data)
 {
   LkWindow *self = ((ExplainJob *) data)->window;
-  double elapsed;
+  gint64 now = g_get_monotonic_time ();
+  double left;
 
   if (self == NULL || self->disposed || self->explain_cancellable == NULL)
     return;
   gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (fraction, 0, 1));
-  elapsed = (g_get_monotonic_time () - self->explain_started) / 1e6;
-  if (fraction > 0.03 && elapsed > 0.5)
+  lk_eta_update (&self->eta, now, fraction);
+  if (isfinite (left = lk_eta_seconds_left (&self->eta, now)))
     {
-      g_autofree char *left = format_time_left (elapsed * (1 - fraction) / fraction);
-      gtk_label_set_label (self->progress_eta, left);
+      g_autofree char *text = format_time_left (left);
+      gtk_label_set_label (self->progress_eta, text);
     }
 }
 
@@ -182,6 +185,7 @@ start_explain (LkWindow *self, const char *a, const char *b, const char *key)
   g_object_add_weak_pointer (G_OBJECT (self), (gpointer *) &job->window);
   self->explain_cancellable = g_cancellable_new ();
   self->explain_started = g_get_monotonic_time ();
+  lk_eta_init (&self->eta);
   title = g_strdup_printf (_("Explaining with %s…"), lk_method_title (method_name));
   show_progress (self, title);
   lk_window_update_actions (self);

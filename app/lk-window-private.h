@@ -5,6 +5,7 @@
 
 #include "lk-audit-view.h"
 #include "lk-method-chooser.h"
+#include "lk-eta.h"
 #include "lk-explain.h"
 #include "lk-settings.h"
 #include "lk-window.h"
@@ -82,6 +83,7 @@ struct _LkWindow
   /* the running explanation */
   GCancellable         *explain_cancellable;
   gint64                explain_started;
+  LkEta                 eta;
   guint                 pulse_source;
 
   /* results, by request key */

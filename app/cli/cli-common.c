@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "lk-error.h"
+#include "lk-eta.h"
 #include "lk-json.h"
 
 static CliFormat format = CLI_FORMAT_TEXT;
@@ -203,6 +204,7 @@ struct _CliProgress {
   char   *label;
   char   *unit;
   gint64  t0;
+  LkEta   eta;
   gint64  drawn_at;  /* 0: never drawn */
 };
 
@@ -232,6 +234,7 @@ cli_progress_new (const char *label, const char *unit)
   p->label = g_strdup (label);
   p->unit = g_strdup (unit);
   p->t0 = g_get_monotonic_time ();
+  lk_eta_init (&p->eta);
   return p;
 }
 
@@ -254,6 +257,7 @@ cli_progress_update (CliProgress *p, double done, double total)
 
   if (p == NULL)
     return;
+  lk_eta_update (&p->eta, now, total > 0 ? done / total : 0);
   /* Ten redraws a second are enough for the eye; the last one always
    * shows, so that a fast run still says where it ended. */
   if (p->drawn_at && now - p->drawn_at < G_USEC_PER_SEC / 10 && done < total)
@@ -266,8 +270,7 @@ cli_progress_update (CliProgress *p, double done, double total)
   for (guint i = 0; i < sizeof bar - 1; i++)
     bar[i] = i < fill ? '#' : '.';
   bar[sizeof bar - 1] = '\0';
-  /* The time left at the mean rate so far; none before anything is done. */
-  cli_format_duration (eta, sizeof eta, fraction > 0 ? elapsed * (1 - fraction) / fraction : NAN);
+  cli_format_duration (eta, sizeof eta, lk_eta_seconds_left (&p->eta, now));
   cli_format_duration (spent, sizeof spent, elapsed);
   if (p->unit)
     g_printerr ("\r\033[K%s [%s] %3.0f%%  %.0f/%.0f %s  %.2f %s/s  %s elapsed  ETA %s", p->label, bar,
