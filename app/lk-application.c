@@ -36,6 +36,8 @@ static const struct {
   { "win.export", { "<Control>e", NULL } },
   { "win.export-report", { "<Control><Shift>e", NULL } },
   { "win.copy-figure", { "<Control><Shift>c", NULL } },
+  { "win.pin", { "<Control><Shift>p", NULL } },
+  { "win.compare", { "<Control><Shift>d", NULL } },
   { "win.zoom-in", { "<Control>plus", "<Control>equal", "<Control>KP_Add", NULL } },
   { "win.zoom-out", { "<Control>minus", "<Control>KP_Subtract", NULL } },
   { "win.zoom-reset", { "<Control>0", "<Control>KP_0", NULL } },

@@ -89,6 +89,7 @@ struct _LkWindow
   /* results, by request key */
   GHashTable           *cache;
   LkExplanation        *current;
+  LkExplanation        *pinned;       /* for Compare (win.pin) */
   char                 *current_key;
   char                 *last_error;
   guint                 generation;    /* bumped when a session is opened */

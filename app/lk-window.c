@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "lk-aspects.h"
+#include "lk-compare-window.h"
 #include "lk-method-info.h"
 #include "lk-help-window.h"
 #include "lk-model-store.h"
@@ -75,6 +76,9 @@ lk_window_update_actions (LkWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", has);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-report", has);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-figure", has);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pin", has);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.compare",
+                                 has && self->pinned != NULL && self->pinned != self->current);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.zoom-in", figure && self->zoom < 8);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.zoom-out", figure && self->zoom > 0.25);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.zoom-reset", figure);
@@ -690,6 +694,33 @@ copy_figure_action (GtkWidget *widget, const char *action, GVariant *param)
   lk_window_copy_figure (LK_WINDOW (widget));
 }
 
+/* The result on screen is kept aside; Compare then shows it beside the
+ * result on screen at that time. */
+static void
+pin_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  LkWindow *self = LK_WINDOW (widget);
+  g_autofree char *message = NULL;
+
+  if (self->current == NULL)
+    return;
+  g_set_object (&self->pinned, self->current);
+  message = g_strdup_printf (_("%s pinned: explain with another method or model, then Compare"),
+                             lk_method_title (lk_explanation_get_method (self->pinned)));
+  lk_window_toast (self, message);
+  lk_window_update_actions (self);
+}
+
+static void
+compare_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  LkWindow *self = LK_WINDOW (widget);
+
+  if (self->current == NULL || self->pinned == NULL)
+    return;
+  gtk_window_present (GTK_WINDOW (lk_compare_window_new (GTK_WINDOW (self), self->pinned, self->current)));
+}
+
 /* F1: the help, at the page for what is on screen (Details: the methods). */
 static void
 help_action (GtkWidget *widget, const char *action, GVariant *param)
@@ -902,6 +933,7 @@ lk_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_WINDOW);
   g_clear_object (&self->current);
+  g_clear_object (&self->pinned);
   g_clear_object (&self->model);
   g_clear_object (&self->session_file);
   G_OBJECT_CLASS (lk_window_parent_class)->dispose (object);
@@ -1049,6 +1081,8 @@ lk_window_class_init (LkWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.export-report", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.copy-figure", NULL, copy_figure_action);
+  gtk_widget_class_install_action (widget_class, "win.pin", NULL, pin_action);
+  gtk_widget_class_install_action (widget_class, "win.compare", NULL, compare_action);
   gtk_widget_class_install_action (widget_class, "win.open-file", "s", open_file_action);
   gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL, dismiss_error_action);
   gtk_widget_class_install_action (widget_class, "win.help", NULL, help_action);

@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "lk-application.h"
+#include "lk-compare-window.h"
 #include "lk-error.h"
 #include "lk-image.h"
 #include "lk-method-chooser.h"
@@ -1775,6 +1776,85 @@ test_params (void)
   g_settings_set_string (settings (), "method", "bilrp");
 }
 
+/* Pin a result, explain the same pair otherwise, Compare: the two side by
+ * side and current − pinned, value by value; with other tokens (another
+ * model's tokenizer) the reason instead of a difference. */
+static LkCompareWindow *
+open_compare (void)
+{
+  LkCompareWindow *cw = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.compare", NULL));
+  drain ();
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = l->next)
+    if (LK_IS_COMPARE_WINDOW (l->data))
+      cw = l->data;
+  g_assert_nonnull (cw);
+  return cw;
+}
+
+static void
+test_compare (void)
+{
+  g_autofree char *tiny = g_test_build_filename (G_TEST_DIST, "golden", "tiny", "bert", NULL);
+  g_autofree char *tiny_mpnet = g_test_build_filename (G_TEST_DIST, "golden", "tiny", "mpnet", NULL);
+  LkModelChooser *chooser = lk_window_get_model_chooser (win);
+  g_autofree char *saved = g_strdup (lk_model_chooser_get_model (chooser));
+  LkExplanation *pinned, *current, *diff;
+  const LkMatrix *mp, *mc, *md;
+  LkCompareWindow *cw;
+  const char *why = NULL;
+
+  set_texts ("The cat sits on the mat.", "A cat is lying on a rug.");
+  pinned = explain_with ("bilrp");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.pin", NULL));
+  /* nothing to compare with until another result is on screen */
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.compare", NULL);
+  drain ();
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = l->next)
+    g_assert_false (LK_IS_COMPARE_WINDOW (l->data));
+  current = explain_with ("hxp");
+  cw = open_compare ();
+  diff = lk_compare_window_get_difference (cw, &why);
+  g_assert_nonnull (diff);
+  g_assert_null (why);
+  mp = lk_explanation_get_matrix (pinned);
+  mc = lk_explanation_get_matrix (current);
+  md = lk_explanation_get_matrix (diff);
+  g_assert_cmpuint (md->rows, ==, mc->rows);
+  g_assert_cmpuint (md->cols, ==, mc->cols);
+  for (gsize i = 0; i < (gsize) md->rows * md->cols; i++)
+    g_assert_cmpfloat (fabs (md->data[i] - (mc->data[i] - mp->data[i])), <, 1e-12);
+  g_assert_cmpfloat (fabs (lk_explanation_get_score (diff, "similarity", NAN) -
+                           (lk_explanation_get_score (current, "similarity", NAN) -
+                            lk_explanation_get_score (pinned, "similarity", NAN))), <, 1e-12);
+  snapshot_widget (GTK_WIDGET (cw), "compare-bilrp-hxp");
+  gtk_window_destroy (GTK_WINDOW (cw));
+  drain ();
+
+  /* another model with the same tokenizer (the tiny BERT has MiniLM's
+   * vocabulary): a difference of two models */
+  lk_model_chooser_set_model (chooser, tiny);
+  explain_with ("bilrp");
+  cw = open_compare ();
+  g_assert_nonnull (lk_compare_window_get_difference (cw, &why));
+  snapshot_widget (GTK_WIDGET (cw), "compare-two-models");
+  gtk_window_destroy (GTK_WINDOW (cw));
+  drain ();
+  /* another tokenizer (MPNet's <s> … </s>): the shapes do not agree */
+  lk_model_chooser_set_model (chooser, tiny_mpnet);
+  explain_with ("bilrp");
+  cw = open_compare ();
+  g_assert_null (lk_compare_window_get_difference (cw, &why));
+  g_assert_nonnull (why);
+  g_test_message ("MiniLM against the tiny BERT: %s", why);
+  g_assert_nonnull (strstr (why, "do not agree"));
+  snapshot_widget (GTK_WIDGET (cw), "compare-other-tokens");
+  gtk_window_destroy (GTK_WINDOW (cw));
+  drain ();
+  lk_model_chooser_set_model (chooser, saved);
+}
+
 static void
 test_preferences (void)
 {
@@ -1825,6 +1905,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/shortcuts", test_shortcuts);
   g_test_add_func ("/gui/preferences", test_preferences);
   g_test_add_func ("/gui/params", test_params);
+  g_test_add_func ("/gui/compare", test_compare);
   g_test_add_func ("/gui/audit", test_audit);
   g_test_add_func ("/gui/a11y", test_a11y);
   g_test_add_func ("/gui/narrow", test_narrow);
