@@ -467,6 +467,58 @@ test_request (void)
   g_assert_cmpint (json_object_get_int_member (lk_explanation_get_params (x), "layer"), ==, 2);
 }
 
+/* IJ's reference is a choice: the mask token's path differs from the
+ * padding token's, both check out (ΣA + the reference terms = the score,
+ * METHODS.md §1), the result says which ran, and a tokenizer without a
+ * mask token gets an error naming the parameter. */
+static void
+test_ij_reference (void)
+{
+  g_autoptr(LkExplanation) pad = NULL, mask = NULL;
+  g_autoptr(GError) error = NULL;
+  LkExplainRequest *r;
+  double dpad, dmask;
+
+  for (guint k = 0; k < 2; k++)
+    {
+      r = lk_explain_request_new (LK_METHOD_IJ);
+      lk_explain_request_set_texts (r, "The cat sits on the mat.", "A cat is lying on a rug.");
+      g_assert_true (lk_explain_request_set_string (r, "reference", k ? "mask" : "pad", &error));
+      g_assert_no_error (error);
+      if (k)
+        mask = lk_explain (model, r, NULL, NULL, NULL, &error);
+      else
+        pad = lk_explain (model, r, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      lk_explain_request_free (r);
+    }
+  g_assert_nonnull (strstr (json_object_get_string_member (lk_explanation_get_params (pad), "reference"), "padding"));
+  g_assert_nonnull (strstr (json_object_get_string_member (lk_explanation_get_params (mask), "reference"), "mask"));
+  dpad = lk_explanation_get_score (pad, "ref_ra_rb", NAN);
+  dmask = lk_explanation_get_score (mask, "ref_ra_rb", NAN);
+  g_test_message ("e_raᵀe_rb: pad %.6f, mask %.6f; ΣA pad %.6f, mask %.6f", dpad, dmask,
+                  lk_explanation_get_score (pad, "sum", NAN), lk_explanation_get_score (mask, "sum", NAN));
+  g_assert_cmpfloat (fabs (dpad - dmask), >, 1e-6);
+  for (guint k = 0; k < 2; k++)
+    {
+      LkExplanation *x = k ? mask : pad;
+      double expected = lk_explanation_get_score (x, "expected", NAN);
+      g_assert_cmpfloat (fabs (lk_explanation_get_score (x, "sum", NAN) - expected), <, 0.05 * fabs (expected) + 1e-4);
+    }
+  /* the tiny CLIP's text tokenizer has no mask token */
+  {
+    g_autoptr(LkModel) clip = lk_test_load_tiny ("clip");
+    r = lk_explain_request_new (LK_METHOD_IJ);
+    lk_explain_request_set_texts (r, "a cat", "a dog");
+    g_assert_true (lk_explain_request_set_string (r, "reference", "mask", &error));
+    g_assert_null (lk_explain (clip, r, NULL, NULL, NULL, &error));
+    g_assert_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED);
+    lk_test_assert_message (error, "reference mask");
+    g_clear_error (&error);
+    lk_explain_request_free (r);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -478,6 +530,7 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/bilrp-gap", test_bilrp_gap_reported);
   g_test_add_func ("/explain/projected", test_projected);
   g_test_add_func ("/explain/ij", test_ij);
+  g_test_add_func ("/explain/ij-reference", test_ij_reference);
   g_test_add_func ("/explain/dot", test_dot_measure);
   g_test_add_func ("/explain/alignment", test_alignment);
   g_test_add_func ("/explain/words-json", test_words_and_json);

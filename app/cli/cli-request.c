@@ -26,6 +26,7 @@ cli_method_options_clear (CliMethodOptions *o)
   g_free (o->model);
   g_free (o->method);
   g_free (o->quadrature);
+  g_free (o->reference);
   g_free (o->measure);
   g_free (o->ad_mode);
   g_free (o->image);
@@ -61,6 +62,7 @@ cli_method_options_add_entries (CliMethodOptions *o, GArray *entries, CliOptionS
   add (entries, (GOptionEntry) { "layer", 0, 0, G_OPTION_ARG_INT, &o->layer, "Layer to attribute at (IJ default: L−2; BiLRP, H×P: 0, the embedding output; align: the last)", "K" });
   add (entries, (GOptionEntry) { "steps", 0, 0, G_OPTION_ARG_INT, &o->steps, "IJ integration nodes (default 12 Gauss–Legendre, 50 Riemann)", "N" });
   add (entries, (GOptionEntry) { "quadrature", 0, 0, G_OPTION_ARG_STRING, &o->quadrature, "IJ path rule: gauss (default), riemann, or adaptive (the fewest Gauss–Legendre nodes that reach --tolerance)", "RULE" });
+  add (entries, (GOptionEntry) { "reference", 0, 0, G_OPTION_ARG_STRING, &o->reference, "IJ path start: the tokens with every non-special one replaced by pad (default) or mask", "R" });
   add (entries, (GOptionEntry) { "tolerance", 0, 0, G_OPTION_ARG_DOUBLE, &o->tolerance, "IJ adaptive: attribution error to reach, relative to the expected ΣA (default 0.001)", "X" });
   add (entries, (GOptionEntry) { "max-steps", 0, 0, G_OPTION_ARG_INT, &o->max_steps, "IJ adaptive: the most Gauss–Legendre nodes (default 32)", "N" });
   add (entries, (GOptionEntry) { "measure", 0, 0, G_OPTION_ARG_STRING, &o->measure, "cos (default) or dot", "M" });
@@ -178,6 +180,7 @@ cli_method_options_to_request (const CliMethodOptions *o, const char *command)
   if ((o->layer != -1 && !set_int (r, command, "layer", o->layer)) ||
       (o->steps != G_MININT && !set_int (r, command, "steps", o->steps)) ||
       (o->quadrature && !set_param (r, command, "quadrature", o->quadrature)) ||
+      (o->reference && !set_param (r, command, "reference", o->reference)) ||
       (!isnan (o->tolerance) && !set_double (r, command, "tolerance", o->tolerance)) ||
       (o->max_steps != G_MININT && !set_int (r, command, "max-steps", o->max_steps)) ||
       (o->measure && !set_param (r, command, "measure", o->measure)) ||

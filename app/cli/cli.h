@@ -31,6 +31,7 @@ typedef struct {
   int       layer;
   int       steps;
   char     *quadrature;
+  char     *reference;
   double    tolerance;
   int       max_steps;
   char     *measure;

@@ -332,6 +332,7 @@ to_engine_params (const LkExplainRequest *r, LkExplainParams *p)
   p->quadrature = (LkQuadrature) get_int (r, LK_PARAM_QUADRATURE);
   p->tolerance = r->values[LK_PARAM_TOLERANCE];
   p->max_steps = get_int (r, LK_PARAM_MAX_STEPS);
+  p->reference = (LkReference) get_int (r, LK_PARAM_REFERENCE);
   p->measure = (LkMeasure) get_int (r, LK_PARAM_MEASURE);
   p->ad_mode = (LkAdMode) get_int (r, LK_PARAM_AD_MODE);
   p->zero_biases = get_int (r, LK_PARAM_ZERO_BIASES);

@@ -98,11 +98,12 @@ static void
 set_params (LkExplanation *x, const LkExplainParams *p, const Tower *img, const Tower *txt, LkModel *model)
 {
   JsonObject *o = lk_explanation_get_params (x);
+  g_autofree char *reference = g_strdup_printf ("caption: %s; image: zero hidden state",
+                                                lk_methods_reference_description (p));
 
   json_object_set_int_member (o, "layer", txt->layer);
   json_object_set_int_member (o, "image_layer", img->layer);
-  lk_methods_set_params (x, p, model,
-                         "caption: specials kept, other tokens replaced by the padding token; image: zero hidden state",
+  lk_methods_set_params (x, p, model, reference,
                          p->ad_mode == LK_AD_FORWARD ? "forward" : p->ad_mode == LK_AD_REVERSE ? "reverse" : "auto");
 }
 
@@ -196,7 +197,6 @@ lk_explain_image (LkModel                *model,
   LkIjAdaptive choice = { 0 };
   double start = 0;
   lk_shim_model *shim;
-  LkTokenizer *tok;
   LkMatrix m = { 0 };
   JsonObject *io, *grid_o;
   gint64 t0 = g_get_monotonic_time ();
@@ -255,11 +255,16 @@ lk_explain_image (LkModel                *model,
       return NULL;
     }
   txt.n = enc->n_tokens;
-  tok = lk_model_get_tokenizer (model);
   if (p.method == LK_METHOD_IJ)
     {
-      gint32 pad = lk_tokenizer_get_special_id (tok, LK_SPECIAL_PAD);
-      if (pad < 0)
+      g_autoptr(GError) local = NULL;
+      gint32 pad = lk_methods_reference_token (model, &p, &local);
+      if (local != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+      if (pad < 0 && p.reference == LK_REFERENCE_PAD)
         pad = clip_pad_id (model, enc);
       if ((ref = lk_methods_reference_ids (model, enc, pad, error)) == NULL)
         return NULL;

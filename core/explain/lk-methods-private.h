@@ -34,6 +34,11 @@ double    lk_methods_dot            (const float *a, const float *b, int d);
 double    lk_methods_norm           (const LkExplainParams *p, const float *a, const float *b, int d);
 /* Fills p->steps for IJ when 0 and checks its range. */
 gboolean  lk_methods_check_steps    (LkExplainParams *p, GError **error);
+/* IJ's reference token as @p chooses it: the padding token (-1 when there
+ * is none, which lk_methods_reference_ids () reports) or the mask token
+ * (-1 and @error when there is none); and what the result records of it. */
+gint32      lk_methods_reference_token       (LkModel *model, const LkExplainParams *p, GError **error);
+const char *lk_methods_reference_description (const LkExplainParams *p);
 /* The reference sequence: specials in place, every other token pad. */
 gint32   *lk_methods_reference_ids  (LkModel *model, const LkEncoding *enc, gint32 pad, GError **error);
 /* m = U_aᵀ U_b / norm, with U_a D × na and U_b D × nb. */

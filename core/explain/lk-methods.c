@@ -21,6 +21,7 @@ lk_explain_params_init (LkExplainParams *p, LkMethod method)
   p->quadrature = (LkQuadrature) lk_param_info (LK_PARAM_QUADRATURE)->default_value;
   p->tolerance = lk_param_info (LK_PARAM_TOLERANCE)->default_value;
   p->max_steps = (int) lk_param_info (LK_PARAM_MAX_STEPS)->default_value;
+  p->reference = (LkReference) lk_param_info (LK_PARAM_REFERENCE)->default_value;
   p->measure = (LkMeasure) lk_param_info (LK_PARAM_MEASURE)->default_value;
   p->ad_mode = (LkAdMode) lk_param_info (LK_PARAM_AD_MODE)->default_value;
   p->seed = (guint) lk_param_info (LK_PARAM_SEED)->default_value;
@@ -95,6 +96,42 @@ lk_methods_reference_ids (LkModel *model, const LkEncoding *enc, gint32 pad, GEr
   return ref;
 }
 
+gint32
+lk_methods_reference_token (LkModel *model, const LkExplainParams *p, GError **error)
+{
+  LkTokenizer *tok = lk_model_get_tokenizer (model);
+  gint32 id;
+
+  if (p->reference != LK_REFERENCE_MASK)
+    return lk_tokenizer_get_special_id (tok, LK_SPECIAL_PAD);  /* checked by lk_methods_reference_ids () */
+  if ((id = lk_tokenizer_get_special_id (tok, LK_SPECIAL_MASK)) < 0)
+    g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                 "reference mask: the tokenizer of %s has no mask token (use reference pad)", lk_model_get_id (model));
+  return id;
+}
+
+/* The reference ids for @enc, with one error whichever step fails. */
+static gint32 *
+reference_ids (LkModel *model, const LkEncoding *enc, const LkExplainParams *p, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  gint32 id = lk_methods_reference_token (model, p, &local);
+
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  return lk_methods_reference_ids (model, enc, id, error);
+}
+
+const char *
+lk_methods_reference_description (const LkExplainParams *p)
+{
+  return p->reference == LK_REFERENCE_MASK ? "specials kept, other tokens replaced by the mask token"
+                                           : "specials kept, other tokens replaced by the padding token";
+}
+
 gboolean
 lk_methods_check_steps (LkExplainParams *p, GError **error)
 {
@@ -143,9 +180,7 @@ run_engine_full (LkModel *model, Side *s, const LkExplainParams *p, int layer, c
   lk_shim_status st;
 
   if (p->method == LK_METHOD_IJ &&
-      (ref = lk_methods_reference_ids (model, s->enc,
-                                       lk_tokenizer_get_special_id (lk_model_get_tokenizer (model), LK_SPECIAL_PAD),
-                                       error)) == NULL)
+      (ref = reference_ids (model, s->enc, p, error)) == NULL)
     return FALSE;
   lk_methods_contrib_params (&cp, p, layer, ref, prog);
   cp.mode = (lk_shim_ad_mode) p->ad_mode;
@@ -288,7 +323,7 @@ static void
 set_params (LkExplanation *x, const LkExplainParams *p, int layer, LkModel *model)
 {
   json_object_set_int_member (lk_explanation_get_params (x), "layer", layer);
-  lk_methods_set_params (x, p, model, "specials kept, other tokens replaced by the padding token",
+  lk_methods_set_params (x, p, model, lk_methods_reference_description (p),
                          p->method == LK_METHOD_ALIGN ? NULL
                          : p->ad_mode == LK_AD_FORWARD ? "forward" : p->ad_mode == LK_AD_REVERSE ? "reverse" : "auto");
 }
@@ -415,9 +450,15 @@ static gboolean
 choose_rule (LkModel *model, Side *a, Side *b, LkExplainParams *p, int layer, Progress *prog, LkIjAdaptive *choice,
              GError **error)
 {
-  gint32 pad = lk_tokenizer_get_special_id (lk_model_get_tokenizer (model), LK_SPECIAL_PAD);
+  g_autoptr(GError) local = NULL;
+  gint32 pad = lk_methods_reference_token (model, p, &local);
   g_autofree gint32 *ra = NULL, *rb = NULL;
 
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   if ((ra = lk_methods_reference_ids (model, a->enc, pad, error)) == NULL ||
       (rb = lk_methods_reference_ids (model, b->enc, pad, error)) == NULL)
     return FALSE;

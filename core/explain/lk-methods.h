@@ -21,6 +21,12 @@ typedef enum {
   LK_QUADRATURE_ADAPTIVE,  /* the fewest Gauss–Legendre nodes that reach tolerance (lk-ij-adaptive.c) */
 } LkQuadrature;
 
+/* IJ's reference sequence: the specials kept, every other token this one. */
+typedef enum {
+  LK_REFERENCE_PAD,
+  LK_REFERENCE_MASK,
+} LkReference;
+
 typedef enum {
   LK_AD_AUTO,
   LK_AD_FORWARD,
@@ -34,6 +40,7 @@ typedef struct {
   LkQuadrature quadrature;
   double       tolerance;     /* adaptive: |ΣA − expected| ≤ tolerance × |expected| */
   int          max_steps;     /* adaptive: the most nodes */
+  LkReference  reference;     /* IJ's path start */
   LkMeasure    measure;
   gboolean     zero_biases;   /* BiLRP's diagnostic mode: conservation is exact */
   LkAdMode     ad_mode;

@@ -143,6 +143,11 @@ static const LkParamInfo params[] = {
     N_("Adaptive IJ: the attribution error to reach, relative to the expected ΣA"), 1e-3, 1e-7, 1, { NULL } },
   { LK_PARAM_MAX_STEPS, "max_steps", LK_PARAM_TYPE_INT, N_("Maximum steps"),
     N_("Adaptive IJ: the most Gauss–Legendre nodes it may use"), 32, 1, 10000, { NULL } },
+  /* Captum's point: the baseline is a choice, and the reference terms
+   * (ref_a_rb …) say how much of the score it leaves unattributed. */
+  { LK_PARAM_REFERENCE, "reference", LK_PARAM_TYPE_CHOICE, N_("Reference"),
+    N_("IJ’s path starts from the same tokens with every non-special one replaced by the padding token "
+       "(default) or by the mask token"), 0, 0, 1, { "pad", "mask", NULL } },
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (params) == LK_N_PARAMS);
 
@@ -214,7 +219,8 @@ static const LkMethodInfo methods[] = {
     "Moeller, Nikolaev, Padó: An attribution method for Siamese encoders (EMNLP 2023)",
     LK_INPUTS_TEXT_PAIR | LK_INPUTS_IMAGE_CAPTION,
     { "heatmap", "alignment", "saliency", "report", NULL }, SCORES (ij_scores),
-    { ENGINE_PARAMS, LK_PARAM_STEPS, LK_PARAM_QUADRATURE, LK_PARAM_TOLERANCE, LK_PARAM_MAX_STEPS, PERTURBATION_PARAMS,
+    { ENGINE_PARAMS, LK_PARAM_STEPS, LK_PARAM_QUADRATURE, LK_PARAM_TOLERANCE, LK_PARAM_MAX_STEPS, LK_PARAM_REFERENCE,
+      PERTURBATION_PARAMS,
       LK_N_PARAMS }, IJ_CHECK },
   { LK_METHOD_HXP, "hxp", N_("Hessian × Product"), NC_("method", "H×P"),
     N_("Gradient × input at the embedding; fastest, a first look"),

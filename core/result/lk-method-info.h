@@ -101,6 +101,7 @@ typedef enum {
   LK_PARAM_CHECK_EVERY,
   LK_PARAM_TOLERANCE,      /* ij, quadrature adaptive */
   LK_PARAM_MAX_STEPS,
+  LK_PARAM_REFERENCE,      /* ij */
   LK_N_PARAMS              /* not a parameter: the count */
 } LkParam;
 
