@@ -2,6 +2,8 @@
  * clipboard. */
 #include "config.h"
 
+#include <string.h>
+
 #include <math.h>
 
 #include <glib/gi18n.h>
@@ -302,9 +304,56 @@ on_save_response (GtkNativeDialog *dialog, int response, LkWindow *self)
   g_object_unref (dialog);
 }
 
+/* A name from what the session holds, not "Untitled": the first words of
+ * text A, or the image's name, in lower case with '-' between words. */
+char *
+lk_window_dup_suggested_session_name (LkWindow *self)
+{
+  LkInputPane *pane = lk_window_get_input_pane (self);
+  gboolean image = g_settings_get_enum (self->settings, "input-mode") == LK_INPUT_IMAGE_CAPTION;
+  g_autofree char *source = NULL;
+  g_autoptr(GString) name = g_string_new (NULL);
+  guint words = 0;
+  gboolean gap = FALSE;
+
+  if (image && lk_input_pane_get_image (pane) != NULL)
+    {
+      source = g_path_get_basename (lk_input_pane_get_image (pane));
+      if (strrchr (source, '.') != NULL)
+        *strrchr (source, '.') = '\0';
+    }
+  else
+    source = lk_input_pane_dup_text (pane, 0);
+  for (const char *p = source ? source : ""; *p && words < 5; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (g_unichar_isalnum (c))
+        {
+          if (gap && name->len > 0)
+            {
+              g_string_append_c (name, '-');
+              words++;
+              if (words == 5)
+                break;
+            }
+          g_string_append_unichar (name, g_unichar_tolower (c));
+          gap = FALSE;
+        }
+      else
+        gap = TRUE;
+    }
+  if (name->len > 0 && name->str[name->len - 1] == '-')
+    g_string_truncate (name, name->len - 1);
+  if (name->len == 0)
+    g_string_append (name, "likeness-session");
+  g_string_append (name, ".likeness");
+  return g_string_free (g_steal_pointer (&name), FALSE);
+}
+
 void
 lk_window_save_dialog (LkWindow *self, gboolean save_as)
 {
+  g_autofree char *suggested = NULL;
   GtkFileChooserNative *dialog;
   g_autoptr(GtkFileFilter) filter = session_filter ();
 
@@ -316,7 +365,8 @@ lk_window_save_dialog (LkWindow *self, gboolean save_as)
   dialog = gtk_file_chooser_native_new (_("Save the Session"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
                                         _("_Save"), _("_Cancel"));
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), _("Untitled.likeness"));
+  suggested = lk_window_dup_suggested_session_name (self);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), suggested);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_save_response), self, 0);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));

@@ -63,6 +63,8 @@ gboolean        lk_window_export             (LkWindow       *self,
                                               const char     *path,
                                               double          scale,
                                               GError        **error);
+/* The name Save As offers: "the-coffee-is-bad.likeness". */
+char           *lk_window_dup_suggested_session_name (LkWindow *self);
 gboolean        lk_window_save_session       (LkWindow       *self,
                                               GFile          *file,
                                               GError        **error);

@@ -223,7 +223,7 @@ static const LkMethodInfo methods[] = {
       PERTURBATION_PARAMS,
       LK_N_PARAMS }, IJ_CHECK },
   { LK_METHOD_HXP, "hxp", N_("Hessian × Product"), NC_("method", "H×P"),
-    N_("Gradient × input at the embedding; fastest, a first look"),
+    N_("Gradient × input at the embedding, without BiLRP’s propagation rules: a first look, its conservation gap often large"),
     "Vasileiou & Eberle (NAACL 2024), the baseline without LRP rules",
     LK_INPUTS_TEXT_PAIR | LK_INPUTS_IMAGE_CAPTION,
     { "heatmap", "alignment", "saliency", "report", NULL }, SCORES (lrp_scores),

@@ -1731,6 +1731,11 @@ test_params (void)
   drain ();
 
   set_texts ("The cat sits on the mat.", "A cat is lying on a rug.");
+  /* Save As offers a name from the texts, not "Untitled" */
+  {
+    g_autofree char *name = lk_window_dup_suggested_session_name (win);
+    g_assert_cmpstr (name, ==, "the-cat-sits-on-the.likeness");
+  }
   x = explain_with ("ij");
   g_assert_cmpint (json_object_get_int_member (lk_explanation_get_params (x), "steps"), ==, 3);
   g_assert_cmpstr (json_object_get_string_member (lk_explanation_get_params (x), "quadrature"), ==, "riemann");
