@@ -223,18 +223,7 @@ on_settings_changed (GSettings *settings, const char *key, LkParamsButton *self)
   if (g_str_equal (key, "method") || !gtk_widget_get_visible (self->popover))
     return;
   if (g_str_equal (key, "method-params"))
-    {
-      g_autoptr(GVariant) dict = g_settings_get_value (settings, "method-params");
-      g_autofree char *prefix = g_strconcat (lk_method_to_string (self->method), ".", NULL);
-      gboolean any = FALSE;
-      GVariantIter iter;
-      const char *k;
-      double v;
-      g_variant_iter_init (&iter, dict);
-      while (g_variant_iter_next (&iter, "{&sd}", &k, &v))
-        any |= g_str_has_prefix (k, prefix);
-      gtk_widget_set_sensitive (self->reset, any);
-    }
+    gtk_widget_set_sensitive (self->reset, lk_settings_has_params (lk_settings_get_default (), self->method));
 }
 
 static void

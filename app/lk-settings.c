@@ -101,13 +101,13 @@ parse_param_key (const char *key, LkMethod *method, LkParam *param)
   return lk_method_takes_param (*method, *param);
 }
 
-/* Whether @value is one the registry accepts for @param. */
+/* Whether @value is one the registry accepts for @param (@error says why not). */
 static gboolean
-param_value_ok (LkMethod method, LkParam param, double value)
+param_value_ok (LkMethod method, LkParam param, double value, GError **error)
 {
   g_autoptr(LkExplainRequest) probe = lk_explain_request_new (method);
 
-  return lk_explain_request_set (probe, param, value, NULL);
+  return lk_explain_request_set (probe, param, value, error);
 }
 
 double
@@ -123,7 +123,7 @@ lk_settings_get_param (LkSettings *self,
   g_return_val_if_fail (LK_IS_SETTINGS (self), 0);
   dict = g_settings_get_value (self->settings, PARAMS_KEY);
   key = param_key (method, param);
-  if (g_variant_lookup (dict, key, "d", &value) && param_value_ok (method, param, value))
+  if (g_variant_lookup (dict, key, "d", &value) && param_value_ok (method, param, value, NULL))
     {
       if (is_set)
         *is_set = TRUE;
@@ -134,9 +134,10 @@ lk_settings_get_param (LkSettings *self,
   return lk_param_info (param)->default_value;
 }
 
-/* Writes the dictionary with @key set to @value, or without it (NULL). */
+/* Writes the dictionary without the keys that are @key or, with @prefix,
+ * start with it; then with @key set to @value unless that is NULL. */
 static void
-store_param (GSettings *settings, const char *key, const double *value)
+store_params (GSettings *settings, const char *key, gboolean prefix, const double *value)
 {
   g_autoptr(GVariant) dict = g_settings_get_value (settings, PARAMS_KEY);
   g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{sd}"));
@@ -146,7 +147,7 @@ store_param (GSettings *settings, const char *key, const double *value)
 
   g_variant_iter_init (&iter, dict);
   while (g_variant_iter_next (&iter, "{&sd}", &k, &v))
-    if (!g_str_equal (k, key))
+    if (!(prefix ? g_str_has_prefix (k, key) : g_str_equal (k, key)))
       g_variant_builder_add (&builder, "{sd}", k, v);
   if (value != NULL)
     g_variant_builder_add (&builder, "{sd}", key, *value);
@@ -160,22 +161,20 @@ lk_settings_set_param (LkSettings *self,
                        double      value,
                        GError    **error)
 {
-  g_autoptr(LkExplainRequest) probe = NULL;
   g_autofree char *key = NULL;
 
   g_return_val_if_fail (LK_IS_SETTINGS (self), FALSE);
-  probe = lk_explain_request_new (method);
   if (!lk_method_takes_param (method, param))
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT, _("%s takes no parameter “%s”"),
                    lk_method_title (lk_method_to_string (method)), lk_param_info (param)->name);
       return FALSE;
     }
-  if (!lk_explain_request_set (probe, param, value, error))
+  if (!param_value_ok (method, param, value, error))
     return FALSE;
   key = param_key (method, param);
   /* the default is stored as no entry: a later default change reaches it */
-  store_param (self->settings, key, value == lk_param_info (param)->default_value ? NULL : &value);
+  store_params (self->settings, key, FALSE, value == lk_param_info (param)->default_value ? NULL : &value);
   return TRUE;
 }
 
@@ -183,21 +182,24 @@ void
 lk_settings_reset_params (LkSettings *self,
                           LkMethod    method)
 {
-  g_autoptr(GVariant) dict = NULL;
-  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{sd}"));
   g_autofree char *prefix = NULL;
-  GVariantIter iter;
-  const char *k;
-  double v;
 
   g_return_if_fail (LK_IS_SETTINGS (self));
-  dict = g_settings_get_value (self->settings, PARAMS_KEY);
   prefix = g_strconcat (lk_method_to_string (method), ".", NULL);
-  g_variant_iter_init (&iter, dict);
-  while (g_variant_iter_next (&iter, "{&sd}", &k, &v))
-    if (!g_str_has_prefix (k, prefix))
-      g_variant_builder_add (&builder, "{sd}", k, v);
-  g_settings_set_value (self->settings, PARAMS_KEY, g_variant_builder_end (&builder));
+  store_params (self->settings, prefix, TRUE, NULL);
+}
+
+gboolean
+lk_settings_has_params (LkSettings *self,
+                        LkMethod    method)
+{
+  const LkMethodInfo *info = lk_method_info (method);
+  gboolean set = FALSE;
+
+  g_return_val_if_fail (LK_IS_SETTINGS (self), FALSE);
+  for (guint i = 0; info->params[i] != LK_N_PARAMS && !set; i++)
+    lk_settings_get_param (self, method, info->params[i], &set);
+  return set;
 }
 
 LkExplainRequest *
@@ -235,7 +237,7 @@ lk_settings_dup_params_json (LkSettings *self)
     {
       LkMethod method;
       LkParam param;
-      if (!parse_param_key (k, &method, &param) || !param_value_ok (method, param, v))
+      if (!parse_param_key (k, &method, &param) || !param_value_ok (method, param, v, NULL))
         continue;
       if (lk_param_info (param)->type == LK_PARAM_TYPE_DOUBLE)
         json_object_set_double_member (obj, k, v);
@@ -287,7 +289,7 @@ lk_settings_apply_params_json (LkSettings *self, JsonObject *params)
       else
         continue;
       /* the old keys' "0 steps" and "layer −1" were the defaults */
-      if (!param_value_ok (method, param, value) || value == lk_param_info (param)->default_value)
+      if (!param_value_ok (method, param, value, NULL) || value == lk_param_info (param)->default_value)
         continue;
       g_variant_builder_add (&builder, "{sd}", key, value);
     }

@@ -36,6 +36,9 @@ gboolean    lk_settings_set_param        (LkSettings       *self,
 /* Every parameter of @method back to its default. */
 void        lk_settings_reset_params     (LkSettings       *self,
                                           LkMethod          method);
+/* Whether any parameter of @method is set away from its default. */
+gboolean    lk_settings_has_params       (LkSettings       *self,
+                                          LkMethod          method);
 /* A request for @method with the parameters the user set; its inputs are
  * the caller's to set. */
 LkExplainRequest *lk_settings_new_request (LkSettings       *self,

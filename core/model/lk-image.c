@@ -164,22 +164,22 @@ png_complete (const guint8 *d, gsize n)
   return FALSE;
 }
 
-/* NULL when complete, else the format's name. */
-static const char *
-truncated_format (const guint8 *d, gsize n)
+/* Whether data of the format @loader names (sniff_format's) ends early. */
+static gboolean
+is_truncated (const char *loader, const guint8 *d, gsize n)
 {
-  if (n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
-    return jpeg_complete (d, n) ? NULL : "JPEG";
-  if (n >= 8 && memcmp (d, "\x89PNG\r\n\x1a\n", 8) == 0)
-    return png_complete (d, n) ? NULL : "PNG";
-  if (n >= 6 && (memcmp (d, "GIF87a", 6) == 0 || memcmp (d, "GIF89a", 6) == 0))
-    return d[n - 1] == 0x3B ? NULL : "GIF";
-  if (n >= 6 && d[0] == 'B' && d[1] == 'M')
+  if (g_str_equal (loader, "jpeg"))
+    return !jpeg_complete (d, n);
+  if (g_str_equal (loader, "png"))
+    return !png_complete (d, n);
+  if (g_str_equal (loader, "gif"))
+    return d[n - 1] != 0x3B;
+  if (g_str_equal (loader, "bmp") && n >= 6)
     {
       guint32 size = (guint32) d[2] | (guint32) d[3] << 8 | (guint32) d[4] << 16 | (guint32) d[5] << 24;
-      return size == 0 || size <= n ? NULL : "BMP";  /* a size of 0 is allowed and says nothing */
+      return size != 0 && size > n;  /* a size of 0 is allowed and says nothing */
     }
-  return NULL;
+  return FALSE;
 }
 
 /* ---- formats ----
@@ -406,7 +406,6 @@ lk_image_load_pixbuf (const char  *path,
   Decode d = { max_short_side, max_long_side, 0, 0, FALSE };
   const Format *format;
   const guint8 *data;
-  const char *cut;
   gsize n;
   GdkPixbuf *pix;
   gboolean turned, decoded;
@@ -446,11 +445,11 @@ lk_image_load_pixbuf (const char  *path,
     }
   /* before the decoder's own message, which for a cut file says little
    * ("Improper call to JPEG library in state 205") */
-  if ((cut = truncated_format (data, n)) != NULL)
+  if (is_truncated (format->loader, data, n))
     {
       g_autofree char *bytes = g_strdup_printf ("%" G_GSIZE_FORMAT, n);
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_DATA,
-                   _("%s: the %s data ends before the image does (%s bytes): the file is truncated"), path, cut, bytes);
+                   _("%s: the %s data ends before the image does (%s bytes): the file is truncated"), path, format->name, bytes);
       return NULL;
     }
   if (!decoded)
