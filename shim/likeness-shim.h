@@ -53,6 +53,7 @@ typedef enum {
   LK_SHIM_ARCH_MPNET,     /* MPNet, with relative position bias */
   LK_SHIM_ARCH_XLMR,      /* RoBERTa and XLM-RoBERTa */
   LK_SHIM_ARCH_CLIP,      /* CLIPModel: the fields above describe the text tower */
+  LK_SHIM_ARCH_DECODER,   /* Qwen2/Qwen3 decoder-only embedder (causal, RoPE, GQA, RMSNorm, SwiGLU) */
 } lk_shim_arch;
 
 typedef enum {
@@ -100,7 +101,13 @@ typedef struct {
   int type_vocab_size;
   int pad_token_id;                /* RoBERTa-type position ids start at pad + 1 */
   int relative_attention_num_buckets; /* MPNet */
-  double layer_norm_eps;
+  double layer_norm_eps;           /* the decoder's rms_norm_eps */
+  /* the decoder (LK_SHIM_ARCH_DECODER) */
+  int num_kv_heads;                /* grouped-query attention: key/value heads */
+  int head_dim;                    /* may differ from hidden_size / num_heads */
+  double rope_theta;
+  int qk_norm;                     /* Qwen3's RMSNorm on each query and key head */
+  int attention_bias;              /* Qwen2's q/k/v biases */
   lk_shim_activation hidden_act;
   /* the sentence-transformers pipeline */
   lk_shim_pooling pooling;

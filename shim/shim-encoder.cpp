@@ -508,24 +508,7 @@ Encoder::jvp_from_layer (int layer, const torch::Tensor &x0, const torch::Tensor
 torch::Tensor
 Encoder::pool (const torch::Tensor &x, const torch::Tensor &mask) const
 {
-  auto m = mask.to (x.dtype ()).unsqueeze (-1);
-  switch (pooling_)
-    {
-    case LK_SHIM_POOL_CLS:
-      return x.select (1, 0);
-    case LK_SHIM_POOL_MAX:
-      return x.masked_fill (m == 0, -1e9).amax (1);
-    case LK_SHIM_POOL_LAST_TOKEN:
-      {
-        auto last = mask.sum (1) - 1;
-        return x.index ({ torch::arange (x.size (0), mask.options ()), last });
-      }
-    case LK_SHIM_POOL_MEAN_SQRT_LEN:
-      return (x * m).sum (1) / torch::clamp_min (m.sum (1), 1e-9).sqrt ();
-    case LK_SHIM_POOL_MEAN:
-    default:
-      return (x * m).sum (1) / torch::clamp_min (m.sum (1), 1e-9);
-    }
+  return pool_tokens (x, mask, pooling_);
 }
 
 torch::Tensor

@@ -356,7 +356,8 @@ lk_shim_model_num_layers (const lk_shim_model *model)
 int
 lk_shim_model_hidden_size (const lk_shim_model *model)
 {
-  return model && model->enc ? model->enc->hidden () : 0;
+  const lk::Tower *t = model && !model->clip ? model->towers[LK_SHIM_TOWER_TEXT].get () : nullptr;
+  return t ? t->hidden () : 0;
 }
 
 int
@@ -478,14 +479,15 @@ lk_shim_hidden_states (lk_shim_model *model, const int32_t *ids, int n_tokens, i
   LK_SHIM_GUARD (status, return -1,
     if (!model || !ids || !out || n_tokens <= 0)
       lk::fail (LK_SHIM_ERROR_INVALID, "lk_shim_hidden_states: bad arguments");
-    if (!model->enc)
+    if (model->clip)
       lk::fail (LK_SHIM_ERROR_UNSUPPORTED, "hidden states are not available for CLIP models");
-    if (layer < 0 || layer > model->enc->num_layers ())
-      lk::fail (LK_SHIM_ERROR_INVALID, "layer %d is out of range: this model has layers 0 to %d", layer, model->enc->num_layers ());
+    const lk::Tower &t = *model->towers[LK_SHIM_TOWER_TEXT];
+    if (layer < 0 || layer > t.num_layers ())
+      lk::fail (LK_SHIM_ERROR_INVALID, "layer %d is out of range: this model has layers 0 to %d", layer, t.num_layers ());
     torch::InferenceMode guard;
-    torch::Device dev = model->enc->device ();
-    auto mask = torch::ones ({ 1, n_tokens }, torch::TensorOptions ().dtype (torch::kInt64).device (dev));
-    lk::copy_out (model->enc->hidden_at (layer, lk::ids_tensor (ids, n_tokens, dev), mask)[0], out);
+    lk::TowerInput in;
+    in.ids = lk::ids_tensor (ids, n_tokens, t.device ());
+    lk::copy_out (t.hidden_at (layer, in)[0], out);
     lk::status_ok (status);
     return 0;
   )

@@ -3,6 +3,7 @@
 
 #include "shim-encoder.h"
 #include "shim-clip.h"
+#include "shim-decoder.h"
 
 #include <mutex>
 
@@ -12,7 +13,8 @@ constexpr int n_towers = LK_SHIM_TOWER_IMAGE + 1;
 } // namespace lk
 
 struct lk_shim_model {
-  std::shared_ptr<lk::Encoder> enc;            // null for CLIP
+  std::shared_ptr<lk::Encoder> enc;            // the encoders (BERT, MPNet, XLM-R)
+  std::shared_ptr<lk::Decoder> dec;            // a decoder-only embedder
   std::shared_ptr<lk::Clip> clip;              // CLIP only
   // What the contribution engine runs over, by lk_shim_tower; null where
   // the model has no such tower. An encoder is its own text tower.

@@ -45,9 +45,12 @@ embed_batch (lk_shim_model *m, const std::vector<int> &order, size_t from, size_
         id_acc[r][j] = ids[order[from + r]][j];
         mask_acc[r][j] = 1;
       }
-  torch::Device dev = m->clip ? m->clip->device () : m->enc->device ();
-  auto e = (m->clip ? m->clip->text_forward (tid.to (dev), tmask.to (dev), run)
-                    : m->enc->forward (tid.to (dev), tmask.to (dev), run)).to (torch::kCPU, torch::kFloat32).contiguous ();
+  torch::Device dev = m->towers[LK_SHIM_TOWER_TEXT]->device ();
+  tid = tid.to (dev);
+  tmask = tmask.to (dev);
+  auto e = (m->clip ? m->clip->text_forward (tid, tmask, run)
+            : m->dec ? m->dec->forward (tid, tmask, run)
+                     : m->enc->forward (tid, tmask, run)).to (torch::kCPU, torch::kFloat32).contiguous ();
   int d = lk_shim_model_embedding_dim (m);
   const float *src = e.data_ptr<float> ();
   for (int64_t r = 0; r < b; r++)
@@ -71,6 +74,7 @@ lk_shim_model_default_params (lk_shim_model_params *p)
   p->device = LK_SHIM_DEVICE_AUTO;
   p->eos_token_id = 2;
   p->vision_hidden_act = LK_SHIM_ACT_QUICK_GELU;
+  p->rope_theta = 10000.0;
 }
 
 void
@@ -97,6 +101,11 @@ lk_shim_model_load (const lk_shim_model_params *params, lk_shim_status *status)
         m->towers[LK_SHIM_TOWER_TEXT] = std::make_shared<lk::ClipTextTower> (m->clip);
         m->towers[LK_SHIM_TOWER_IMAGE] = std::make_shared<lk::ClipImageTower> (m->clip);
       }
+    else if (params->arch == LK_SHIM_ARCH_DECODER)
+      {
+        m->dec = std::make_shared<lk::Decoder> (*params, dev);
+        m->towers[LK_SHIM_TOWER_TEXT] = m->dec;
+      }
     else
       {
         m->enc = std::make_shared<lk::Encoder> (*params, dev);
@@ -120,7 +129,8 @@ lk_shim_model_embedding_dim (const lk_shim_model *model)
 {
   if (!model)
     return 0;
-  return model->clip ? model->clip->embedding_dim () : model->enc->embedding_dim ();
+  return model->clip ? model->clip->embedding_dim ()
+         : model->dec ? model->dec->embedding_dim () : model->enc->embedding_dim ();
 }
 
 int

@@ -63,4 +63,27 @@ Tower::path_derivatives (int layer, const torch::Tensor &xs, const torch::Tensor
   return tangent.defined () ? tangent.clone () : torch::zeros_like (e);
 }
 
+torch::Tensor
+pool_tokens (const torch::Tensor &x, const torch::Tensor &mask, lk_shim_pooling mode)
+{
+  auto m = mask.to (x.dtype ()).unsqueeze (-1);
+  switch (mode)
+    {
+    case LK_SHIM_POOL_CLS:
+      return x.select (1, 0);
+    case LK_SHIM_POOL_MAX:
+      return x.masked_fill (m == 0, -1e9).amax (1);
+    case LK_SHIM_POOL_LAST_TOKEN:
+      {
+        auto last = mask.sum (1) - 1;
+        return x.index ({ torch::arange (x.size (0), mask.options ()), last });
+      }
+    case LK_SHIM_POOL_MEAN_SQRT_LEN:
+      return (x * m).sum (1) / torch::clamp_min (m.sum (1), 1e-9).sqrt ();
+    case LK_SHIM_POOL_MEAN:
+    default:
+      return (x * m).sum (1) / torch::clamp_min (m.sum (1), 1e-9);
+    }
+}
+
 } // namespace lk

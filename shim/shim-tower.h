@@ -78,6 +78,11 @@ public:
   virtual std::unique_ptr<Tower> with_zero_biases () const = 0;
 };
 
+// sentence-transformers' Pooling over token states x [B, S, H] with their
+// mask [B, S] (int64, padding on the right): [B, H]. Every text tower pools
+// through this one function.
+torch::Tensor pool_tokens (const torch::Tensor &x, const torch::Tensor &mask, lk_shim_pooling mode);
+
 // The engine's passes (shim-engine.cpp) for S tokens of tower t: tangents
 // per forward-mode pass, sequences per reverse-mode pass; max_batch > 0
 // overrides. They are sized by the tower's hidden width and query heads.

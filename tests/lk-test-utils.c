@@ -169,6 +169,38 @@ lk_test_rm_rf (const char *path)
   g_remove (path);
 }
 
+static void
+copy_tree (const char *from, const char *to)
+{
+  g_autoptr(GDir) d = g_dir_open (from, 0, NULL);
+  const char *entry;
+
+  g_assert_nonnull (d);
+  g_mkdir_with_parents (to, 0755);
+  while ((entry = g_dir_read_name (d)))
+    {
+      g_autofree char *f = g_build_filename (from, entry, NULL);
+      g_autofree char *t = g_build_filename (to, entry, NULL);
+      g_autofree char *data = NULL;
+      gsize len;
+
+      if (g_file_test (f, G_FILE_TEST_IS_DIR))
+        copy_tree (f, t);
+      else if (g_file_test (f, G_FILE_TEST_IS_REGULAR) && g_file_get_contents (f, &data, &len, NULL))
+        g_assert_true (g_file_set_contents (t, data, len, NULL));
+    }
+}
+
+char *
+lk_test_copy_tiny (const char *name)
+{
+  g_autofree char *src = g_test_build_filename (G_TEST_DIST, "golden", "tiny", name, NULL);
+  char *dir = g_dir_make_tmp ("lk-model-XXXXXX", NULL);
+
+  copy_tree (src, dir);
+  return dir;
+}
+
 /* "[[[[…1…]]]]" nested @depth deep inside @before … @after: the hostile
  * file that overflowed json-glib's recursive parser. */
 char *

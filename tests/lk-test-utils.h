@@ -87,6 +87,10 @@ void      lk_test_make_writable (const char *dir);
  * is removed, never followed (the hub cache's snapshots link to blobs). */
 void      lk_test_rm_rf (const char *path);
 
+/* A scratch copy (a new temporary folder) of tests/golden/tiny/@name, its
+ * module folders and weights included; remove it with lk_test_rm_rf. */
+char     *lk_test_copy_tiny (const char *name);
+
 /* "[[[[…1…]]]]" nested @depth deep inside @before … @after: the hostile
  * file that overflowed json-glib's recursive parser. */
 char     *lk_test_deep_json (const char *before, guint depth, const char *after);

@@ -145,36 +145,6 @@ test_non_finite_weights (void)
     }
 }
 
-/* A scratch copy of one of tests/golden/tiny's models, weights included. */
-static char *
-copy_tiny (const char *name)
-{
-  g_autofree char *src = g_test_build_filename (G_TEST_DIST, "golden", "tiny", name, NULL);
-  char *dir = g_dir_make_tmp ("lk-model-XXXXXX", NULL);
-  const char *sub[] = { "", "1_Pooling", NULL };
-
-  for (guint s = 0; sub[s]; s++)
-    {
-      g_autofree char *from = g_build_filename (src, sub[s], NULL);
-      g_autofree char *to = g_build_filename (dir, sub[s], NULL);
-      g_autoptr(GDir) d = g_dir_open (from, 0, NULL);
-      const char *entry;
-      if (d == NULL)
-        continue;
-      g_mkdir_with_parents (to, 0755);
-      while ((entry = g_dir_read_name (d)))
-        {
-          g_autofree char *f = g_build_filename (from, entry, NULL);
-          g_autofree char *t = g_build_filename (to, entry, NULL);
-          g_autofree char *data = NULL;
-          gsize len;
-          if (g_file_test (f, G_FILE_TEST_IS_REGULAR) && g_file_get_contents (f, &data, &len, NULL))
-            g_assert_true (g_file_set_contents (t, data, len, NULL));
-        }
-    }
-  return dir;
-}
-
 /* Sets config.json's @member (inside @sub when not NULL) to the integer @value. */
 static void
 set_config_int (const char *dir, const char *sub, const char *member, gint64 value)
@@ -202,7 +172,7 @@ typedef struct {
 static void
 expect_field_error (const BadField *c)
 {
-  g_autofree char *dir = copy_tiny (c->model);
+  g_autofree char *dir = lk_test_copy_tiny (c->model);
   g_autoptr(GError) error = NULL;
   LkModelOptions opts = { LK_DEVICE_CPU, 1 };
   g_autoptr(LkModel) m = NULL;
@@ -324,7 +294,7 @@ expect_clean_message (const char *dir, const char *const fragments[])
 static void
 test_pickle_protocol (void)
 {
-  g_autofree char *dir = copy_tiny ("xlmr");
+  g_autofree char *dir = lk_test_copy_tiny ("xlmr");
   g_autofree char *bin = g_build_filename (dir, "pytorch_model.bin", NULL);
   g_autofree guchar *zip = NULL;
   const char *zip4[] = { "pytorch_model.bin: data.pkl is pickle protocol 4", "reads protocol 2 only", NULL };

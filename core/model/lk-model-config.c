@@ -25,7 +25,7 @@ parse_arch (const char *model_type, const char *file, lk_shim_arch *arch, GError
         return TRUE;
       }
   g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
-               "%s: model_type \"%s\" is not supported (expected bert, mpnet, roberta or xlm-roberta)",
+               "%s: model_type \"%s\" is not supported (expected bert, mpnet, roberta, xlm-roberta, qwen2 or qwen3)",
                file, model_type ? model_type : "(missing)");
   return FALSE;
 }
@@ -119,6 +119,8 @@ read_transformer (LkModelConfig *c, const char *dir, GError **error)
     return FALSE;
   o = json_node_get_object (root);
   c->model_type = g_strdup (lk_json_get_string (o, file, "model_type", NULL, NULL));
+  if (lk_model_config_is_decoder (c->model_type))
+    return lk_model_config_read_decoder (c, o, file, dir, error);
   if (!parse_arch (c->model_type, file, &p->arch, error))
     return FALSE;
   if (!lk_json_get_int (o, file, "vocab_size", TRUE, 0, &v[0], error) ||
@@ -153,6 +155,41 @@ read_transformer (LkModelConfig *c, const char *dir, GError **error)
   return c->weights != NULL;
 }
 
+/* sentence-transformers ≥ 5 writes one "pooling_mode" string (or a list,
+ * which concatenates poolings); earlier versions one boolean per mode. */
+static gboolean
+read_pooling_mode (LkModelConfig *c, JsonObject *o, const char *file, GError **error)
+{
+  static const struct { const char *name; lk_shim_pooling mode; } names[] = {
+    { "mean", LK_SHIM_POOL_MEAN }, { "cls", LK_SHIM_POOL_CLS }, { "max", LK_SHIM_POOL_MAX },
+    { "mean_sqrt_len_tokens", LK_SHIM_POOL_MEAN_SQRT_LEN }, { "lasttoken", LK_SHIM_POOL_LAST_TOKEN },
+  };
+  JsonNode *node = json_object_get_member (o, "pooling_mode");
+  const char *name = NULL;
+
+  if (JSON_NODE_HOLDS_ARRAY (node) && json_array_get_length (json_node_get_array (node)) == 1)
+    node = json_array_get_element (json_node_get_array (node), 0);
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                   "%s: pooling_mode lists %u modes; concatenated poolings are not supported", file,
+                   json_array_get_length (json_node_get_array (node)));
+      return FALSE;
+    }
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    name = json_node_get_string (node);
+  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (names); i++)
+    if (g_str_equal (name, names[i].name))
+      {
+        c->params.pooling = names[i].mode;
+        return TRUE;
+      }
+  g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+               "%s: pooling_mode is %s%s%s; expected mean, cls, max, mean_sqrt_len_tokens or lasttoken", file,
+               name ? "\"" : "", name ? name : "not a string", name ? "\"" : "");
+  return FALSE;
+}
+
 static gboolean
 read_pooling (LkModelConfig *c, const char *module_dir, GError **error)
 {
@@ -163,10 +200,22 @@ read_pooling (LkModelConfig *c, const char *module_dir, GError **error)
   };
   g_autofree char *file = g_build_filename (module_dir, "config.json", NULL);
   g_autoptr(JsonNode) root = lk_json_load (file, FALSE, error);
+  gboolean weighted = FALSE;
   guint n_on = 0;
 
   if (root == NULL)
     return FALSE;
+  if (json_object_has_member (json_node_get_object (root), "pooling_mode"))
+    return read_pooling_mode (c, json_node_get_object (root), file, error);
+  if (!lk_json_get_bool (json_node_get_object (root), file, "pooling_mode_weightedmean_tokens", FALSE, &weighted, error))
+    return FALSE;
+  if (weighted)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                   "%s: pooling_mode_weightedmean_tokens is not supported (expected mean, cls, max, "
+                   "mean_sqrt_len or last-token pooling)", file);
+      return FALSE;
+    }
   for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
     {
       gboolean on;
@@ -281,7 +330,8 @@ read_max_length (LkModelConfig *c, const char *dir, GError **error)
   gint64 positions = c->params.max_position_embeddings;
   gint64 len = 0;
 
-  if (c->params.arch != LK_SHIM_ARCH_BERT)
+  /* RoBERTa-type positions start at pad_token_id + 1 */
+  if (c->params.arch == LK_SHIM_ARCH_MPNET || c->params.arch == LK_SHIM_ARCH_XLMR)
     positions -= c->params.pad_token_id + 1;
   if (g_file_test (sbert, G_FILE_TEST_EXISTS))
     {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "likeness-shim.h"
 #include "lk-image.h"
@@ -43,5 +44,10 @@ LkModelConfig *lk_model_get_config (gpointer model);
 gboolean lk_model_config_is_clip   (const char *dir);
 gboolean lk_model_config_read_clip (LkModelConfig *config, const char *dir, GError **error);
 char    *lk_model_find_weights     (const char *dir, GError **error);
+
+/* lk-model-config-decoder.c: Qwen2/Qwen3 decoders, from config.json's object @o */
+gboolean lk_model_config_is_decoder   (const char *model_type);
+gboolean lk_model_config_read_decoder (LkModelConfig *config, JsonObject *o, const char *file, const char *dir,
+                                       GError **error);
 
 G_END_DECLS

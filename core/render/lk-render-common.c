@@ -11,10 +11,55 @@
 #include "lk-method-info.h"
 #include "lk-render-private.h"
 
+/* The byte a character of the byte-level BPE alphabet (GPT-2's, used by
+ * RoBERTa, CLIP and Qwen) stands for; -1 for a character outside it. The
+ * printable bytes stand for themselves, the 68 others are U+0100 on, in
+ * byte order. */
+static int
+byte_level_byte (gunichar c)
+{
+  int n = 0;
+
+  if ((c >= 33 && c <= 126) || (c >= 161 && c <= 172) || (c >= 174 && c <= 255))
+    return (int) c;
+  if (c < 256 || c > 256 + 67)
+    return -1;
+  for (int b = 0; b < 256; b++)
+    if (!((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255)) && n++ == (int) (c - 256))
+      return b;
+  return -1;
+}
+
+/* A byte-level token ("Ġcat", "ĠÃ©t") as the text it stands for
+ * (" cat", " ét"), when it uses the alphabet's shifted characters and its
+ * bytes are whole UTF-8; NULL otherwise (a WordPiece "café", a token that
+ * holds half a character), which is then shown as it is. */
+static char *
+byte_level_text (const char *s)
+{
+  g_autoptr(GString) bytes = g_string_new (NULL);
+  gboolean shifted = FALSE;
+
+  for (const char *p = s; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char_validated (p, -1);
+      int b = c == (gunichar) -1 || c == (gunichar) -2 ? -1 : byte_level_byte (c);
+      if (b < 0)
+        return NULL;
+      shifted |= c >= 256;
+      g_string_append_c (bytes, (char) b);
+    }
+  if (!shifted || !g_utf8_validate_len (bytes->str, bytes->len, NULL) || memchr (bytes->str, 0, bytes->len))
+    return NULL;
+  return g_string_free (g_steal_pointer (&bytes), FALSE);
+}
+
 /* Labels stay on one line: whitespace runs become one space. */
 static char *
-clean_label (const char *s)
+clean_label (const char *raw)
 {
+  g_autofree char *decoded = raw ? byte_level_text (raw) : NULL;
+  const char *s = decoded ? decoded : raw;
   GString *out = g_string_new (NULL);
   gboolean space = FALSE;
 

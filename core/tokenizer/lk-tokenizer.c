@@ -200,29 +200,6 @@ lk_tokenizer_new_from_file (const char  *tokenizer_json_path,
   return g_steal_pointer (&self);
 }
 
-LkTokenizer *
-lk_tokenizer_new_from_dir (const char  *model_dir,
-                           GError     **error)
-{
-  g_autofree char *path = NULL;
-
-  g_return_val_if_fail (model_dir != NULL, NULL);
-
-  path = g_build_filename (model_dir, "tokenizer.json", NULL);
-  return lk_tokenizer_new_from_file (path, error);
-}
-
-const char *
-lk_tokenizer_id_to_token (LkTokenizer *self,
-                          gint32       id)
-{
-  g_return_val_if_fail (LK_IS_TOKENIZER (self), NULL);
-
-  if (id < 0 || (guint) id >= self->id_to_token->len)
-    return NULL;
-  return g_ptr_array_index (self->id_to_token, id);
-}
-
 static gint32
 find_token (LkTokenizer *self,
             const char  *a,
@@ -237,6 +214,63 @@ find_token (LkTokenizer *self,
         id = token->id;
     }
   return id >= 0 ? id : lk_tok_model_lookup (self->model, b, strlen (b));
+}
+
+/* Without a padding block in tokenizer.json, transformers takes the pad
+ * token from tokenizer_config.json (or special_tokens_map.json): a string,
+ * or an object with its "content". Qwen's tokenizers name <|endoftext|>
+ * there and nowhere else. A file that cannot be read leaves no pad token:
+ * the methods that need one say so. */
+static void
+read_pad_token (LkTokenizer *self,
+                const char  *model_dir)
+{
+  static const char *const files[] = { "tokenizer_config.json", "special_tokens_map.json" };
+
+  for (guint f = 0; f < G_N_ELEMENTS (files) && self->pad_id < 0; f++)
+    {
+      g_autofree char *path = g_build_filename (model_dir, files[f], NULL);
+      g_autoptr(JsonNode) root = g_file_test (path, G_FILE_TEST_IS_REGULAR) ? lk_json_parse_file (path, NULL) : NULL;
+      JsonNode *node;
+      const char *content = NULL;
+
+      if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+          (node = json_object_get_member (json_node_get_object (root), "pad_token")) == NULL)
+        continue;
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+        content = json_node_get_string (node);
+      else if (JSON_NODE_HOLDS_OBJECT (node))
+        content = json_object_get_string_member_with_default (json_node_get_object (node), "content", NULL);
+      if (content != NULL)
+        self->pad_id = find_token (self, content, content);
+    }
+}
+
+LkTokenizer *
+lk_tokenizer_new_from_dir (const char  *model_dir,
+                           GError     **error)
+{
+  g_autoptr(LkTokenizer) self = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (model_dir != NULL, NULL);
+
+  path = g_build_filename (model_dir, "tokenizer.json", NULL);
+  self = lk_tokenizer_new_from_file (path, error);
+  if (self != NULL && self->pad_id < 0)
+    read_pad_token (self, model_dir);
+  return g_steal_pointer (&self);
+}
+
+const char *
+lk_tokenizer_id_to_token (LkTokenizer *self,
+                          gint32       id)
+{
+  g_return_val_if_fail (LK_IS_TOKENIZER (self), NULL);
+
+  if (id < 0 || (guint) id >= self->id_to_token->len)
+    return NULL;
+  return g_ptr_array_index (self->id_to_token, id);
 }
 
 gint32

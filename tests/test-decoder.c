@@ -1,0 +1,209 @@
+/* test-decoder.c — decoder-only embedders (the tiny Qwen3 and Qwen2 of
+ * tests/golden/tiny, made by tests/oracle/decoder_oracle.py): the
+ * explanation engine's checks hold on the new blocks (RMSNorm, SwiGLU,
+ * rotary positions, grouped-query and causal attention, last-token
+ * pooling), and config.json fields the decoder does not implement are
+ * refused by name. Their embeddings against sentence-transformers:
+ * test-tiny-parity.c. */
+#include <math.h>
+
+#include "lk-error.h"
+#include "lk-explain.h"
+#include "lk-methods.h"
+#include "lk-model-private.h"
+#include "lk-test-utils.h"
+
+#define A "The coffee is bad."
+#define B "This is not a good coffee."
+
+static LkModel *qwen3, *qwen2;
+
+static void zero_biases (LkExplainParams *p) { p->zero_biases = TRUE; }
+static void forward_l1 (LkExplainParams *p) { p->ad_mode = LK_AD_FORWARD; p->layer = 1; }
+static void reverse_l1 (LkExplainParams *p) { p->ad_mode = LK_AD_REVERSE; p->layer = 1; }
+static void forward_l1_zero (LkExplainParams *p) { forward_l1 (p); p->zero_biases = TRUE; }
+static void reverse_l1_zero (LkExplainParams *p) { reverse_l1 (p); p->zero_biases = TRUE; }
+
+static double
+max_rel_diff (LkExplanation *x, LkExplanation *y)
+{
+  const LkMatrix *mx = lk_explanation_get_matrix (x), *my = lk_explanation_get_matrix (y);
+  double diff = 0, scale = 0;
+
+  g_assert_cmpuint (mx->rows, ==, my->rows);
+  g_assert_cmpuint (mx->cols, ==, my->cols);
+  for (guint i = 0; i < mx->rows * mx->cols; i++)
+    {
+      diff = fmax (diff, fabs (mx->data[i] - my->data[i]));
+      scale = fmax (scale, fabs (my->data[i]));
+    }
+  g_assert_cmpfloat (scale, >, 0);
+  return diff / scale;
+}
+
+/* Qwen3 has no bias at all (RMSNorm has none, the projections none): the
+ * LRP graph is then linear in each layer's input, and ΣR = e_aᵀe_b holds
+ * with the model as it is, not only with its biases zeroed. */
+static void
+test_conservation_as_is (void)
+{
+  g_autoptr(LkExplanation) x = lk_test_explain (qwen3, A, B, LK_METHOD_BILRP, NULL);
+  double sim = lk_explanation_get_score (x, "similarity", NAN);
+
+  g_test_message ("qwen3: ΣR %.6f, similarity %.6f, error_relative %.3g", lk_explanation_get_score (x, "sum", NAN),
+                  sim, lk_explanation_get_score (x, "error_relative", NAN));
+  g_assert_cmpfloat (fabs (lk_explanation_get_score (x, "sum", NAN) - sim) / fabs (sim), <, 1e-4);
+  g_assert_cmpfloat (lk_explanation_get_score (x, "error_relative", 1), <, 1e-4);
+}
+
+/* Qwen2's q/k/v biases make a gap, which zeroing them closes. */
+static void
+test_conservation_zero_biases (void)
+{
+  g_autoptr(LkExplanation) kept = lk_test_explain (qwen2, A, B, LK_METHOD_BILRP, NULL);
+  g_autoptr(LkExplanation) x = lk_test_explain (qwen2, A, B, LK_METHOD_BILRP, zero_biases);
+  double sim = lk_explanation_get_score (x, "similarity", NAN);
+
+  g_test_message ("qwen2: error_relative %.3g with biases, %.3g without",
+                  lk_explanation_get_score (kept, "error_relative", NAN),
+                  lk_explanation_get_score (x, "error_relative", NAN));
+  g_assert_cmpfloat (fabs (lk_explanation_get_score (x, "sum", NAN) - sim) / fabs (sim), <, 1e-4);
+  g_assert_cmpfloat (lk_explanation_get_score (x, "error_relative", 1), <, 1e-4);
+  g_assert_cmpfloat (lk_explanation_get_score (kept, "error_relative", 0), >, 1e-3);
+}
+
+/* The default forward mode (libtorch's forward AD through the decoder's
+ * from_layer) against reverse mode, on the LRP graph (BiLRP) and the plain
+ * one (H×P), for both models. */
+static void
+test_forward_reverse (void)
+{
+  LkModel *models[] = { qwen3, qwen2 };
+
+  for (guint m = 0; m < G_N_ELEMENTS (models); m++)
+    {
+      g_autoptr(LkExplanation) bf = lk_test_explain (models[m], A, B, LK_METHOD_BILRP, forward_l1_zero);
+      g_autoptr(LkExplanation) br = lk_test_explain (models[m], A, B, LK_METHOD_BILRP, reverse_l1_zero);
+      g_autoptr(LkExplanation) hf = lk_test_explain (models[m], A, B, LK_METHOD_HXP, forward_l1);
+      g_autoptr(LkExplanation) hr = lk_test_explain (models[m], A, B, LK_METHOD_HXP, reverse_l1);
+      double db = max_rel_diff (bf, br), dh = max_rel_diff (hf, hr);
+
+      g_test_message ("%s: forward vs reverse, BiLRP %.3g, H×P %.3g", m ? "qwen2" : "qwen3", db, dh);
+      g_assert_cmpfloat (db, <, 1e-5);
+      g_assert_cmpfloat (dh, <, 1e-5);
+      g_assert_cmpfloat (lk_explanation_get_score (bf, "error_relative", 1), <, 1e-4);
+    }
+}
+
+/* IJ: ΣA against (e_a − r_a)ᵀ(e_b − r_b), with the reference a text of
+ * <|endoftext|> (the pad token) but for its last token. */
+static void
+test_ij (void)
+{
+  g_autoptr(LkExplanation) x = lk_test_explain (qwen3, A, B, LK_METHOD_IJ, NULL);
+  double err = lk_explanation_get_score (x, "error", NAN), expected = lk_explanation_get_score (x, "expected", NAN);
+
+  g_test_message ("qwen3 IJ: ΣA − expected %.3g of %.4f", err, expected);
+  g_assert_true (isfinite (err) && isfinite (expected));
+  g_assert_cmpfloat (fabs (err), <, 2e-2 * fabs (expected));
+}
+
+/* Causality: a decoder's last token sees every token, its first sees only
+ * itself. So a token's relevance for text A's embedding comes through the
+ * last position, and an edit after a token cannot change the hidden state
+ * at that token. */
+static void
+test_causal (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LkEncoding) e1 = lk_model_tokenize (qwen3, "The coffee is bad.", &error);
+  g_autoptr(LkEncoding) e2 = lk_model_tokenize (qwen3, "The coffee is good.", &error);
+  lk_shim_model *shim = lk_model_get_shim (qwen3);
+  int h = lk_shim_model_hidden_size (shim);
+  g_autofree float *h1 = g_new (float, (gsize) e1->n_tokens * h);
+  g_autofree float *h2 = g_new (float, (gsize) e2->n_tokens * h);
+  lk_shim_status st;
+  guint same = 0;
+  double diff = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (lk_shim_hidden_states (shim, e1->ids, e1->n_tokens, 2, h1, &st), ==, 0);
+  g_assert_cmpint (lk_shim_hidden_states (shim, e2->ids, e2->n_tokens, 2, h2, &st), ==, 0);
+  while (same < e1->n_tokens && same < e2->n_tokens && e1->ids[same] == e2->ids[same])
+    same++;
+  g_assert_cmpuint (same, >=, 2);
+  for (guint i = 0; i < same * (guint) h; i++)
+    diff = fmax (diff, fabs (h1[i] - h2[i]));
+  g_assert_cmpfloat (diff, <, 1e-6);
+  diff = 0;
+  for (guint i = same * h; i < (same + 1) * (guint) h; i++)
+    diff = fmax (diff, fabs (h1[i] - h2[i]));
+  g_assert_cmpfloat (diff, >, 1e-3);
+}
+
+/* config.json fields that change the computation and that the decoder
+ * does not implement: refused with the file and the field, not ignored. */
+static void
+test_config_refused (void)
+{
+  static const struct { const char *member, *json, *fragment; } cases[] = {
+    { "rope_parameters", "{\"rope_type\": \"yarn\", \"factor\": 4.0, \"rope_theta\": 1000000.0}",
+      "rope_parameters asks for \"yarn\" rotary scaling" },
+    { "rope_scaling", "{\"type\": \"linear\", \"factor\": 2.0}", "rope_scaling asks for \"linear\" rotary scaling" },
+    { "use_sliding_window", "true", "use_sliding_window is true" },
+    { "layer_types", "[\"full_attention\", \"sliding_attention\"]", "layer_types[1] is \"sliding_attention\"" },
+    { "hidden_act", "\"gelu\"", "hidden_act is \"gelu\"" },
+    { "num_key_value_heads", "3", "num_attention_heads 4 is not a multiple of num_key_value_heads 3" },
+    { "head_dim", "15", "head_dim is 15; expected an even number" },
+    { "rms_norm_eps", "-1.0", "rms_norm_eps is -1" },
+    { "rope_theta", "0.0", "rope_theta is 0" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *dir = lk_test_copy_tiny ("qwen3");
+      g_autofree char *path = g_build_filename (dir, "config.json", NULL);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(JsonParser) value = json_parser_new ();
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      LkModelOptions opts = { LK_DEVICE_CPU, 1 };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(LkModel) m = NULL;
+      JsonObject *o;
+
+      g_assert_true (json_parser_load_from_file (parser, path, NULL));
+      g_assert_true (json_parser_load_from_data (value, cases[i].json, -1, NULL));
+      o = json_node_get_object (json_parser_get_root (parser));
+      if (g_str_equal (cases[i].member, "rope_theta"))
+        json_object_remove_member (o, "rope_parameters");
+      json_object_set_member (o, cases[i].member, json_node_copy (json_parser_get_root (value)));
+      json_generator_set_root (gen, json_parser_get_root (parser));
+      g_assert_true (json_generator_to_file (gen, path, NULL));
+      m = lk_model_new_from_dir (dir, NULL, &opts, &error);
+      g_assert_null (m);
+      g_test_message ("%s = %s: %s", cases[i].member, cases[i].json, error->message);
+      lk_test_assert_message (error, "config.json: ");
+      lk_test_assert_message (error, cases[i].fragment);
+      lk_test_rm_rf (dir);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  int rc;
+
+  g_test_init (&argc, &argv, NULL);
+  qwen3 = lk_test_load_tiny ("qwen3");
+  qwen2 = lk_test_load_tiny ("qwen2");
+  g_test_add_func ("/decoder/conservation-as-is", test_conservation_as_is);
+  g_test_add_func ("/decoder/conservation-zero-biases", test_conservation_zero_biases);
+  g_test_add_func ("/decoder/forward-reverse", test_forward_reverse);
+  g_test_add_func ("/decoder/ij", test_ij);
+  g_test_add_func ("/decoder/causal", test_causal);
+  g_test_add_func ("/decoder/config-refused", test_config_refused);
+  rc = g_test_run ();
+  g_object_unref (qwen3);
+  g_object_unref (qwen2);
+  return rc;
+}
