@@ -6,6 +6,7 @@
  * refused by name. Their embeddings against sentence-transformers:
  * test-tiny-parity.c. */
 #include <math.h>
+#include <string.h>
 
 #include "lk-error.h"
 #include "lk-explain.h"
@@ -141,6 +142,73 @@ test_causal (void)
   g_assert_cmpfloat (diff, >, 1e-3);
 }
 
+/* A query prompt on text A: the similarity is sentence-transformers'
+ * encode (prompt_name="query") against the plain encoding of text B (the
+ * goldens of tests/oracle/decoder_oracle.py), the token ids are its
+ * tokenization of prompt + text, the prompt's tokens are flagged and count
+ * in BiLRP's conservation, and all of it survives a round trip through
+ * JSON. A prompt name the model lacks is an error listing its prompts. */
+static void
+test_prompts (void)
+{
+  g_autoptr(JsonNode) keep = NULL;
+  JsonObject *g = lk_test_load_golden ("tiny/qwen3-embeddings.json", &keep);
+  JsonArray *items = json_object_get_array_member (g, "items");
+  JsonObject *qa = json_array_get_object_element (items, 0), *db = json_array_get_object_element (items, 1);
+  JsonArray *q = json_object_get_array_member (qa, "query_embedding"), *d = json_object_get_array_member (db, "embedding");
+  JsonArray *ids = json_object_get_array_member (qa, "query_ids");
+  g_autoptr(LkExplainRequest) r = lk_explain_request_new (LK_METHOD_BILRP);
+  g_autoptr(LkExplanation) x = NULL;
+  g_autoptr(LkExplanation) back = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(LkEncoding) prompt_only = NULL;
+  double expected = 0, sim;
+  guint flagged = 0;
+
+  g_assert_cmpstr (lk_model_get_prompt (qwen3, "query"), !=, NULL);
+  for (guint i = 0; i < json_array_get_length (q); i++)
+    expected += json_array_get_double_element (q, i) * json_array_get_double_element (d, i);
+  lk_explain_request_set_texts (r, json_object_get_string_member (qa, "text"), json_object_get_string_member (db, "text"));
+  lk_explain_request_set_prompt (r, 0, "query", NULL);
+  x = lk_explain (qwen3, r, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  sim = lk_explanation_get_score (x, "similarity", NAN);
+  g_test_message ("prompted similarity %.7f, sentence-transformers %.7f", sim, expected);
+  g_assert_cmpfloat (fabs (sim - expected), <, 1e-5);
+  g_assert_cmpuint (lk_explanation_get_n_tokens (x, 0), ==, json_array_get_length (ids));
+  prompt_only = lk_tokenizer_encode (lk_model_get_tokenizer (qwen3), lk_model_get_prompt (qwen3, "query"), 0, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < lk_explanation_get_n_tokens (x, 0); i++)
+    flagged += lk_explanation_get_token (x, 0, i)->prompt;
+  /* the prompt alone, less its <|endoftext|>; the text's first token may
+   * merge with the prompt's last, which then counts as the prompt's */
+  g_assert_cmpuint (flagged, >=, prompt_only->n_tokens - 2);
+  g_assert_cmpuint (flagged, <=, prompt_only->n_tokens - 1);
+  for (guint i = 0; i < lk_explanation_get_n_tokens (x, 1); i++)
+    g_assert_false (lk_explanation_get_token (x, 1, i)->prompt);
+  g_assert_cmpfloat (lk_explanation_get_score (x, "error_relative", 1), <, 1e-4);
+  g_assert_cmpuint (lk_explanation_get_prompt_length (x, 0), ==, strlen (lk_model_get_prompt (qwen3, "query")));
+  json = lk_explanation_to_string (x, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(JsonNode) node = json_from_string (json, &error);
+    g_assert_no_error (error);
+    back = lk_explanation_new_from_json (node, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpuint (lk_explanation_get_prompt_length (back, 0), ==, lk_explanation_get_prompt_length (x, 0));
+  for (guint i = 0; i < lk_explanation_get_n_tokens (x, 0); i++)
+    g_assert_cmpint (lk_explanation_get_token (back, 0, i)->prompt, ==, lk_explanation_get_token (x, 0, i)->prompt);
+
+  g_clear_object (&x);
+  lk_explain_request_set_prompt (r, 0, "qurey", NULL);
+  x = lk_explain (qwen3, r, NULL, NULL, NULL, &error);
+  g_assert_null (x);
+  lk_test_assert_message (error, "prompt 'qurey' (text A) is not one of");
+  lk_test_assert_message (error, "(document, query)");
+}
+
 /* config.json fields that change the computation and that the decoder
  * does not implement: refused with the file and the field, not ignored. */
 static void
@@ -201,6 +269,7 @@ main (int argc, char **argv)
   g_test_add_func ("/decoder/forward-reverse", test_forward_reverse);
   g_test_add_func ("/decoder/ij", test_ij);
   g_test_add_func ("/decoder/causal", test_causal);
+  g_test_add_func ("/decoder/prompts", test_prompts);
   g_test_add_func ("/decoder/config-refused", test_config_refused);
   rc = g_test_run ();
   g_object_unref (qwen3);

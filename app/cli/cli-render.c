@@ -87,13 +87,14 @@ int
 cli_render (int argc, char **argv)
 {
   g_autofree char *view_name = NULL, *palette_name = NULL;
-  gboolean words = FALSE, no_specials = FALSE, describe = FALSE, allow_changed_image = FALSE;
+  gboolean words = FALSE, no_specials = FALSE, no_prompt = FALSE, describe = FALSE, allow_changed_image = FALSE;
   double scale = 2.0, threshold = 0;
   int top_k = -1, word = -1;
   GOptionEntry entries[] = {
     { "view", 0, 0, G_OPTION_ARG_STRING, &view_name, "heatmap (default; contrast for a ranking contrast), alignment, saliency, aspects, report or contrast", "VIEW" },
     { "words", 0, 0, G_OPTION_ARG_NONE, &words, "Merge sub-word tokens into words", NULL },
     { "no-specials", 0, 0, G_OPTION_ARG_NONE, &no_specials, "Hide special tokens ([CLS], [SEP], <s> …)", NULL },
+    { "no-prompt", 0, 0, G_OPTION_ARG_NONE, &no_prompt, "Hide the tokens of a prompt put before a text (explain --prompt-a …); they still count in the checks", NULL },
     { "palette", 0, 0, G_OPTION_ARG_STRING, &palette_name, "blue-red (default), purple-green or gray", "NAME" },
     { "scale", 0, 0, G_OPTION_ARG_DOUBLE, &scale, "PNG pixels per point (default 2)", "S" },
     { "top-k", 0, 0, G_OPTION_ARG_INT, &top_k, "Alignment: show the K strongest links (default 12; 0: all above --threshold)", "K" },
@@ -125,6 +126,7 @@ cli_render (int argc, char **argv)
   if (threshold < 0 || threshold > 1)
     return cli_usage ("render", "--threshold must be between 0 and 1");
   options.words = words;
+  options.hide_prompts = no_prompt;
   options.specials = !no_specials;
   options.threshold = threshold;
   if (top_k >= 0)

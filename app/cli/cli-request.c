@@ -37,6 +37,12 @@ cli_method_options_clear (CliMethodOptions *o)
   g_free (o->farthest);
   g_free (o->method_help);
   g_free (o->image_help);
+  g_free (o->prompt_name);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_free (o->prompt[i]);
+      g_free (o->prompt_text[i]);
+    }
   cli_method_options_init (o);
 }
 
@@ -68,6 +74,11 @@ cli_method_options_add_entries (CliMethodOptions *o, GArray *entries, CliOptionS
   add (entries, (GOptionEntry) { "measure", 0, 0, G_OPTION_ARG_STRING, &o->measure, "cos (default) or dot", "M" });
   add (entries, (GOptionEntry) { "ad-mode", 0, 0, G_OPTION_ARG_STRING, &o->ad_mode, "auto (default), forward or reverse", "MODE" });
   add (entries, (GOptionEntry) { "zero-biases", 0, 0, G_OPTION_ARG_NONE, &o->zero_biases, "BiLRP diagnostic: set every bias to zero, so conservation is exact", NULL });
+  add (entries, (GOptionEntry) { "prompt-name", 0, 0, G_OPTION_ARG_STRING, &o->prompt_name, "Put the model's prompt NAME (config_sentence_transformers.json) before both texts, as encode(prompt_name=NAME); none: no prompt, not even the model's default", "NAME" });
+  add (entries, (GOptionEntry) { "prompt-a", 0, 0, G_OPTION_ARG_STRING, &o->prompt[0], "The model's prompt NAME before text A only (a query: --prompt-a query)", "NAME" });
+  add (entries, (GOptionEntry) { "prompt-b", 0, 0, G_OPTION_ARG_STRING, &o->prompt[1], "The model's prompt NAME before text B (or the caption, or both documents of contrast)", "NAME" });
+  add (entries, (GOptionEntry) { "prompt-a-text", 0, 0, G_OPTION_ARG_STRING, &o->prompt_text[0], "A literal prompt before text A (E5's \"query: \")", "TEXT" });
+  add (entries, (GOptionEntry) { "prompt-b-text", 0, 0, G_OPTION_ARG_STRING, &o->prompt_text[1], "A literal prompt before text B (E5's \"passage: \")", "TEXT" });
   add (entries, (GOptionEntry) { "seed", 0, 0, G_OPTION_ARG_INT, &o->seed, "Seed of the perturbation curve's random baseline (default 1)", "S" });
   if (set & CLI_OPTIONS_DISTANCE)
     {
@@ -163,6 +174,29 @@ add_distance_options (const CliMethodOptions *d, LkExplainRequest *r, const char
          parse_window (r, c, d->farthest, "--farthest-window", "farthest_min", "farthest_max");
 }
 
+/* --prompt-a-text beats --prompt-a, which beats --prompt-name; "none"
+ * asks for no prompt. Names are checked against the model by lk_explain. */
+static gboolean
+add_prompts (const CliMethodOptions *o, LkExplainRequest *r, const char *command)
+{
+  for (guint s = 0; s < 2; s++)
+    {
+      const char *name = o->prompt[s] ? o->prompt[s] : o->prompt_name;
+      if (o->prompt_text[s] != NULL && o->prompt[s] != NULL)
+        {
+          g_autofree char *msg = g_strdup_printf ("--prompt-%c and --prompt-%c-text both give text %c's prompt; "
+                                                  "use one", 'a' + s, 'a' + s, 'A' + s);
+          cli_usage (command, msg);
+          return FALSE;
+        }
+      if (o->prompt_text[s] != NULL)
+        lk_explain_request_set_prompt (r, s, NULL, o->prompt_text[s]);
+      else if (name != NULL)
+        lk_explain_request_set_prompt (r, s, g_str_equal (name, "none") ? "" : name, NULL);
+    }
+  return TRUE;
+}
+
 LkExplainRequest *
 cli_method_options_to_request (const CliMethodOptions *o, const char *command)
 {
@@ -188,7 +222,7 @@ cli_method_options_to_request (const CliMethodOptions *o, const char *command)
       (o->zero_biases && !set_param (r, command, "zero-biases", "true")) ||
       (o->perturbation && !set_param (r, command, "perturbation", "true")) ||
       (o->seed != G_MININT && !set_int (r, command, "seed", o->seed)) ||
-      !add_distance_options (o, r, command))
+      !add_distance_options (o, r, command) || !add_prompts (o, r, command))
     return NULL;
   return g_steal_pointer (&r);
 }

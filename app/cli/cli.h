@@ -37,6 +37,9 @@ typedef struct {
   char     *measure;
   char     *ad_mode;
   gboolean  zero_biases;
+  char     *prompt_name;    /* both sides */
+  char     *prompt[2];      /* by side: a prompt name of the model, or "none" */
+  char     *prompt_text[2]; /* by side: a literal prompt */
   gboolean  perturbation;
   int       seed;
   /* distance masking */

@@ -4,6 +4,8 @@
  * lk-distance.c and lk-aspects.c. */
 #include "config.h"
 
+#include <string.h>
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -24,6 +26,11 @@ struct _LkExplainRequest {
   double          values[LK_N_PARAMS];
   gboolean        set[LK_N_PARAMS];
   LkAspectLayout *layout;
+  /* Prompts by side: a name of the model's prompts, or a literal text;
+   * prompt_set FALSE: the model's default_prompt_name, if any. */
+  gboolean        prompt_set[2];
+  char           *prompt_name[2];
+  char           *prompt_text[2];
 };
 
 G_DEFINE_BOXED_TYPE (LkExplainRequest, lk_explain_request, lk_explain_request_copy, lk_explain_request_free)
@@ -64,6 +71,11 @@ lk_explain_request_copy (const LkExplainRequest *request)
   r->image = g_strdup (request->image);
   r->contrast = g_strdup (request->contrast);
   r->layout = layout_copy (request->layout);
+  for (guint i = 0; i < 2; i++)
+    {
+      r->prompt_name[i] = g_strdup (request->prompt_name[i]);
+      r->prompt_text[i] = g_strdup (request->prompt_text[i]);
+    }
   return r;
 }
 
@@ -77,6 +89,11 @@ lk_explain_request_free (LkExplainRequest *request)
   g_free (request->image);
   g_free (request->contrast);
   g_clear_pointer (&request->layout, lk_aspect_layout_free);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_free (request->prompt_name[i]);
+      g_free (request->prompt_text[i]);
+    }
   g_free (request);
 }
 
@@ -137,6 +154,57 @@ lk_explain_request_get_text (const LkExplainRequest *request, guint side)
 {
   g_return_val_if_fail (request != NULL && side < 2, NULL);
   return side ? request->text_b : request->text_a;
+}
+
+void
+lk_explain_request_set_prompt (LkExplainRequest *request, guint side, const char *name, const char *text)
+{
+  g_return_if_fail (request != NULL && side < 2);
+  g_free (request->prompt_name[side]);
+  g_free (request->prompt_text[side]);
+  request->prompt_set[side] = TRUE;
+  request->prompt_name[side] = g_strdup (name);
+  request->prompt_text[side] = g_strdup (text);
+}
+
+void
+lk_explain_request_unset_prompt (LkExplainRequest *request, guint side)
+{
+  g_return_if_fail (request != NULL && side < 2);
+  request->prompt_set[side] = FALSE;
+  g_clear_pointer (&request->prompt_name[side], g_free);
+  g_clear_pointer (&request->prompt_text[side], g_free);
+}
+
+const char *
+lk_explain_request_get_prompt_name (const LkExplainRequest *request, guint side)
+{
+  g_return_val_if_fail (request != NULL && side < 2, NULL);
+  return request->prompt_name[side];
+}
+
+/* The prompt that goes before side @side's text for @model (NULL: none),
+ * and its name (NULL for a literal text). */
+static gboolean
+resolve_prompt (const LkExplainRequest *r, LkModel *model, guint side, const char **name, const char **text,
+                GError **error)
+{
+  const char *const *names = lk_model_get_prompt_names (model);
+
+  *name = r->prompt_set[side] ? r->prompt_name[side] : lk_model_get_default_prompt_name (model);
+  *text = r->prompt_set[side] ? r->prompt_text[side] : NULL;
+  if (*text == NULL && *name != NULL && **name != '\0' && (*text = lk_model_get_prompt (model, *name)) == NULL)
+    {
+      g_autofree char *list = names && names[0] ? g_strjoinv (", ", (char **) names) : NULL;
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_ARGUMENT,
+                   list ? "prompt '%s' (text %c) is not one of %s's prompts (%s)"
+                        : "prompt '%s' (text %c): %s defines no prompts (config_sentence_transformers.json)%s",
+                   *name, side ? 'B' : 'A', lk_model_get_id (model), list ? list : "");
+      return FALSE;
+    }
+  if (*text != NULL && **text == '\0')
+    *text = NULL;
+  return TRUE;
 }
 
 const char *
@@ -546,8 +614,19 @@ half_progress (double fraction, gpointer data)
 /* Two pairs, one query: the query's side is explained twice (each pair is
  * the method's own, unchanged result); lk_contrast_from_results ()
  * combines them, as it does for two lines of a batch. */
+/* Flags the tokens of each side's prompt (the request's texts began with
+ * them: lk_explain). */
+static void
+mark_prompts (LkExplanation *x, const char *const *prompts, const char *const *names)
+{
+  for (guint s = 0; s < 2; s++)
+    if (prompts[s] != NULL)
+      lk_explanation_mark_prompt (x, s, names[s], strlen (prompts[s]));
+}
+
 static LkExplanation *
-explain_contrast (LkModel *model, const LkExplainRequest *request, LkProgressFunc progress, gpointer data,
+explain_contrast (LkModel *model, const LkExplainRequest *request, const char *const *prompts,
+                  const char *const *names, LkProgressFunc progress, gpointer data,
                   GCancellable *cancellable, GError **error)
 {
   g_autoptr(LkExplainRequest) pair = lk_explain_request_copy (request);
@@ -569,6 +648,7 @@ explain_contrast (LkModel *model, const LkExplainRequest *request, LkProgressFun
             g_prefix_error (error, "document 2: ");
           return NULL;
         }
+      mark_prompts (*x[k], prompts, names);
     }
   return lk_contrast_from_results (x1, x2, error);
 }
@@ -581,6 +661,10 @@ lk_explain (LkModel                 *model,
             GCancellable            *cancellable,
             GError                 **error)
 {
+  g_autoptr(LkExplainRequest) prompted = NULL;
+  const char *prompts[2] = { NULL, NULL }, *names[2] = { NULL, NULL };
+  LkExplanation *x;
+
   g_return_val_if_fail (LK_IS_MODEL (model), NULL);
   g_return_val_if_fail (request != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
@@ -590,10 +674,42 @@ lk_explain (LkModel                 *model,
     return NULL;
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
+  if (!resolve_prompt (request, model, 0, &names[0], &prompts[0], error) ||
+      !resolve_prompt (request, model, 1, &names[1], &prompts[1], error))
+    return NULL;
+  if (request->image != NULL)
+    prompts[0] = NULL;  /* an image takes no text before it */
+  if (prompts[0] != NULL || prompts[1] != NULL)
+    {
+      /* As sentence-transformers' encode (prompt_name=…): the prompt and
+       * the text are one string, tokenized together. */
+      prompted = lk_explain_request_copy (request);
+      for (guint s = 0; s < 2; s++)
+        {
+          char **text = s ? &prompted->text_b : &prompted->text_a;
+          if (prompts[s] != NULL && *text != NULL)
+            {
+              char *joined = g_strconcat (prompts[s], *text, NULL);
+              g_free (*text);
+              *text = joined;
+            }
+        }
+      if (prompts[1] != NULL && prompted->contrast != NULL)
+        {
+          char *joined = g_strconcat (prompts[1], prompted->contrast, NULL);
+          g_free (prompted->contrast);
+          prompted->contrast = joined;
+        }
+      request = prompted;
+    }
   if (request->contrast != NULL)
-    return explain_contrast (model, request, progress, progress_data, cancellable, error);
-  return compute_func (request->method, request->image != NULL) (model, request, progress, progress_data,
-                                                                  cancellable, error);
+    x = explain_contrast (model, request, prompts, names, progress, progress_data, cancellable, error);
+  else
+    x = compute_func (request->method, request->image != NULL) (model, request, progress, progress_data,
+                                                                 cancellable, error);
+  if (x != NULL && request->contrast == NULL)
+    mark_prompts (x, prompts, names);
+  return x;
 }
 
 /* ---- async ---- */

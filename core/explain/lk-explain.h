@@ -61,6 +61,22 @@ const char        *lk_explain_request_get_text    (const LkExplainRequest  *requ
                                                    guint                    side);
 const char        *lk_explain_request_get_image   (const LkExplainRequest  *request);
 
+/* The prompt put before side @side's text (0: text A, 1: text B, the
+ * caption or both documents of a contrast), as sentence-transformers'
+ * encode (prompt_name=…) does: @name, one of the model's prompts
+ * (lk_model_get_prompt_names), or with @text non-NULL a literal text (then
+ * @name only labels it). A name of "" or an empty text: no prompt. Unset,
+ * a side gets the model's default_prompt_name, if it has one. The prompt's
+ * tokens are flagged in the result (LkToken.prompt) and count in every check. */
+void               lk_explain_request_set_prompt  (LkExplainRequest        *request,
+                                                   guint                    side,
+                                                   const char              *name,
+                                                   const char              *text);
+void               lk_explain_request_unset_prompt (LkExplainRequest       *request,
+                                                    guint                   side);
+const char        *lk_explain_request_get_prompt_name (const LkExplainRequest *request,
+                                                       guint                   side);
+
 /* A parameter's value (a choice's index, a boolean's 0 or 1): range and
  * type checked against the registry, with an error naming the parameter.
  * Whether the method takes it is checked when the request runs. */

@@ -351,6 +351,58 @@ read_max_length (LkModelConfig *c, const char *dir, GError **error)
   return TRUE;
 }
 
+/* sentence-transformers' prompts (E5's "query: ", Qwen3's "Instruct: …
+ * Query:"), which encode(prompt_name=…) puts before the text, and the one
+ * it uses when none is named. */
+static gboolean
+read_prompts (LkModelConfig *c, const char *dir, GError **error)
+{
+  g_autofree char *file = g_build_filename (dir, "config_sentence_transformers.json", NULL);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  JsonObject *o;
+  JsonNode *prompts;
+  const char *def;
+
+  if (!g_file_test (file, G_FILE_TEST_EXISTS))
+    return TRUE;
+  if ((root = lk_json_load (file, FALSE, error)) == NULL)
+    return FALSE;
+  o = json_node_get_object (root);
+  prompts = json_object_get_member (o, "prompts");
+  if (prompts != NULL && !JSON_NODE_HOLDS_NULL (prompts))
+    {
+      g_autoptr(GList) members = NULL;
+      if (!JSON_NODE_HOLDS_OBJECT (prompts))
+        return bad_field (error, file, "prompts is not an object (expected prompt names mapped to texts)");
+      members = json_object_get_members (json_node_get_object (prompts));
+      for (GList *l = members; l; l = l->next)
+        {
+          JsonNode *v = json_object_get_member (json_node_get_object (prompts), l->data);
+          if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_STRING)
+            return bad_field (error, file, "prompts.%s is not a string", (const char *) l->data);
+          g_ptr_array_add (names, g_strdup (l->data));
+          g_ptr_array_add (texts, g_strdup (json_node_get_string (v)));
+        }
+    }
+  def = lk_json_get_string (o, file, "default_prompt_name", NULL, NULL);
+  if (def != NULL)
+    {
+      gboolean known = FALSE;
+      for (guint i = 0; i < names->len; i++)
+        known |= g_str_equal (g_ptr_array_index (names, i), def);
+      if (!known)
+        return bad_field (error, file, "default_prompt_name \"%s\" is not one of the prompts", def);
+      c->default_prompt_name = g_strdup (def);
+    }
+  g_ptr_array_add (names, NULL);
+  g_ptr_array_add (texts, NULL);
+  c->prompt_names = (char **) g_ptr_array_steal (names, NULL);
+  c->prompt_texts = (char **) g_ptr_array_steal (texts, NULL);
+  return TRUE;
+}
+
 gboolean
 lk_model_config_read (LkModelConfig *c, const char *dir, GError **error)
 {
@@ -359,7 +411,8 @@ lk_model_config_read (LkModelConfig *c, const char *dir, GError **error)
     return lk_model_config_read_clip (c, dir, error);
   return read_transformer (c, dir, error) &&
          read_modules (c, dir, error) &&
-         read_max_length (c, dir, error);
+         read_max_length (c, dir, error) &&
+         read_prompts (c, dir, error);
 }
 
 void
@@ -367,6 +420,9 @@ lk_model_config_clear (LkModelConfig *c)
 {
   g_clear_pointer (&c->model_type, g_free);
   g_clear_pointer (&c->weights, g_free);
+  g_clear_pointer (&c->prompt_names, g_strfreev);
+  g_clear_pointer (&c->prompt_texts, g_strfreev);
+  g_clear_pointer (&c->default_prompt_name, g_free);
   for (guint i = 0; i < LK_SHIM_MAX_DENSE; i++)
     g_clear_pointer (&c->dense_weights[i], g_free);
 }

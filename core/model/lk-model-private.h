@@ -18,6 +18,10 @@ typedef struct {
   guint max_seq_length;
   gboolean clip;                 /* a CLIPModel (lk-model-clip.c) */
   LkImagePreprocess preprocess;  /* CLIP: preprocessor_config.json */
+  /* config_sentence_transformers.json: prompts by name, NULL-terminated */
+  char **prompt_names;
+  char **prompt_texts;
+  char *default_prompt_name;
 } LkModelConfig;
 
 gboolean lk_model_config_read  (LkModelConfig *config, const char *dir, GError **error);

@@ -131,6 +131,18 @@ guint lk_model_get_dim (LkModel *self) { return lk_shim_model_embedding_dim (sel
 guint lk_model_get_max_seq_length (LkModel *self) { return self->config.max_seq_length; }
 gboolean lk_model_get_normalize (LkModel *self) { return self->config.params.normalize != 0; }
 LkTokenizer *lk_model_get_tokenizer (LkModel *self) { return self->tokenizer; }
+const char * const *lk_model_get_prompt_names (LkModel *self) { return (const char * const *) self->config.prompt_names; }
+const char *lk_model_get_default_prompt_name (LkModel *self) { return self->config.default_prompt_name; }
+
+const char *
+lk_model_get_prompt (LkModel *self, const char *name)
+{
+  g_return_val_if_fail (LK_IS_MODEL (self), NULL);
+  for (guint i = 0; name && self->config.prompt_names && self->config.prompt_names[i]; i++)
+    if (g_str_equal (self->config.prompt_names[i], name))
+      return self->config.prompt_texts[i];
+  return NULL;
+}
 
 lk_shim_model *
 lk_model_get_shim (gpointer model)

@@ -116,6 +116,17 @@ guint        lk_model_get_dim            (LkModel *self);
 guint        lk_model_get_max_seq_length (LkModel *self);
 gboolean     lk_model_get_normalize      (LkModel *self);
 /**
+ * lk_model_get_prompt_names:
+ *
+ * Returns: (transfer none) (array zero-terminated=1) (nullable): the names
+ * of the prompts in config_sentence_transformers.json ("query", …)
+ */
+const char * const *lk_model_get_prompt_names (LkModel *self);
+/* The text of prompt @name, or NULL when the model has none of that name. */
+const char  *lk_model_get_prompt         (LkModel *self, const char *name);
+/* default_prompt_name: the prompt sentence-transformers uses when none is named. */
+const char  *lk_model_get_default_prompt_name (LkModel *self);
+/**
  * lk_model_get_tokenizer: (skip)
  *
  * Not for bindings: it takes or gives types of the C API only.

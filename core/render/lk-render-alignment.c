@@ -28,7 +28,7 @@ chip_style (LkFigure *f, LkTextStyle *st, guint side, guint k)
   gboolean highlighted = hl >= 0 && (int) lk_figure_source (f, side, k) == hl;
 
   lk_text_style_init (st, 10, highlighted, LK_ANCHOR_MIDDLE,
-                      lk_figure_is_special (f, side, k) ? &f->dim : &f->text);
+                      lk_figure_is_dimmed (f, side, k) ? &f->dim : &f->text);
 }
 
 static void

@@ -96,8 +96,10 @@ collect_side (LkFigure *f, guint side)
     {
       gboolean special = words ? lk_explanation_word_is_special (x, side, k)
                                : lk_explanation_get_token (x, side, k)->special;
+      gboolean prompt = words ? lk_explanation_word_is_prompt (x, side, k)
+                              : lk_explanation_get_token (x, side, k)->prompt;
       g_autofree char *raw = NULL;
-      if (special && !f->opt.specials)
+      if ((special && !f->opt.specials) || (prompt && f->opt.hide_prompts))
         continue;
       raw = words ? lk_explanation_dup_word (x, side, k) : g_strdup (lk_explanation_get_token (x, side, k)->text);
       g_array_append_val (f->index[side], k);
@@ -174,12 +176,39 @@ lk_figure_source (LkFigure *f, guint side, guint k)
   return g_array_index (f->index[side], guint, k);
 }
 
+/* The side's input as the user wrote it: “text”, and after a prompt
+ * “text” (after the prompt “query”), so that a long instruction does not
+ * fill the caption; the prompt's own tokens are in the figure, dimmed. */
+char *
+lk_figure_dup_input (LkFigure *f, guint side)
+{
+  const char *text = lk_explanation_get_text (f->x, side);
+  gsize n = lk_explanation_get_prompt_length (f->x, side);
+  JsonNode *prompts = lk_explanation_lookup_extra (f->x, "prompts");
+  JsonNode *p = NULL;
+  const char *name = NULL;
+
+  if (n == 0)
+    return g_strdup_printf ("“%s”", text ? text : "");
+  if (JSON_NODE_HOLDS_OBJECT (prompts))
+    p = json_object_get_member (json_node_get_object (prompts), side ? "b" : "a");
+  if (p != NULL && JSON_NODE_HOLDS_OBJECT (p))
+    name = json_object_get_string_member_with_default (json_node_get_object (p), "name", NULL);
+  if (name != NULL && *name)
+    return g_strdup_printf (_("“%s” (after the prompt “%s”)"), text + n, name);
+  return g_strdup_printf (_("“%s” (after a prompt of %u characters)"), text + n,
+                          (guint) g_utf8_strlen (text, n));
+}
+
+/* Special tokens and a prompt's tokens are drawn dim: they are there, and
+ * count, but they are not what the user wrote. */
 gboolean
-lk_figure_is_special (LkFigure *f, guint side, guint k)
+lk_figure_is_dimmed (LkFigure *f, guint side, guint k)
 {
   guint src = lk_figure_source (f, side, k);
-  return f->opt.words ? lk_explanation_word_is_special (f->x, side, src)
-                      : lk_explanation_get_token (f->x, side, src)->special;
+  if (f->opt.words)
+    return lk_explanation_word_is_special (f->x, side, src) || lk_explanation_word_is_prompt (f->x, side, src);
+  return lk_explanation_get_token (f->x, side, src)->special || lk_explanation_get_token (f->x, side, src)->prompt;
 }
 
 int

@@ -207,7 +207,7 @@ draw_rows (LkFigure *f, LkCanvas *c, Contrast *ct, double y, double name_w)
       g_autofree char *num = lk_format_number (ct->diff[i]);
       LkRgba dc;
 
-      name.color = lk_figure_is_special (f, 0, i) ? f->dim : f->text;
+      name.color = lk_figure_is_dimmed (f, 0, i) ? f->dim : f->text;
       lk_canvas_class (c, "query-token");
       lk_canvas_data (c, "token", "%s", lk_figure_label (f, 0, i));
       lk_canvas_data_double (c, "document-1", ct->value[0][i]);

@@ -50,7 +50,7 @@ cell_text (double v, int decimals)
 static void
 label_style (LkFigure *f, Geometry *g, LkTextStyle *st, guint side, guint k)
 {
-  gboolean special = lk_figure_is_special (f, side, k);
+  gboolean special = lk_figure_is_dimmed (f, side, k);
   int hl = side ? f->opt.highlight_b : f->opt.highlight_a;
   gboolean highlighted = hl >= 0 && (int) lk_figure_source (f, side, k) == hl;
 
@@ -203,9 +203,8 @@ draw_axes_caption (LkFigure *f, LkCanvas *c, double y, double width)
   lk_canvas_font_extents (c, &st, &asc, &desc);
   for (guint s = 0; s < 2; s++)
     {
-      const char *text = lk_explanation_get_text (f->x, s);
-      g_autofree char *line = s ? g_strdup_printf (_("Columns: B “%s”"), text ? text : "")
-                                : g_strdup_printf (_("Rows: A “%s”"), text ? text : "");
+      g_autofree char *input = lk_figure_dup_input (f, s);
+      g_autofree char *line = s ? g_strdup_printf (_("Columns: B %s"), input) : g_strdup_printf (_("Rows: A %s"), input);
       g_autofree char *shown = lk_canvas_ellipsize (c, line, &st, width);
       lk_canvas_class (c, "axes");
       lk_canvas_text (c, LK_RENDER_MARGIN, y + asc, shown, &st);

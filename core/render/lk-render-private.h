@@ -34,7 +34,8 @@ guint        lk_figure_n           (LkFigure *f, guint side);
 double       lk_figure_value       (LkFigure *f, guint row, guint col);
 const char  *lk_figure_label       (LkFigure *f, guint side, guint k);
 guint        lk_figure_source      (LkFigure *f, guint side, guint k);
-gboolean     lk_figure_is_special  (LkFigure *f, guint side, guint k);
+gboolean     lk_figure_is_dimmed  (LkFigure *f, guint side, guint k);
+char        *lk_figure_dup_input  (LkFigure *f, guint side);
 /* The shown index of source index @source, or -1. */
 int          lk_figure_find        (LkFigure *f, guint side, int source);
 /* The strongest shown pairs by |value|, at most @k, as row * n_cols + col. */

@@ -3,6 +3,8 @@
  * readers and tooltips. Export is in lk-render-export.c. */
 #include "config.h"
 
+#include <string.h>
+
 #include <math.h>
 
 #include <glib/gi18n-lib.h>
@@ -14,6 +16,7 @@ void
 lk_render_options_init (LkRenderOptions *options)
 {
   g_return_if_fail (options != NULL);
+  memset (options, 0, sizeof *options);
   options->palette = LK_PALETTE_BLUE_RED;
   options->words = FALSE;
   options->specials = TRUE;

@@ -37,6 +37,7 @@ typedef struct {
   LkPalette palette;
   gboolean  words;          /* merge sub-words into words */
   gboolean  specials;       /* show special tokens */
+  gboolean  hide_prompts;   /* leave a prompt's tokens out of the figure (they still count in its checks) */
   int       top_k;          /* alignment: strongest k links (0 = all above threshold) */
   double    threshold;      /* alignment: hide links below this share of the largest |value| */
   gboolean  dark;           /* dark style colours for the on-screen view */

@@ -128,7 +128,8 @@ lk_explanation_get_text (LkExplanation *self, guint side)
 }
 
 /* A token starts a new display word when it is special, follows a special,
- * or carries a different tokenizer word index than the token before. */
+ * crosses the end of a prompt or carries a different tokenizer word index
+ * than the token before. */
 void
 lk_explanation_add_token (LkExplanation *self, guint side, const LkToken *token)
 {
@@ -142,6 +143,7 @@ lk_explanation_add_token (LkExplanation *self, guint side, const LkToken *token)
   copy.text = g_strdup (token->text);
   n = s->tokens->len;
   if (n == 0 || token->special || g_array_index (s->tokens, LkToken, n - 1).special ||
+      g_array_index (s->tokens, LkToken, n - 1).prompt != token->prompt ||
       g_array_index (s->tokens, LkToken, n - 1).word != token->word)
     {
       g_array_append_val (s->word_first, n);
@@ -151,6 +153,80 @@ lk_explanation_add_token (LkExplanation *self, guint side, const LkToken *token)
   g_array_index (s->word_last, guint, w) = n;
   g_array_append_val (s->token_word, w);
   g_array_append_val (s->tokens, copy);
+}
+
+void
+lk_explanation_mark_prompt (LkExplanation *self, guint side, const char *name, gsize n_bytes)
+{
+  Side *s;
+  g_autoptr(GArray) old = NULL;
+  JsonNode *node;
+  JsonObject *prompts;
+  JsonObject *p;
+
+  g_return_if_fail (LK_IS_EXPLANATION (self) && side < 2);
+  s = &self->side[side];
+  if (n_bytes == 0 || s->text == NULL || n_bytes > strlen (s->text))
+    return;
+  /* The words are rebuilt over the flagged tokens. */
+  old = g_steal_pointer (&s->tokens);
+  s->tokens = g_array_new (FALSE, FALSE, sizeof (LkToken));
+  g_array_set_clear_func (s->tokens, token_clear);
+  g_array_set_size (s->word_first, 0);
+  g_array_set_size (s->word_last, 0);
+  g_array_set_size (s->token_word, 0);
+  for (guint i = 0; i < old->len; i++)
+    {
+      LkToken t = g_array_index (old, LkToken, i);
+      t.prompt = !t.special && t.start < n_bytes;
+      lk_explanation_add_token (self, side, &t);
+    }
+  node = lk_explanation_lookup_extra (self, "prompts");
+  if (node != NULL && !JSON_NODE_HOLDS_OBJECT (node))
+    json_object_remove_member (self->extras, "prompts");
+  prompts = lk_explanation_get_extra (self, "prompts");
+  p = json_object_new ();
+  if (name != NULL)
+    json_object_set_string_member (p, "name", name);
+  {
+    g_autofree char *text = g_strndup (s->text, n_bytes);
+    json_object_set_string_member (p, "text", text);
+  }
+  json_object_set_int_member (p, "bytes", n_bytes);
+  json_object_set_object_member (prompts, side ? "b" : "a", p);
+}
+
+gsize
+lk_explanation_get_prompt_length (LkExplanation *self, guint side)
+{
+  JsonNode *node;
+  JsonNode *p;
+  const char *text;
+  gint64 n;
+
+  g_return_val_if_fail (LK_IS_EXPLANATION (self) && side < 2, 0);
+  node = lk_explanation_lookup_extra (self, "prompts");
+  text = self->side[side].text;
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) || text == NULL ||
+      (p = json_object_get_member (json_node_get_object (node), side ? "b" : "a")) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (p))
+    return 0;
+  /* A file read back may say anything: never past the text, never inside a character. */
+  n = json_object_get_int_member_with_default (json_node_get_object (p), "bytes", 0);
+  if (n <= 0 || (gsize) n > strlen (text) || !g_utf8_validate_len (text, n, NULL))
+    return 0;
+  return (gsize) n;
+}
+
+gboolean
+lk_explanation_word_is_prompt (LkExplanation *self, guint side, guint word)
+{
+  Side *s;
+
+  g_return_val_if_fail (side < 2, FALSE);
+  s = &self->side[side];
+  g_return_val_if_fail (word < s->word_first->len, FALSE);
+  return g_array_index (s->tokens, LkToken, g_array_index (s->word_first, guint, word)).prompt;
 }
 
 guint
@@ -461,6 +537,8 @@ lk_explanation_dup_token_info_json (LkExplanation *self, guint side)
       json_object_set_int_member (ti, "end", t->end);
       json_object_set_boolean_member (ti, "special", t->special);
       json_object_set_int_member (ti, "word", t->word);
+      if (t->prompt)
+        json_object_set_boolean_member (ti, "prompt", TRUE);
       json_array_add_object_element (a, ti);
     }
   return a;
@@ -578,6 +656,7 @@ read_tokens (LkExplanation *self, JsonObject *root, GError **error)
               tok.end = json_object_get_int_member_with_default (o, "end", 0);
               tok.special = json_object_get_boolean_member_with_default (o, "special", FALSE);
               tok.word = json_object_get_int_member_with_default (o, "word", i);
+              tok.prompt = json_object_get_boolean_member_with_default (o, "prompt", FALSE);
             }
           lk_explanation_add_token (self, s, &tok);
         }

@@ -23,6 +23,7 @@ typedef struct {
   gsize   end;
   gboolean special;
   int     word;      /* index into the side's words, -1 for specials */
+  gboolean prompt;   /* part of the prompt put before the text (lk_explanation_mark_prompt) */
 } LkToken;
 
 /* A dense rows × cols matrix of doubles. */
@@ -39,6 +40,13 @@ void           lk_explanation_set_text     (LkExplanation *self, guint side, con
 const char    *lk_explanation_get_text     (LkExplanation *self, guint side);
 void           lk_explanation_add_token    (LkExplanation *self, guint side, const LkToken *token);
 guint          lk_explanation_get_n_tokens (LkExplanation *self, guint side);
+/* The side's text begins with a prompt of @n_bytes bytes (named @name, or
+ * NULL for a literal one): its tokens are flagged, they form words of their
+ * own, and "prompts" records it. The tokens still count in every check. */
+void           lk_explanation_mark_prompt  (LkExplanation *self, guint side, const char *name, gsize n_bytes);
+/* The prompt's length in bytes at the start of the side's text (0: none). */
+gsize          lk_explanation_get_prompt_length (LkExplanation *self, guint side);
+gboolean       lk_explanation_word_is_prompt (LkExplanation *self, guint side, guint word);
 const LkToken *lk_explanation_get_token    (LkExplanation *self, guint side, guint i);
 /* Words: spans of sub-word tokens; specials are words of their own. */
 guint          lk_explanation_get_n_words  (LkExplanation *self, guint side);
