@@ -30,6 +30,11 @@ struct _LkInputPane
   GtkEntry    *caption_entry;
   GtkLabel    *count_caption;
 
+  /* A prompt chooser under each text, shown for models that name prompts
+   * (config_sentence_transformers.json): "No Prompt", then the names. */
+  GtkDropDown *prompt_drop[2];
+  GtkStringList *prompt_names;
+
   LkModel     *model;
   char        *image;
   guint        count_source;
@@ -291,6 +296,7 @@ lk_input_pane_dispose (GObject *object)
   g_clear_handle_id (&self->count_source, g_source_remove);
   g_clear_object (&self->model);
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_INPUT_PANE);
+  g_clear_object (&self->prompt_names);
   G_OBJECT_CLASS (lk_input_pane_parent_class)->dispose (object);
 }
 
@@ -354,6 +360,86 @@ lk_input_pane_init (LkInputPane *self)
       g_signal_connect_swapped (buffer, "changed", G_CALLBACK (on_changed), self);
     }
   g_signal_connect_swapped (self->caption_entry, "changed", G_CALLBACK (on_changed), self);
+
+  self->prompt_names = gtk_string_list_new (NULL);
+  for (guint side = 0; side < 2; side++)
+    {
+      GtkLabel *count = side ? self->count_b : self->count_a;
+      self->prompt_drop[side] = GTK_DROP_DOWN (gtk_drop_down_new (g_object_ref (G_LIST_MODEL (self->prompt_names)), NULL));
+      gtk_widget_set_visible (GTK_WIDGET (self->prompt_drop[side]), FALSE);
+      gtk_widget_set_valign (GTK_WIDGET (self->prompt_drop[side]), GTK_ALIGN_CENTER);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->prompt_drop[side]),
+                                   _("The model's prompt put before this text, as sentence-transformers does "
+                                     "for a query or a document"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->prompt_drop[side]), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      side ? _("Prompt of text B") : _("Prompt of text A"), -1);
+      gtk_widget_set_hexpand (GTK_WIDGET (count), TRUE);
+      gtk_widget_insert_after (GTK_WIDGET (self->prompt_drop[side]), gtk_widget_get_parent (GTK_WIDGET (count)),
+                               GTK_WIDGET (count));
+      g_signal_connect_swapped (self->prompt_drop[side], "notify::selected", G_CALLBACK (on_changed), self);
+    }
+}
+
+/* The choosers list the model's prompts; each starts at the model's
+ * default_prompt_name, else at "No Prompt". The same names again (the
+ * model chosen, then loaded) keep what the user picked. */
+void
+lk_input_pane_set_prompt_names (LkInputPane *self, const char *const *names, const char *def)
+{
+  guint n = names ? g_strv_length ((char **) names) : 0, selected = 0, have;
+  gboolean same;
+
+  g_return_if_fail (LK_IS_INPUT_PANE (self));
+  have = g_list_model_get_n_items (G_LIST_MODEL (self->prompt_names));
+  same = have == n + 1;
+  for (guint i = 0; same && i < n; i++)
+    same = g_str_equal (gtk_string_list_get_string (self->prompt_names, i + 1), names[i]);
+  if (same && have > 0)
+    return;
+  for (guint side = 0; side < 2; side++)
+    g_signal_handlers_block_by_func (self->prompt_drop[side], on_changed, self);
+  gtk_string_list_splice (self->prompt_names, 0, have, NULL);
+  gtk_string_list_append (self->prompt_names, _("No Prompt"));
+  for (guint i = 0; i < n; i++)
+    {
+      gtk_string_list_append (self->prompt_names, names[i]);
+      if (g_strcmp0 (names[i], def) == 0)
+        selected = i + 1;
+    }
+  for (guint side = 0; side < 2; side++)
+    {
+      gtk_drop_down_set_selected (self->prompt_drop[side], selected);
+      gtk_widget_set_visible (GTK_WIDGET (self->prompt_drop[side]), n > 0);
+      g_signal_handlers_unblock_by_func (self->prompt_drop[side], on_changed, self);
+    }
+  on_changed (self);
+}
+
+const char *
+lk_input_pane_get_prompt (LkInputPane *self, guint side)
+{
+  guint i;
+
+  g_return_val_if_fail (LK_IS_INPUT_PANE (self) && side < 2, NULL);
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->prompt_drop[side])))
+    return NULL;
+  i = gtk_drop_down_get_selected (self->prompt_drop[side]);
+  if (i == 0 || i == GTK_INVALID_LIST_POSITION)
+    return "";
+  return gtk_string_list_get_string (self->prompt_names, i);
+}
+
+void
+lk_input_pane_set_prompt (LkInputPane *self, guint side, const char *name)
+{
+  g_return_if_fail (LK_IS_INPUT_PANE (self) && side < 2);
+  for (guint i = 1; name && *name && i < g_list_model_get_n_items (G_LIST_MODEL (self->prompt_names)); i++)
+    if (g_str_equal (gtk_string_list_get_string (self->prompt_names, i), name))
+      {
+        gtk_drop_down_set_selected (self->prompt_drop[side], i);
+        return;
+      }
+  gtk_drop_down_set_selected (self->prompt_drop[side], 0);
 }
 
 LkInputMode
@@ -466,6 +552,8 @@ lk_input_pane_set_model (LkInputPane *self, LkModel *model)
     {
       g_clear_handle_id (&self->count_source, g_source_remove);
       update_counts (self);
+      if (model != NULL)
+        lk_input_pane_set_prompt_names (self, lk_model_get_prompt_names (model), lk_model_get_default_prompt_name (model));
     }
 }
 

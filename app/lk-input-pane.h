@@ -62,6 +62,18 @@ void         lk_input_pane_highlight       (LkInputPane *self,
 void         lk_input_pane_focus_text      (LkInputPane *self,
                                             guint        side);
 
+/* The prompt chosen for text @side: NULL when the model names none, ""
+ * for "No Prompt", else one of lk_model_get_prompt_names (). */
+const char  *lk_input_pane_get_prompt      (LkInputPane *self,
+                                            guint        side);
+/* The prompts of the chosen model (lk_model_read_prompts), before it loads. */
+void         lk_input_pane_set_prompt_names (LkInputPane       *self,
+                                             const char *const *names,
+                                             const char        *default_name);
+void         lk_input_pane_set_prompt      (LkInputPane *self,
+                                            guint        side,
+                                            const char  *name);
+
 /* Why the chosen image cannot be read (shown in its place), or NULL. */
 const char  *lk_input_pane_get_image_error (LkInputPane *self);
 

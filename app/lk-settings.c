@@ -303,6 +303,7 @@ lk_settings_fill_render_options (LkSettings *self, LkRenderOptions *options)
   options->palette = g_settings_get_enum (self->settings, "palette");
   options->words = g_settings_get_boolean (self->settings, "merge-subwords");
   options->specials = g_settings_get_boolean (self->settings, "show-specials");
+  options->hide_prompts = !g_settings_get_boolean (self->settings, "show-prompts");
   options->top_k = g_settings_get_int (self->settings, "alignment-top-k");
   options->overlay_alpha = g_settings_get_double (self->settings, "saliency-opacity");
 }

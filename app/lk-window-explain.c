@@ -37,8 +37,13 @@ lk_window_request_key_for_mode (LkWindow *self, LkInputMode mode, const char *me
       a = lk_input_pane_dup_text (self->input_pane, 0);
       b = lk_input_pane_dup_text (self->input_pane, 1);
     }
-  return g_strjoin ("\x1e", model ? model : "", lk_input_mode_to_string (mode), a ? a : "", b ? b : "",
-                    params_s, method ? method : chosen, NULL);
+  {
+    /* "\x1f" (unit separator): no prompt chooser, as for a model without prompts */
+    const char *pa = mode == LK_INPUT_TEXT_PAIR ? lk_input_pane_get_prompt (self->input_pane, 0) : NULL;
+    const char *pb = mode == LK_INPUT_TEXT_PAIR ? lk_input_pane_get_prompt (self->input_pane, 1) : NULL;
+    return g_strjoin ("\x1e", model ? model : "", lk_input_mode_to_string (mode), a ? a : "", b ? b : "",
+                      params_s, method ? method : chosen, pa ? pa : "\x1f", pb ? pb : "\x1f", NULL);
+  }
 }
 
 /* The key for the inputs shown now. */
@@ -178,7 +183,12 @@ start_explain (LkWindow *self, const char *a, const char *b, const char *key)
   if (lk_input_pane_get_mode (self->input_pane) == LK_INPUT_IMAGE_CAPTION)
     lk_explain_request_set_image (request, a, b);
   else
-    lk_explain_request_set_texts (request, a, b);
+    {
+      lk_explain_request_set_texts (request, a, b);
+      for (guint s = 0; s < 2; s++)
+        if (lk_input_pane_get_prompt (self->input_pane, s) != NULL)
+          lk_explain_request_set_prompt (request, s, lk_input_pane_get_prompt (self->input_pane, s), NULL);
+    }
   job->window = self;
   job->key = g_strdup (key);
   job->generation = self->generation;

@@ -56,6 +56,7 @@ struct _LkWindow
   LkDetailsView        *details_view;
   GtkWidget            *words_button;
   GtkWidget            *specials_button;
+  GtkWidget            *prompts_button;
   GtkWidget            *topk_box;
   GtkWidget            *opacity_box;
   GtkLabel             *selection_label;
@@ -78,6 +79,7 @@ struct _LkWindow
   char                 *load_name;      /* as chosen, for the model loading */
   GCancellable         *load_cancellable;
   GCancellable         *aspects_cancellable;  /* lk-window.c's check_aspects () */
+  char                 *prompts_for;          /* the model check_prompts () last asked about */
   gboolean              explain_after_load;
 
   /* the running explanation */

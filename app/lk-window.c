@@ -433,6 +433,9 @@ on_visible_view_changed (LkWindow *self)
   update_selection_label (self);
   gtk_widget_set_visible (self->words_button, figure);
   gtk_widget_set_visible (self->specials_button, figure);
+  gtk_widget_set_visible (self->prompts_button, figure && self->current &&
+                          (lk_explanation_get_prompt_length (self->current, 0) > 0 ||
+                           lk_explanation_get_prompt_length (self->current, 1) > 0));
   gtk_widget_set_visible (self->zoom_box, figure);
   lk_window_update_actions (self);
 }
@@ -547,7 +550,7 @@ on_settings_changed (LkWindow *self, const char *key)
       }
     }
   else if (g_str_equal (key, "palette") || g_str_equal (key, "merge-subwords") || g_str_equal (key, "show-specials")
-           || g_str_equal (key, "alignment-top-k") || g_str_equal (key, "saliency-opacity"))
+           || g_str_equal (key, "show-prompts") || g_str_equal (key, "alignment-top-k") || g_str_equal (key, "saliency-opacity"))
     apply_render_options (self);
   else if (g_str_equal (key, "method-params")
            || g_str_equal (key, "method"))
@@ -615,10 +618,43 @@ check_aspects (LkWindow *self)
   lk_aspects_available_async (model, self->aspects_cancellable, on_aspects_checked, g_object_ref (self));
 }
 
+/* The chosen model's prompts, read from its folder (not loaded: that
+ * waits for Explain), so that the prompt choosers show before it runs. */
+static void
+on_prompts_resolved (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(LkWindow) self = data;
+  g_autofree char *dir = lk_model_store_resolve_finish (result, NULL);
+  g_auto(GStrv) names = NULL;
+  g_autofree char *def = NULL;
+
+  if (self->disposed || g_strcmp0 (self->prompts_for, lk_model_chooser_get_model (self->model_chooser)) != 0)
+    return;
+  if (dir == NULL || !lk_model_read_prompts (dir, &names, &def, NULL))
+    names = g_new0 (char *, 1);
+  lk_input_pane_set_prompt_names (self->input_pane, (const char *const *) names, def);
+}
+
+static void
+check_prompts (LkWindow *self)
+{
+  const char *model = lk_model_chooser_get_model (self->model_chooser);
+
+  g_free (self->prompts_for);
+  self->prompts_for = g_strdup (model);
+  if (model == NULL || *model == '\0')
+    {
+      lk_input_pane_set_prompt_names (self->input_pane, NULL, NULL);
+      return;
+    }
+  lk_model_store_resolve_async (model, FALSE, NULL, NULL, NULL, on_prompts_resolved, g_object_ref (self));
+}
+
 static void
 on_model_changed (LkWindow *self)
 {
   check_aspects (self);
+  check_prompts (self);
   lk_window_refresh_results (self);
 }
 
@@ -897,7 +933,7 @@ focus_text_action (GtkWidget *widget, const char *action, GVariant *param)
 
 /* Stateful actions straight from GSettings: the header bar's input mode,
  * the options bar's toggles and the method shortcuts. */
-static const char * const settings_actions[] = { "input-mode", "merge-subwords", "show-specials", "method" };
+static const char * const settings_actions[] = { "input-mode", "merge-subwords", "show-specials", "show-prompts", "method" };
 
 static void
 lk_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
@@ -947,6 +983,7 @@ lk_window_finalize (GObject *object)
   g_hash_table_unref (self->cache);
   g_free (self->model_name);
   g_free (self->load_name);
+  g_free (self->prompts_for);
   g_free (self->current_key);
   g_free (self->last_toast_file);
   g_free (self->last_error);
@@ -1058,6 +1095,7 @@ lk_window_class_init (LkWindowClass *klass)
   BIND (details_view);
   BIND (words_button);
   BIND (specials_button);
+  BIND (prompts_button);
   BIND (topk_box);
   BIND (opacity_box);
   BIND (selection_label);
@@ -1151,6 +1189,7 @@ lk_window_init (LkWindow *self)
   set_zoom (self, 1.0);
   on_visible_view_changed (self);
   check_aspects (self);
+  check_prompts (self);
   lk_window_update_actions (self);
   if (g_strcmp0 (PROFILE, "") != 0)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

@@ -114,6 +114,7 @@ typedef struct {
   int n_dense;
   lk_shim_dense dense[LK_SHIM_MAX_DENSE];
   int normalize;                   /* a Normalize module ends the pipeline */
+  int truncate_dim;                /* Matryoshka: keep the first N dimensions (0: all), before Normalize */
   /* CLIP (LK_SHIM_ARCH_CLIP): the shared space and the vision tower */
   int projection_dim;
   int eos_token_id;                /* 2: the legacy rule, pool at the largest id */

@@ -58,7 +58,7 @@ check_params (const lk_shim_model_params &p)
 
 Decoder::Decoder (const lk_shim_model_params &p, torch::Device device)
   : hidden_ (p.hidden_size), heads_ (p.num_heads), kv_heads_ (p.num_kv_heads), head_dim_ (p.head_dim),
-    dim_ (p.hidden_size), max_pos_ (p.max_position_embeddings),
+    dim_ (truncated_dim (p.hidden_size, p.truncate_dim)), max_pos_ (p.max_position_embeddings), keep_ (p.truncate_dim),
     eps_ (p.layer_norm_eps > 0 ? p.layer_norm_eps : 1e-6), theta_ (p.rope_theta), pooling_ (p.pooling),
     normalize_ (p.normalize != 0), device_ (device)
 {
@@ -217,7 +217,7 @@ torch::Tensor
 Decoder::forward (const torch::Tensor &ids, const torch::Tensor &mask, const Run &run) const
 {
   auto x = run_layers (0, embed (ids), mask, Rules (), run);
-  auto e = pool (rms (x, final_norm_, Rules ()), mask);
+  auto e = truncate_dims (pool (rms (x, final_norm_, Rules ()), mask), keep_);
   if (normalize_)
     e = torch::nn::functional::normalize (e, torch::nn::functional::NormalizeFuncOptions ().p (2).dim (1));
   return e;
@@ -241,7 +241,7 @@ Decoder::from_layer (int layer, const torch::Tensor &xs, const TowerInput &in, c
 {
   auto mask = torch::ones ({ xs.size (0), xs.size (1) }, torch::TensorOptions ().dtype (torch::kInt64).device (device_));
   auto x = run_layers (layer, xs, mask, r, run);
-  return pool (rms (x, final_norm_, r), mask);
+  return truncate_dims (pool (rms (x, final_norm_, r), mask), keep_);
 }
 
 std::unique_ptr<Tower>

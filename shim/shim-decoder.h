@@ -53,7 +53,7 @@ private:
                             const Run &run) const;
   torch::Tensor pool (const torch::Tensor &x, const torch::Tensor &mask) const;
 
-  int hidden_, heads_, kv_heads_, head_dim_, dim_, max_pos_;
+  int hidden_, heads_, kv_heads_, head_dim_, dim_, max_pos_, keep_;  // keep_: truncate_dim, 0 for all
   double eps_, theta_;
   lk_shim_pooling pooling_;
   bool normalize_;

@@ -144,7 +144,8 @@ Encoder::Encoder (const lk_shim_model_params &p, torch::Device device)
       dense_.push_back (head);
       in = d.out_features;
     }
-  dim_ = (int) in;
+  dim_ = truncated_dim ((int) in, p.truncate_dim);
+  keep_ = p.truncate_dim;
 }
 
 torch::Tensor
@@ -502,7 +503,7 @@ Encoder::jvp_from_layer (int layer, const torch::Tensor &x0, const torch::Tensor
       te = activation_jvp (*this, z, linear_jvp (d.lin, te), d.act, r);
       e = activation (z, d.act, r);
     }
-  return te;
+  return truncate_dims (te, keep_);
 }
 
 torch::Tensor
@@ -540,7 +541,7 @@ Encoder::from_layer (int layer, const torch::Tensor &x, const torch::Tensor &bia
       run.check_abort ();
       h = this->layer (i, h, bias, r);
     }
-  return head (pool (h, mask), r);
+  return truncate_dims (head (pool (h, mask), r), keep_);
 }
 
 namespace {
@@ -612,7 +613,7 @@ Encoder::forward (const torch::Tensor &ids, const torch::Tensor &mask, const Run
       run.check_abort ();
       x = layer (i, x, bias, Rules ());
     }
-  auto e = head (pool (x, mask));
+  auto e = truncate_dims (head (pool (x, mask)), keep_);
   if (normalize_)
     e = torch::nn::functional::normalize (e, torch::nn::functional::NormalizeFuncOptions ().p (2).dim (1));
   return e;

@@ -111,7 +111,7 @@ private:
                                 const torch::Tensor &beta, const Rules &r, torch::Tensor &x) const;
 
   lk_shim_arch arch_;
-  int hidden_, heads_, dim_, max_pos_, pad_id_, buckets_;
+  int hidden_, heads_, dim_, max_pos_, pad_id_, buckets_, keep_ = 0;  // keep_: truncate_dim, 0 for all
   lk_shim_activation act_;
   lk_shim_pooling pooling_;
   bool normalize_;

@@ -97,6 +97,8 @@ lk_shim_model_load (const lk_shim_model_params *params, lk_shim_status *status)
     auto m = std::make_unique<lk_shim_model> ();
     if (params->arch == LK_SHIM_ARCH_CLIP)
       {
+        if (params->truncate_dim != 0)
+          lk::fail (LK_SHIM_ERROR_UNSUPPORTED, "truncate_dim: Matryoshka truncation is for text embedders, not CLIP");
         m->clip = std::make_shared<lk::Clip> (*params, dev);
         m->towers[LK_SHIM_TOWER_TEXT] = std::make_shared<lk::ClipTextTower> (m->clip);
         m->towers[LK_SHIM_TOWER_IMAGE] = std::make_shared<lk::ClipImageTower> (m->clip);

@@ -63,6 +63,15 @@ Tower::path_derivatives (int layer, const torch::Tensor &xs, const torch::Tensor
   return tangent.defined () ? tangent.clone () : torch::zeros_like (e);
 }
 
+int
+truncated_dim (int full, int keep)
+{
+  if (keep < 0 || keep > full)
+    fail (LK_SHIM_ERROR_INVALID, "truncate_dim %d: the model's embeddings have %d dimensions (expected 1 to %d)",
+          keep, full, full);
+  return keep > 0 ? keep : full;
+}
+
 torch::Tensor
 pool_tokens (const torch::Tensor &x, const torch::Tensor &mask, lk_shim_pooling mode)
 {

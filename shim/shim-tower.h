@@ -83,6 +83,17 @@ public:
 // through this one function.
 torch::Tensor pool_tokens (const torch::Tensor &x, const torch::Tensor &mask, lk_shim_pooling mode);
 
+// Matryoshka truncation (sentence-transformers' truncate_dim): the first
+// @keep dimensions of embeddings e [B, D], or e itself when keep is 0.
+// Truncating before Normalize gives the cosine of truncating after it.
+inline torch::Tensor
+truncate_dims (const torch::Tensor &e, int keep)
+{
+  return keep > 0 && keep < e.size (-1) ? e.narrow (-1, 0, keep) : e;
+}
+// The dimension a text tower keeps of its @full (checked: 0 < keep ≤ full).
+int truncated_dim (int full, int keep);
+
 // The engine's passes (shim-engine.cpp) for S tokens of tower t: tangents
 // per forward-mode pass, sequences per reverse-mode pass; max_batch > 0
 // overrides. They are sized by the tower's hidden width and query heads.

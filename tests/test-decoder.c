@@ -209,6 +209,92 @@ test_prompts (void)
   lk_test_assert_message (error, "(document, query)");
 }
 
+/* Matryoshka: loaded with truncate_dim 16, the model's similarity is the
+ * cosine of sentence-transformers' truncate_dim=16 encodings, BiLRP still
+ * conserves (its D is 16 now) and forward = reverse; a truncate_dim over
+ * the model's width is refused by name. */
+static void
+test_truncate_dim (void)
+{
+  g_autoptr(JsonNode) keep = NULL;
+  JsonObject *g = lk_test_load_golden ("tiny/qwen3-embeddings.json", &keep);
+  JsonObject *t = json_object_get_object_member (g, "truncate_dim");
+  JsonArray *embs = json_object_get_array_member (t, "embeddings");
+  JsonArray *items = json_object_get_array_member (g, "items");
+  JsonArray *e0 = json_array_get_array_element (embs, 0), *e1 = json_array_get_array_element (embs, 1);
+  g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "golden", "tiny", "qwen3", NULL);
+  LkModelOptions opts = { LK_DEVICE_CPU, 0, 16 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LkModel) m = lk_model_new_from_dir (dir, NULL, &opts, &error);
+  g_autoptr(LkModel) wide = NULL;
+  g_autoptr(LkExplanation) x = NULL;
+  g_autoptr(LkExplanation) y = NULL;
+  const char *a = json_object_get_string_member (json_array_get_object_element (items, 0), "text");
+  const char *b = json_object_get_string_member (json_array_get_object_element (items, 1), "text");
+  double dot = 0, na = 0, nb = 0, expected;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (lk_model_get_dim (m), ==, 16);
+  g_assert_cmpint (json_object_get_int_member (t, "dim"), ==, 16);
+  for (guint i = 0; i < 16; i++)
+    {
+      double u = json_array_get_double_element (e0, i), v = json_array_get_double_element (e1, i);
+      dot += u * v, na += u * u, nb += v * v;
+    }
+  expected = dot / sqrt (na * nb);
+  x = lk_test_explain (m, a, b, LK_METHOD_BILRP, forward_l1);
+  y = lk_test_explain (m, a, b, LK_METHOD_BILRP, reverse_l1);
+  g_test_message ("truncate_dim 16: similarity %.7f, sentence-transformers %.7f; error_relative %.3g",
+                  lk_explanation_get_score (x, "similarity", NAN), expected,
+                  lk_explanation_get_score (x, "error_relative", NAN));
+  g_assert_cmpfloat (fabs (lk_explanation_get_score (x, "similarity", NAN) - expected), <, 1e-5);
+  g_assert_cmpfloat (lk_explanation_get_score (x, "error_relative", 1), <, 1e-4);
+  g_assert_cmpfloat (max_rel_diff (x, y), <, 1e-5);
+  g_assert_cmpint (json_object_get_int_member (lk_explanation_get_model (x), "truncate_dim"), ==, 16);
+
+  /* The encoders' own linearisation (Encoder::jvp_from_layer) truncates
+   * too: the tiny BERT against the cosine of its golden embeddings' first
+   * 16 dimensions (truncating after Normalize, as sentence-transformers). */
+  {
+    g_autoptr(JsonNode) kb = NULL;
+    JsonArray *bi = json_object_get_array_member (lk_test_load_golden ("tiny/bert-embeddings.json", &kb), "items");
+    JsonArray *b0 = json_object_get_array_member (json_array_get_object_element (bi, 0), "embedding");
+    JsonArray *b1 = json_object_get_array_member (json_array_get_object_element (bi, 1), "embedding");
+    g_autofree char *bdir = g_test_build_filename (G_TEST_DIST, "golden", "tiny", "bert", NULL);
+    g_autoptr(LkModel) bert = lk_model_new_from_dir (bdir, NULL, &opts, &error);
+    g_autoptr(LkExplanation) bf = NULL;
+    g_autoptr(LkExplanation) br = NULL;
+    double bd = 0, ba = 0, bb = 0;
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < 16; i++)
+      {
+        double u = json_array_get_double_element (b0, i), v = json_array_get_double_element (b1, i);
+        bd += u * v, ba += u * u, bb += v * v;
+      }
+    bf = lk_test_explain (bert, json_object_get_string_member (json_array_get_object_element (bi, 0), "text"),
+                          json_object_get_string_member (json_array_get_object_element (bi, 1), "text"),
+                          LK_METHOD_BILRP, forward_l1_zero);
+    br = lk_test_explain (bert, json_object_get_string_member (json_array_get_object_element (bi, 0), "text"),
+                          json_object_get_string_member (json_array_get_object_element (bi, 1), "text"),
+                          LK_METHOD_BILRP, reverse_l1_zero);
+    {
+      /* the similarity of the model as it is (BiLRP's zero-bias run reports its own) */
+      g_autoptr(LkExplanation) plain = lk_test_explain (bert, json_object_get_string_member (json_array_get_object_element (bi, 0), "text"),
+                                                        json_object_get_string_member (json_array_get_object_element (bi, 1), "text"),
+                                                        LK_METHOD_HXP, forward_l1);
+      g_assert_cmpfloat (fabs (lk_explanation_get_score (plain, "similarity", NAN) - bd / sqrt (ba * bb)), <, 1e-5);
+    }
+    g_assert_cmpfloat (lk_explanation_get_score (bf, "error_relative", 1), <, 1e-4);
+    g_assert_cmpfloat (max_rel_diff (bf, br), <, 1e-5);
+  }
+
+  opts.truncate_dim = 33;
+  wide = lk_model_new_from_dir (dir, NULL, &opts, &error);
+  g_assert_null (wide);
+  lk_test_assert_message (error, "truncate_dim 33: the model's embeddings have 32 dimensions");
+}
+
 /* config.json fields that change the computation and that the decoder
  * does not implement: refused with the file and the field, not ignored. */
 static void
@@ -270,6 +356,7 @@ main (int argc, char **argv)
   g_test_add_func ("/decoder/ij", test_ij);
   g_test_add_func ("/decoder/causal", test_causal);
   g_test_add_func ("/decoder/prompts", test_prompts);
+  g_test_add_func ("/decoder/truncate-dim", test_truncate_dim);
   g_test_add_func ("/decoder/config-refused", test_config_refused);
   rc = g_test_run ();
   g_object_unref (qwen3);

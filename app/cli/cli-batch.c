@@ -193,7 +193,7 @@ cli_batch (int argc, char **argv)
       rc = cli_fail (error);
       goto out;
     }
-  if ((model = cli_load_model (o.model ? o.model : CLI_DEFAULT_MODEL, &error)) == NULL)
+  if ((model = cli_load_model (o.model ? o.model : CLI_DEFAULT_MODEL, o.truncate_dim, &error)) == NULL)
     {
       rc = cli_fail (error);
       goto out;

@@ -93,15 +93,18 @@ on_download (const char *file, guint64 done, guint64 total, gpointer data)
 }
 
 LkModel *
-cli_load_model (const char *name, GError **error)
+cli_load_model (const char *name, int truncate_dim, GError **error)
 {
   gboolean drawn = isatty (2);
+  LkModelOptions options;
   LkModel *model;
 
+  lk_model_options_init_from_env (&options);
+  options.truncate_dim = truncate_dim;
   /* A model takes seconds to load: say so, on a terminal. */
   if (drawn)
     g_printerr ("loading model %s…", name);
-  model = lk_model_load (name, LK_MODEL_LOAD_ALLOW_DOWNLOAD, NULL, isatty (2) ? on_download : NULL,
+  model = lk_model_load (name, LK_MODEL_LOAD_ALLOW_DOWNLOAD, &options, isatty (2) ? on_download : NULL,
                          &drawn, NULL, error);
   if (drawn)
     g_printerr ("\r\033[K");

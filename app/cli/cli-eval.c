@@ -57,10 +57,12 @@ int
 cli_eval_sts (int argc, char **argv)
 {
   g_autofree char *model_name = NULL;
+  int truncate_dim = 0;
   g_autofree char *split = NULL;
   int limit = 0;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_STRING, &model_name, "Model: hub id or folder (default " CLI_DEFAULT_MODEL ")", "M" },
+    { "truncate-dim", 0, 0, G_OPTION_ARG_INT, &truncate_dim, "Matryoshka: the first N embedding dimensions only, as sentence-transformers' truncate_dim (default: all)", "N" },
     { "split", 0, 0, G_OPTION_ARG_STRING, &split, "SICK.txt only: TRAIN, TRIAL, TEST (default) or all", "SPLIT" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Use only the first K pairs", "K" },
     { NULL }
@@ -91,7 +93,7 @@ cli_eval_sts (int argc, char **argv)
       g_ptr_array_set_size (set->b, limit);
       g_array_set_size (set->gold, limit);
     }
-  if ((model = cli_load_model (model_name ? model_name : CLI_DEFAULT_MODEL, &error)) == NULL)
+  if ((model = cli_load_model (model_name ? model_name : CLI_DEFAULT_MODEL, truncate_dim, &error)) == NULL)
     return cli_fail (error);
   n = set->gold->len;
   sims = g_new (double, n);

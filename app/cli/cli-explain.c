@@ -132,7 +132,7 @@ explain_and_write (const CliMethodOptions *o, LkExplainRequest *request, const c
   GError *error = NULL;
 
   if ((o->image && !lk_image_check_file (o->image, &error)) ||
-      (model = cli_load_model (o->model ? o->model : CLI_DEFAULT_MODEL, &error)) == NULL)
+      (model = cli_load_model (o->model ? o->model : CLI_DEFAULT_MODEL, o->truncate_dim, &error)) == NULL)
     {
       cli_fail (error);
       return NULL;
@@ -278,7 +278,7 @@ cli_eval_perturbation (int argc, char **argv)
     }
   rc = CLI_EXIT_ERROR;
   if ((set = lk_sts_load (data, "TEST", &error)) == NULL ||
-      (model = cli_load_model (o.model ? o.model : CLI_DEFAULT_MODEL, &error)) == NULL)
+      (model = cli_load_model (o.model ? o.model : CLI_DEFAULT_MODEL, o.truncate_dim, &error)) == NULL)
     {
       rc = cli_fail (error);
       goto out;

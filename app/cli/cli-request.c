@@ -74,6 +74,7 @@ cli_method_options_add_entries (CliMethodOptions *o, GArray *entries, CliOptionS
   add (entries, (GOptionEntry) { "measure", 0, 0, G_OPTION_ARG_STRING, &o->measure, "cos (default) or dot", "M" });
   add (entries, (GOptionEntry) { "ad-mode", 0, 0, G_OPTION_ARG_STRING, &o->ad_mode, "auto (default), forward or reverse", "MODE" });
   add (entries, (GOptionEntry) { "zero-biases", 0, 0, G_OPTION_ARG_NONE, &o->zero_biases, "BiLRP diagnostic: set every bias to zero, so conservation is exact", NULL });
+  add (entries, (GOptionEntry) { "truncate-dim", 0, 0, G_OPTION_ARG_INT, &o->truncate_dim, "Matryoshka: explain the similarity of the first N embedding dimensions, as sentence-transformers' truncate_dim (default: all)", "N" });
   add (entries, (GOptionEntry) { "prompt-name", 0, 0, G_OPTION_ARG_STRING, &o->prompt_name, "Put the model's prompt NAME (config_sentence_transformers.json) before both texts, as encode(prompt_name=NAME); none: no prompt, not even the model's default", "NAME" });
   add (entries, (GOptionEntry) { "prompt-a", 0, 0, G_OPTION_ARG_STRING, &o->prompt[0], "The model's prompt NAME before text A only (a query: --prompt-a query)", "NAME" });
   add (entries, (GOptionEntry) { "prompt-b", 0, 0, G_OPTION_ARG_STRING, &o->prompt[1], "The model's prompt NAME before text B (or the caption, or both documents of contrast)", "NAME" });

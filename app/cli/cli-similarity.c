@@ -43,9 +43,11 @@ int
 cli_similarity (int argc, char **argv)
 {
   g_autofree char *model_name = NULL;
+  int truncate_dim = 0;
   g_autofree char *image = NULL;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_STRING, &model_name, "Model: hub id or folder (default " CLI_DEFAULT_MODEL ")", "M" },
+    { "truncate-dim", 0, 0, G_OPTION_ARG_INT, &truncate_dim, "Matryoshka: the first N embedding dimensions only, as sentence-transformers' truncate_dim (default: all)", "N" },
     { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, "Compare this image with one text (a CLIP model)", "FILE" },
     { NULL }
   };
@@ -65,7 +67,7 @@ cli_similarity (int argc, char **argv)
   if (!cli_check_texts (argc, argv, image != NULL, &error))
     return cli_fail (error);
   if ((image && !lk_image_check_file (image, &error)) ||
-      (model = cli_load_model (model_name ? model_name : CLI_DEFAULT_MODEL, &error)) == NULL)
+      (model = cli_load_model (model_name ? model_name : CLI_DEFAULT_MODEL, truncate_dim, &error)) == NULL)
     return cli_fail (error);
   dim = lk_model_get_dim (model);
   e = g_new (float, 2 * dim);
@@ -108,9 +110,11 @@ int
 cli_embed (int argc, char **argv)
 {
   g_autofree char *model_name = NULL;
+  int truncate_dim = 0;
   g_auto(GStrv) images = NULL;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_STRING, &model_name, "Model: hub id or folder (default " CLI_DEFAULT_MODEL ")", "M" },
+    { "truncate-dim", 0, 0, G_OPTION_ARG_INT, &truncate_dim, "Matryoshka: the first N embedding dimensions only, as sentence-transformers' truncate_dim (default: all)", "N" },
     { "image", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &images, "Also embed this image, before the texts (a CLIP model; repeatable)", "FILE" },
     { NULL }
   };
@@ -132,7 +136,7 @@ cli_embed (int argc, char **argv)
       return cli_fail (error);
   if (!cli_check_texts (argc, argv, FALSE, &error))
     return cli_fail (error);
-  if ((model = cli_load_model (model_name ? model_name : CLI_DEFAULT_MODEL, &error)) == NULL)
+  if ((model = cli_load_model (model_name ? model_name : CLI_DEFAULT_MODEL, truncate_dim, &error)) == NULL)
     return cli_fail (error);
   n = n_images + argc - 1;
   dim = lk_model_get_dim (model);

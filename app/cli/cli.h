@@ -37,6 +37,7 @@ typedef struct {
   char     *measure;
   char     *ad_mode;
   gboolean  zero_biases;
+  int       truncate_dim;   /* Matryoshka: 0, all dimensions */
   char     *prompt_name;    /* both sides */
   char     *prompt[2];      /* by side: a prompt name of the model, or "none" */
   char     *prompt_text[2]; /* by side: a literal prompt */
@@ -138,6 +139,7 @@ gboolean cli_parse      (const char    *command,
                          char        ***argv);
 /* Resolves (downloading if needed, with progress on stderr) and loads. */
 LkModel *cli_load_model (const char    *name,
+                         int            truncate_dim,
                          GError       **error);
 int      cli_fail       (GError        *error);
 int      cli_usage      (const char    *command,

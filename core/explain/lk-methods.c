@@ -295,6 +295,8 @@ lk_methods_set_model (LkExplanation *x, LkModel *model)
   json_object_set_string_member (m, "architecture", lk_model_get_architecture (model));
   json_object_set_string_member (m, "device", lk_model_get_device_name (model));
   json_object_set_int_member (m, "dim", lk_model_get_dim (model));
+  if (lk_model_get_truncate_dim (model) > 0)
+    json_object_set_int_member (m, "truncate_dim", lk_model_get_truncate_dim (model));
   set_provenance (x, model);
 }
 

@@ -404,6 +404,26 @@ read_prompts (LkModelConfig *c, const char *dir, GError **error)
 }
 
 gboolean
+lk_model_read_prompts (const char *dir, char ***names, char **default_name, GError **error)
+{
+  LkModelConfig c = { 0 };
+
+  g_return_val_if_fail (dir != NULL && names != NULL, FALSE);
+  *names = NULL;
+  if (default_name)
+    *default_name = NULL;
+  if (!read_prompts (&c, dir, error))
+    return FALSE;
+  *names = g_steal_pointer (&c.prompt_names);
+  if (*names == NULL)
+    *names = g_new0 (char *, 1);
+  if (default_name)
+    *default_name = g_steal_pointer (&c.default_prompt_name);
+  lk_model_config_clear (&c);
+  return TRUE;
+}
+
+gboolean
 lk_model_config_read (LkModelConfig *c, const char *dir, GError **error)
 {
   lk_shim_model_default_params (&c->params);

@@ -58,6 +58,7 @@ lk_model_options_init_from_env (LkModelOptions *options)
   else if (g_strcmp0 (dev, "cuda") == 0)
     options->device = LK_DEVICE_CUDA;
   options->n_threads = threads ? atoi (threads) : 0;
+  options->truncate_dim = 0;
 }
 
 /* The shim's load is one call that cannot be stopped: @cancellable is
@@ -98,6 +99,7 @@ lk_model_load_dir (const char            *dir,
     }
   self->config.params.device = (lk_shim_device) options->device;
   self->config.params.n_threads = options->n_threads;
+  self->config.params.truncate_dim = options->truncate_dim;
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
   self->shim = lk_shim_model_load (&self->config.params, &st);
@@ -130,6 +132,7 @@ const char *lk_model_get_device_name (LkModel *self) { return lk_shim_model_devi
 guint lk_model_get_dim (LkModel *self) { return lk_shim_model_embedding_dim (self->shim); }
 guint lk_model_get_max_seq_length (LkModel *self) { return self->config.max_seq_length; }
 gboolean lk_model_get_normalize (LkModel *self) { return self->config.params.normalize != 0; }
+guint lk_model_get_truncate_dim (LkModel *self) { return self->config.params.truncate_dim; }
 LkTokenizer *lk_model_get_tokenizer (LkModel *self) { return self->tokenizer; }
 const char * const *lk_model_get_prompt_names (LkModel *self) { return (const char * const *) self->config.prompt_names; }
 const char *lk_model_get_default_prompt_name (LkModel *self) { return self->config.default_prompt_name; }

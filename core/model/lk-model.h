@@ -23,6 +23,8 @@ typedef enum {
 typedef struct {
   LkDevice device;
   int      n_threads;   /* 0: one per core */
+  int      truncate_dim; /* Matryoshka: keep the first N embedding dimensions, as sentence-transformers'
+                          * truncate_dim (0: all; text embedders only) */
 } LkModelOptions;
 
 /* Fills @options from $LIKENESS_DEVICE (auto, cpu, cuda) and $LIKENESS_THREADS. */
@@ -115,6 +117,8 @@ const char  *lk_model_get_device_name    (LkModel *self);
 guint        lk_model_get_dim            (LkModel *self);
 guint        lk_model_get_max_seq_length (LkModel *self);
 gboolean     lk_model_get_normalize      (LkModel *self);
+/* The truncate_dim it was loaded with (0: the full embedding). */
+guint        lk_model_get_truncate_dim   (LkModel *self);
 /**
  * lk_model_get_prompt_names:
  *
@@ -124,6 +128,10 @@ gboolean     lk_model_get_normalize      (LkModel *self);
 const char * const *lk_model_get_prompt_names (LkModel *self);
 /* The text of prompt @name, or NULL when the model has none of that name. */
 const char  *lk_model_get_prompt         (LkModel *self, const char *name);
+/* The prompt names of model folder @dir without loading it (for a chooser
+ * shown before the model is): @names NULL-terminated (free with
+ * g_strfreev), @default_name the default_prompt_name or NULL. */
+gboolean     lk_model_read_prompts       (const char *dir, char ***names, char **default_name, GError **error);
 /* default_prompt_name: the prompt sentence-transformers uses when none is named. */
 const char  *lk_model_get_default_prompt_name (LkModel *self);
 /**

@@ -867,6 +867,68 @@ test_aspects_head (void)
   lk_model_chooser_set_model (chooser, saved);
 }
 
+/* A model that names prompts (the tiny Qwen3: query and document) shows a
+ * prompt chooser under each text; a query prompt on text A reaches the
+ * result (its tokens flagged, the caption naming it), "No Prompt" gives a
+ * result without one, and the two are cached apart. A model without
+ * prompts hides the choosers. */
+static GtkWidget *
+find_by_action (GtkWidget *widget, const char *action)
+{
+  if (GTK_IS_ACTIONABLE (widget) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_by_action (child, action);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+prompts_offered (gpointer want)
+{
+  return (lk_input_pane_get_prompt (lk_window_get_input_pane (win), 0) != NULL) == GPOINTER_TO_INT (want);
+}
+
+static void
+test_prompts (void)
+{
+  LkModelChooser *chooser = lk_window_get_model_chooser (win);
+  LkInputPane *pane = lk_window_get_input_pane (win);
+  g_autofree char *saved = g_strdup (lk_model_chooser_get_model (chooser));
+  g_autofree char *qwen = g_test_build_filename (G_TEST_DIST, "golden", "tiny", "qwen3", NULL);
+  LkExplanation *x;
+  double with_prompt;
+  guint flagged = 0;
+
+  lk_model_chooser_set_model (chooser, qwen);
+  wait_for (prompts_offered, GINT_TO_POINTER (TRUE), 120, "the prompt choosers to appear for the tiny Qwen3");
+  g_assert_cmpstr (lk_input_pane_get_prompt (pane, 0), ==, "");  /* no default_prompt_name */
+  set_texts ("What is the capital of France?", "Paris is the capital of France.");
+  lk_input_pane_set_prompt (pane, 0, "query");
+  g_assert_cmpstr (lk_input_pane_get_prompt (pane, 0), ==, "query");
+  x = explain_with ("bilrp");
+  g_assert_cmpuint (lk_explanation_get_prompt_length (x, 0), ==, 91);  /* Qwen3-Embedding's query prompt */
+  for (guint i = 0; i < lk_explanation_get_n_tokens (x, 0); i++)
+    flagged += lk_explanation_get_token (x, 0, i)->prompt;
+  g_assert_cmpuint (flagged, >, 10);
+  g_assert_cmpuint (lk_explanation_get_prompt_length (x, 1), ==, 0);
+  with_prompt = lk_explanation_get_score (x, "similarity", NAN);
+  snapshot ("prompts-query");
+  g_assert_true (gtk_widget_get_visible (find_by_action (GTK_WIDGET (win), "win.show-prompts")));
+  g_settings_set_boolean (settings (), "show-prompts", FALSE);
+  snapshot ("prompts-hidden");
+  g_settings_set_boolean (settings (), "show-prompts", TRUE);
+  lk_input_pane_set_prompt (pane, 0, "");
+  x = explain_with ("bilrp");
+  g_assert_cmpuint (lk_explanation_get_prompt_length (x, 0), ==, 0);
+  g_assert_cmpfloat (fabs (lk_explanation_get_score (x, "similarity", NAN) - with_prompt), >, 1e-4);
+  lk_model_chooser_set_model (chooser, saved);
+  wait_for (prompts_offered, GINT_TO_POINTER (FALSE), 120, "the prompt choosers to hide for all-MiniLM-L6-v2");
+}
+
 /* ---- every result through a session ---- */
 
 /* Each method's result as JSON, by method; NULL where it has none. */
@@ -1911,6 +1973,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/preferences", test_preferences);
   g_test_add_func ("/gui/params", test_params);
   g_test_add_func ("/gui/compare", test_compare);
+  g_test_add_func ("/gui/prompts", test_prompts);
   g_test_add_func ("/gui/audit", test_audit);
   g_test_add_func ("/gui/a11y", test_a11y);
   g_test_add_func ("/gui/narrow", test_narrow);

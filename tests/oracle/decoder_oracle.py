@@ -146,6 +146,9 @@ def main():
                     row["query_ids"] = q_ids
                     row["query_embedding"] = mg.f32_list(q)
                 rows.append(row)
+            # Matryoshka: sentence-transformers' truncate_dim on the first two texts.
+            short = SentenceTransformer(out_dir, device="cpu", truncate_dim=16)
+            truncated = [mg.f32_list(short.encode([t], batch_size=1, convert_to_numpy=True)[0]) for t in texts[:2]]
             dst = os.path.join(mg.GOLDEN, "tiny", arch)
             changed = mg.sync_dir(out_dir, dst)
             print(f"  {'wrote' if changed else 'same':5} {mg.rel(dst)}/ ({mg.dir_size(dst):,} B)")
@@ -160,6 +163,8 @@ def main():
                 "note": "ids are what the model sees (the post-processor ends each text with <|endoftext|>); "
                         "query_*: encode(prompt_name='query'), the prompt prepended to the text",
                 "generator": mg.versions(),
+                "truncate_dim": {"dim": 16, "embeddings": truncated,
+                                 "note": "SentenceTransformer(truncate_dim=16).encode of items 0 and 1"},
                 "items": rows,
             }
             out = os.path.join(mg.GOLDEN, "tiny", f"{arch}-embeddings.json")
