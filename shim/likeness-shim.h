@@ -54,6 +54,7 @@ typedef enum {
   LK_SHIM_ARCH_XLMR,      /* RoBERTa and XLM-RoBERTa */
   LK_SHIM_ARCH_CLIP,      /* CLIPModel: the fields above describe the text tower */
   LK_SHIM_ARCH_DECODER,   /* Qwen2/Qwen3 decoder-only embedder (causal, RoPE, GQA, RMSNorm, SwiGLU) */
+  LK_SHIM_ARCH_MODERNBERT, /* ModernBERT: RoPE, GeGLU, alternating global and sliding-window attention */
 } lk_shim_arch;
 
 typedef enum {
@@ -63,6 +64,7 @@ typedef enum {
   LK_SHIM_ACT_RELU,
   LK_SHIM_ACT_TANH,
   LK_SHIM_ACT_IDENTITY,
+  LK_SHIM_ACT_SILU,       /* the gated units of decoders (SwiGLU) */
 } lk_shim_activation;
 
 typedef enum {
@@ -71,6 +73,7 @@ typedef enum {
   LK_SHIM_POOL_MAX,
   LK_SHIM_POOL_MEAN_SQRT_LEN,
   LK_SHIM_POOL_LAST_TOKEN,
+  LK_SHIM_POOL_WEIGHTED_MEAN,  /* token i (from 0) weighs i + 1, as sentence-transformers' weightedmean */
 } lk_shim_pooling;
 
 typedef enum {
@@ -107,7 +110,13 @@ typedef struct {
   int head_dim;                    /* may differ from hidden_size / num_heads */
   double rope_theta;
   int qk_norm;                     /* Qwen3's RMSNorm on each query and key head */
-  int attention_bias;              /* Qwen2's q/k/v biases */
+  int attention_bias;              /* Qwen2's q/k/v biases; ModernBERT's attention_bias */
+  /* ModernBERT (LK_SHIM_ARCH_MODERNBERT); rope_theta is its global layers' */
+  double local_rope_theta;
+  int local_window;                /* a sliding layer attends to |i − j| ≤ local_window */
+  const unsigned char *sliding;    /* num_layers flags: 1 for a sliding-window layer */
+  int norm_bias;                   /* LayerNorms with biases */
+  int mlp_bias;
   lk_shim_activation hidden_act;
   /* the sentence-transformers pipeline */
   lk_shim_pooling pooling;

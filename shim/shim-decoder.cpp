@@ -14,6 +14,8 @@
 //    layer's input: with no biases, Σ_i U[d,i] = e_d holds as is.
 #include "shim-decoder.h"
 
+#include "shim-blocks.h"
+
 #include <cmath>
 #include <limits>
 
@@ -124,32 +126,11 @@ Decoder::bias (const torch::Tensor &mask) const
   return torch::clamp_min (causal.view ({ 1, 1, s, s }) + pad.view ({ mask.size (0), 1, 1, s }), low);
 }
 
-// cos and sin of the rotary angles for positions 0…S−1, [S, head_dim],
-// computed as transformers does (inverse frequencies in float32).
 void
 Decoder::rotary (int64_t s, torch::Tensor &cos, torch::Tensor &sin) const
 {
-  auto f32 = torch::TensorOptions ().dtype (torch::kFloat32).device (device_);
-  auto idx = torch::arange (0, head_dim_, 2, torch::TensorOptions ().dtype (torch::kInt64).device (device_)).to (torch::kFloat32);
-  auto inv_freq = 1.0 / torch::pow (theta_, idx / (double) head_dim_);
-  auto freqs = torch::outer (torch::arange (s, f32), inv_freq);
-  auto emb = torch::cat ({ freqs, freqs }, -1);
-  cos = emb.cos ();
-  sin = emb.sin ();
+  rotary_tables (s, head_dim_, theta_, device_, cos, sin);
 }
-
-namespace {
-
-// x [B, h, S, d]: the first half of each head's pairs rotated against the second.
-torch::Tensor
-apply_rotary (const torch::Tensor &x, const torch::Tensor &cos, const torch::Tensor &sin)
-{
-  int64_t half = x.size (-1) / 2;
-  auto x1 = x.narrow (-1, 0, half), x2 = x.narrow (-1, half, half);
-  return x * cos + torch::cat ({ -x2, x1 }, -1) * sin;
-}
-
-} // namespace
 
 torch::Tensor
 Decoder::layer (const Block &L, const torch::Tensor &x, const torch::Tensor &bias, const torch::Tensor &cos,
@@ -180,17 +161,7 @@ Decoder::layer (const Block &L, const torch::Tensor &x, const torch::Tensor &bia
   auto a = x + L.o (ctx);
 
   auto h2 = rms (a, L.post_norm, r);
-  auto g = L.gate (h2), u = L.up (h2);
-  torch::Tensor m;
-  if (!r.lrp)
-    m = torch::silu (g) * u;
-  else
-    {
-      auto sg = g * torch::sigmoid (g).detach ();
-      auto half = 0.5 * sg * u;
-      m = half + half.detach ();
-    }
-  return a + L.down (m);
+  return a + L.down (gated_product (L.gate (h2), L.up (h2), LK_SHIM_ACT_SILU, r));
 }
 
 torch::Tensor

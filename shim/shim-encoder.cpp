@@ -2,6 +2,8 @@
 // sentence-transformers pipeline (pooling, Dense, Normalize).
 #include "shim-encoder.h"
 
+#include "shim-blocks.h"
+
 #include <cmath>
 #include <limits>
 
@@ -151,20 +153,7 @@ Encoder::Encoder (const lk_shim_model_params &p, torch::Device device)
 torch::Tensor
 Encoder::activation (const torch::Tensor &x, lk_shim_activation a, const Rules &r) const
 {
-  torch::Tensor y;
-  switch (a)
-    {
-    case LK_SHIM_ACT_GELU: y = torch::gelu (x); break;
-    case LK_SHIM_ACT_GELU_TANH: y = torch::gelu (x, "tanh"); break;
-    case LK_SHIM_ACT_QUICK_GELU: y = x * torch::sigmoid (1.702 * x); break;
-    case LK_SHIM_ACT_RELU: y = torch::relu (x); break;
-    case LK_SHIM_ACT_TANH: y = torch::tanh (x); break;
-    case LK_SHIM_ACT_IDENTITY: return x;
-    default: fail (LK_SHIM_ERROR_UNSUPPORTED, "activation %d", (int) a);
-    }
-  if (!r.lrp)
-    return y;
-  return x * (y / (x + 1e-9)).detach ();
+  return activate (x, a, r);
 }
 
 torch::Tensor

@@ -4,6 +4,7 @@
 #include "shim-encoder.h"
 #include "shim-clip.h"
 #include "shim-decoder.h"
+#include "shim-modernbert.h"
 
 #include <mutex>
 
@@ -15,6 +16,7 @@ constexpr int n_towers = LK_SHIM_TOWER_IMAGE + 1;
 struct lk_shim_model {
   std::shared_ptr<lk::Encoder> enc;            // the encoders (BERT, MPNet, XLM-R)
   std::shared_ptr<lk::Decoder> dec;            // a decoder-only embedder
+  std::shared_ptr<lk::ModernBert> mb;          // ModernBERT
   std::shared_ptr<lk::Clip> clip;              // CLIP only
   // What the contribution engine runs over, by lk_shim_tower; null where
   // the model has no such tower. An encoder is its own text tower.

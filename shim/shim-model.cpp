@@ -50,6 +50,7 @@ embed_batch (lk_shim_model *m, const std::vector<int> &order, size_t from, size_
   tmask = tmask.to (dev);
   auto e = (m->clip ? m->clip->text_forward (tid, tmask, run)
             : m->dec ? m->dec->forward (tid, tmask, run)
+            : m->mb ? m->mb->forward (tid, tmask, run)
                      : m->enc->forward (tid, tmask, run)).to (torch::kCPU, torch::kFloat32).contiguous ();
   int d = lk_shim_model_embedding_dim (m);
   const float *src = e.data_ptr<float> ();
@@ -75,6 +76,7 @@ lk_shim_model_default_params (lk_shim_model_params *p)
   p->eos_token_id = 2;
   p->vision_hidden_act = LK_SHIM_ACT_QUICK_GELU;
   p->rope_theta = 10000.0;
+  p->local_rope_theta = 10000.0;
 }
 
 void
@@ -102,6 +104,11 @@ lk_shim_model_load (const lk_shim_model_params *params, lk_shim_status *status)
         m->clip = std::make_shared<lk::Clip> (*params, dev);
         m->towers[LK_SHIM_TOWER_TEXT] = std::make_shared<lk::ClipTextTower> (m->clip);
         m->towers[LK_SHIM_TOWER_IMAGE] = std::make_shared<lk::ClipImageTower> (m->clip);
+      }
+    else if (params->arch == LK_SHIM_ARCH_MODERNBERT)
+      {
+        m->mb = std::make_shared<lk::ModernBert> (*params, dev);
+        m->towers[LK_SHIM_TOWER_TEXT] = m->mb;
       }
     else if (params->arch == LK_SHIM_ARCH_DECODER)
       {
@@ -132,7 +139,8 @@ lk_shim_model_embedding_dim (const lk_shim_model *model)
   if (!model)
     return 0;
   return model->clip ? model->clip->embedding_dim ()
-         : model->dec ? model->dec->embedding_dim () : model->enc->embedding_dim ();
+         : model->dec ? model->dec->embedding_dim ()
+         : model->mb ? model->mb->embedding_dim () : model->enc->embedding_dim ();
 }
 
 int

@@ -89,6 +89,12 @@ pool_tokens (const torch::Tensor &x, const torch::Tensor &mask, lk_shim_pooling 
       }
     case LK_SHIM_POOL_MEAN_SQRT_LEN:
       return (x * m).sum (1) / torch::clamp_min (m.sum (1), 1e-9).sqrt ();
+    case LK_SHIM_POOL_WEIGHTED_MEAN:
+      {
+        // Padding is on the right, so a text's first token is position 0.
+        auto w = m * torch::arange (1, x.size (1) + 1, x.options ()).view ({ 1, -1, 1 });
+        return (x * w).sum (1) / torch::clamp_min (w.sum (1), 1e-9);
+      }
     case LK_SHIM_POOL_MEAN:
     default:
       return (x * m).sum (1) / torch::clamp_min (m.sum (1), 1e-9);

@@ -599,7 +599,8 @@ lk_shim_train_aspects (const lk_shim_model_params *model, int n_train, int n_dev
     if (model->n_threads > 0 || at::get_num_threads () == 1)
       lk_shim_set_num_threads (model->n_threads);
     // The fine-tuning updates an encoder's last layers (Encoder::tail_parameters).
-    if (model->arch == LK_SHIM_ARCH_CLIP || model->arch == LK_SHIM_ARCH_DECODER)
+    if (model->arch == LK_SHIM_ARCH_CLIP || model->arch == LK_SHIM_ARCH_DECODER ||
+        model->arch == LK_SHIM_ARCH_MODERNBERT)
       lk::fail (LK_SHIM_ERROR_UNSUPPORTED, "aspect fine-tuning needs a BERT, MPNet or XLM-R encoder");
     lk::Trainer trainer (*model, d, *params);
     trainer.run (res, lk::Run { &rp });

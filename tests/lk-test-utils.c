@@ -2,6 +2,7 @@
  * lk-test-utils.h), compiled once into the lk-test-utils library. */
 #include "config.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -628,4 +629,21 @@ lk_test_explain (LkModel *model, const char *a, const char *b, LkMethod method, 
   x = lk_explain_pair (model, a, b, &p, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   return x;
+}
+
+double
+lk_test_max_rel_diff (LkExplanation *x, LkExplanation *y)
+{
+  const LkMatrix *mx = lk_explanation_get_matrix (x), *my = lk_explanation_get_matrix (y);
+  double diff = 0, scale = 0;
+
+  g_assert_cmpuint (mx->rows, ==, my->rows);
+  g_assert_cmpuint (mx->cols, ==, my->cols);
+  for (guint i = 0; i < mx->rows * mx->cols; i++)
+    {
+      diff = fmax (diff, fabs (mx->data[i] - my->data[i]));
+      scale = fmax (scale, fabs (my->data[i]));
+    }
+  g_assert_cmpfloat (scale, >, 0);
+  return diff / scale;
 }

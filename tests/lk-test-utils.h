@@ -70,6 +70,9 @@ JsonObject *lk_test_load_golden (const char *rel, JsonNode **keep);
  * not NULL; a failure fails the test. */
 LkExplanation *lk_test_explain (LkModel *model, const char *a, const char *b, LkMethod method,
                                 void (*tweak) (LkExplainParams *));
+/* max |x − y| over the two results' matrices, relative to max |y| (> 0, and
+ * the shapes equal, or the test fails): forward against reverse mode. */
+double         lk_test_max_rel_diff (LkExplanation *x, LkExplanation *y);
 
 /* ---- Errors and files ---- */
 

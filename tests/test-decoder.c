@@ -25,23 +25,6 @@ static void reverse_l1 (LkExplainParams *p) { p->ad_mode = LK_AD_REVERSE; p->lay
 static void forward_l1_zero (LkExplainParams *p) { forward_l1 (p); p->zero_biases = TRUE; }
 static void reverse_l1_zero (LkExplainParams *p) { reverse_l1 (p); p->zero_biases = TRUE; }
 
-static double
-max_rel_diff (LkExplanation *x, LkExplanation *y)
-{
-  const LkMatrix *mx = lk_explanation_get_matrix (x), *my = lk_explanation_get_matrix (y);
-  double diff = 0, scale = 0;
-
-  g_assert_cmpuint (mx->rows, ==, my->rows);
-  g_assert_cmpuint (mx->cols, ==, my->cols);
-  for (guint i = 0; i < mx->rows * mx->cols; i++)
-    {
-      diff = fmax (diff, fabs (mx->data[i] - my->data[i]));
-      scale = fmax (scale, fabs (my->data[i]));
-    }
-  g_assert_cmpfloat (scale, >, 0);
-  return diff / scale;
-}
-
 /* Qwen3 has no bias at all (RMSNorm has none, the projections none): the
  * LRP graph is then linear in each layer's input, and ΣR = e_aᵀe_b holds
  * with the model as it is, not only with its biases zeroed. */
@@ -87,7 +70,7 @@ test_forward_reverse (void)
       g_autoptr(LkExplanation) br = lk_test_explain (models[m], A, B, LK_METHOD_BILRP, reverse_l1_zero);
       g_autoptr(LkExplanation) hf = lk_test_explain (models[m], A, B, LK_METHOD_HXP, forward_l1);
       g_autoptr(LkExplanation) hr = lk_test_explain (models[m], A, B, LK_METHOD_HXP, reverse_l1);
-      double db = max_rel_diff (bf, br), dh = max_rel_diff (hf, hr);
+      double db = lk_test_max_rel_diff (bf, br), dh = lk_test_max_rel_diff (hf, hr);
 
       g_test_message ("%s: forward vs reverse, BiLRP %.3g, H×P %.3g", m ? "qwen2" : "qwen3", db, dh);
       g_assert_cmpfloat (db, <, 1e-5);
@@ -249,7 +232,7 @@ test_truncate_dim (void)
                   lk_explanation_get_score (x, "error_relative", NAN));
   g_assert_cmpfloat (fabs (lk_explanation_get_score (x, "similarity", NAN) - expected), <, 1e-5);
   g_assert_cmpfloat (lk_explanation_get_score (x, "error_relative", 1), <, 1e-4);
-  g_assert_cmpfloat (max_rel_diff (x, y), <, 1e-5);
+  g_assert_cmpfloat (lk_test_max_rel_diff (x, y), <, 1e-5);
   g_assert_cmpint (json_object_get_int_member (lk_explanation_get_model (x), "truncate_dim"), ==, 16);
 
   /* The encoders' own linearisation (Encoder::jvp_from_layer) truncates
@@ -286,7 +269,7 @@ test_truncate_dim (void)
       g_assert_cmpfloat (fabs (lk_explanation_get_score (plain, "similarity", NAN) - bd / sqrt (ba * bb)), <, 1e-5);
     }
     g_assert_cmpfloat (lk_explanation_get_score (bf, "error_relative", 1), <, 1e-4);
-    g_assert_cmpfloat (max_rel_diff (bf, br), <, 1e-5);
+    g_assert_cmpfloat (lk_test_max_rel_diff (bf, br), <, 1e-5);
   }
 
   opts.truncate_dim = 33;

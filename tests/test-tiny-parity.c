@@ -1,7 +1,8 @@
 /* test-tiny-parity.c — embeddings identical (≤ 1e-5) to sentence-transformers
  * on the tiny random-weight BERT, MPNet (CLS pooling + Dense) and XLM-R
  * (pytorch_model.bin, no Normalize) models of tests/golden/tiny, in the real
- * layouts: the same token ids, and the same embedding from the shim. Goldens
+ * layouts, and the tiny Qwen3, Qwen2 and ModernBERT of
+ * tests/oracle/decoder_oracle.py and modernbert_oracle.py: the same token ids, and the same embedding from the shim. Goldens
  * come from tests/oracle/make_goldens.py; the real models: test-parity.c. */
 #include <math.h>
 
@@ -112,5 +113,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/parity/tiny/xlmr", "xlmr", check_tiny);
   g_test_add_data_func ("/parity/tiny/qwen3", "qwen3", check_tiny);
   g_test_add_data_func ("/parity/tiny/qwen2", "qwen2", check_tiny);
+  g_test_add_data_func ("/parity/tiny/modernbert", "modernbert", check_tiny);
   return g_test_run ();
 }

@@ -24,12 +24,14 @@
  * tiny MPNet carries it byte for byte: test-tokenizer-parity.c checks that
  * against the real model), the tiny XLM-R's, and the tiny CLIP's (CLIP's
  * byte-level BPE pipeline on a vocabulary of 2,514) and the tiny Qwen3's (Qwen2's
- * Split regex, NFC and byte-level BPE, trained by tests/oracle/decoder_oracle.py). */
-static const char *const tokenizer_names[] = { "minilm", "mpnet", "xlmr", "tiny-clip", "qwen" };
+ * Split regex, NFC and byte-level BPE, trained by tests/oracle/decoder_oracle.py) and the tiny ModernBERT's
+ * (GPT-2's ByteLevel regex, [CLS] … [SEP], a [MASK] that strips the space
+ * before it: tests/oracle/modernbert_oracle.py). */
+static const char *const tokenizer_names[] = { "minilm", "mpnet", "xlmr", "tiny-clip", "qwen", "modernbert" };
 /* Those with golden sets here. CLIP's golden sets are of its full
  * vocabulary, which only the Hugging Face cache has (the random-weight CLIP
  * of tools/fetch-models.py): test-tokenizer-parity.c. */
-static const char *const golden_names[] = { "minilm", "mpnet", "xlmr", "qwen" };
+static const char *const golden_names[] = { "minilm", "mpnet", "xlmr", "qwen", "modernbert" };
 static const char *const set_names[] = { "stsb-test", "stsb-dev", "sick-test", "biosses", "hostile" };
 
 /* ---- Finding files ------------------------------------------------------ */
@@ -49,6 +51,8 @@ tokenizer_path (const char *name)
     return g_test_build_filename (G_TEST_DIST, "golden", "tiny", "clip", "tokenizer.json", NULL);
   if (g_str_equal (name, "qwen"))
     return g_test_build_filename (G_TEST_DIST, "golden", "tiny", "qwen3", "tokenizer.json", NULL);
+  if (g_str_equal (name, "modernbert"))
+    return g_test_build_filename (G_TEST_DIST, "golden", "tiny", "modernbert", "tokenizer.json", NULL);
   return g_test_build_filename (G_TEST_DIST, "golden", "tiny", "xlmr", "tokenizer.json", NULL);
 }
 

@@ -16,6 +16,7 @@
 #include "lk-explain.h"
 #include "lk-methods.h"
 #include "lk-methods-private.h"
+#include "lk-model-private.h"
 
 struct _LkExplainRequest {
   LkMethod        method;
@@ -204,6 +205,14 @@ resolve_prompt (const LkExplainRequest *r, LkModel *model, guint side, const cha
     }
   if (*text != NULL && **text == '\0')
     *text = NULL;
+  if (*text != NULL && lk_model_get_config (model)->pool_excludes_prompt)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                   "a prompt on text %c: %s pools without its prompt (include_prompt is false in its Pooling "
+                   "module), which Likeness does not compute; explain the text without a prompt (--prompt-%c none)",
+                   side ? 'B' : 'A', lk_model_get_id (model), side ? 'b' : 'a');
+      return FALSE;
+    }
   return TRUE;
 }
 

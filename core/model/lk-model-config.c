@@ -25,7 +25,7 @@ parse_arch (const char *model_type, const char *file, lk_shim_arch *arch, GError
         return TRUE;
       }
   g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
-               "%s: model_type \"%s\" is not supported (expected bert, mpnet, roberta, xlm-roberta, qwen2 or qwen3)",
+               "%s: model_type \"%s\" is not supported (expected bert, mpnet, roberta, xlm-roberta, modernbert, qwen2 or qwen3)",
                file, model_type ? model_type : "(missing)");
   return FALSE;
 }
@@ -121,6 +121,8 @@ read_transformer (LkModelConfig *c, const char *dir, GError **error)
   c->model_type = g_strdup (lk_json_get_string (o, file, "model_type", NULL, NULL));
   if (lk_model_config_is_decoder (c->model_type))
     return lk_model_config_read_decoder (c, o, file, dir, error);
+  if (g_strcmp0 (c->model_type, "modernbert") == 0)
+    return lk_model_config_read_modernbert (c, o, file, dir, error);
   if (!parse_arch (c->model_type, file, &p->arch, error))
     return FALSE;
   if (!lk_json_get_int (o, file, "vocab_size", TRUE, 0, &v[0], error) ||
@@ -163,6 +165,7 @@ read_pooling_mode (LkModelConfig *c, JsonObject *o, const char *file, GError **e
   static const struct { const char *name; lk_shim_pooling mode; } names[] = {
     { "mean", LK_SHIM_POOL_MEAN }, { "cls", LK_SHIM_POOL_CLS }, { "max", LK_SHIM_POOL_MAX },
     { "mean_sqrt_len_tokens", LK_SHIM_POOL_MEAN_SQRT_LEN }, { "lasttoken", LK_SHIM_POOL_LAST_TOKEN },
+    { "weightedmean", LK_SHIM_POOL_WEIGHTED_MEAN },
   };
   JsonNode *node = json_object_get_member (o, "pooling_mode");
   const char *name = NULL;
@@ -185,7 +188,7 @@ read_pooling_mode (LkModelConfig *c, JsonObject *o, const char *file, GError **e
         return TRUE;
       }
   g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
-               "%s: pooling_mode is %s%s%s; expected mean, cls, max, mean_sqrt_len_tokens or lasttoken", file,
+               "%s: pooling_mode is %s%s%s; expected mean, cls, max, mean_sqrt_len_tokens, weightedmean or lasttoken", file,
                name ? "\"" : "", name ? name : "not a string", name ? "\"" : "");
   return FALSE;
 }
@@ -197,25 +200,22 @@ read_pooling (LkModelConfig *c, const char *module_dir, GError **error)
     { "pooling_mode_mean_tokens", LK_SHIM_POOL_MEAN }, { "pooling_mode_cls_token", LK_SHIM_POOL_CLS },
     { "pooling_mode_max_tokens", LK_SHIM_POOL_MAX }, { "pooling_mode_mean_sqrt_len_tokens", LK_SHIM_POOL_MEAN_SQRT_LEN },
     { "pooling_mode_lasttoken", LK_SHIM_POOL_LAST_TOKEN },
+    { "pooling_mode_weightedmean_tokens", LK_SHIM_POOL_WEIGHTED_MEAN },
   };
   g_autofree char *file = g_build_filename (module_dir, "config.json", NULL);
   g_autoptr(JsonNode) root = lk_json_load (file, FALSE, error);
-  gboolean weighted = FALSE;
+  gboolean include_prompt = TRUE;
   guint n_on = 0;
 
   if (root == NULL)
     return FALSE;
+  /* sentence-transformers can leave a prompt's tokens out of the pooling;
+   * lk_explain refuses a prompt on such a model rather than pool it. */
+  if (!lk_json_get_bool (json_node_get_object (root), file, "include_prompt", TRUE, &include_prompt, error))
+    return FALSE;
+  c->pool_excludes_prompt = !include_prompt;
   if (json_object_has_member (json_node_get_object (root), "pooling_mode"))
     return read_pooling_mode (c, json_node_get_object (root), file, error);
-  if (!lk_json_get_bool (json_node_get_object (root), file, "pooling_mode_weightedmean_tokens", FALSE, &weighted, error))
-    return FALSE;
-  if (weighted)
-    {
-      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
-                   "%s: pooling_mode_weightedmean_tokens is not supported (expected mean, cls, max, "
-                   "mean_sqrt_len or last-token pooling)", file);
-      return FALSE;
-    }
   for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
     {
       gboolean on;
@@ -443,6 +443,7 @@ lk_model_config_clear (LkModelConfig *c)
   g_clear_pointer (&c->prompt_names, g_strfreev);
   g_clear_pointer (&c->prompt_texts, g_strfreev);
   g_clear_pointer (&c->default_prompt_name, g_free);
+  g_clear_pointer (&c->sliding, g_free);
   for (guint i = 0; i < LK_SHIM_MAX_DENSE; i++)
     g_clear_pointer (&c->dense_weights[i], g_free);
 }

@@ -32,7 +32,7 @@ lk_model_parse_activation (const char *name, const char *file, lk_shim_activatio
   static const struct { const char *name; lk_shim_activation act; } known[] = {
     { "gelu", LK_SHIM_ACT_GELU }, { "gelu_new", LK_SHIM_ACT_GELU_TANH },
     { "gelu_pytorch_tanh", LK_SHIM_ACT_GELU_TANH }, { "quick_gelu", LK_SHIM_ACT_QUICK_GELU },
-    { "relu", LK_SHIM_ACT_RELU }, { "tanh", LK_SHIM_ACT_TANH },
+    { "relu", LK_SHIM_ACT_RELU }, { "tanh", LK_SHIM_ACT_TANH }, { "silu", LK_SHIM_ACT_SILU }, { "swish", LK_SHIM_ACT_SILU },
     { "torch.nn.modules.activation.Tanh", LK_SHIM_ACT_TANH },
     { "torch.nn.modules.activation.ReLU", LK_SHIM_ACT_RELU },
     { "torch.nn.modules.linear.Identity", LK_SHIM_ACT_IDENTITY },

@@ -22,6 +22,8 @@ typedef struct {
   char **prompt_names;
   char **prompt_texts;
   char *default_prompt_name;
+  unsigned char *sliding;        /* ModernBERT: num_layers flags (params.sliding points here) */
+  gboolean pool_excludes_prompt; /* the Pooling module's include_prompt is false (INSTRUCTOR) */
 } LkModelConfig;
 
 gboolean lk_model_config_read  (LkModelConfig *config, const char *dir, GError **error);
@@ -49,6 +51,9 @@ gboolean lk_model_config_is_clip   (const char *dir);
 gboolean lk_model_config_read_clip (LkModelConfig *config, const char *dir, GError **error);
 char    *lk_model_find_weights     (const char *dir, GError **error);
 
+/* lk-model-config-modernbert.c: ModernBERT, from config.json's object @o */
+gboolean lk_model_config_read_modernbert (LkModelConfig *config, JsonObject *o, const char *file, const char *dir,
+                                          GError **error);
 /* lk-model-config-decoder.c: Qwen2/Qwen3 decoders, from config.json's object @o */
 gboolean lk_model_config_is_decoder   (const char *model_type);
 gboolean lk_model_config_read_decoder (LkModelConfig *config, JsonObject *o, const char *file, const char *dir,

@@ -97,6 +97,53 @@ def build(arch, hf, vocab, eot, seed):
     model.save_pretrained(hf, safe_serialization=True)
 
 
+def save_model(st, out_dir, name):
+    """Saves a SentenceTransformer with its configs made reproducible (a
+    fixed name, no transformers version, sentence-transformers' version
+    pinned) and loads it back as a user would."""
+    from sentence_transformers import SentenceTransformer
+    st.save(out_dir, create_model_card=False, safe_serialization=True)
+    for fname in ("config.json", "config_sentence_transformers.json"):
+        path = os.path.join(out_dir, fname)
+        with open(path) as f:
+            c = json.load(f)
+        if fname == "config.json":
+            c["_name_or_path"] = f"likeness-tiny-{name}"
+            c.pop("transformers_version", None)
+        else:
+            c["__version__"] = {"sentence_transformers": "6.3.0"}
+        with open(path, "w") as f:
+            f.write(json.dumps(c, indent=2, sort_keys=True) + "\n")
+    model = SentenceTransformer(out_dir, device="cpu")
+    model.eval()
+    return model
+
+
+def golden_rows(model, texts, query_prompt):
+    """Each text's ids and embedding (batch 1), and with the query prompt
+    (encode(prompt_name="query")) where the text is not blank."""
+    rows = []
+    for text in texts:
+        ids = model.tokenize([text])["input_ids"][0].tolist()
+        emb = model.encode([text], batch_size=1, convert_to_numpy=True)[0]
+        row = {"text": text, "ids": ids, "embedding": mg.f32_list(emb)}
+        if text.strip():
+            row["query_ids"] = model.tokenize([query_prompt + text])["input_ids"][0].tolist()
+            q = model.encode([text], prompt_name="query", batch_size=1, convert_to_numpy=True)[0]
+            row["query_embedding"] = mg.f32_list(q)
+        rows.append(row)
+    return rows
+
+
+def truncated_block(out_dir, texts):
+    """Matryoshka: sentence-transformers' truncate_dim=16 on the first two texts."""
+    from sentence_transformers import SentenceTransformer
+    short = SentenceTransformer(out_dir, device="cpu", truncate_dim=16)
+    return {"dim": 16, "embeddings": [mg.f32_list(short.encode([t], batch_size=1, convert_to_numpy=True)[0])
+                                      for t in texts[:2]],
+            "note": "SentenceTransformer(truncate_dim=16).encode of items 0 and 1"}
+
+
 def main():
     os.environ["HF_HUB_OFFLINE"] = "1"
     import torch
@@ -120,35 +167,8 @@ def main():
             st = SentenceTransformer(modules=[word, models.Pooling(32, pooling_mode="lasttoken"), models.Normalize()],
                                      device="cpu", prompts={"query": QUERY_PROMPT, "document": ""})
             out_dir = os.path.join(stage, "out")
-            st.save(out_dir, create_model_card=False, safe_serialization=True)
-            for name in ("config.json", "config_sentence_transformers.json"):
-                path = os.path.join(out_dir, name)
-                with open(path) as f:
-                    c = json.load(f)
-                if name == "config.json":
-                    c["_name_or_path"] = f"likeness-tiny-{arch}"
-                    c.pop("transformers_version", None)
-                else:
-                    c["__version__"] = {"sentence_transformers": "6.3.0"}
-                with open(path, "w") as f:
-                    f.write(json.dumps(c, indent=2, sort_keys=True) + "\n")
-
-            model = SentenceTransformer(out_dir, device="cpu")
-            model.eval()
-            rows = []
-            for text in texts:
-                ids = model.tokenize([text])["input_ids"][0].tolist()
-                emb = model.encode([text], batch_size=1, convert_to_numpy=True)[0]
-                row = {"text": text, "ids": ids, "embedding": mg.f32_list(emb)}
-                if text.strip():
-                    q_ids = model.tokenize([QUERY_PROMPT + text])["input_ids"][0].tolist()
-                    q = model.encode([text], prompt_name="query", batch_size=1, convert_to_numpy=True)[0]
-                    row["query_ids"] = q_ids
-                    row["query_embedding"] = mg.f32_list(q)
-                rows.append(row)
-            # Matryoshka: sentence-transformers' truncate_dim on the first two texts.
-            short = SentenceTransformer(out_dir, device="cpu", truncate_dim=16)
-            truncated = [mg.f32_list(short.encode([t], batch_size=1, convert_to_numpy=True)[0]) for t in texts[:2]]
+            model = save_model(st, out_dir, arch)
+            rows = golden_rows(model, texts, QUERY_PROMPT)
             dst = os.path.join(mg.GOLDEN, "tiny", arch)
             changed = mg.sync_dir(out_dir, dst)
             print(f"  {'wrote' if changed else 'same':5} {mg.rel(dst)}/ ({mg.dir_size(dst):,} B)")
@@ -163,8 +183,7 @@ def main():
                 "note": "ids are what the model sees (the post-processor ends each text with <|endoftext|>); "
                         "query_*: encode(prompt_name='query'), the prompt prepended to the text",
                 "generator": mg.versions(),
-                "truncate_dim": {"dim": 16, "embeddings": truncated,
-                                 "note": "SentenceTransformer(truncate_dim=16).encode of items 0 and 1"},
+                "truncate_dim": truncated_block(out_dir, texts),
                 "items": rows,
             }
             out = os.path.join(mg.GOLDEN, "tiny", f"{arch}-embeddings.json")
