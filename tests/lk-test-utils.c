@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <gio/gio.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
@@ -646,4 +647,90 @@ lk_test_max_rel_diff (LkExplanation *x, LkExplanation *y)
     }
   g_assert_cmpfloat (scale, >, 0);
   return diff / scale;
+}
+
+static guint16
+to_bf16 (float f)
+{
+  guint32 u;
+
+  memcpy (&u, &f, 4);
+  return (guint16) ((u + 0x7fff + ((u >> 16) & 1)) >> 16);
+}
+
+static guint16
+to_f16 (float f)
+{
+  _Float16 h = (_Float16) f;
+  guint16 u;
+
+  memcpy (&u, &h, 2);
+  return u;
+}
+
+void
+lk_test_store_weights_as (const char *dir, const char *dtype)
+{
+  g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *data = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(GByteArray) body = g_byte_array_new ();
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(GList) names = NULL;
+  g_autofree char *header = NULL;
+  gboolean bf16 = g_str_equal (dtype, "BF16");
+  gsize len, hlen;
+  guint64 n, n_out;
+  JsonObject *root;
+
+  g_assert_true (bf16 || g_str_equal (dtype, "F16"));
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  g_assert_cmpuint (len, >=, 8);
+  memcpy (&n, data, 8);
+  n = GUINT64_FROM_LE (n);
+  g_assert_cmpuint (8 + n, <=, len);
+  g_assert_true (json_parser_load_from_data (parser, data + 8, (gssize) n, NULL));
+  root = json_node_get_object (json_parser_get_root (parser));
+  names = json_object_get_members (root);
+  for (GList *l = names; l; l = l->next)
+    {
+      JsonObject *t;
+      JsonArray *off;
+      gint64 from, to;
+      guint64 at = body->len;
+
+      if (g_str_equal (l->data, "__metadata__"))
+        continue;
+      t = json_object_get_object_member (root, l->data);
+      off = json_object_get_array_member (t, "data_offsets");
+      from = json_array_get_int_element (off, 0);
+      to = json_array_get_int_element (off, 1);
+      if (g_str_equal (json_object_get_string_member (t, "dtype"), "F32"))
+        {
+          for (gint64 i = from; i < to; i += 4)
+            {
+              float f;
+              guint16 h;
+
+              memcpy (&f, data + 8 + n + i, 4);
+              h = GUINT16_TO_LE (bf16 ? to_bf16 (f) : to_f16 (f));
+              g_byte_array_append (body, (const guint8 *) &h, 2);
+            }
+          json_object_set_string_member (t, "dtype", dtype);
+        }
+      else
+        g_byte_array_append (body, (const guint8 *) data + 8 + n + from, (guint) (to - from));
+      json_array_remove_element (off, 1);
+      json_array_remove_element (off, 0);
+      json_array_add_int_element (off, (gint64) at);
+      json_array_add_int_element (off, (gint64) body->len);
+    }
+  json_generator_set_root (gen, json_parser_get_root (parser));
+  header = json_generator_to_data (gen, &hlen);
+  n_out = GUINT64_TO_LE ((guint64) hlen);
+  g_byte_array_append (out, (const guint8 *) &n_out, 8);
+  g_byte_array_append (out, (const guint8 *) header, (guint) hlen);
+  g_byte_array_append (out, body->data, body->len);
+  g_assert_true (g_file_set_contents (path, (const char *) out->data, (gssize) out->len, NULL));
 }

@@ -93,6 +93,10 @@ void      lk_test_rm_rf (const char *path);
 /* A scratch copy (a new temporary folder) of tests/golden/tiny/@name, its
  * module folders and weights included; remove it with lk_test_rm_rf. */
 char     *lk_test_copy_tiny (const char *name);
+/* Rewrites @dir's model.safetensors with every F32 tensor stored as
+ * @dtype ("F16" or "BF16", rounded to nearest even), as checkpoints
+ * published in half precision are. */
+void      lk_test_store_weights_as (const char *dir, const char *dtype);
 
 /* "[[[[…1…]]]]" nested @depth deep inside @before … @after: the hostile
  * file that overflowed json-glib's recursive parser. */

@@ -4,7 +4,8 @@
  * engine's checks hold on its blocks (bias-free LayerNorm, GeGLU, rotary
  * positions with two bases, sliding-window attention), the window shapes
  * the embedding, prompts match sentence-transformers, and config.json
- * fields the shim does not implement are refused by name. Embeddings
+ * fields the shim does not implement are refused by name; F16 and BF16
+ * checkpoints (of ModernBERT and Qwen3) load and compute in F32. Embeddings
  * against sentence-transformers: test-tiny-parity.c. */
 #include <math.h>
 #include <string.h>
@@ -299,6 +300,57 @@ test_prompt_excluded (void)
   lk_test_rm_rf (dir);
 }
 
+/* Checkpoints published in F16 or BF16 load, and compute in F32: the
+ * tiny ModernBERT and Qwen3 with their weights rounded to each, against
+ * the F32 goldens (the rounding, not the arithmetic, is the difference). */
+static void
+test_half_precision (void)
+{
+  static const char *const archs[] = { "modernbert", "qwen3" };
+  static const struct { const char *dtype; double floor; } kinds[] = { { "F16", 0.9999 }, { "BF16", 0.999 } };
+
+  for (guint a = 0; a < G_N_ELEMENTS (archs); a++)
+    for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+      {
+        g_autofree char *rel = g_strdup_printf ("tiny/%s-embeddings.json", archs[a]);
+        g_autoptr(JsonNode) keep = NULL;
+        JsonArray *items = json_object_get_array_member (lk_test_load_golden (rel, &keep), "items");
+        g_autofree char *dir = lk_test_copy_tiny (archs[a]);
+        LkModelOptions opts = { LK_DEVICE_CPU, 1 };
+        g_autoptr(GError) error = NULL;
+        g_autoptr(LkModel) m = NULL;
+        g_autoptr(LkExplanation) x = NULL;
+        double worst = 1, moved = 0;
+
+        lk_test_store_weights_as (dir, kinds[k].dtype);
+        m = lk_model_new_from_dir (dir, NULL, &opts, &error);
+        g_assert_no_error (error);
+        for (guint i = 0; i < 4; i++)
+          {
+            JsonObject *it = json_array_get_object_element (items, i);
+            JsonArray *e = json_object_get_array_member (it, "embedding");
+            g_autofree float *out = g_new (float, lk_model_get_dim (m));
+            double dot = 0, na = 0, nb = 0;
+
+            embed (m, json_object_get_string_member (it, "text"), out);
+            for (guint d = 0; d < lk_model_get_dim (m); d++)
+              {
+                double v = json_array_get_double_element (e, d);
+                dot += out[d] * v, na += (double) out[d] * out[d], nb += v * v;
+                moved = fmax (moved, fabs (out[d] - v));
+              }
+            worst = fmin (worst, dot / sqrt (na * nb));
+          }
+        x = lk_test_explain (m, A, B, LK_METHOD_BILRP, NULL);
+        g_test_message ("%s in %s: cosine with F32 at least %.6f (largest change %.3g); BiLRP error_relative %.3g",
+                        archs[a], kinds[k].dtype, worst, moved, lk_explanation_get_score (x, "error_relative", NAN));
+        g_assert_cmpfloat (moved, >, 0);
+        g_assert_cmpfloat (worst, >=, kinds[k].floor);
+        g_assert_cmpfloat (lk_explanation_get_score (x, "error_relative", 1), <, 1e-4);
+        lk_test_rm_rf (dir);
+      }
+}
+
 /* config.json fields that change the computation and that the shim does
  * not implement, or values transformers would not run: refused with the
  * file and the field. */
@@ -353,6 +405,7 @@ main (int argc, char **argv)
   g_test_add_func ("/modernbert/prompts", test_prompts);
   g_test_add_func ("/modernbert/weighted-mean", test_weighted_mean);
   g_test_add_func ("/modernbert/prompt-excluded", test_prompt_excluded);
+  g_test_add_func ("/modernbert/half-precision", test_half_precision);
   g_test_add_func ("/modernbert/config-refused", test_config_refused);
   rc = g_test_run ();
   g_object_unref (mb);
