@@ -43,6 +43,8 @@ build_session (LkWindow *self)
     }
   lk_session_set_image (session, lk_input_pane_get_image (self->input_pane));
   lk_session_set_caption (session, lk_input_pane_get_caption (self->input_pane));
+  for (guint side = 0; side < 2; side++)
+    lk_session_set_prompt (session, side, lk_input_pane_get_prompt (self->input_pane, side));
   lk_session_set_model (session, lk_model_chooser_get_model (self->model_chooser));
   lk_session_set_method (session, method);
   for (GList *l = members; l; l = l->next)
@@ -111,8 +113,6 @@ static void
 apply_session (LkWindow *self, LkSession *session)
 {
   LkMethod method;
-  LkView view;
-  guint skipped;
 
   /* Nothing of the previous session may show through: results, errors,
    * a job still running. */
@@ -128,6 +128,27 @@ apply_session (LkWindow *self, LkSession *session)
   lk_input_pane_set_text (self->input_pane, 1, lk_session_get_text (session, 1));
   lk_input_pane_set_image (self->input_pane, lk_session_get_image (session));
   lk_input_pane_set_caption (self->input_pane, lk_session_get_caption (session));
+  /* The results are keyed by the prompts chosen; while the model's prompts
+   * are read, the choosers cannot hold the session's yet, so the results
+   * wait for them (on_prompts_resolved). A session without prompts (its
+   * model has none) is shown at once. */
+  g_clear_object (&self->restoring);
+  if (self->prompts_pending &&
+      (lk_session_get_prompt (session, 0) != NULL || lk_session_get_prompt (session, 1) != NULL))
+    self->restoring = g_object_ref (session);
+  else
+    lk_window_finish_session (self, session);
+}
+
+void
+lk_window_finish_session (LkWindow *self, LkSession *session)
+{
+  LkView view;
+  guint skipped;
+
+  for (guint side = 0; side < 2; side++)
+    if (lk_session_get_prompt (session, side) != NULL)
+      lk_input_pane_set_prompt (self->input_pane, side, lk_session_get_prompt (session, side));
   skipped = cache_results (self, session);
   lk_window_refresh_results (self);
   if (lk_view_from_string (lk_session_get_view (session), &view))

@@ -80,6 +80,8 @@ struct _LkWindow
   GCancellable         *load_cancellable;
   GCancellable         *aspects_cancellable;  /* lk-window.c's check_aspects () */
   char                 *prompts_for;          /* the model check_prompts () last asked about */
+  gboolean              prompts_pending;      /* its prompts are being read */
+  LkSession            *restoring;            /* a session whose results wait for them (apply_session) */
   gboolean              explain_after_load;
 
   /* the running explanation */
@@ -147,5 +149,9 @@ void     lk_window_export_dialog    (LkWindow      *self,
 void     lk_window_copy_figure      (LkWindow      *self);
 void     lk_window_open_audit_dialog (LkWindow     *self,
                                      gboolean       folder);
+
+/* lk-window-files.c: the rest of opening @session once the prompt
+ * choosers hold its prompts (the cache keys include them). */
+void lk_window_finish_session (LkWindow *self, LkSession *session);
 
 G_END_DECLS

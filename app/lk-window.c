@@ -504,7 +504,7 @@ offer_model_for_mode (LkWindow *self, LkInputMode mode)
     {
       LkModelInfo *m = g_ptr_array_index (models, i);
       const char *name = m->revision ? m->id : m->path;
-      LkModelKind k = lk_model_kind_for_architecture (m->architecture);
+      LkModelKind k = m->kind;
 
       if (g_strcmp0 (name, current) == 0)
         kind = k;
@@ -630,9 +630,15 @@ on_prompts_resolved (GObject *source, GAsyncResult *result, gpointer data)
 
   if (self->disposed || g_strcmp0 (self->prompts_for, lk_model_chooser_get_model (self->model_chooser)) != 0)
     return;
+  self->prompts_pending = FALSE;
   if (dir == NULL || !lk_model_read_prompts (dir, &names, &def, NULL))
     names = g_new0 (char *, 1);
   lk_input_pane_set_prompt_names (self->input_pane, (const char *const *) names, def);
+  if (self->restoring)
+    {
+      g_autoptr(LkSession) session = g_steal_pointer (&self->restoring);
+      lk_window_finish_session (self, session);
+    }
 }
 
 static void
@@ -644,9 +650,11 @@ check_prompts (LkWindow *self)
   self->prompts_for = g_strdup (model);
   if (model == NULL || *model == '\0')
     {
+      self->prompts_pending = FALSE;
       lk_input_pane_set_prompt_names (self->input_pane, NULL, NULL);
       return;
     }
+  self->prompts_pending = TRUE;
   lk_model_store_resolve_async (model, FALSE, NULL, NULL, NULL, on_prompts_resolved, g_object_ref (self));
 }
 
@@ -984,6 +992,7 @@ lk_window_finalize (GObject *object)
   g_free (self->model_name);
   g_free (self->load_name);
   g_free (self->prompts_for);
+  g_clear_object (&self->restoring);
   g_free (self->current_key);
   g_free (self->last_toast_file);
   g_free (self->last_error);

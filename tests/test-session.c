@@ -47,6 +47,8 @@ make_session (void)
   lk_session_set_text (s, 0, "The coffee is bad.");
   lk_session_set_text (s, 1, "Not a good coffee.");
   lk_session_set_caption (s, "A cup of coffee ☕");
+  lk_session_set_prompt (s, 0, "query");
+  lk_session_set_prompt (s, 1, "");
   lk_session_set_model (s, "sentence-transformers/all-MiniLM-L6-v2");
   lk_session_set_method (s, "bilrp");
   lk_session_set_view (s, "aspects");
@@ -100,6 +102,9 @@ test_round_trip (void)
   g_assert_cmpstr (lk_session_get_text (back, 1), ==, "Not a good coffee.");
   g_assert_null (lk_session_get_image (back));
   g_assert_cmpstr (lk_session_get_caption (back), ==, "A cup of coffee ☕");
+  /* the prompt chosen, "" (none) kept apart from NULL (the model's default) */
+  g_assert_cmpstr (lk_session_get_prompt (back, 0), ==, "query");
+  g_assert_cmpstr (lk_session_get_prompt (back, 1), ==, "");
   g_assert_cmpstr (lk_session_get_model (back), ==, "sentence-transformers/all-MiniLM-L6-v2");
   g_assert_cmpstr (lk_session_get_method (back), ==, "bilrp");
   g_assert_cmpstr (lk_session_get_view (back), ==, "aspects");
@@ -229,6 +234,7 @@ test_result_modes (void)
   g_autoptr(LkSession) s = make_session ();
   g_autoptr(LkExplanation) image = make_explanation ("distance");
   g_autoptr(LkExplanation) other = make_explanation ("ij");
+  g_autoptr(LkExplanation) prompted = make_explanation ("hxp");
   g_autofree char *dir = g_get_current_dir ();
   g_autofree char *absolute = g_build_filename (dir, "photo.jpg", NULL);
   LkInputMode mode;
@@ -239,11 +245,17 @@ test_result_modes (void)
   lk_explanation_set_text (other, 1, "Something else.");
   lk_session_add_result (s, image);
   lk_session_add_result (s, other);
+  /* a result made with a prompt: its text A begins with it */
+  lk_explanation_set_text (prompted, 0, "query: The coffee is bad.");
+  lk_explanation_mark_prompt (prompted, 0, "query", strlen ("query: "));
+  lk_session_add_result (s, prompted);
   g_assert_true (lk_session_get_result_mode (s, 0, &mode));
   g_assert_cmpint (mode, ==, LK_INPUT_TEXT_PAIR);
   g_assert_true (lk_session_get_result_mode (s, 2, &mode));
   g_assert_cmpint (mode, ==, LK_INPUT_IMAGE_CAPTION);
   g_assert_false (lk_session_get_result_mode (s, 3, &mode));
+  g_assert_true (lk_session_get_result_mode (s, 4, &mode));
+  g_assert_cmpint (mode, ==, LK_INPUT_TEXT_PAIR);
 }
 
 static void

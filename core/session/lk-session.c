@@ -16,6 +16,7 @@ struct _LkSession
   char       *text[2];
   char       *image;
   char       *caption;
+  char       *prompt[2];   /* NULL: the model's default; "": none */
   char       *model;
   char       *method;
   char       *view;
@@ -65,6 +66,8 @@ lk_session_finalize (GObject *object)
   g_free (self->text[1]);
   g_free (self->image);
   g_free (self->caption);
+  g_free (self->prompt[0]);
+  g_free (self->prompt[1]);
   g_free (self->model);
   g_free (self->method);
   g_free (self->view);
@@ -121,6 +124,22 @@ lk_session_set_text (LkSession *self, guint side, const char *text)
   g_return_if_fail (LK_IS_SESSION (self));
   g_return_if_fail (side < 2);
   set_str (&self->text[side], text);
+}
+
+const char *
+lk_session_get_prompt (LkSession *self, guint side)
+{
+  g_return_val_if_fail (LK_IS_SESSION (self), NULL);
+  g_return_val_if_fail (side < 2, NULL);
+  return self->prompt[side];
+}
+
+void
+lk_session_set_prompt (LkSession *self, guint side, const char *name)
+{
+  g_return_if_fail (LK_IS_SESSION (self));
+  g_return_if_fail (side < 2);
+  set_str (&self->prompt[side], name);
 }
 
 #define STRING_ACCESSORS(field)                                   \
@@ -185,6 +204,16 @@ same_file (const char *a, const char *b)
   return g_str_equal (ca, cb);
 }
 
+/* Side @side's input as the user wrote it: a result's text begins with
+ * the prompt that went before it. */
+static const char *
+user_text (LkExplanation *x, guint side)
+{
+  const char *text = lk_explanation_get_text (x, side);
+
+  return text ? text + lk_explanation_get_prompt_length (x, side) : NULL;
+}
+
 gboolean
 lk_session_get_result_mode (LkSession *self, guint i, LkInputMode *mode)
 {
@@ -195,11 +224,11 @@ lk_session_get_result_mode (LkSession *self, guint i, LkInputMode *mode)
 
   x = g_ptr_array_index (self->results, i);
   /* An image result's input a is the photo's absolute path. */
-  if (g_strcmp0 (lk_explanation_get_text (x, 1), self->caption) == 0 &&
+  if (g_strcmp0 (user_text (x, 1), self->caption) == 0 &&
       same_file (lk_explanation_get_text (x, 0), self->image))
     *mode = LK_INPUT_IMAGE_CAPTION;
-  else if (g_strcmp0 (lk_explanation_get_text (x, 0), self->text[0]) == 0 &&
-           g_strcmp0 (lk_explanation_get_text (x, 1), self->text[1]) == 0)
+  else if (g_strcmp0 (user_text (x, 0), self->text[0]) == 0 &&
+           g_strcmp0 (user_text (x, 1), self->text[1]) == 0)
     *mode = LK_INPUT_TEXT_PAIR;
   else
     return FALSE;
@@ -233,6 +262,8 @@ lk_session_to_json (LkSession *self)
   set_string_or_null (inputs, "text_b", self->text[1]);
   set_string_or_null (inputs, "image", self->image);
   set_string_or_null (inputs, "caption", self->caption);
+  set_string_or_null (inputs, "prompt_a", self->prompt[0]);
+  set_string_or_null (inputs, "prompt_b", self->prompt[1]);
   json_object_set_object_member (root, "inputs", g_steal_pointer (&inputs));
   set_string_or_null (root, "model", self->model);
   set_string_or_null (root, "method", self->method);
@@ -304,7 +335,9 @@ read_inputs (LkSession *self, JsonObject *root, GError **error)
       !get_string (inputs, "inputs.", "text_a", &self->text[0], error) ||
       !get_string (inputs, "inputs.", "text_b", &self->text[1], error) ||
       !get_string (inputs, "inputs.", "image", &self->image, error) ||
-      !get_string (inputs, "inputs.", "caption", &self->caption, error))
+      !get_string (inputs, "inputs.", "caption", &self->caption, error) ||
+      !get_string (inputs, "inputs.", "prompt_a", &self->prompt[0], error) ||
+      !get_string (inputs, "inputs.", "prompt_b", &self->prompt[1], error))
     return FALSE;
   if (mode != NULL && !lk_input_mode_from_string (mode, &self->mode))
     return invalid (error, "\"inputs.mode\" must be \"text-pair\" or \"image-caption\"");

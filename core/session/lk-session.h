@@ -43,6 +43,13 @@ void           lk_session_set_image      (LkSession   *self,
 const char    *lk_session_get_caption    (LkSession   *self);
 void           lk_session_set_caption    (LkSession   *self,
                                           const char  *caption);
+/* The prompt chosen for text @side (0: A, 1: B): one of the model's
+ * prompt names, "" for none, NULL for the model's default. */
+const char    *lk_session_get_prompt     (LkSession   *self,
+                                          guint        side);
+void           lk_session_set_prompt     (LkSession   *self,
+                                          guint        side,
+                                          const char  *name);
 /* The model as the user named it: a hub id or a folder. */
 const char    *lk_session_get_model      (LkSession   *self);
 void           lk_session_set_model      (LkSession   *self,

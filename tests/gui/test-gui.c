@@ -899,6 +899,9 @@ test_prompts (void)
   LkInputPane *pane = lk_window_get_input_pane (win);
   g_autofree char *saved = g_strdup (lk_model_chooser_get_model (chooser));
   g_autofree char *qwen = g_test_build_filename (G_TEST_DIST, "golden", "tiny", "qwen3", NULL);
+  g_autofree char *session_path = g_build_filename (g_get_tmp_dir (), "lk-gui-prompts.likeness", NULL);
+  g_autoptr(GFile) session_file = g_file_new_for_path (session_path);
+  g_autoptr(GError) error = NULL;
   LkExplanation *x;
   double with_prompt;
   guint flagged = 0;
@@ -916,6 +919,8 @@ test_prompts (void)
   g_assert_cmpuint (flagged, >, 10);
   g_assert_cmpuint (lk_explanation_get_prompt_length (x, 1), ==, 0);
   with_prompt = lk_explanation_get_score (x, "similarity", NAN);
+  g_assert_true (lk_window_save_session (win, session_file, &error));
+  g_assert_no_error (error);
   snapshot ("prompts-query");
   g_assert_true (gtk_widget_get_visible (find_by_action (GTK_WIDGET (win), "win.show-prompts")));
   g_settings_set_boolean (settings (), "show-prompts", FALSE);
@@ -927,6 +932,23 @@ test_prompts (void)
   g_assert_cmpfloat (fabs (lk_explanation_get_score (x, "similarity", NAN) - with_prompt), >, 1e-4);
   lk_model_chooser_set_model (chooser, saved);
   wait_for (prompts_offered, GINT_TO_POINTER (FALSE), 120, "the prompt choosers to hide for all-MiniLM-L6-v2");
+
+  /* The session keeps the prompt: reopened over another model, it shows
+   * the query prompt chosen again, and the result made with it, once
+   * the model's prompts are read. */
+  g_assert_true (lk_window_open_session (win, session_file, &error));
+  g_assert_no_error (error);
+  wait_for (prompts_offered, GINT_TO_POINTER (TRUE), 120, "the session's prompt choosers to appear");
+  g_assert_cmpstr (lk_input_pane_get_prompt (pane, 0), ==, "query");
+  g_assert_cmpstr (lk_input_pane_get_prompt (pane, 1), ==, "");
+  x = lk_window_get_explanation (win);
+  g_assert_nonnull (x);
+  g_assert_cmpuint (lk_explanation_get_prompt_length (x, 0), ==, 91);
+  g_assert_cmpfloat (lk_explanation_get_score (x, "similarity", NAN), ==, with_prompt);
+  g_assert_false (lk_window_get_stale (win));
+  lk_model_chooser_set_model (chooser, saved);
+  wait_for (prompts_offered, GINT_TO_POINTER (FALSE), 120, "the prompt choosers to hide again");
+  g_file_delete (session_file, NULL, NULL);
 }
 
 /* ---- every result through a session ---- */
