@@ -143,11 +143,8 @@ rule_error (Search *q, int n, LkIjAdaptive *out, GError **error)
     return NAN;
   if (out->probed->len == 0)
     {
-      g_autofree float *ta = g_new (float, q->a.d), *tb = g_new (float, q->a.d);
-      for (int j = 0; j < q->a.d; j++)
-        ta[j] = q->a.e[j] - q->a.e_ref[j], tb[j] = q->b.e[j] - q->b.e_ref[j];
       q->norm = lk_methods_norm (q->p, q->a.e, q->b.e, q->a.d);
-      q->expected = lk_methods_dot (ta, tb, q->a.d) / q->norm;
+      q->expected = lk_methods_expected (q->a.e, q->a.e_ref, q->b.e, q->b.e_ref, q->a.d, q->norm);
       out->tolerance_abs = fmax (q->p->tolerance * fabs (q->expected), ERROR_FLOOR);
     }
   for (int j = 0; j < q->a.d; j++)

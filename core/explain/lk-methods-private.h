@@ -32,6 +32,8 @@ gboolean  lk_methods_check_engine   (const float *e, const float *u, int d, guin
 double    lk_methods_dot            (const float *a, const float *b, int d);
 /* ‖a‖‖b‖ (at least 1e-12) for cos, else 1. */
 double    lk_methods_norm           (const LkExplainParams *p, const float *a, const float *b, int d);
+double    lk_methods_expected       (const float *ea, const float *ea_ref, const float *eb, const float *eb_ref,
+                                     int d, double norm);
 /* Fills p->steps for IJ when 0 and checks its range. */
 gboolean  lk_methods_check_steps    (LkExplainParams *p, GError **error);
 /* IJ's reference token as @p chooses it: the padding token (-1 when there

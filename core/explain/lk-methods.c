@@ -331,6 +331,16 @@ set_params (LkExplanation *x, const LkExplainParams *p, int layer, LkModel *mode
 }
 
 /* Scores of the engine methods; norm makes A cosine-scaled when asked. */
+/* What IJ's ΣA approximates, (a − a_ref)·(b − b_ref) / norm, expanded into
+ * the four products the result records, in one order everywhere: the
+ * adaptive rule's tolerance is relative to exactly this number. */
+double
+lk_methods_expected (const float *ea, const float *ea_ref, const float *eb, const float *eb_ref, int d, double norm)
+{
+  return lk_methods_dot (ea, eb, d) / norm - lk_methods_dot (ea, eb_ref, d) / norm -
+         lk_methods_dot (ea_ref, eb, d) / norm + lk_methods_dot (ea_ref, eb_ref, d) / norm;
+}
+
 void
 lk_methods_set_scores (LkExplanation *x, const float *ea, const float *ea_ref, const float *eb, const float *eb_ref,
                        int d, const LkExplainParams *p, double norm)
@@ -344,7 +354,7 @@ lk_methods_set_scores (LkExplanation *x, const float *ea, const float *ea_ref, c
     {
       double t_arb = lk_methods_dot (ea, eb_ref, d) / norm, t_rab = lk_methods_dot (ea_ref, eb, d) / norm;
       double t_rr = lk_methods_dot (ea_ref, eb_ref, d) / norm;
-      double expected = score - t_arb - t_rab + t_rr;
+      double expected = lk_methods_expected (ea, ea_ref, eb, eb_ref, d, norm);
       lk_explanation_set_score (x, LK_SCORE_REF_A_RB, t_arb);
       lk_explanation_set_score (x, LK_SCORE_REF_RA_B, t_rab);
       lk_explanation_set_score (x, LK_SCORE_REF_RA_RB, t_rr);
