@@ -74,13 +74,21 @@ make_row (const LkModelInfo *info)
   adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
   /* What the model compares, at a glance: texts, or images and captions. */
-  switch (lk_model_kind_for_architecture (info->architecture))
+  switch (info->kind)
     {
     case LK_MODEL_KIND_TEXT:
       kind = gtk_label_new (_("Text"));
       break;
     case LK_MODEL_KIND_IMAGE_TEXT:
       kind = gtk_label_new (_("Image & Text"));
+      break;
+    case LK_MODEL_KIND_CROSS_ENCODER:
+      /* Listed so that the user sees why it cannot be chosen: loading it
+       * says what Likeness explains instead. */
+      kind = gtk_label_new (_("Cross-Encoder"));
+      break;
+    case LK_MODEL_KIND_LATE_INTERACTION:
+      kind = gtk_label_new (_("Late Interaction"));
       break;
     case LK_MODEL_KIND_UNKNOWN:
     default:

@@ -153,9 +153,10 @@ try:
     run_json("models", ["models", "--folder", TINY],
              lambda d: "cache" in d and any(m["path"] == os.path.realpath(BERT) or m["id"] == "bert"
                                             for m in d["models"])
-             and all(m["kind"] == ("image-text" if m["architecture"] == "clip" else "text")
+             and all(m["kind"] == {"cross-encoder": "cross-encoder", "late-interaction": "late-interaction"}.get(
+                         m["id"], "image-text" if m["architecture"] == "clip" else "bi-encoder")
                      for m in d["models"] if m["architecture"])
-             and any(m["kind"] == "image-text" for m in d["models"]))
+             and {"image-text", "cross-encoder", "late-interaction"} <= {m["kind"] for m in d["models"]})
 
     # batch, batch-merge, aggregate
     items = os.path.join(work, "items.tsv")

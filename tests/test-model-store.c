@@ -1,6 +1,7 @@
 /* test-model-store.c — resolving names to folders: ids, folders, the
  * Hugging Face cache layout, listing.  No network: see test-download.c. */
 #include <glib/gstdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "lk-error.h"
@@ -476,6 +477,110 @@ test_load_folder (Fixture *f, gconstpointer data)
   g_assert_finalize_object (model);
 }
 
+/* Each kind told apart by what its folder declares: the tiny models in the
+ * layouts the real stack saves (tests/oracle/kinds_oracle.py for the two
+ * that Likeness does not explain), and the other spellings by hand. */
+static void
+test_kinds (Fixture *f, gconstpointer data)
+{
+  static const struct { const char *name; LkModelKind kind; const char *why; } tiny[] = {
+    { "bert", LK_MODEL_KIND_TEXT, NULL },
+    { "xlmr", LK_MODEL_KIND_TEXT, NULL },
+    { "modernbert", LK_MODEL_KIND_TEXT, NULL },
+    { "qwen3", LK_MODEL_KIND_TEXT, NULL },
+    { "clip", LK_MODEL_KIND_IMAGE_TEXT, NULL },
+    { "cross-encoder", LK_MODEL_KIND_CROSS_ENCODER, "BertForSequenceClassification" },
+    { "late-interaction", LK_MODEL_KIND_LATE_INTERACTION, "MultiVectorEncoder" },
+  };
+  static const struct { const char *config, *modules, *st; LkModelKind kind; const char *why; } made[] = {
+    /* an older CrossEncoder: config.json only */
+    { "{\"model_type\": \"xlm-roberta\", \"architectures\": [\"XLMRobertaForSequenceClassification\"]}",
+      NULL, NULL, LK_MODEL_KIND_CROSS_ENCODER, "XLMRobertaForSequenceClassification" },
+    /* a decoder reranker (Qwen3-Reranker): a causal LM and a LogitScore */
+    { "{\"model_type\": \"qwen3\", \"architectures\": [\"Qwen3ForCausalLM\"]}",
+      "[{\"path\": \"\", \"type\": \"sentence_transformers.base.modules.transformer.Transformer\"},"
+      " {\"path\": \"1_LogitScore\", \"type\": \"sentence_transformers.cross_encoder.modules.LogitScore\"}]",
+      "{\"model_type\": \"CrossEncoder\"}", LK_MODEL_KIND_CROSS_ENCODER, "CrossEncoder" },
+    /* PyLate: a Transformer and a token Dense, no Pooling */
+    { "{\"model_type\": \"bert\"}",
+      "[{\"path\": \"\", \"type\": \"sentence_transformers.models.Transformer\"},"
+      " {\"path\": \"1_Dense\", \"type\": \"pylate.models.Dense.Dense\"}]",
+      NULL, LK_MODEL_KIND_LATE_INTERACTION, "pylate.models.Dense.Dense" },
+    /* a bi-encoder in sentence-transformers 5.4's module names */
+    { "{\"model_type\": \"bert\", \"architectures\": [\"BertModel\"]}",
+      "[{\"path\": \"\", \"type\": \"sentence_transformers.base.modules.transformer.Transformer\"},"
+      " {\"path\": \"1_Pooling\", \"type\": \"sentence_transformers.sentence_transformer.modules.pooling.Pooling\"}]",
+      "{\"model_type\": \"SentenceTransformer\"}", LK_MODEL_KIND_TEXT, NULL },
+    /* hostile spellings: read as what they can be, never a crash */
+    { "{\"model_type\": \"bert\", \"architectures\": \"BertForSequenceClassification\"}",
+      NULL, NULL, LK_MODEL_KIND_TEXT, NULL },
+    { "{\"model_type\": \"bert\", \"architectures\": [1, null, {}, [\"BertForSequenceClassification\"]]}",
+      "[1, {\"type\": 2}]", "[]", LK_MODEL_KIND_TEXT, NULL },
+    { "{\"architectures\": [\"BertModel\"]}", "{}", "{\"model_type\": 7}", LK_MODEL_KIND_UNKNOWN, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (tiny); i++)
+    {
+      g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "golden", "tiny", tiny[i].name, NULL);
+      g_autofree char *why = NULL;
+
+      g_test_message ("%s", tiny[i].name);
+      g_assert_cmpint (lk_model_kind_for_folder (dir, &why), ==, tiny[i].kind);
+      if (tiny[i].why)
+        g_assert_nonnull (strstr (why, tiny[i].why));
+      else
+        g_assert_null (why);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (made); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("kind-%u", i);
+      g_autofree char *dir = g_build_filename (f->tmp, name, NULL);
+      g_autofree char *config = g_build_filename (dir, "config.json", NULL);
+      g_autofree char *modules = g_build_filename (dir, "modules.json", NULL);
+      g_autofree char *st = g_build_filename (dir, "config_sentence_transformers.json", NULL);
+      g_autofree char *why = NULL;
+
+      g_test_message ("%s", made[i].config);
+      write_file (config, made[i].config);
+      if (made[i].modules)
+        write_file (modules, made[i].modules);
+      if (made[i].st)
+        write_file (st, made[i].st);
+      g_assert_cmpint (lk_model_kind_for_folder (dir, &why), ==, made[i].kind);
+      if (made[i].why)
+        g_assert_nonnull (strstr (why, made[i].why));
+      else
+        g_assert_null (why);
+    }
+  g_assert_cmpstr (lk_model_kind_to_string (LK_MODEL_KIND_TEXT), ==, "bi-encoder");
+  g_assert_cmpstr (lk_model_kind_to_string (LK_MODEL_KIND_CROSS_ENCODER), ==, "cross-encoder");
+  g_assert_cmpstr (lk_model_kind_to_string (LK_MODEL_KIND_LATE_INTERACTION), ==, "late-interaction");
+}
+
+/* A reranker or a ColBERT model is not loaded as the bi-encoder of its
+ * encoder (whose cosine it never computes): refused, saying what it is. */
+static void
+test_load_other_kinds (Fixture *f, gconstpointer data)
+{
+  static const char *const names[][2] = {
+    { "cross-encoder", "is a cross-encoder (config.json: architectures BertForSequenceClassification)" },
+    { "late-interaction", "is a late-interaction model (config_sentence_transformers.json: model_type MultiVectorEncoder)" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "golden", "tiny", names[i][0], NULL);
+      g_autoptr(GError) error = NULL;
+      LkModel *model = load (dir, LK_MODEL_LOAD_NONE, NULL, &error);
+
+      g_assert_null (model);
+      g_assert_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, names[i][1]));
+      g_assert_nonnull (strstr (error->message, "not supported yet"));
+    }
+}
+
 /* A snapshot is named by the hub id it holds; a bare NAME found as
  * sentence-transformers/NAME is recorded so. */
 static void
@@ -655,6 +760,8 @@ main (int argc, char **argv)
   ADD ("load/cancel", test_load_cancel);
   ADD ("load/cancel-sync", test_load_cancel_sync);
   ADD ("load/async", test_load_async);
+  ADD ("kinds", test_kinds);
+  ADD ("load/other-kinds", test_load_other_kinds);
 #undef ADD
   return g_test_run ();
 }

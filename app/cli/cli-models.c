@@ -33,7 +33,7 @@ cli_models (int argc, char **argv)
         {
           LkModelInfo *m = g_ptr_array_index (models, i);
           g_print ("%s\t%s\t%s\t%s\t%s\n", m->id,
-                   lk_model_kind_to_string (lk_model_kind_for_architecture (m->architecture)),
+                   lk_model_kind_to_string (m->kind),
                    m->architecture ? m->architecture : "-", m->revision ? m->revision : "-", m->path);
         }
       return CLI_EXIT_OK;
@@ -57,7 +57,7 @@ cli_models (int argc, char **argv)
       json_builder_set_member_name (b, "path");
       json_builder_add_string_value (b, m->path);
       json_builder_set_member_name (b, "kind");
-      json_builder_add_string_value (b, lk_model_kind_to_string (lk_model_kind_for_architecture (m->architecture)));
+      json_builder_add_string_value (b, lk_model_kind_to_string (m->kind));
       json_builder_set_member_name (b, "architecture");
       if (m->architecture)
         json_builder_add_string_value (b, m->architecture);

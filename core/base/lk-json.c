@@ -315,6 +315,15 @@ lk_json_get_bool (JsonObject  *obj,
 }
 
 const char *
+lk_json_array_get_string (JsonArray *array, guint i)
+{
+  JsonNode *e = i < json_array_get_length (array) ? json_array_get_element (array, i) : NULL;
+
+  return e && JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING ? json_node_get_string (e)
+                                                                                         : NULL;
+}
+
+const char *
 lk_json_get_string (JsonObject  *obj,
                     const char  *file,
                     const char  *field,

@@ -213,30 +213,3 @@ lk_model_store_downloads_allowed (char **why)
                         : NULL;
   return !env->offline;
 }
-
-/* The one place that tells image–text models from text encoders by their
- * model_type: the list, the app's model menu and `likeness-cli models`. */
-LkModelKind
-lk_model_kind_for_architecture (const char *architecture)
-{
-  if (architecture == NULL)
-    return LK_MODEL_KIND_UNKNOWN;
-  if (g_str_equal (architecture, "clip"))
-    return LK_MODEL_KIND_IMAGE_TEXT;
-  return LK_MODEL_KIND_TEXT;
-}
-
-const char *
-lk_model_kind_to_string (LkModelKind kind)
-{
-  switch (kind)
-    {
-    case LK_MODEL_KIND_TEXT:
-      return "text";
-    case LK_MODEL_KIND_IMAGE_TEXT:
-      return "image-text";
-    case LK_MODEL_KIND_UNKNOWN:
-    default:
-      return "unknown";
-    }
-}

@@ -35,11 +35,21 @@ lk_model_info_free (LkModelInfo *info)
 }
 
 /* Through the checked JSON reader: a listed folder is anyone's download. */
+static JsonObject *
+load_object (const char *file, JsonNode **root)
+{
+  if (!g_file_test (file, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  *root = lk_json_load (file, FALSE, NULL);
+  return *root ? json_node_get_object (*root) : NULL;
+}
+
 static char *
 read_architecture (const char *dir)
 {
   g_autofree char *file = g_build_filename (dir, "config.json", NULL);
   g_autoptr(JsonNode) root = NULL;
+  JsonObject *o;
 
   /* sentence-transformers' CLIP layout keeps it in its first module. */
   if (!g_file_test (file, G_FILE_TEST_IS_REGULAR))
@@ -47,9 +57,132 @@ read_architecture (const char *dir)
       g_free (file);
       file = g_build_filename (dir, "0_CLIPModel", "config.json", NULL);
     }
-  if (g_file_test (file, G_FILE_TEST_IS_REGULAR))
-    root = lk_json_load (file, FALSE, NULL);
-  return root ? g_strdup (lk_json_get_string (json_node_get_object (root), file, "model_type", NULL, NULL)) : NULL;
+  o = load_object (file, &root);
+  return o ? g_strdup (lk_json_get_string (o, file, "model_type", NULL, NULL)) : NULL;
+}
+
+/* The head transformers would put on the encoder: "BertForSequenceClassification"
+ * is a classifier over the joint input of a pair, which is what a
+ * sentence-transformers CrossEncoder saves. */
+static const char *
+classifier_head (JsonObject *config)
+{
+  JsonNode *node = json_object_get_member (config, "architectures");
+  JsonArray *a;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  a = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      const char *name = lk_json_array_get_string (a, i);
+
+      if (name && g_str_has_suffix (name, "ForSequenceClassification"))
+        return name;
+    }
+  return NULL;
+}
+
+/* A sentence-transformers pipeline that ends at the token embeddings (a
+ * Transformer, maybe a Dense, no Pooling) scores with them one by one:
+ * ColBERT's late interaction, as PyLate saves it. */
+static gboolean
+ends_at_tokens (const char *dir, char **module)
+{
+  g_autofree char *file = g_build_filename (dir, "modules.json", NULL);
+  g_autoptr(JsonNode) root = NULL;
+  gboolean transformer = FALSE;
+  JsonArray *mods;
+
+  if (!g_file_test (file, G_FILE_TEST_IS_REGULAR) || (root = lk_json_load (file, TRUE, NULL)) == NULL)
+    return FALSE;
+  mods = json_node_get_array (root);
+  for (guint i = 0; i < json_array_get_length (mods); i++)
+    {
+      JsonNode *e = json_array_get_element (mods, i);
+      JsonObject *m = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
+      const char *type = m ? lk_json_get_string (m, file, "type", NULL, NULL) : NULL;
+
+      if (type == NULL)
+        return FALSE;
+      /* Pooling, CLIP's model and SPLADE's pooling make one vector. */
+      if (strstr (type, "Pooling") || strstr (type, "CLIPModel"))
+        return FALSE;
+      if (g_str_has_suffix (type, ".Transformer"))
+        transformer = TRUE;
+      else if (module && *module == NULL)
+        *module = g_strdup (type);
+    }
+  return transformer;
+}
+
+LkModelKind
+lk_model_kind_for_folder (const char *dir, char **why)
+{
+  g_autofree char *file = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *st_file = g_build_filename (dir, "config_sentence_transformers.json", NULL);
+  g_autofree char *architecture = read_architecture (dir);
+  g_autofree char *module = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) st_root = NULL;
+  JsonObject *config = load_object (file, &root);
+  JsonObject *st = load_object (st_file, &st_root);
+  const char *head;
+  const char *st_type;
+
+  if (why)
+    *why = NULL;
+  if (g_strcmp0 (architecture, "clip") == 0)
+    return LK_MODEL_KIND_IMAGE_TEXT;
+  if (config && (head = classifier_head (config)) != NULL)
+    {
+      if (why)
+        *why = g_strdup_printf ("config.json: architectures %s", head);
+      return LK_MODEL_KIND_CROSS_ENCODER;
+    }
+  /* sentence-transformers 5.4 and later name the model's class here; its
+   * CrossEncoder may save a modules.json whose one Transformer has a
+   * classifier, or a decoder and a LogitScore (Qwen3-Reranker), so this
+   * goes before the test for a pipeline without pooling. */
+  st_type = st ? lk_json_get_string (st, st_file, "model_type", NULL, NULL) : NULL;
+  if (st_type && g_str_equal (st_type, "CrossEncoder"))
+    {
+      if (why)
+        *why = g_strdup ("config_sentence_transformers.json: model_type CrossEncoder");
+      return LK_MODEL_KIND_CROSS_ENCODER;
+    }
+  if (st_type && g_str_equal (st_type, "MultiVectorEncoder"))
+    {
+      if (why)
+        *why = g_strdup ("config_sentence_transformers.json: model_type MultiVectorEncoder");
+      return LK_MODEL_KIND_LATE_INTERACTION;
+    }
+  if (ends_at_tokens (dir, &module))
+    {
+      if (why)
+        *why = g_strdup_printf ("modules.json: no Pooling module%s%s", module ? ", then " : "", module ? module : "");
+      return LK_MODEL_KIND_LATE_INTERACTION;
+    }
+  return architecture ? LK_MODEL_KIND_TEXT : LK_MODEL_KIND_UNKNOWN;
+}
+
+const char *
+lk_model_kind_to_string (LkModelKind kind)
+{
+  switch (kind)
+    {
+    case LK_MODEL_KIND_TEXT:
+      return "bi-encoder";
+    case LK_MODEL_KIND_IMAGE_TEXT:
+      return "image-text";
+    case LK_MODEL_KIND_CROSS_ENCODER:
+      return "cross-encoder";
+    case LK_MODEL_KIND_LATE_INTERACTION:
+      return "late-interaction";
+    case LK_MODEL_KIND_UNKNOWN:
+    default:
+      return "unknown";
+    }
 }
 
 static LkModelInfo *
@@ -61,6 +194,7 @@ model_info_new (const char *id, const char *revision, const char *path)
   info->revision = g_strdup (revision);
   info->path = g_strdup (path);
   info->architecture = read_architecture (path);
+  info->kind = lk_model_kind_for_folder (path, NULL);
   return info;
 }
 

@@ -29,26 +29,37 @@ G_BEGIN_DECLS
  * the caller's thread-default main context, coalesced, and never after the
  * GAsyncReadyCallback. */
 
+typedef enum {
+  LK_MODEL_KIND_UNKNOWN,           /* no readable config.json */
+  LK_MODEL_KIND_TEXT,              /* a bi-encoder of texts: one embedding each, their cosine */
+  LK_MODEL_KIND_IMAGE_TEXT,        /* an image tower and a text tower (CLIP) */
+  LK_MODEL_KIND_CROSS_ENCODER,     /* a classifier over the joint input of a pair (a reranker) */
+  LK_MODEL_KIND_LATE_INTERACTION,  /* token embeddings scored by MaxSim (ColBERT) */
+} LkModelKind;
+
 typedef struct {
   char *id;       /* "ORG/NAME" for the cache, the folder's name for a folder */
   char *revision; /* the commit hash, or NULL for a plain folder */
   char *path;     /* absolute path of the model folder (a snapshot) */
   char *architecture; /* config.json's model_type ("bert", "clip", …); NULL
                        * when the file is missing or cannot be read */
+  LkModelKind kind;   /* what the model compares (lk_model_kind_for_folder) */
 } LkModelInfo;
 
 void         lk_model_info_free            (LkModelInfo *info);
 
-typedef enum {
-  LK_MODEL_KIND_UNKNOWN,      /* no readable config.json */
-  LK_MODEL_KIND_TEXT,         /* a text encoder (a bi-encoder of texts) */
-  LK_MODEL_KIND_IMAGE_TEXT,   /* an image tower and a text tower (CLIP) */
-} LkModelKind;
-
-/* What a model compares, from its architecture (config.json's model_type). */
-LkModelKind  lk_model_kind_for_architecture (const char *architecture);
-/* "text", "image-text" or "unknown", for JSON and the command line. */
-const char  *lk_model_kind_to_string        (LkModelKind  kind);
+/* What the model in @dir compares and how, from its config.json, modules.json
+ * and config_sentence_transformers.json: the one place that tells the kinds
+ * apart, for the list, the app's model menu, `likeness-cli models` and the
+ * model loader (which explains only bi-encoders and image–text models).
+ * @why, if not NULL, gets the evidence for a cross-encoder or a late
+ * interaction model ("config.json: architectures BertForSequenceClassification"),
+ * else NULL. */
+LkModelKind  lk_model_kind_for_folder  (const char   *dir,
+                                        char        **why);
+/* "bi-encoder", "image-text", "cross-encoder", "late-interaction" or
+ * "unknown", for JSON and the command line. */
+const char  *lk_model_kind_to_string   (LkModelKind   kind);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkModelInfo, lk_model_info_free)
 
 char        *lk_model_store_get_cache_dir  (void);

@@ -113,9 +113,7 @@ read_layer_kinds (LkModelConfig *c, JsonObject *o, const char *file, gint64 laye
       a = json_node_get_array (types);
       for (guint i = 0; i < json_array_get_length (a); i++)
         {
-          JsonNode *e = json_array_get_element (a, i);
-          const char *t = JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING
-                            ? json_node_get_string (e) : NULL;
+          const char *t = lk_json_array_get_string (a, i);
 
           if (g_strcmp0 (t, "sliding_attention") == 0)
             c->sliding[i] = 1;

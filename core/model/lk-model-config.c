@@ -8,6 +8,7 @@
 #include "lk-error.h"
 #include "lk-json.h"
 #include "lk-model-private.h"
+#include "lk-model-store.h"
 
 static gboolean
 parse_arch (const char *model_type, const char *file, lk_shim_arch *arch, GError **error)
@@ -423,12 +424,44 @@ lk_model_read_prompts (const char *dir, char ***names, char **default_name, GErr
   return TRUE;
 }
 
+/* A cross-encoder's encoder or a ColBERT model's token encoder would load
+ * as a bi-encoder, and its "similarity" would be a cosine the model never
+ * computes: refused, with what gave it away. */
+static gboolean
+check_kind (const char *dir, GError **error)
+{
+  g_autofree char *why = NULL;
+
+  switch (lk_model_kind_for_folder (dir, &why))
+    {
+    case LK_MODEL_KIND_CROSS_ENCODER:
+      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                   "%s is a cross-encoder (%s): it scores a pair jointly with a classifier, and Likeness "
+                   "explains bi-encoders and image–text models, whose similarity is the cosine of two "
+                   "embeddings; explaining rerankers is not supported yet", dir, why);
+      return FALSE;
+    case LK_MODEL_KIND_LATE_INTERACTION:
+      g_set_error (error, LK_ERROR, LK_ERROR_UNSUPPORTED,
+                   "%s is a late-interaction model (%s): it scores token embeddings by MaxSim, and Likeness "
+                   "explains bi-encoders and image–text models, whose similarity is the cosine of two "
+                   "embeddings; explaining late interaction is not supported yet", dir, why);
+      return FALSE;
+    case LK_MODEL_KIND_UNKNOWN:
+    case LK_MODEL_KIND_TEXT:
+    case LK_MODEL_KIND_IMAGE_TEXT:
+    default:
+      return TRUE;
+    }
+}
+
 gboolean
 lk_model_config_read (LkModelConfig *c, const char *dir, GError **error)
 {
   lk_shim_model_default_params (&c->params);
   if (lk_model_config_is_clip (dir))
     return lk_model_config_read_clip (c, dir, error);
+  if (!check_kind (dir, error))
+    return FALSE;
   return read_transformer (c, dir, error) &&
          read_modules (c, dir, error) &&
          read_max_length (c, dir, error) &&
