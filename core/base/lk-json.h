@@ -71,16 +71,15 @@ gboolean    lk_json_get_bool      (JsonObject  *obj,
                                    gboolean    *out,
                                    GError     **error);
 /* NULL with an error when present but not a string; @fallback when missing. */
-/* Element @i of @array when it is a string, else NULL (never an error:
- * for lists read element by element, such as config.json's architectures). */
-const char *lk_json_array_get_string (JsonArray *array,
-                                      guint      i);
-
 const char *lk_json_get_string    (JsonObject  *obj,
                                    const char  *file,
                                    const char  *field,
                                    const char  *fallback,
                                    GError     **error);
+/* Element @i of @array when it is a string, else NULL (never an error:
+ * for lists read element by element, such as config.json's architectures). */
+const char *lk_json_array_get_string (JsonArray *array,
+                                      guint      i);
 
 /* The "schema" member of a Likeness file, "PREFIX" followed by a version:
  * FALSE with a message that tells a foreign file, a malformed version, a file

@@ -144,7 +144,7 @@ rule_error (Search *q, int n, LkIjAdaptive *out, GError **error)
   if (out->probed->len == 0)
     {
       q->norm = lk_methods_norm (q->p, q->a.e, q->b.e, q->a.d);
-      q->expected = lk_methods_expected (q->a.e, q->a.e_ref, q->b.e, q->b.e_ref, q->a.d, q->norm);
+      q->expected = lk_methods_expected (q->a.e, q->a.e_ref, q->b.e, q->b.e_ref, q->a.d, q->norm, NULL);
       out->tolerance_abs = fmax (q->p->tolerance * fabs (q->expected), ERROR_FLOOR);
     }
   for (int j = 0; j < q->a.d; j++)

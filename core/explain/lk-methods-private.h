@@ -32,8 +32,9 @@ gboolean  lk_methods_check_engine   (const float *e, const float *u, int d, guin
 double    lk_methods_dot            (const float *a, const float *b, int d);
 /* ‖a‖‖b‖ (at least 1e-12) for cos, else 1. */
 double    lk_methods_norm           (const LkExplainParams *p, const float *a, const float *b, int d);
+/* IJ's expected ΣA and (@terms, 4 or NULL) the products it is summed from. */
 double    lk_methods_expected       (const float *ea, const float *ea_ref, const float *eb, const float *eb_ref,
-                                     int d, double norm);
+                                     int d, double norm, double *terms);
 /* Fills p->steps for IJ when 0 and checks its range. */
 gboolean  lk_methods_check_steps    (LkExplainParams *p, GError **error);
 /* IJ's reference token as @p chooses it: the padding token (-1 when there

@@ -330,17 +330,25 @@ set_params (LkExplanation *x, const LkExplainParams *p, int layer, LkModel *mode
                          : p->ad_mode == LK_AD_FORWARD ? "forward" : p->ad_mode == LK_AD_REVERSE ? "reverse" : "auto");
 }
 
-/* Scores of the engine methods; norm makes A cosine-scaled when asked. */
 /* What IJ's ΣA approximates, (a − a_ref)·(b − b_ref) / norm, expanded into
- * the four products the result records, in one order everywhere: the
- * adaptive rule's tolerance is relative to exactly this number. */
+ * the four products the result records (@terms, if not NULL: a·b, a·b_ref,
+ * a_ref·b, a_ref·b_ref, each over norm), summed in one order everywhere:
+ * the adaptive rule's tolerance is relative to exactly this number. */
 double
-lk_methods_expected (const float *ea, const float *ea_ref, const float *eb, const float *eb_ref, int d, double norm)
+lk_methods_expected (const float *ea, const float *ea_ref, const float *eb, const float *eb_ref, int d, double norm,
+                     double *terms)
 {
-  return lk_methods_dot (ea, eb, d) / norm - lk_methods_dot (ea, eb_ref, d) / norm -
-         lk_methods_dot (ea_ref, eb, d) / norm + lk_methods_dot (ea_ref, eb_ref, d) / norm;
+  double t[4] = {
+    lk_methods_dot (ea, eb, d) / norm, lk_methods_dot (ea, eb_ref, d) / norm,
+    lk_methods_dot (ea_ref, eb, d) / norm, lk_methods_dot (ea_ref, eb_ref, d) / norm,
+  };
+
+  for (guint i = 0; terms && i < G_N_ELEMENTS (t); i++)
+    terms[i] = t[i];
+  return t[0] - t[1] - t[2] + t[3];
 }
 
+/* Scores of the engine methods; norm makes A cosine-scaled when asked. */
 void
 lk_methods_set_scores (LkExplanation *x, const float *ea, const float *ea_ref, const float *eb, const float *eb_ref,
                        int d, const LkExplainParams *p, double norm)
@@ -352,12 +360,12 @@ lk_methods_set_scores (LkExplanation *x, const float *ea, const float *ea_ref, c
   lk_explanation_set_score (x, LK_SCORE_SUM, sum);
   if (p->method == LK_METHOD_IJ)
     {
-      double t_arb = lk_methods_dot (ea, eb_ref, d) / norm, t_rab = lk_methods_dot (ea_ref, eb, d) / norm;
-      double t_rr = lk_methods_dot (ea_ref, eb_ref, d) / norm;
-      double expected = lk_methods_expected (ea, ea_ref, eb, eb_ref, d, norm);
-      lk_explanation_set_score (x, LK_SCORE_REF_A_RB, t_arb);
-      lk_explanation_set_score (x, LK_SCORE_REF_RA_B, t_rab);
-      lk_explanation_set_score (x, LK_SCORE_REF_RA_RB, t_rr);
+      double t[4];
+      double expected = lk_methods_expected (ea, ea_ref, eb, eb_ref, d, norm, t);
+
+      lk_explanation_set_score (x, LK_SCORE_REF_A_RB, t[1]);
+      lk_explanation_set_score (x, LK_SCORE_REF_RA_B, t[2]);
+      lk_explanation_set_score (x, LK_SCORE_REF_RA_RB, t[3]);
       lk_explanation_set_score (x, LK_SCORE_EXPECTED, expected);
       /* error: against what ΣA approximates; error_vs_score: against the score itself */
       lk_explanation_set_score (x, LK_SCORE_ERROR, fabs (sum - expected));

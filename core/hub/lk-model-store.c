@@ -44,21 +44,25 @@ load_object (const char *file, JsonNode **root)
   return *root ? json_node_get_object (*root) : NULL;
 }
 
-static char *
-read_architecture (const char *dir)
+/* config.json, where its architecture is; sentence-transformers' CLIP
+ * layout keeps it in its first module. */
+static JsonObject *
+load_config (const char *dir, JsonNode **root)
 {
   g_autofree char *file = g_build_filename (dir, "config.json", NULL);
-  g_autoptr(JsonNode) root = NULL;
-  JsonObject *o;
 
-  /* sentence-transformers' CLIP layout keeps it in its first module. */
   if (!g_file_test (file, G_FILE_TEST_IS_REGULAR))
     {
       g_free (file);
       file = g_build_filename (dir, "0_CLIPModel", "config.json", NULL);
     }
-  o = load_object (file, &root);
-  return o ? g_strdup (lk_json_get_string (o, file, "model_type", NULL, NULL)) : NULL;
+  return load_object (file, root);
+}
+
+static const char *
+model_type (JsonObject *config)
+{
+  return config ? lk_json_get_string (config, "config.json", "model_type", NULL, NULL) : NULL;
 }
 
 /* The head transformers would put on the encoder: "BertForSequenceClassification"
@@ -116,17 +120,16 @@ ends_at_tokens (const char *dir, char **module)
   return transformer;
 }
 
-LkModelKind
-lk_model_kind_for_folder (const char *dir, char **why)
+/* The kind of the model in @dir, whose config.json (or CLIP module's) is
+ * @config, read once for the list's architecture and for this. */
+static LkModelKind
+kind_of (const char *dir, JsonObject *config, char **why)
 {
-  g_autofree char *file = g_build_filename (dir, "config.json", NULL);
   g_autofree char *st_file = g_build_filename (dir, "config_sentence_transformers.json", NULL);
-  g_autofree char *architecture = read_architecture (dir);
   g_autofree char *module = NULL;
-  g_autoptr(JsonNode) root = NULL;
   g_autoptr(JsonNode) st_root = NULL;
-  JsonObject *config = load_object (file, &root);
   JsonObject *st = load_object (st_file, &st_root);
+  const char *architecture = model_type (config);
   const char *head;
   const char *st_type;
 
@@ -166,6 +169,14 @@ lk_model_kind_for_folder (const char *dir, char **why)
   return architecture ? LK_MODEL_KIND_TEXT : LK_MODEL_KIND_UNKNOWN;
 }
 
+LkModelKind
+lk_model_kind_for_folder (const char *dir, char **why)
+{
+  g_autoptr(JsonNode) root = NULL;
+
+  return kind_of (dir, load_config (dir, &root), why);
+}
+
 const char *
 lk_model_kind_to_string (LkModelKind kind)
 {
@@ -189,12 +200,14 @@ static LkModelInfo *
 model_info_new (const char *id, const char *revision, const char *path)
 {
   LkModelInfo *info = g_new0 (LkModelInfo, 1);
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *config = load_config (path, &root);
 
   info->id = g_strdup (id);
   info->revision = g_strdup (revision);
   info->path = g_strdup (path);
-  info->architecture = read_architecture (path);
-  info->kind = lk_model_kind_for_folder (path, NULL);
+  info->architecture = g_strdup (model_type (config));
+  info->kind = kind_of (path, config, NULL);
   return info;
 }
 
